@@ -1,0 +1,3 @@
+from nasrepro.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Tabular benchmarks: conversion of the official files and fast lookups."""

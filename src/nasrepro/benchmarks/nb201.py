@@ -1,0 +1,108 @@
+"""NAS-Bench-201 (= NATS-Bench topology, "tss") benchmark: obtain, convert once, look up.
+
+``obtain`` makes the official ``NATS-tss-v1_0-3ffb9-simple`` benchmark available as a folder: a
+configured folder is used as it is; a ``.tar`` archive (local path, or downloaded from ``url``)
+is checksum-verified and unpacked. ``convert`` reads it with the official reader (the
+``nats_bench`` package, fast mode) into a long table with one row per
+(index, arch, dataset, split, epochs): the per-seed accuracies and their mean. Saved as Parquet
+it loads in well under a second.
+
+The thesis tables (e.g. Tables 3.3, 6.1) report, as NAS-Bench-201 does, the final-epoch accuracy
+of the 200-epoch schedule, mean over the benchmark's training seeds, for the columns in
+``THESIS_COLUMNS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import tarfile
+from pathlib import Path
+
+import pandas as pd
+
+from nasrepro.spaces.nb201 import Nb201Arch, Nb201Space
+from nasrepro.utils.download import fetch
+
+log = logging.getLogger(__name__)
+
+# (target, column) -> (benchmark dataset, evaluation split)
+THESIS_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
+    ("cifar10", "valid"): ("cifar10-valid", "x-valid"),
+    ("cifar10", "test"): ("cifar10", "ori-test"),
+    ("cifar100", "valid"): ("cifar100", "x-valid"),
+    ("cifar100", "test"): ("cifar100", "x-test"),
+    ("ImageNet16-120", "valid"): ("ImageNet16-120", "x-valid"),
+    ("ImageNet16-120", "test"): ("ImageNet16-120", "x-test"),
+}
+META_FILE = "meta.pickle.pbz2"
+
+
+def obtain(source: dict, work_dir: Path) -> Path:
+    """Return a folder holding the official benchmark files (see module docstring)."""
+    path = Path(source["path"])
+    if path.is_dir():
+        if not (path / META_FILE).exists():
+            raise FileNotFoundError(f"{path} holds no {META_FILE}: point `benchmark.nb201.path` at "
+                                    "the unpacked NATS-tss-v1_0-3ffb9-simple folder or its .tar")
+        return path
+    archive = fetch(path, source.get("url"), source.get("sha256"), "NAS-Bench-201 benchmark archive")
+    target = Path(work_dir)
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    metas = list(target.rglob(META_FILE))
+    if not metas:
+        raise FileNotFoundError(f"{archive} contains no {META_FILE}; is it the 'simple' tss archive?")
+    return metas[0].parent
+
+
+def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200")) -> pd.DataFrame:
+    """Every cell whose result file is present, every dataset, split and training schedule."""
+    from nats_bench import create
+
+    api = create(str(folder), "tss", fast_mode=True, verbose=False)
+    rows = []
+    for index in range(len(api)):
+        if not (Path(folder) / f"{index:06d}.pickle.pbz2").exists():
+            continue
+        arch = Nb201Arch.from_string(api.meta_archs[index]).to_string()
+        for hp in epochs:
+            results = api.query_meta_info_by_index(index, hp=hp)
+            for dataset in results.get_dataset_names():
+                per_seed = results.query(dataset)
+                seeds = sorted(per_seed)
+                for split in per_seed[seeds[0]].get_eval_set():
+                    accs = [float(per_seed[s].get_eval(split)["accuracy"]) for s in seeds]
+                    rows.append({"index": index, "arch": arch, "dataset": dataset, "split": split,
+                                 "epochs": int(hp), "seeds": seeds, "accuracies": accs,
+                                 "mean_accuracy": sum(accs) / len(accs)})
+        api.arch2infos_dict.pop(index, None)  # keep memory flat over 15,625 cells
+    if not rows:
+        raise FileNotFoundError(f"no benchmark result files (NNNNNN.pickle.pbz2) found in {folder}")
+    return pd.DataFrame(rows)
+
+
+class Nb201Benchmark:
+    """Lookups in a converted table (passed in, never global, so tests can inject one)."""
+
+    def __init__(self, table: pd.DataFrame):
+        self.table = table
+        self._by_key = table.set_index(["arch", "dataset", "split", "epochs"])["mean_accuracy"]
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Nb201Benchmark":
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"benchmark table {path} not found; build it with "
+                                    f"`snakemake {path}` (needs benchmark.nb201 in the config)")
+        return cls(pd.read_parquet(path))
+
+    def accuracy(self, arch: Nb201Arch, dataset: str, split: str, epochs: int = 200) -> float:
+        key = (arch.to_string(), dataset, split, int(epochs))
+        if key not in self._by_key.index:
+            raise KeyError(f"benchmark has no entry for {key} (index {Nb201Space.index(arch)})")
+        return float(self._by_key.loc[key])
+
+    def thesis_metrics(self, arch: Nb201Arch, target: str, epochs: int = 200) -> dict[str, float]:
+        """{'valid_acc', 'test_acc'} of ``arch`` for one thesis column group."""
+        return {f"{col}_acc": self.accuracy(arch, *THESIS_COLUMNS[(target, col)], epochs=epochs)
+                for col in ("valid", "test")}

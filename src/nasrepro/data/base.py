@@ -1,0 +1,57 @@
+"""What every dataset loader returns, and the data loaders built from it.
+
+A ``DataBundle`` has the three splits the pipeline uses: ``search_train`` (supernet weights,
+and the training set when a found cell is retrained), ``search_valid`` (architecture updates,
+and the "Valid" column), and ``test`` (the "Test" column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+
+@dataclass(frozen=True)
+class DatasetLoader:
+    """What ``DATASETS`` holds: ``prepare(spec)`` fetches and verifies the raw files (returning a
+    record of split sizes), ``load(spec)`` returns the ``DataBundle``."""
+
+    load: Callable[[dict], "DataBundle"]
+    prepare: Callable[[dict], dict]
+
+
+@dataclass
+class DataBundle:
+    name: str
+    search_train: Dataset
+    search_valid: Dataset
+    test: Dataset
+    num_classes: int
+    in_channels: int
+
+    def sizes(self) -> dict[str, int]:
+        return {"search_train": len(self.search_train), "search_valid": len(self.search_valid),
+                "test": len(self.test)}
+
+
+def tensor_dataset(images: torch.Tensor, labels: torch.Tensor) -> TensorDataset:
+    return TensorDataset(images.float().contiguous(), labels.long().contiguous())
+
+
+def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
+                workers: int = 0, drop_last: bool = False) -> DataLoader:
+    """A loader whose shuffling order depends only on ``seed`` (re-seeded per epoch by callers)."""
+    generator = torch.Generator()
+    generator.manual_seed(int(seed))
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,
+                      num_workers=workers, drop_last=drop_last,
+                      persistent_workers=False, pin_memory=torch.cuda.is_available())
+
+
+def endless(loader: DataLoader):
+    """Iterate a loader forever, restarting it (and its shuffling) when it is exhausted."""
+    while True:
+        yield from loader

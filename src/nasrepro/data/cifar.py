@@ -1,0 +1,144 @@
+"""CIFAR-10 / CIFAR-100 in the official python-pickle layout, read from ``root``.
+
+``prepare`` downloads the official archive through torchvision when ``download`` is true and
+the files are missing; every file is md5-checked against torchvision's list (``verify``). The
+NAS-Bench-201 splits come from the official split files (``official_split``):
+- cifar10: ``cifar-split.txt`` halves the 50k training images into train/valid 25k/25k
+  (search_train / search_valid); ``test`` is the 10k test set.
+- cifar100: search_train is the 50k training set; ``cifar100-test-split.txt`` halves the test
+  set into x-valid (search_valid) and x-test (test), as the benchmark reports them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+from torch.utils.data import Dataset, Subset
+
+from nasrepro.data.base import DataBundle, DatasetLoader
+from nasrepro.registry import DATASETS
+from nasrepro.utils.download import ChecksumError, MissingDataError, fetch
+
+MEAN_STD = {"cifar10": ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]),
+            "cifar100": ([0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762])}
+
+
+def _tv_class(name: str):
+    from torchvision.datasets import CIFAR10, CIFAR100
+
+    return {"cifar10": CIFAR10, "cifar100": CIFAR100}[name]
+
+
+def _files(name: str) -> tuple[Path, list[tuple[str, str]], list[tuple[str, str]]]:
+    cls = _tv_class(name)
+    return Path(cls.base_folder), list(cls.train_list), list(cls.test_list)
+
+
+def check_files(name: str, root: str | Path, verify: bool = True) -> None:
+    folder, train, test = _files(name)
+    base = Path(root) / folder
+    missing = [str(base / f) for f, _ in train + test if not (base / f).exists()]
+    if missing:
+        raise MissingDataError(
+            f"{name}: missing {', '.join(missing)}. Put the official python version "
+            f"({_tv_class(name).filename}) extracted under {root}/ (so that {base}/ exists), or set "
+            f"`download: true` for {name} in the config when online.")
+    if verify:
+        for fname, md5 in train + test:
+            actual = hashlib.md5((base / fname).read_bytes()).hexdigest()
+            if actual != md5:
+                raise ChecksumError(f"{name}: {base / fname} has md5 {actual}, expected {md5} "
+                                    f"(official file). Delete {base} and fetch the dataset again.")
+
+
+def prepare(spec: dict) -> dict:
+    name, root = spec["loader"], Path(spec["root"])
+    try:
+        check_files(name, root, spec.get("verify", True))
+    except MissingDataError:
+        if not spec.get("download", False):
+            raise
+        from torchvision.datasets.utils import download_and_extract_archive
+
+        cls = _tv_class(name)
+        try:
+            download_and_extract_archive(cls.url, str(root), filename=cls.filename, md5=cls.tgz_md5)
+        except OSError as error:
+            raise MissingDataError(f"{name}: download of {cls.url} failed ({error}). Offline? "
+                                   f"Put {cls.filename} extracted under {root}/.") from error
+        check_files(name, root, spec.get("verify", True))
+    _split_file(spec)
+    return load_cifar_bundle(spec).sizes()
+
+
+def _split_file(spec: dict) -> dict[str, list[int]]:
+    split = spec.get("official_split")
+    if not split:
+        raise ValueError(f"{spec['loader']}: `official_split` (path/url/sha256 of the "
+                         "NAS-Bench-201 split file) must be set in the config")
+    path = fetch(split["path"], split.get("url"), split.get("sha256"), "NAS-Bench-201 split file")
+    raw = json.loads(Path(path).read_text())
+    return {key: [int(i) for i in value[1]] for key, value in raw.items()}
+
+
+def read_pickle_layout(name: str, root: str | Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N x 32 x 32 x 3 uint8) and labels from the official batch files."""
+    folder, train_files, test_files = _files(name)
+    images, labels = [], []
+    for fname, _ in train_files if train else test_files:
+        with open(Path(root) / folder / fname, "rb") as handle:
+            entry = pickle.load(handle, encoding="latin1")
+        images.append(np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
+        labels.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
+    return np.concatenate(images).transpose(0, 2, 3, 1), np.asarray(labels, dtype=np.int64)
+
+
+class ImageArrayDataset(Dataset):
+    def __init__(self, images: np.ndarray, labels: np.ndarray, transform):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.transform(self.images[i]), int(self.labels[i])
+
+
+def _transforms(name: str, augment: bool):
+    from torchvision import transforms as T
+
+    mean, std = MEAN_STD[name]
+    steps = [T.ToPILImage()]
+    if augment:
+        steps += [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()]
+    return T.Compose(steps + [T.ToTensor(), T.Normalize(mean, std)])
+
+
+def load_cifar_bundle(spec: dict) -> DataBundle:
+    name, root = spec["loader"], spec["root"]
+    check_files(name, root, verify=False)
+    splits = _split_file(spec)
+    train_x, train_y = read_pickle_layout(name, root, train=True)
+    test_x, test_y = read_pickle_layout(name, root, train=False)
+    augment = spec.get("augment", True)
+    train_aug = ImageArrayDataset(train_x, train_y, _transforms(name, augment))
+    train_plain = ImageArrayDataset(train_x, train_y, _transforms(name, False))
+    test_plain = ImageArrayDataset(test_x, test_y, _transforms(name, False))
+    if name == "cifar10":
+        search_train = Subset(train_aug, splits["train"])
+        search_valid = Subset(train_plain, splits["valid"])
+        test = test_plain
+    else:
+        search_train = train_aug
+        search_valid = Subset(test_plain, splits["xvalid"])
+        test = Subset(test_plain, splits["xtest"])
+    classes = 10 if name == "cifar10" else 100
+    return DataBundle(name, search_train, search_valid, test, num_classes=classes, in_channels=3)
+
+
+for _name in ("cifar10", "cifar100"):
+    DATASETS.register(_name)(DatasetLoader(load_cifar_bundle, prepare))

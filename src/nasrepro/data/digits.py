@@ -1,0 +1,72 @@
+"""Offline default-profile data (DESIGN.md "Data"): scikit-learn's bundled handwritten digits
+(1,797 real 8x8 images, 10 classes) and the deterministic "two-digit" 100-class set built by
+placing two digits side by side (8x16 images, label = 10 * left + right).
+
+Splits are fixed by ``split_seed``: 22% of the digits are the test set; the rest is halved into
+``search_train`` / ``search_valid`` (the analogue of NAS-Bench-201's 25k/25k CIFAR-10 split).
+Two-digit images are composed only from digits of the same split, so no digit image appears
+in two splits.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from nasrepro.data.base import DataBundle, DatasetLoader, tensor_dataset
+from nasrepro.registry import DATASETS
+
+TEST_FRACTION = 0.22
+
+
+def _digit_splits(split_seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = (digits.images / 16.0).astype(np.float32)  # pixel values 0..16 -> [0, 1]
+    labels = digits.target.astype(np.int64)
+    order = np.random.default_rng(split_seed).permutation(len(labels))
+    n_test = int(round(TEST_FRACTION * len(labels)))
+    test, rest = order[:n_test], order[n_test:]
+    half = len(rest) // 2
+    parts = {"search_train": rest[:half], "search_valid": rest[half:], "test": test}
+    return {name: (images[idx], labels[idx]) for name, idx in parts.items()}
+
+
+def _normalise(images: np.ndarray) -> torch.Tensor:
+    tensor = torch.from_numpy(images).unsqueeze(1)  # N x 1 x H x W
+    return (tensor - 0.5) / 0.5
+
+
+def _pairs(images: np.ndarray, labels: np.ndarray, count: int, seed: int):
+    rng = np.random.default_rng(seed)
+    left, right = rng.integers(0, len(labels), size=(2, count))
+    return (np.concatenate([images[left], images[right]], axis=2),
+            labels[left] * 10 + labels[right])
+
+
+def load_digits_bundle(spec: dict) -> DataBundle:
+    parts = _digit_splits(int(spec.get("split_seed", 0)))
+    datasets = {name: tensor_dataset(_normalise(x), torch.from_numpy(y)) for name, (x, y) in parts.items()}
+    return DataBundle("digits", num_classes=10, in_channels=1, **datasets)
+
+
+def load_two_digits_bundle(spec: dict) -> DataBundle:
+    split_seed = int(spec.get("split_seed", 0))
+    per_split = int(spec.get("pairs_per_split", 3000))
+    parts = _digit_splits(split_seed)
+    datasets = {}
+    for offset, (name, (x, y)) in enumerate(parts.items(), start=1):
+        px, py = _pairs(x, y, per_split, seed=split_seed * 100 + offset)
+        datasets[name] = tensor_dataset(_normalise(px), torch.from_numpy(py))
+    return DataBundle("two_digits", num_classes=100, in_channels=1, **datasets)
+
+
+def _sizes_of(load):
+    """Nothing to fetch for built-in data: preparing reports the split sizes."""
+    return lambda spec: load(spec).sizes()
+
+
+DATASETS.register("digits")(DatasetLoader(load_digits_bundle, _sizes_of(load_digits_bundle)))
+DATASETS.register("two_digits")(DatasetLoader(load_two_digits_bundle,
+                                              _sizes_of(load_two_digits_bundle)))

@@ -1,0 +1,1 @@
+"""Metrics: accuracy with inherited or trained weights."""

@@ -1,0 +1,41 @@
+"""Classification accuracy, and BatchNorm handling for weight-sharing evaluation."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable, Iterable, Iterator
+
+import torch
+from torch import nn
+
+
+@contextmanager
+def batch_statistics(model: nn.Module) -> Iterator[None]:
+    """Evaluate with BatchNorm batch statistics (train mode) without changing running statistics.
+
+    Weight-sharing supernets mix the statistics of many paths in their running buffers, so a
+    sampled cell is scored with its own batch statistics, as one-shot NAS evaluation does."""
+    was_training = model.training
+    buffers = {k: v.clone() for k, v in model.state_dict().items()
+               if "running_" in k or "num_batches_tracked" in k}
+    model.train()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        model.load_state_dict(buffers, strict=False)
+        model.train(was_training)
+
+
+def batches_accuracy(forward: Callable[[torch.Tensor], torch.Tensor],
+                     batches: Iterable, device: torch.device) -> float:
+    """Top-1 accuracy in percent of ``forward`` over (images, labels) batches."""
+    correct = total = 0
+    with torch.no_grad():
+        for x, y in batches:
+            x, y = x.to(device), y.to(device)
+            correct += int((forward(x).argmax(dim=1) == y).sum())
+            total += len(y)
+    if total == 0:
+        raise ValueError("accuracy over an empty set of batches")
+    return 100.0 * correct / total

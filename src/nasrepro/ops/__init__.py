@@ -1,0 +1,1 @@
+"""Primitive operations of the search spaces."""

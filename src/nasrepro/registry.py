@@ -1,0 +1,60 @@
+"""Name -> class registries for search spaces, methods, datasets and benchmarks.
+
+A new method or space is one module plus one ``@METHODS.register("name")`` line; the package
+``__init__`` of each family imports its modules so that registration happens on import.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class UnknownNameError(KeyError):
+    """Raised for a name that is not registered; the message lists the known names."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; print it plainly
+        return str(self.args[0])
+
+
+class Registry(Generic[T]):
+    """A named collection that fails loudly on unknown or duplicate names."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._items: dict[str, T] = {}
+
+    def register(self, name: str) -> Callable[[T], T]:
+        def decorator(obj: T) -> T:
+            if name in self._items:
+                raise ValueError(f"duplicate {self.kind} name {name!r}: already registered by "
+                                 f"{self._items[name]!r}")
+            self._items[name] = obj
+            return obj
+
+        return decorator
+
+    def get(self, name: str) -> T:
+        if name not in self._items:
+            raise UnknownNameError(
+                f"unknown {self.kind} {name!r}; known {self.kind}s: {', '.join(self.names())}")
+        return self._items[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items
+
+
+SPACES: Registry = Registry("search space")
+METHODS: Registry = Registry("method")
+DATASETS: Registry = Registry("dataset loader")
+
+
+def load_all() -> None:
+    """Import every family so that all registrations have run."""
+    import nasrepro.data  # noqa: F401
+    import nasrepro.methods  # noqa: F401
+    import nasrepro.spaces  # noqa: F401

@@ -1,0 +1,1 @@
+"""Weight-sharing networks (single-path and mixed forwards) and their stand-alone counterparts."""

@@ -1,0 +1,1 @@
+"""Training loops (architecture search, retraining) with per-epoch checkpoints and resume."""

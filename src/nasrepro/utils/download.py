@@ -1,0 +1,67 @@
+"""Obtain a file: a local path, else a download (http(s):// or file://), checksum verified.
+
+A missing file with no URL, or a download that fails offline, raises ``MissingDataError`` that
+names the file and where to put it. A checksum mismatch raises ``ChecksumError`` and leaves any
+existing file untouched (the download goes to a temporary file first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import urllib.request
+from pathlib import Path
+
+from nasrepro.utils.atomic import atomic_path
+
+log = logging.getLogger(__name__)
+
+
+class MissingDataError(FileNotFoundError):
+    """A required data file is absent and cannot be downloaded."""
+
+
+class ChecksumError(ValueError):
+    """A file's checksum differs from the configured one."""
+
+
+def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(path: str | Path, expected: str | None, algorithm: str = "sha256") -> str:
+    """Return the file's digest; raise ``ChecksumError`` when ``expected`` is set and differs."""
+    actual = file_digest(path, algorithm)
+    if expected and actual.lower() != expected.lower():
+        raise ChecksumError(
+            f"{path}: {algorithm} is {actual}, expected {expected}. The file is corrupted or a "
+            f"different version; delete it and fetch it again, or correct the checksum in the config.")
+    return actual
+
+
+def fetch(dest: str | Path, url: str | None, sha256: str | None, what: str) -> Path:
+    """Make ``dest`` exist with the right checksum, downloading from ``url`` when needed."""
+    dest = Path(dest)
+    if dest.exists():
+        verify(dest, sha256)
+        return dest
+    if not url:
+        raise MissingDataError(
+            f"{what}: {dest} is missing and no download URL is configured. "
+            f"Put the file at {dest} (or set its `url` in the config).")
+    log.info("downloading %s from %s", what, url)
+    with atomic_path(dest) as tmp:
+        try:
+            with urllib.request.urlopen(url, timeout=60) as response, open(tmp, "wb") as out:
+                shutil.copyfileobj(response, out)
+        except OSError as error:
+            raise MissingDataError(
+                f"{what}: could not download {url} ({error}). Offline? Put the file at {dest}."
+            ) from error
+        verify(tmp, sha256)
+    return dest

@@ -74,7 +74,7 @@ class SearchMethod:
         loss.backward()
         nn.utils.clip_grad_norm_(self.supernet.parameters(), self.cfg.grad_clip)
         self.w_opt.step()
-        return float(loss)
+        return float(loss.detach())
 
     def begin_epoch(self, epoch: int) -> dict:
         return {"w_lr": self.w_lr}

@@ -62,4 +62,4 @@ def unrolled_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence
         for w, b in zip(weights, backup):
             w.copy_(b)
     mixed = finite_difference_mixed_hvp(train_loss, weights, alphas, d_w, eps_scale)
-    return [da - lr * m for da, m in zip(d_alpha, mixed)], float(loss)
+    return [da - lr * m for da, m in zip(d_alpha, mixed)], float(loss.detach())

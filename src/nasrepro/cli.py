@@ -118,7 +118,7 @@ def cmd_evaluate(args) -> None:
 def cmd_table(args) -> None:
     from nasrepro.report.table import write_table
 
-    write_table(args.thesis_values, args.finals, args.out_prefix, args.title)
+    write_table(args.thesis_values, args.finals, args.out_prefix, args.title, args.note)
 
 
 def cmd_figure(args) -> None:
@@ -180,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--thesis-values", required=True)
     p.add_argument("--out-prefix", required=True)
     p.add_argument("--title", required=True)
+    p.add_argument("--note", default="", help="provenance line printed under the title")
     p.add_argument("finals", nargs="*")
     p.set_defaults(func=cmd_table)
 

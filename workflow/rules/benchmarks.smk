@@ -3,6 +3,8 @@ rule benchmark_nb201:
         benchmark_table("nb201"),
     params:
         spec=lambda wc: as_json(config["benchmark"]["nb201"]),
+    conda:
+        ENV
     log:
         "results/logs/benchmark/nb201.log",
     resources:

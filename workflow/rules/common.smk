@@ -1,7 +1,9 @@
 # Helpers shared by the rules: job specs (resolved config blocks as JSON) and target lists.
 import json
+import os
 
 RUNS = "results/runs"
+ENV = "../envs/nasrepro.yaml"
 
 
 wildcard_constraints:
@@ -98,3 +100,22 @@ def all_targets():
         f"results/figures/{name}.{ext}" for name in config["figures"] for ext in ("png", "pdf")
     ]
     return tables + figures
+
+
+def provenance_note():
+    roles = ", ".join(f"{name} = {spec['loader']}" for name, spec in config["datasets"].items())
+    return (
+        f"Reproduced values (ours): profile '{config['profile']}', seeds {config['seeds']}, "
+        f"evaluation by {config['evaluation']['mode']}; data roles: {roles}."
+    )
+
+
+def evaluate_inputs(wildcards):
+    inputs = {
+        "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.method}/seed{wildcards.seed}/search/genotype.json"
+    }
+    if config["evaluation"]["mode"] == "benchmark":
+        inputs["benchmark"] = benchmark_table(wildcards.space)
+    else:
+        inputs["data"] = f"data/prepared/{wildcards.target}.json"
+    return inputs

@@ -3,6 +3,8 @@ rule prepare_data:
         "data/prepared/{dataset}.json",
     params:
         spec=lambda wc: as_json(dataset_spec(wc.dataset)),
+    conda:
+        ENV
     log:
         "results/logs/prepare_data/{dataset}.log",
     resources:

@@ -1,14 +1,3 @@
-def evaluate_inputs(wildcards):
-    inputs = {
-        "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.method}/seed{wildcards.seed}/search/genotype.json"
-    }
-    if config["evaluation"]["mode"] == "benchmark":
-        inputs["benchmark"] = benchmark_table(wildcards.space)
-    else:
-        inputs["data"] = f"data/prepared/{wildcards.target}.json"
-    return inputs
-
-
 rule evaluate:
     input:
         unpack(evaluate_inputs),
@@ -19,6 +8,8 @@ rule evaluate:
     params:
         spec=evaluate_spec,
         out_dir=lambda wc, output: os.path.dirname(output.final),
+    conda:
+        ENV
     log:
         "results/logs/evaluate/{space}/{dataset}/{method}/seed{seed}/{target}.log",
     threads: lambda wc: config["threads"]

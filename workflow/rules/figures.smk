@@ -12,6 +12,8 @@ rule figure_search_curves:
         pdf="results/figures/search_curves_{space}.pdf",
     params:
         title=lambda wc: FIGURE_TITLES[f"search_curves_{wc.space}"],
+    conda:
+        ENV
     log:
         "results/logs/figures/search_curves_{space}.log",
     resources:

@@ -8,6 +8,8 @@ rule search:
     params:
         spec=search_spec,
         out_dir=lambda wc, output: os.path.dirname(output.genotype),
+    conda:
+        ENV
     log:
         "results/logs/search/{space}/{dataset}/{method}/seed{seed}.log",
     threads: lambda wc: config["threads"]

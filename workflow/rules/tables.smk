@@ -13,10 +13,14 @@ rule table:
         tex="results/tables/{table}.tex",
     params:
         title=lambda wc: TABLE_TITLES[wc.table],
+        note=lambda wc: provenance_note(),
+    conda:
+        ENV
     log:
         "results/logs/tables/{table}.log",
     resources:
         gpu=0,
     shell:
         "python -m nasrepro table --thesis-values {input.values} --title {params.title:q}"
-        " --out-prefix results/tables/{wildcards.table} {input.finals} > {log} 2>&1"
+        " --note {params.note:q} --out-prefix results/tables/{wildcards.table} {input.finals}"
+        " > {log} 2>&1"

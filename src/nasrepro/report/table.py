@@ -57,10 +57,11 @@ def build(thesis_csv: str | Path, final_files: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def to_markdown(table: pd.DataFrame, title: str) -> str:
+def to_markdown(table: pd.DataFrame, title: str, note: str = "") -> str:
     header = ["Method"] + [f"{TARGET_LABELS[t]} {c.title()} (thesis / ours)"
                            for t in TARGETS for c in ("valid", "test")] + ["seeds"]
-    lines = [f"# {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = [f"# {title}", "", *([note, ""] if note else []),
+             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
         cells = [row["Method"]] + [
             f"{row[f'{t}_{c}_thesis'] or '–'} / {row[f'{t}_{c}_reproduced'] or '–'}"
@@ -90,9 +91,10 @@ def to_latex(table: pd.DataFrame, caption: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_table(thesis_csv: str, final_files: list[str], out_prefix: str, title: str) -> pd.DataFrame:
+def write_table(thesis_csv: str, final_files: list[str], out_prefix: str, title: str,
+                note: str = "") -> pd.DataFrame:
     table = build(thesis_csv, final_files)
     write_text(f"{out_prefix}.csv", table.to_csv(index=False))
-    write_text(f"{out_prefix}.md", to_markdown(table, title))
+    write_text(f"{out_prefix}.md", to_markdown(table, title, note))
     write_text(f"{out_prefix}.tex", to_latex(table, title))
     return table

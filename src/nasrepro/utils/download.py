@@ -37,7 +37,10 @@ def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
 def verify(path: str | Path, expected: str | None, algorithm: str = "sha256") -> str:
     """Return the file's digest; raise ``ChecksumError`` when ``expected`` is set and differs."""
     actual = file_digest(path, algorithm)
-    if expected and actual.lower() != expected.lower():
+    if not expected:
+        log.warning("%s: no checksum configured; %s=%s (set it in the config to pin this file)",
+                    path, algorithm, actual)
+    elif actual.lower() != expected.lower():
         raise ChecksumError(
             f"{path}: {algorithm} is {actual}, expected {expected}. The file is corrupted or a "
             f"different version; delete it and fetch it again, or correct the checksum in the config.")

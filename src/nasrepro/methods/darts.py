@@ -49,7 +49,7 @@ class _Darts(ArchParamMethod):
         else:
             value = self.mixed_loss(xv, yv)
             (self.alpha.grad,) = torch.autograd.grad(value, [self.alpha])
-            loss = float(value)
+            loss = float(value.detach())
         self.a_opt.step()
         return loss
 

@@ -58,7 +58,7 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
             opt.step()
-            total_loss, steps = total_loss + float(loss), steps + 1
+            total_loss, steps = total_loss + float(loss.detach()), steps + 1
         sched.step()
         net.eval()
         return {"lr": lr, "train_loss": total_loss / max(1, steps),

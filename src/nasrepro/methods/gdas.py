@@ -66,4 +66,4 @@ class Gdas(ArchParamMethod):
         loss = nn.functional.cross_entropy(self.hard_forward(xv), yv)
         (self.alpha.grad,) = torch.autograd.grad(loss, [self.alpha])
         self.a_opt.step()
-        return {"train_loss": train_loss, "arch_loss": float(loss)}
+        return {"train_loss": train_loss, "arch_loss": float(loss.detach())}

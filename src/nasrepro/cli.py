@@ -54,6 +54,7 @@ def cmd_search(args) -> None:
     from nasrepro.train.search import run_search
     from nasrepro.utils.device import describe
     from nasrepro.utils.runinfo import write_run_json
+    from nasrepro.utils.seeding import seed_everything
 
     began = time.time()
     spec = json.loads(args.spec)
@@ -62,8 +63,6 @@ def cmd_search(args) -> None:
     method_cls = registry.METHODS.get(spec["method"])
     cfg = build_config(method_cls.Config, spec["method_cfg"], spec["method"])
     bundle = registry.DATASETS.get(spec["dataset"]["loader"]).load(spec["dataset"])
-    from nasrepro.utils.seeding import seed_everything
-
     seed_everything(spec["seed"])  # supernet and alpha initialisation
     supernet = space.build_supernet(bundle.num_classes, bundle.in_channels, spec["space_cfg"])
     method = method_cls(space, supernet, cfg, device)

@@ -71,8 +71,7 @@ def prepare(spec: dict) -> dict:
             raise MissingDataError(f"{name}: download of {cls.url} failed ({error}). Offline? "
                                    f"Put {cls.filename} extracted under {root}/.") from error
         check_files(name, root, spec.get("verify", True))
-    _split_file(spec)
-    return load_cifar_bundle(spec).sizes()
+    return load_cifar_bundle(spec).sizes()  # also fetches and verifies the split file
 
 
 def _split_file(spec: dict) -> dict[str, list[int]]:

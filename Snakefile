@@ -1,23 +1,38 @@
 # Reproduction pipeline for "Automated Deep Learning: A Study on Neural Architecture Search".
 # Default profile: `snakemake --cores all`; thesis profile: `--configfile config/thesis.yaml`.
+# Outputs of a profile land under results/<profile>/ (tables, figures, runs, logs).
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# A profile given with --configfile replaces the default one (Snakemake would otherwise merge the
+# two, leaving default values in the thesis run). Overlays: --configfile <profile> <overlay>.
+if not workflow.config_settings.configfiles:
+
+    configfile: "config/config.yaml"
 
 
+from nasrepro import config as nasconfig
+
+nasconfig.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
 validate(config, "workflow/schemas/config.schema.yaml")
+nasconfig.check_profile(config)
 
 
 include: "workflow/rules/common.smk"
+
+
 include: "workflow/rules/data.smk"
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/search.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+
+
+onstart:
+    nasconfig.require_raw_inputs(config)
 
 
 rule all:

@@ -1,27 +1,32 @@
-"""Per-step wall time of each registered search method on the NAS-Bench-201 supernet.
+"""Per-step wall time of each registered search method on a registered space's supernet.
 
 Run separately from the tests (speed is never asserted inside tests):
-    python bench/step_time.py --C 16 --N 5 --batch 64 --steps 5            # thesis-size supernet
-    python bench/step_time.py --C 4 --N 1 --batch 64 --size 8 --channels 1  # default profile
+    python bench/step_time.py --space nb201 --net C=16 N=5 --batch 64 --steps 5   # thesis size
+    python bench/step_time.py --space nb201 --net C=4 N=1 --size 8 --channels 1   # default profile
+    python bench/step_time.py --space darts_cnn --net C=16 layers=8 --batch 64     # DARTS search
 Prints one line per method: mean seconds per search step (training + architecture update).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import time
 
 import torch
+import yaml
 
 from nasrepro import registry
-from nasrepro.methods.base import build_config
+from nasrepro.methods.base import SearchContext
+from nasrepro.params import build_config
+from nasrepro.spaces.base import DataShape
 from nasrepro.utils.device import describe, resolve_device
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--C", type=int, default=16)
-    parser.add_argument("--N", type=int, default=5)
+    parser.add_argument("--space", default="nb201")
+    parser.add_argument("--net", nargs="*", default=[], help="supernet overrides KEY=VALUE")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--channels", type=int, default=3)
@@ -32,15 +37,17 @@ def main() -> None:
     registry.load_all()
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    space = registry.SPACES.get("nb201")
-    cell = {"C": args.C, "N": args.N, "affine": False, "track_running_stats": True}
-    print(f"device={describe(device)} threads={args.threads} C={args.C} N={args.N} "
+    space = registry.SPACES.get(args.space)()
+    net = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.net)}
+    shape = DataShape(10, args.channels, args.size, args.size)
+    print(f"device={describe(device)} threads={args.threads} space={args.space} net={net} "
           f"batch={args.batch} input={args.channels}x{args.size}x{args.size}")
     for name in registry.METHODS.names():
         torch.manual_seed(0)
         cls = registry.METHODS.get(name)
         cfg = build_config(cls.Config, {"batch_size": args.batch}, name)
-        method = cls(space, space.build_supernet(10, args.channels, cell), cfg, device)
+        method = cls(SearchContext(space, space.build_supernet(shape, net), cfg, device,
+                                   random.Random(0)))
         method.begin_epoch(0)
         batch = (torch.randn(args.batch, args.channels, args.size, args.size, device=device),
                  torch.randint(0, 10, (args.batch,), device=device))

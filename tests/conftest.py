@@ -24,3 +24,28 @@ def _registries():
     from nasrepro import registry
 
     registry.load_all()
+
+
+# Tiny networks per space: enough to run every method quickly on CPU. A new space adds a line.
+SMALL_NETS = {"nb201": {"C": 4, "N": 1}, "darts_cnn": {"C": 4, "layers": 3}}
+
+
+def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0,
+                 net_cfg: dict | None = None, **overrides):
+    """A registered method on a tiny supernet of a registered space, through the public API."""
+    import random
+
+    import torch
+
+    from nasrepro.methods.base import SearchContext
+    from nasrepro.params import build_config
+    from nasrepro.registry import METHODS, SPACES
+    from nasrepro.spaces.base import DataShape
+
+    space = SPACES.get(space_name)()
+    torch.manual_seed(seed)
+    supernet = space.build_supernet(shape or DataShape(10, 1, 8, 8),
+                                    SMALL_NETS[space_name] if net_cfg is None else net_cfg)
+    cls = METHODS.get(name)
+    cfg = build_config(cls.Config, overrides, name)
+    return cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed)))

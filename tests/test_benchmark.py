@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from nasrepro.benchmarks.nb201 import THESIS_COLUMNS, Nb201Benchmark, convert, obtain
-from nasrepro.spaces.nb201 import Nb201Space
+from nasrepro.spaces.nb201.benchmark import THESIS_COLUMNS, Nb201Benchmark, convert, obtain
+from nasrepro.spaces.nb201.space import Nb201Space
 from nasrepro.utils.download import ChecksumError, file_digest
 from tests.conftest import NATS_FIXTURE, shared
 
@@ -22,18 +22,18 @@ def test_converts_the_three_fixture_cells(table):
     assert sorted(table["index"].unique()) == [0, 11, 284]
     assert set(table["epochs"]) == {12, 200}
     for index in (0, 11, 284):
-        assert set(table[table["index"] == index]["arch"]) == {Nb201Space.from_index(index).to_string()}
+        assert set(table[table["index"] == index]["arch"]) == {Nb201Space().from_index(index).to_string()}
 
 
 def test_lookup_matches_published_value_and_official_reader(table):
     bench = Nb201Benchmark(table)
-    cell = Nb201Space.from_index(11)
+    cell = Nb201Space().from_index(11)
     assert bench.accuracy(cell, "cifar10", "ori-test") == pytest.approx(91.583, abs=1e-3)
     from nats_bench import create
 
     api = create(str(NATS_FIXTURE), "tss", fast_mode=True, verbose=False)
     for index in (0, 11, 284):
-        arch = Nb201Space.from_index(index)
+        arch = Nb201Space().from_index(index)
         official = api.query_meta_info_by_index(index, hp="200")
         for (target, column), (dataset, split) in THESIS_COLUMNS.items():
             expected = official.get_metrics(dataset, split, is_random=False)["accuracy"]
@@ -54,14 +54,14 @@ def test_parquet_round_trip_loads_fast(table, tmp_path):
     began = time.perf_counter()
     bench = Nb201Benchmark.load(path)
     elapsed = time.perf_counter() - began
-    assert bench.accuracy(Nb201Space.from_index(11), "cifar10", "ori-test") == pytest.approx(91.583, abs=1e-3)
+    assert bench.accuracy(Nb201Space().from_index(11), "cifar10", "ori-test") == pytest.approx(91.583, abs=1e-3)
     print(f"load time {elapsed:.3f}s for {len(table)} rows")
 
 
 def test_missing_cell_and_missing_table_are_clear_errors(table, tmp_path):
     bench = Nb201Benchmark(table)
     with pytest.raises(KeyError, match="no entry"):
-        bench.accuracy(Nb201Space.from_index(1), "cifar10", "ori-test")
+        bench.accuracy(Nb201Space().from_index(1), "cifar10", "ori-test")
     with pytest.raises(FileNotFoundError, match="snakemake"):
         Nb201Benchmark.load(tmp_path / "absent.parquet")
 

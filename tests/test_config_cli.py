@@ -1,5 +1,6 @@
-"""Profiles, schema, registry and CLI errors, the ``arch`` command and the table builder."""
+"""Profiles, schema vs registries, hyperparameter validation, CLI errors, ``arch``, tables."""
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -9,10 +10,11 @@ import numpy as np
 import pytest
 import yaml
 
+from nasrepro import config as nasconfig
 from nasrepro.cli import main
-from nasrepro.methods.base import build_config
 from nasrepro.methods.darts import DartsConfig
-from nasrepro.registry import METHODS, SPACES, UnknownNameError
+from nasrepro.params import ConfigError, build_config
+from nasrepro.registry import DATASETS, FIGURES, METHODS, RUNS, SPACES, TABLES, UnknownNameError
 from nasrepro.report.table import build
 from tests.conftest import ROOT
 
@@ -23,70 +25,144 @@ def _profile(name):
     return yaml.safe_load((ROOT / "config" / name).read_text())
 
 
-def _keys(obj, prefix=""):
-    if isinstance(obj, dict):
-        out = set()
-        for key, value in obj.items():
-            out |= {f"{prefix}{key}"} | _keys(value, f"{prefix}{key}.")
-        return out
-    return set()
-
-
-def test_profiles_validate_and_share_the_key_set():
-    default, thesis = _profile("config.yaml"), _profile("thesis.yaml")
-    for profile in (default, thesis):
+def test_profiles_validate_and_pass_every_check():
+    for name in ("config.yaml", "thesis.yaml"):
+        profile = _profile(name)
         jsonschema.validate(profile, SCHEMA)
-    # sources are null in the default profile (offline) and filled in the thesis profile
-    def top(keys):
-        return {k for k in keys if not any(s in k for s in ("official_split.", "nb201.path", "nb201.url", "nb201.sha256"))}
-    assert top(_keys(default)) == top(_keys(thesis))
-    assert thesis["seeds"] == [0, 1, 100, 101]
+        nasconfig.check_profile(profile)
 
 
-def test_profile_method_blocks_are_complete_method_configs():
-    for profile in (_profile("config.yaml"), _profile("thesis.yaml")):
-        for name, block in profile["methods"].items():
-            cfg = build_config(METHODS.get(name).Config, block, name)
-            assert set(block) == set(vars(cfg)), f"{name}: profile must list every hyperparameter"
+def test_schema_enums_are_the_registries():
+    props = SCHEMA["properties"]
+    assert props["tables"]["propertyNames"]["enum"] == TABLES.names()
+    assert props["figures"]["propertyNames"]["enum"] == FIGURES.names()
+    assert props["spaces"]["propertyNames"]["enum"] == SPACES.names()
+    assert props["runs"]["additionalProperties"]["properties"]["method"]["enum"] == METHODS.names()
+    loaders = props["datasets"]["additionalProperties"]["properties"]["loader"]["enum"]
+    assert loaders == DATASETS.names()
+    assert set(props["benchmark"]["propertyNames"]["enum"]) <= set(SPACES.names())
 
 
-def test_thesis_profile_uses_thesis_hyperparameters():
-    methods = _profile("thesis.yaml")["methods"]
-    assert methods["darts-1st"]["epochs"] == methods["darts-2nd"]["epochs"] == 50
-    assert methods["gdas"]["epochs"] == 250 and methods["gdas"]["tau_max"] == 10.0
-    for block in methods.values():
+def test_every_registered_run_and_table_resolves():
+    for run in RUNS.names():
+        assert RUNS.get(run).method in METHODS
+    for table in TABLES.names():
+        spec = TABLES.get(table)
+        assert spec.space in SPACES and spec.runs(ROOT)
+        assert all(run in RUNS for run in spec.runs(ROOT))
+
+
+def test_thesis_profile_resolves_to_the_thesis_hyperparameters():
+    thesis = _profile("thesis.yaml")
+    darts = nasconfig.method_params(thesis, "darts-2nd", "nb201")
+    gdas = nasconfig.method_params(thesis, "gdas", "nb201")
+    rnas = nasconfig.method_params(thesis, "random-nas", "nb201")
+    assert darts["epochs"] == 50 and gdas["epochs"] == 250 and rnas["epochs"] == 250
+    for block in (darts, gdas, rnas):
         assert block["w_lr"] == 0.025 and block["w_lr_min"] == 0.001 and block["batch_size"] == 64
         assert block["w_weight_decay"] == 5e-4 and block["w_nesterov"] is True
-    for name in ("darts-1st", "darts-2nd", "gdas"):
-        assert methods[name]["a_lr"] == 3e-4 and methods[name]["a_weight_decay"] == 1e-3
-        assert (methods[name]["a_beta1"], methods[name]["a_beta2"]) == (0.5, 0.999)
-    assert methods["random-nas"]["num_candidates"] == 100
+    for block in (darts, gdas):
+        assert block["a_lr"] == 3e-4 and block["a_weight_decay"] == 1e-3
+        assert (block["a_beta1"], block["a_beta2"]) == (0.5, 0.999)
+    assert gdas["tau_max"] == 10.0 and gdas["tau_min"] == 0.1
+    assert rnas["num_candidates"] == 100 and rnas["eval_batch_size"] == 512
+    cnn = nasconfig.method_params(thesis, "darts-2nd", "darts_cnn")
+    assert cnn["w_weight_decay"] == 3e-4 and cnn["w_nesterov"] is False and cnn["epochs"] == 50
+    assert nasconfig.search_net(thesis, "nb201") == {"C": 16, "N": 5, "affine": False,
+                                                     "track_running_stats": True}
 
 
-def test_bad_config_key_is_rejected_by_schema():
-    bad = _profile("config.yaml")
-    bad["serach"] = bad.pop("search")
-    with pytest.raises(jsonschema.ValidationError, match="serach"):
-        jsonschema.validate(bad, SCHEMA)
+def test_default_profile_changes_only_sizes():
+    default = _profile("config.yaml")
+    gdas = nasconfig.method_params(default, "gdas", "nb201")
+    assert gdas["epochs"] == 8 and gdas["tau_max"] == 10.0 and gdas["w_lr"] == 0.025
+    assert nasconfig.method_params(default, "gdas", "darts_cnn")["epochs"] == 3
 
 
-def test_unknown_hyperparameter_names_the_valid_keys():
-    with pytest.raises(ValueError, match=r"unknown hyperparameter\(s\) \['lr'\].*valid keys"):
-        build_config(DartsConfig, {"lr": 0.1}, "darts-1st")
+@pytest.mark.parametrize("key,value,message", [
+    ("grad_clip", -5, "runs.gdas[nb201].grad_clip = -5.0: out of range, allowed > 0"),
+    ("tau_min", -1, "runs.gdas[nb201].tau_min = -1.0: out of range, allowed > 0"),
+    ("w_lr", "fast", "runs.gdas[nb201].w_lr = 'fast': expected float > 0"),
+    ("epochs", 2.5, "runs.gdas[nb201].epochs = 2.5: expected int >= 1"),
+    ("w_nesterov", "yes", "runs.gdas[nb201].w_nesterov = 'yes': expected bool"),
+])
+def test_bad_hyperparameters_are_one_line_errors_before_any_job(key, value, message):
+    profile = _profile("config.yaml")
+    profile["runs"] = {"gdas": {"method": "gdas", "params": {key: value}}}
+    with pytest.raises(ConfigError) as info:
+        nasconfig.check_profile(profile)
+    assert message in str(info.value)
+
+
+def test_misspelled_method_key_is_caught_at_validation():
+    profile = _profile("config.yaml")
+    profile["method_overrides"] = {}
+    profile["runs"] = {"darts-2nd": {"method": "darts-2nd", "params": {"fd_esp": 0.1}}}
+    with pytest.raises(ConfigError, match=r"runs.darts-2nd\[nb201\].fd_esp: unknown key; valid keys: .*fd_eps"):
+        nasconfig.check_profile(profile)
+
+
+def test_unknown_names_in_profile_are_listed():
+    profile = _profile("config.yaml")
+    profile["tables"]["table_9_9"] = {}
+    profile["datasets"]["cifar10"]["loader"] = "cifar11"
+    profile["evaluation"]["mode"] = "benchmark"
+    with pytest.raises(ConfigError) as info:
+        nasconfig.check_profile(profile)
+    text = str(info.value)
+    assert "unknown table 'table_9_9'" in text and "datasets.cifar10.loader: unknown dataset loader 'cifar11'" in text
+    assert "needs benchmark.nb201" in text
+
+
+def test_table_runs_restriction_must_name_rows():
+    profile = _profile("config.yaml")
+    profile["tables"]["table_6_2"] = {"runs": ["iDARTS-x"]}
+    with pytest.raises(ConfigError, match=r"tables.table_6_2.runs: \['iDARTS-x'\] fill no row"):
+        nasconfig.check_profile(profile)
+
+
+def test_build_config_checks_types_ranges_and_keys():
+    with pytest.raises(ConfigError, match=r"darts.lr: unknown key; valid keys: .*w_lr"):
+        build_config(DartsConfig, {"lr": 0.1}, "darts")
+    cfg = build_config(DartsConfig, {"w_lr": 1}, "darts")
+    assert isinstance(cfg.w_lr, float) and cfg.fd_eps == 0.01
+    assert dataclasses.asdict(build_config(DartsConfig, {}, "d")) == dataclasses.asdict(DartsConfig())
 
 
 def test_unknown_method_and_space_names():
-    with pytest.raises(UnknownNameError, match="known methods: darts-1st, darts-2nd, gdas, random-nas"):
+    with pytest.raises(UnknownNameError, match="known methods: " + ", ".join(METHODS.names())):
         METHODS.get("darts-3rd")
-    with pytest.raises(UnknownNameError, match="known search spaces: nb201"):
+    with pytest.raises(UnknownNameError, match="known search spaces: "):
         SPACES.get("nb301")
 
 
-def test_search_cli_with_unknown_method_exits_2(tmp_path, caplog):
-    spec = {"space": "nb201", "method": "enas-x", "method_cfg": {}, "seed": 0, "space_cfg": {},
-            "dataset": {"loader": "digits"}}
-    assert main(["search", "--spec", json.dumps(spec), "--out-dir", str(tmp_path)]) == 2
-    assert "unknown method 'enas-x'" in caplog.text
+def test_search_cli_error_is_one_line_on_the_console(tmp_path):
+    spec = {"space": "nb201", "run": "x", "method": "enas-x", "method_cfg": {}, "seed": 0,
+            "space_cfg": {}, "dataset": {"loader": "digits"}, "eval_batches": None,
+            "settings": {"profile": "default", "device": "cpu", "threads": 1, "workers": 0}}
+    out = subprocess.run([sys.executable, "-m", "nasrepro", "--log", str(tmp_path / "x.log"),
+                          "search", "--spec", json.dumps(spec), "--out-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "error: unknown method 'enas-x'; known methods: " + ", ".join(METHODS.names())]
+    assert "enas-x" in (tmp_path / "x.log").read_text()
+
+
+def test_device_cuda_without_gpu_is_one_line(tmp_path):
+    pytest.importorskip("torch")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    spec = {"space": "nb201", "run": "gdas", "method": "gdas", "method_cfg": {}, "seed": 0,
+            "space_cfg": {}, "dataset": {"loader": "digits"}, "eval_batches": None,
+            "settings": {"profile": "default", "device": "cuda", "threads": 1, "workers": 0}}
+    out = subprocess.run([sys.executable, "-m", "nasrepro", "--log", str(tmp_path / "x.log"),
+                          "search", "--spec", json.dumps(spec), "--out-dir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "CUDA is not available" in out.stderr
 
 
 def _arch_cli(*args):
@@ -109,7 +185,7 @@ def test_arch_command_prints_benchmark_accuracies(tmp_path):
     from tests.conftest import NATS_FIXTURE, shared
 
     shared("nats-tss-v1_0-3ffb9-simple-fixture/000011.pickle.pbz2")
-    from nasrepro.benchmarks.nb201 import convert
+    from nasrepro.spaces.nb201.benchmark import convert
 
     table = tmp_path / "nb201.parquet"
     convert(NATS_FIXTURE).to_parquet(table, index=False)
@@ -118,18 +194,40 @@ def test_arch_command_prints_benchmark_accuracies(tmp_path):
     assert "cifar10 test  (cifar10/ori-test, 200 epochs): 91.58" in out.stdout
 
 
-def test_table_mean_std_and_empty_rows(tmp_path):
-    values = {0: (80.0, 81.0), 1: (90.0, 85.0)}
-    finals = []
+def _finals(tmp_path, run, values, target="cifar10", space="nb201"):
+    paths = []
     for seed, (valid, test) in values.items():
-        path = tmp_path / f"runs/nb201/cifar10/gdas/seed{seed}/eval/cifar10/final.json"
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps({"valid_acc": valid, "test_acc": test}))
-        finals.append(str(path))
-    table = build(ROOT / "config/thesis_values/table_6_1.csv", finals).set_index("method_key")
+        path = tmp_path / f"{run}-{seed}-{target}.json"
+        path.write_text(json.dumps({"valid_acc": valid, "test_acc": test, "run": run, "seed": seed,
+                                    "target": target, "space": space, "params_m": 1.5}))
+        paths.append(str(path))
+    return paths
+
+
+def test_table_mean_std_and_empty_rows(tmp_path):
+    finals = _finals(tmp_path, "gdas", {0: (80.0, 81.0), 1: (90.0, 85.0)})
+    finals += _finals(tmp_path, "gdas", {0: (1.0, 2.0)}, space="darts_cnn")  # other space: ignored
+    table = build(TABLES.get("table_6_1"), ROOT / "config/thesis_values/table_6_1.csv", finals,
+                  "NOTE").set_index("run")
     gdas = table.loc["gdas"]
     assert gdas["cifar10_valid_reproduced"] == f"{np.mean([80, 90]):.2f} ± {np.std([80, 90]):.2f}"
     assert gdas["cifar10_test_reproduced"] == "83.00 ± 2.00"
     assert gdas["cifar10_test_thesis"] == "93.40±0.49"
     assert gdas["cifar100_test_reproduced"] == ""
     assert table.loc["darts-1st"]["cifar10_test_reproduced"] == ""
+    assert set(table["reproduced_with"]) == {"NOTE"}
+
+
+def test_table_error_columns_and_provenance_in_every_format(tmp_path):
+    from nasrepro.report.table import write_table
+
+    finals = _finals(tmp_path, "darts-2nd", {0: (96.0, 97.0)}, space="darts_cnn")
+    note = "Reproduced values: profile 'default'; data roles: cifar10 = digits."
+    write_table(TABLES.get("table_6_2"), str(ROOT / "config/thesis_values/table_6_2.csv"), finals,
+                str(tmp_path / "t"), note)
+    csv = (tmp_path / "t.csv").read_text()
+    assert "3.00 ± 0.00" in csv and "1.50 ± 0.00" in csv  # 100 - 97 test accuracy; params
+    for ext in ("csv", "md"):
+        assert "profile 'default'" in (tmp_path / f"t.{ext}").read_text()
+    tex = (tmp_path / "t.tex").read_text()
+    assert "\\caption{" in tex and "profile 'default'" in tex and "cifar10 = digits" in tex

@@ -7,7 +7,7 @@ import torch
 
 from nasrepro.cli import main
 from nasrepro.registry import DATASETS
-from nasrepro.spaces.nb201 import Nb201Space
+from nasrepro.spaces.nb201.space import Nb201Space
 from nasrepro.train.retrain import RetrainConfig, run_retrain
 from nasrepro.utils.seeding import make_deterministic, seed_everything
 from tests.conftest import NATS_FIXTURE, shared
@@ -15,18 +15,19 @@ from tests.conftest import NATS_FIXTURE, shared
 
 def _genotype(tmp_path, index):
     path = tmp_path / "genotype.json"
-    path.write_text(json.dumps({"space": "nb201", "arch": Nb201Space.from_index(index).to_string()}))
+    path.write_text(json.dumps({"space": "nb201", "arch": Nb201Space().from_index(index).to_string()}))
     return path
 
 
 def test_evaluate_by_benchmark_lookup_writes_thesis_columns(tmp_path):
     shared("nats-tss-v1_0-3ffb9-simple-fixture/000011.pickle.pbz2")
-    from nasrepro.benchmarks.nb201 import convert
+    from nasrepro.spaces.nb201.benchmark import convert
 
     table = tmp_path / "nb201.parquet"
     convert(NATS_FIXTURE).to_parquet(table, index=False)
-    spec = {"mode": "benchmark", "target": "cifar10", "space": "nb201", "seed": 0,
-            "benchmark_table": str(table), "device": "cpu", "threads": 1}
+    spec = {"mode": "benchmark", "target": "cifar10", "space": "nb201", "seed": 0, "run": "gdas",
+            "benchmark_table": str(table),
+            "settings": {"device": "cpu", "threads": 1, "workers": 0, "profile": "test"}}
     out = tmp_path / "eval"
     assert main(["evaluate", "--spec", json.dumps(spec), "--genotype", str(_genotype(tmp_path, 11)),
                  "--out-dir", str(out)]) == 0
@@ -39,15 +40,15 @@ def test_evaluate_by_benchmark_lookup_writes_thesis_columns(tmp_path):
 
 def test_retrain_resume_is_identical(tmp_path, monkeypatch):
     bundle = DATASETS.get("digits").load({"split_seed": 0})
-    arch = Nb201Space.from_index(11)
+    arch = Nb201Space().from_index(11)
     cfg = RetrainConfig(epochs=3, batch_size=128)
     cell_cfg = {"C": 2, "N": 1, "affine": True, "track_running_stats": True}
 
     def retrain(state_dir):
         make_deterministic(1)
         seed_everything(5)
-        net = Nb201Space.build_network(arch, 10, 1, cell_cfg)
-        return run_retrain(net, bundle, cfg, 5, torch.device("cpu"), state_dir)
+        net = Nb201Space().build_network(arch, bundle.shape, cell_cfg)
+        return run_retrain(net, bundle, cfg, 5, torch.device("cpu"), state_dir, fingerprint="f")
 
     reference = retrain(tmp_path / "ref")
     calls = {"n": 0}
@@ -64,6 +65,6 @@ def test_retrain_resume_is_identical(tmp_path, monkeypatch):
         retrain(tmp_path / "resumed")
     monkeypatch.setattr(torch.optim.lr_scheduler.CosineAnnealingLR, "step", original)
     resumed = retrain(tmp_path / "resumed")
-    strip = lambda rs: [{k: v for k, v in r.items() if k != "epoch_time_s"} for r in rs]  # noqa: E731
+    strip = lambda rs: [{k: v for k, v in r.items() if not k.endswith("_s")} for r in rs]  # noqa: E731
     assert strip(resumed) == strip(reference)
     assert reference[-1]["test_acc"] > 10.0  # better than chance on 10 classes after 3 epochs

@@ -2,23 +2,24 @@
 
 import torch
 
-from nasrepro.methods.hypergrad import finite_difference_mixed_hvp, unrolled_hypergradient
-from nasrepro.spaces.nb201 import Nb201Space
+from nasrepro.methods.parts.hypergrad import finite_difference_mixed_hvp, unrolled_hypergradient
+from nasrepro.spaces.base import DataShape
+from nasrepro.spaces.nb201.space import Nb201Space
 
 
 def _problem():
     torch.manual_seed(0)
-    net = Nb201Space.build_supernet(4, 1, {"C": 2, "N": 1, "affine": True,
-                                           "track_running_stats": False}).double()
+    net = Nb201Space().build_supernet(DataShape(4, 1, 8, 8), {"C": 2, "N": 1, "affine": True,
+                                                              "track_running_stats": False}).double()
     alpha = torch.nn.Parameter(0.3 * torch.randn(6, 5, dtype=torch.float64))
     xt, yt = torch.randn(8, 1, 8, 8, dtype=torch.float64), torch.randint(0, 4, (8,))
     xv, yv = torch.randn(8, 1, 8, 8, dtype=torch.float64), torch.randint(0, 4, (8,))
 
     def loss(x, y, params=None):
         if params is not None:
-            out = torch.func.functional_call(net, params, (x,), {"weights": alpha.softmax(-1)})
+            out = torch.func.functional_call(net, params, (x,), {"weights": {"cell": alpha.softmax(-1)}})
         else:
-            out = net(x, weights=alpha.softmax(-1))
+            out = net(x, weights={"cell": alpha.softmax(-1)})
         return torch.nn.functional.cross_entropy(out, y)
 
     return net, alpha, (xt, yt), (xv, yv), loss

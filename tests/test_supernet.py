@@ -3,14 +3,18 @@ import random
 import pytest
 import torch
 
-from nasrepro.spaces.nb201 import OPS, Nb201Space
+from nasrepro.spaces.base import DataShape
+from nasrepro.spaces.nb201.space import OPS, Nb201Space
+
+SPACE = Nb201Space()
+SHAPE = DataShape(10, 3, 16, 16)
 
 CFG = {"C": 4, "N": 2, "affine": True, "track_running_stats": True}
 
 
 def _pair(arch, seed=0):
     torch.manual_seed(seed)
-    supernet = Nb201Space.build_supernet(10, 3, CFG)
+    supernet = SPACE.build_supernet(SHAPE, CFG)
     # give every BN non-trivial affine parameters and running statistics
     for module in supernet.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
@@ -18,7 +22,7 @@ def _pair(arch, seed=0):
             module.bias.data.uniform_(-0.2, 0.2)
             module.running_mean.uniform_(-0.1, 0.1)
             module.running_var.uniform_(0.5, 1.5)
-    net = Nb201Space.build_network(arch, 10, 3, CFG)
+    net = SPACE.build_network(arch, SHAPE, CFG)
     net.load_state_dict(supernet.subnet_state_dict(arch), strict=True)
     return supernet, net
 
@@ -26,7 +30,7 @@ def _pair(arch, seed=0):
 @pytest.mark.parametrize("seed", range(6))
 def test_standalone_equals_supernet_single_path(seed):
     rng = random.Random(seed)
-    arch = Nb201Space.sample(rng)
+    arch = SPACE.sample(rng)
     supernet, net = _pair(arch, seed)
     x = torch.randn(5, 3, 16, 16)
     supernet.eval(), net.eval()
@@ -36,7 +40,7 @@ def test_standalone_equals_supernet_single_path(seed):
 
 
 def test_standalone_has_fewer_parameters_and_drops_none_edges():
-    arch = Nb201Space.from_string("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
+    arch = SPACE.from_string("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|")
     supernet, net = _pair(arch)
     assert sum(p.numel() for p in net.parameters()) < sum(p.numel() for p in supernet.parameters())
     net.eval()
@@ -45,17 +49,17 @@ def test_standalone_has_fewer_parameters_and_drops_none_edges():
 
 
 def test_mixed_forward_with_one_hot_weights_is_the_single_path():
-    arch = Nb201Space.sample(random.Random(3))
+    arch = SPACE.sample(random.Random(3))
     supernet, _ = _pair(arch)
     supernet.eval()
     weights = torch.zeros(6, 5)
     for e, op in enumerate(arch.ops):
         weights[e, OPS.index(op)] = 1.0
     x = torch.randn(3, 3, 8, 8)
-    torch.testing.assert_close(supernet(x, weights=weights), supernet(x, arch=arch), rtol=0, atol=1e-6)
+    torch.testing.assert_close(supernet(x, weights={"cell": weights}), supernet(x, arch=arch), rtol=0, atol=1e-6)
 
 
 def test_forward_needs_a_mode():
-    supernet = Nb201Space.build_supernet(10, 3, CFG)
-    with pytest.raises(ValueError, match="mixing weights, an arch or a choice"):
+    supernet = SPACE.build_supernet(SHAPE, CFG)
+    with pytest.raises(ValueError, match="mixing weights or an arch"):
         supernet(torch.randn(1, 3, 8, 8))

@@ -1,5 +1,7 @@
-"""The Snakemake workflow: lint, dry runs of both profiles, and a real end-to-end default run."""
+"""The Snakemake workflow: lint, dry runs of both profiles, overrides, errors before any job,
+profile namespaces, and a real end-to-end default run from a clean copy of the repository."""
 
+import json
 import os
 import re
 import shutil
@@ -23,11 +25,21 @@ def job_counts(output: str) -> dict[str, int]:
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", block, re.M)}
 
 
-def _workdir(tmp_path):
-    for item in ("Snakefile", "workflow", "config"):
-        src = ROOT / item
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, tmp_path / item)
+def clean_copy(tmp_path):
+    """The repository as a fresh clone has it: tracked files only (working-tree content)."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split("\0")
+    for name in filter(None, files):
+        src, dst = ROOT / name, tmp_path / name
+        if src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
     return tmp_path
+
+
+def _searches(stdout):
+    return [json.loads(m.group(1)) for m in
+            re.finditer(r"nasrepro --log \S+ search --spec '(\{.*?\})'", stdout)]
 
 
 def test_lint_is_clean():
@@ -37,54 +49,128 @@ def test_lint_is_clean():
 
 
 def test_dry_run_default_profile(tmp_path):
-    out = snakemake("-n", "--cores", "2", cwd=_workdir(tmp_path))
+    out = snakemake("-n", "--cores", "2", cwd=clean_copy(tmp_path))
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
-    assert counts["search"] == 4 * 2 and counts["evaluate"] == 4 * 2 * 2
-    assert "benchmark_nb201" not in counts
+    # nb201: 4 runs x 2 seeds, 2 targets; darts_cnn (Table 6.2): darts-2nd + gdas, 1 seed, 2 targets
+    assert counts["search"] == 4 * 2 + 2 and counts["evaluate"] == 4 * 2 * 2 + 2 * 2
+    assert counts["table"] == 2 and counts["figure"] == 1 and "benchmark" not in counts
 
 
-def test_dry_run_thesis_profile_plans_benchmark_lookups(tmp_path):
+def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
     out = snakemake("-n", "-p", "--cores", "2", "--configfile", "config/thesis.yaml",
-                    cwd=_workdir(tmp_path))
+                    cwd=clean_copy(tmp_path))
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
-    assert counts["search"] == 4 * 4 and counts["benchmark_nb201"] == 1
-    assert counts["evaluate"] == 4 * 4 * 3
-    commands = [line for line in out.stdout.splitlines() if "nasrepro search" in line]
-    assert len(commands) == 16
-    gdas = [c for c in commands if '"method": "gdas"' in c]
-    assert len(gdas) == 4 and all('"epochs": 250' in c and '"C": 16, "N": 5' in c for c in gdas)
-    assert sum('"mode": "benchmark"' in line for line in out.stdout.splitlines()) == 48
+    assert counts["benchmark"] == 1
+    searches = _searches(out.stdout)
+    nb201 = [s for s in searches if s["space"] == "nb201"]
+    assert len(nb201) == 4 * 4 and {s["seed"] for s in nb201} == {0, 1, 100, 101}
+    for job in nb201:  # no value of the default profile leaks into the thesis run
+        assert job["space_cfg"] == {"C": 16, "N": 5, "affine": False, "track_running_stats": True}
+        assert job["method_cfg"]["epochs"] == (50 if job["method"].startswith("darts") else 250)
+        assert job["settings"]["profile"] == "thesis"
+    assert sum('"mode": "benchmark"' in line for line in out.stdout.splitlines()) == 4 * 4 * 3
+    paths = re.findall(r"(?:output|log): (.+)", out.stdout)
+    assert paths and all(p.startswith(("results/thesis/", "data/prepared/thesis/"))
+                         for line in paths for p in line.split(", "))
+
+
+def test_default_outputs_live_in_their_own_namespace(tmp_path):
+    out = snakemake("-n", "--cores", "2", cwd=clean_copy(tmp_path))
+    paths = re.findall(r"(?:output|log): (.+)", out.stdout)
+    assert paths and all(p.startswith(("results/default/", "data/prepared/default/"))
+                         for line in paths for p in line.split(", "))
 
 
 def test_one_figure_builds_only_what_it_needs(tmp_path):
-    out = snakemake("-n", "--cores", "2", "results/figures/search_curves_nb201.png",
-                    cwd=_workdir(tmp_path))
+    out = snakemake("-n", "--cores", "2", "results/default/figures/search_curves_nb201.png",
+                    cwd=clean_copy(tmp_path))
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
     assert counts["search"] == 8 and "evaluate" not in counts and "table" not in counts
 
 
+def test_config_override_on_the_command_line(tmp_path):
+    out = snakemake("-n", "-p", "--cores", "2", "--config", "seeds=[0]",
+                    "method_overrides={epochs: 2, a_lr: 1e-3}", cwd=clean_copy(tmp_path))
+    assert out.returncode == 0, out.stderr
+    nb201 = [s for s in _searches(out.stdout) if s["space"] == "nb201"]
+    assert len(nb201) == 4 and {s["seed"] for s in nb201} == {0}
+    assert all(s["method_cfg"]["epochs"] == 2 for s in nb201)
+    assert all(s["method_cfg"]["a_lr"] == 1e-3 for s in nb201 if "a_lr" in s["method_cfg"])
+
+
+def test_overlay_configfile(tmp_path):
+    work = clean_copy(tmp_path)
+    (work / "overlay.yaml").write_text("runs:\n  gdas: {method: gdas, params: {tau_max: 5.0}}\n")
+    out = snakemake("-n", "-p", "--cores", "2", "--configfile", "config/config.yaml",
+                    "overlay.yaml", cwd=work)
+    assert out.returncode == 0, out.stderr
+    gdas = [s for s in _searches(out.stdout) if s["method"] == "gdas"]
+    assert gdas and all(s["method_cfg"]["tau_max"] == 5.0 for s in gdas)
+    assert all(s["method_cfg"]["epochs"] == 8 for s in gdas if s["space"] == "nb201")
+
+
+@pytest.mark.parametrize("override,message", [
+    ("method_overrides={grad_clip: -5}", "grad_clip = -5.0: out of range, allowed > 0"),
+    ("method_overrides={w_lr: fast}", "w_lr = 'fast': expected float > 0"),
+])
+def test_bad_value_fails_before_any_job_with_one_line(tmp_path, override, message):
+    out = snakemake("-n", "--cores", "1", "--config", override, cwd=clean_copy(tmp_path))
+    assert out.returncode != 0 and message in out.stdout + out.stderr
+    assert "Job stats" not in out.stdout
+
+
 def test_bad_config_key_fails_validation(tmp_path):
-    work = _workdir(tmp_path)
+    work = clean_copy(tmp_path)
     config = (work / "config/config.yaml").read_text().replace("search_dataset:", "search_datset:")
     (work / "config/config.yaml").write_text(config)
     out = snakemake("-n", "--cores", "1", cwd=work)
     assert out.returncode != 0 and "search_datset" in out.stdout + out.stderr
 
 
+def test_missing_raw_inputs_are_listed_before_any_job(tmp_path):
+    out = snakemake("--cores", "1", "--configfile", "config/thesis.yaml", cwd=clean_copy(tmp_path))
+    text = out.stdout + out.stderr
+    assert out.returncode != 0
+    assert "benchmark.nb201: data/raw/NATS-tss-v1_0-3ffb9-simple.tar is missing" in text
+    assert not (tmp_path / "results/thesis/runs").exists()
+
+
 @pytest.mark.slow
-def test_end_to_end_default_run_then_nothing_to_do(tmp_path):
-    work = _workdir(tmp_path)
-    out = snakemake("--cores", "2", cwd=work, timeout=1200)
+def test_end_to_end_from_a_clean_copy(tmp_path):
+    work = clean_copy(tmp_path)
+    assert not (work / "results/default").exists(), "no pipeline output is tracked in git"
+    out = snakemake("--cores", "2", cwd=work, timeout=1500)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    for name in ("table_6_1.csv", "table_6_1.md", "table_6_1.tex"):
-        assert (work / "results/tables" / name).stat().st_size > 0
-    for name in ("search_curves_nb201.png", "search_curves_nb201.pdf"):
-        assert (work / "results/figures" / name).stat().st_size > 1000
-    md = (work / "results/tables/table_6_1.md").read_text()
-    assert "93.40±0.49 / " in md and "profile 'default'" in md
+    planned = job_counts(out.stdout)["total"]
+    assert f"{planned} of {planned} steps (100%) done" in out.stdout + out.stderr
+    for table in ("table_6_1", "table_6_2"):
+        for ext in ("csv", "md", "tex"):
+            text = (work / f"results/default/tables/{table}.{ext}").read_text()
+            assert "profile 'default'" in text and "cifar10 = digits" in text
+    md = (work / "results/default/tables/table_6_1.md").read_text()
+    assert "93.40±0.49 / " in md and " / –" in md
+    assert re.search(r"\| DARTS \[95\] \| 2.76 ± 0.09 / \d+\.\d\d ± 0\.00 ", (
+        work / "results/default/tables/table_6_2.md").read_text())
+    for ext in ("png", "pdf"):
+        path = work / f"results/default/figures/search_curves_nb201.{ext}"
+        assert path.stat().st_size > 1000 and oct(path.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
     assert not list(work.rglob("_state"))
+    run = json.loads(next((work / "results/default/runs").rglob("search/run.json")).read_text())
+    assert run["profile"] == "default" and run["timestamp"] and run["cpu"]
     again = snakemake("-n", "--cores", "2", cwd=work)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
+
+    # deleting one run's outputs rebuilds that run and the table that reads it, nothing else
+    shutil.rmtree(work / "results/default/runs/nb201/cifar10/gdas/seed1/eval")
+    redo = snakemake("-n", "--cores", "2", cwd=work)
+    counts = job_counts(redo.stdout)
+    assert counts["evaluate"] == 2 and counts["table"] == 1 and "search" not in counts
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,6 +1,8 @@
 """``python -m nasrepro <command>``: one subcommand per workflow rule family, plus ``arch``.
 
-Workflow rules pass each job's fully resolved config block as one JSON ``--spec`` argument.
+Workflow rules pass each job's fully resolved spec as one JSON ``--spec`` argument (built by
+``nasrepro.config``). With ``--log FILE`` the full log goes to FILE; a failure also prints one
+line on the console naming the cause (and the log for a traceback).
 """
 
 from __future__ import annotations
@@ -13,22 +15,27 @@ import time
 from pathlib import Path
 
 from nasrepro import registry
+from nasrepro.params import ConfigError
 from nasrepro.utils.atomic import write_json, write_jsonl
+from nasrepro.utils.device import DeviceUnavailableError
+from nasrepro.utils.download import ChecksumError, MissingDataError
 
 log = logging.getLogger("nasrepro")
 
+# Errors whose message says what is wrong and how to fix it: printed as one line, exit 2.
+USER_ERRORS = (ConfigError, registry.UnknownNameError, MissingDataError, ChecksumError,
+               DeviceUnavailableError, FileNotFoundError, ValueError)
 
-def _setup(spec: dict):
+
+def _setup(settings):
     from nasrepro.utils.device import resolve_device
     from nasrepro.utils.seeding import make_deterministic
 
-    registry.load_all()
-    make_deterministic(spec.get("threads", 1))
-    return resolve_device(spec.get("device", "auto"))
+    make_deterministic(settings.threads)
+    return resolve_device(settings.device)
 
 
 def cmd_prepare_data(args) -> None:
-    registry.load_all()
     spec = json.loads(args.spec)
     sizes = registry.DATASETS.get(spec["loader"]).prepare(spec)
     write_json(args.out, {"dataset": spec, "sizes": sizes})
@@ -37,110 +44,137 @@ def cmd_prepare_data(args) -> None:
 def cmd_benchmark(args) -> None:
     import tempfile
 
-    from nasrepro.benchmarks.nb201 import convert, obtain
     from nasrepro.utils.atomic import atomic_path
 
     spec = json.loads(args.spec)
+    if not spec:
+        raise ConfigError(f"benchmark.{args.space} is null in this profile: set its path/url/"
+                          "sha256 to build the benchmark table (see README, 'Profiles')")
     with tempfile.TemporaryDirectory(dir=Path(args.out).parent) as work:
-        table = convert(obtain(spec, Path(work)))
+        table = registry.BENCHMARKS.get(args.space).build(spec, Path(work))
     with atomic_path(args.out) as tmp:
         table.to_parquet(tmp, index=False)
     log.info("wrote %d rows for %d cells to %s", len(table), table["index"].nunique(), args.out)
 
 
-def cmd_search(args) -> None:
-    from nasrepro.methods.base import build_config
-    from nasrepro.train.epochs import clear_state
-    from nasrepro.train.search import run_search
+def _records_json(run_json: Path, job, device, began: float, records: list[dict]) -> None:
     from nasrepro.utils.device import describe
     from nasrepro.utils.runinfo import write_run_json
+
+    elapsed = records[-1].get("elapsed_s") if records else None  # epochs, summed over resumes
+    write_run_json(run_json, json.loads(_job_json(job)), describe(device),
+                   elapsed if elapsed is not None else time.time() - began,
+                   profile=job.settings.profile,
+                   extra={"process_time_s": round(time.time() - began, 3)})
+
+
+def _job_json(job) -> str:
+    from nasrepro.config import to_json
+
+    return to_json(job)
+
+
+def cmd_search(args) -> None:
+    from nasrepro.config import SearchJob
+    from nasrepro.methods.base import SearchContext
+    from nasrepro.params import build_config
+    from nasrepro.train.epochs import clear_state, config_fingerprint
+    from nasrepro.train.search import run_search
     from nasrepro.utils.seeding import seed_everything
 
     began = time.time()
-    spec = json.loads(args.spec)
-    device = _setup(spec)
-    space = registry.SPACES.get(spec["space"])
-    method_cls = registry.METHODS.get(spec["method"])
-    cfg = build_config(method_cls.Config, spec["method_cfg"], spec["method"])
-    bundle = registry.DATASETS.get(spec["dataset"]["loader"]).load(spec["dataset"])
-    seed_everything(spec["seed"])  # supernet and alpha initialisation
-    supernet = space.build_supernet(bundle.num_classes, bundle.in_channels, spec["space_cfg"])
-    method = method_cls(space, supernet, cfg, device)
+    job = SearchJob.from_json(args.spec)
+    device = _setup(job.settings)
+    space = registry.SPACES.get(job.space)()
+    method_cls = registry.METHODS.get(job.method)
+    cfg = build_config(method_cls.Config, job.method_cfg, f"runs.{job.run}")
+    bundle = registry.DATASETS.get(job.dataset["loader"]).load(job.dataset)
+    seed_everything(job.seed)  # supernet and alpha initialisation
+    supernet = space.build_supernet(bundle.shape, job.space_cfg)
+    method = method_cls(SearchContext(space, supernet, cfg, device))
+    method.setup()
     out = Path(args.out_dir)
-    state_dir = out / "_state"
-    result = run_search(method, bundle, spec["seed"], state_dir, spec.get("eval_batches"),
-                        spec.get("workers", 0))
-    arch = result.arch
+    result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(_job_json(job)),
+                        job.eval_batches, job.settings.workers)
     write_jsonl(out / "metrics.jsonl", result.records)
-    write_json(out / "genotype.json", {"space": spec["space"], "arch": arch.to_string(),
-                                       "index": space.index(arch) if hasattr(space, "index") else None})
-    write_run_json(out / "run.json", {**spec, "method_cfg": method.config_dict()}, describe(device),
-                   time.time() - began)
-    clear_state(state_dir)
+    genotype = {"space": job.space, "run": job.run, "seed": job.seed,
+                "arch": space.to_string(result.arch)}
+    if hasattr(space, "index"):
+        genotype["index"] = space.index(result.arch)
+    write_json(out / "genotype.json", genotype)
+    _records_json(out / "run.json", job, device, began, result.records)
+    clear_state(out / "_state")
+
+
+def _complexity(net, shape) -> dict:
+    from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
+
+    return {"params_m": count_parameters(net) / 1e6,
+            "madds_m": count_multiply_adds(net, (1, shape.in_channels, shape.height, shape.width)) / 1e6}
 
 
 def cmd_evaluate(args) -> None:
-    from nasrepro.train.epochs import clear_state
-    from nasrepro.utils.device import describe
-    from nasrepro.utils.runinfo import write_run_json
+    from nasrepro.config import EvalJob
 
     began = time.time()
-    spec = json.loads(args.spec)
-    device = _setup(spec)
-    space = registry.SPACES.get(spec["space"])
+    job = EvalJob.from_json(args.spec)
+    device = _setup(job.settings)
+    space = registry.SPACES.get(job.space)()
     arch = space.from_string(json.loads(Path(args.genotype).read_text())["arch"])
     out = Path(args.out_dir)
-    if spec["mode"] == "benchmark":
-        from nasrepro.benchmarks.nb201 import Nb201Benchmark
-
-        final = Nb201Benchmark.load(spec["benchmark_table"]).thesis_metrics(arch, spec["target"])
+    if job.mode == "benchmark":
+        final = registry.BENCHMARKS.get(job.space).load(job.benchmark_table).thesis_metrics(arch, job.target)
         records = [final]
     else:
-        from nasrepro.methods.base import build_config
-        from nasrepro.train.retrain import RetrainConfig, run_retrain
+        from nasrepro.params import build_config
+        from nasrepro.train.epochs import clear_state, config_fingerprint
+        from nasrepro.train.retrain import run_retrain
         from nasrepro.utils.seeding import seed_everything
 
-        cfg = build_config(RetrainConfig, spec["retrain"], "retrain")
-        bundle = registry.DATASETS.get(spec["dataset"]["loader"]).load(spec["dataset"])
-        seed_everything(spec["seed"])
-        net = space.build_network(arch, bundle.num_classes, bundle.in_channels, spec["space_cfg"])
-        records = run_retrain(net, bundle, cfg, spec["seed"], device, out / "_state",
-                              spec.get("workers", 0))
-        final = {k: records[-1][k] for k in ("valid_acc", "test_acc")}
+        cfg = build_config(space.retrain_config(job.target), job.retrain, f"spaces.{job.space}.retrain")
+        bundle = registry.DATASETS.get(job.dataset["loader"]).load(job.dataset)
+        seed_everything(job.seed)
+        net = space.build_network(arch, bundle.shape, job.net_cfg)
+        complexity = _complexity(net, bundle.shape)
+        records = run_retrain(net, bundle, cfg, job.seed, device, out / "_state",
+                              config_fingerprint(_job_json(job)), job.settings.workers)
+        final = {**{k: records[-1][k] for k in ("valid_acc", "test_acc")}, **complexity}
+        clear_state(out / "_state")
     write_jsonl(out / "metrics.jsonl", records)
-    write_json(out / "final.json", {**final, "arch": arch.to_string(), "mode": spec["mode"],
-                                    "target": spec["target"]})
-    write_run_json(out / "run.json", spec, describe(device), time.time() - began)
-    clear_state(out / "_state")
+    write_json(out / "final.json", {**final, "arch": space.to_string(arch), "mode": job.mode,
+                                    "space": job.space, "run": job.run, "seed": job.seed,
+                                    "target": job.target})
+    _records_json(out / "run.json", job, device, began, records)
 
 
 def cmd_table(args) -> None:
     from nasrepro.report.table import write_table
 
-    write_table(args.thesis_values, args.finals, args.out_prefix, args.title, args.note)
+    write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
+                args.out_prefix, args.note)
 
 
 def cmd_figure(args) -> None:
     from nasrepro.report.figure import plot_search_curves
 
-    plot_search_curves(args.metrics, args.out_prefix, args.title)
+    spec = registry.FIGURES.get(args.figure)
+    plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
+                       note=args.note)
 
 
 def cmd_arch(args) -> int:
-    registry.load_all()
-    space = registry.SPACES.get(args.space)
+    space = registry.SPACES.get(args.space)()
     try:
         arch = space.from_index(args.index) if args.index is not None else space.from_string(args.arch)
     except space.InvalidArch as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"index: {space.index(arch)}")
-    print(f"arch:  {arch.to_string()}")
+    if hasattr(space, "index"):
+        print(f"index: {space.index(arch)}")
+    print(f"arch:  {space.to_string(arch)}")
     if args.benchmark:
-        from nasrepro.benchmarks.nb201 import THESIS_COLUMNS, Nb201Benchmark
-
-        bench = Nb201Benchmark.load(args.benchmark)
-        for (target, column), (dataset, split) in THESIS_COLUMNS.items():
+        bench = registry.BENCHMARKS.get(args.space).load(args.benchmark)
+        for (target, column), (dataset, split) in bench.columns.items():
             try:
                 value = f"{bench.accuracy(arch, dataset, split):.2f}"
             except KeyError:
@@ -152,6 +186,7 @@ def cmd_arch(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasrepro", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--log", help="write the full log to this file (console: errors only)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("prepare-data", help="fetch/verify one dataset")
@@ -159,7 +194,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_prepare_data)
 
-    p = sub.add_parser("benchmark", help="obtain and convert the NAS-Bench-201 benchmark")
+    p = sub.add_parser("benchmark", help="obtain and convert a tabular benchmark")
+    p.add_argument("--space", required=True)
     p.add_argument("--spec", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_benchmark)
@@ -169,27 +205,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_search)
 
-    p = sub.add_parser("evaluate", help="evaluate a found cell (benchmark lookup or retraining)")
+    p = sub.add_parser("evaluate", help="evaluate a found architecture (benchmark or retraining)")
     p.add_argument("--spec", required=True)
     p.add_argument("--genotype", required=True)
     p.add_argument("--out-dir", required=True)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("table", help="build a thesis table")
+    p.add_argument("--table", required=True)
     p.add_argument("--thesis-values", required=True)
     p.add_argument("--out-prefix", required=True)
-    p.add_argument("--title", required=True)
-    p.add_argument("--note", default="", help="provenance line printed under the title")
+    p.add_argument("--note", required=True, help="provenance: profile, data roles, seeds")
     p.add_argument("finals", nargs="*")
     p.set_defaults(func=cmd_table)
 
     p = sub.add_parser("figure", help="build a search-curve figure")
+    p.add_argument("--figure", required=True)
     p.add_argument("--out-prefix", required=True)
-    p.add_argument("--title", required=True)
+    p.add_argument("--note", required=True, help="provenance: profile, data roles, seeds")
     p.add_argument("metrics", nargs="+")
     p.set_defaults(func=cmd_figure)
 
-    p = sub.add_parser("arch", help="convert a cell between official string and index")
+    p = sub.add_parser("arch", help="convert an architecture between string and index")
     p.add_argument("--space", default="nb201")
     p.add_argument("arch", nargs="?")
     p.add_argument("--index", type=int)
@@ -198,15 +235,37 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging(args) -> None:
+    level = logging.DEBUG if args.verbose else logging.INFO
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler: logging.Handler
+    if args.log:
+        Path(args.log).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(args.log, mode="w")
+    else:
+        handler = logging.StreamHandler()
+    handler.setFormatter(fmt)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _configure_logging(args)
     if args.command == "arch" and (args.arch is None) == (args.index is None):
-        print("error: give exactly one of an arch string or --index", file=sys.stderr)
+        print("error: give exactly one of an architecture string or --index", file=sys.stderr)
         return 2
+    registry.load_all()
+    where = f" (full log: {args.log})" if args.log else ""
     try:
         return args.func(args) or 0
-    except (registry.UnknownNameError, ValueError, FileNotFoundError) as error:
+    except USER_ERRORS as error:
         log.error("%s", error)
+        if args.log:
+            print(f"error: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # unexpected: one line on the console, the traceback in the log
+        log.exception("unexpected error")
+        print(f"error: {type(error).__name__}: {error}{where}", file=sys.stderr)
+        return 1

@@ -1,4 +1,4 @@
-"""Name -> class registries for search spaces, methods, datasets and benchmarks.
+"""Name -> object registries: search spaces, methods, datasets, benchmarks, tables, figures.
 
 A new method or space is one module plus one ``@METHODS.register("name")`` line; the package
 ``__init__`` of each family imports its modules so that registration happens on import.
@@ -51,10 +51,16 @@ class Registry(Generic[T]):
 SPACES: Registry = Registry("search space")
 METHODS: Registry = Registry("method")
 DATASETS: Registry = Registry("dataset loader")
+BENCHMARKS: Registry = Registry("benchmark")
+TABLES: Registry = Registry("table")
+FIGURES: Registry = Registry("figure")
+RUNS: Registry = Registry("run")
 
 
 def load_all() -> None:
     """Import every family so that all registrations have run."""
     import nasrepro.data  # noqa: F401
     import nasrepro.methods  # noqa: F401
+    import nasrepro.report.catalog  # noqa: F401
+    import nasrepro.runs  # noqa: F401
     import nasrepro.spaces  # noqa: F401

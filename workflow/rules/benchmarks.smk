@@ -1,14 +1,15 @@
-rule benchmark_nb201:
+rule benchmark:
     output:
-        benchmark_table("nb201"),
+        benchmark_table("{space}"),
     params:
-        spec=lambda wc: as_json(config["benchmark"]["nb201"]),
+        spec=lambda wc: json.dumps(config["benchmark"][wc.space], sort_keys=True),
     conda:
         ENV
     log:
-        "results/logs/benchmark/nb201.log",
+        f"{LOGS}/benchmark/{{space}}.log",
     resources:
         gpu=0,
         mem_mb=16000,
     shell:
-        "python -m nasrepro benchmark --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python -m nasrepro --log {log} benchmark --space {wildcards.space}"
+        " --spec {params.spec:q} --out {output}"

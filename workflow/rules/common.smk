@@ -1,21 +1,24 @@
-# Helpers shared by the rules: job specs (resolved config blocks as JSON) and target lists.
+# Helpers shared by the rules: profile namespaces, job specs (resolved config as JSON, built by
+# nasrepro.config) and target lists. Every path of a profile lives under its own namespace
+# (results/<profile>/, data/prepared/<profile>/), so profiles never overwrite each other.
 import json
 import os
 
-RUNS = "results/runs"
+from nasrepro import registry
+
+P = config["profile"]
+RUNS = f"results/{P}/runs"
+PREPARED = f"data/prepared/{P}"
+LOGS = f"results/{P}/logs"
 ENV = "../envs/nasrepro.yaml"
 
 
 wildcard_constraints:
-    space="[a-z0-9_]+",
+    space="|".join(registry.SPACES.names()),
     dataset="[A-Za-z0-9_\\-]+",
-    method="[a-z0-9\\-]+",
+    run="[a-z0-9\\-]+",
     seed="[0-9]+",
     target="[A-Za-z0-9_\\-]+",
-
-
-def as_json(obj):
-    return json.dumps(obj, sort_keys=True)
 
 
 def dataset_spec(name):
@@ -26,78 +29,75 @@ def dataset_spec(name):
     return {"name": name, **config["datasets"][name]}
 
 
-def run_settings():
-    return {k: config[k] for k in ("device", "threads", "workers")}
+def benchmark_table(space):
+    return f"{PREPARED}/benchmarks/{space}.parquet"
 
 
 def search_spec(wildcards):
-    if wildcards.method not in config["methods"]:
-        raise ValueError(
-            f"method {wildcards.method!r} is not configured; configured: {sorted(config['methods'])}"
-        )
-    return as_json(
-        {
-            "space": wildcards.space,
-            "space_cfg": config["spaces"][wildcards.space]["search"],
-            "dataset": dataset_spec(wildcards.dataset),
-            "method": wildcards.method,
-            "method_cfg": config["methods"][wildcards.method],
-            "seed": int(wildcards.seed),
-            "eval_batches": config["search"]["eval_batches"],
-            **run_settings(),
-        }
+    job = nasconfig.search_job(
+        config, wildcards.space, dataset_spec(wildcards.dataset), wildcards.run, wildcards.seed
     )
+    return nasconfig.to_json(job)
+
+
+def uses_benchmark(space):
+    return config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS
 
 
 def evaluate_spec(wildcards):
-    mode = config["evaluation"]["mode"]
-    spec = {
-        "mode": mode,
-        "target": wildcards.target,
-        "space": wildcards.space,
-        "seed": int(wildcards.seed),
-        **run_settings(),
+    dataset = None if uses_benchmark(wildcards.space) else dataset_spec(wildcards.target)
+    job = nasconfig.eval_job(
+        config,
+        wildcards.space,
+        wildcards.run,
+        wildcards.seed,
+        wildcards.target,
+        dataset,
+        benchmark_table(wildcards.space),
+    )
+    return nasconfig.to_json(job)
+
+
+def run_dir(space, run, seed):
+    return f"{RUNS}/{space}/{config['search_dataset']}/{run}/seed{seed}"
+
+
+def evaluate_inputs(wildcards):
+    inputs = {
+        "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.run}/seed{wildcards.seed}/search/genotype.json"
     }
-    if mode == "benchmark":
-        spec["benchmark_table"] = benchmark_table(wildcards.space)
+    if uses_benchmark(wildcards.space):
+        inputs["benchmark"] = benchmark_table(wildcards.space)
     else:
-        spec.update(
-            dataset=dataset_spec(wildcards.target),
-            space_cfg=config["spaces"][wildcards.space]["evaluate"],
-            retrain=config["evaluation"]["retrain"],
-        )
-    return as_json(spec)
+        inputs["data"] = f"{PREPARED}/{wildcards.target}.json"
+    return inputs
 
 
-def benchmark_table(space):
-    return f"data/benchmarks/{space}.parquet"
-
-
-def run_dir(space, method, seed):
-    return f"{RUNS}/{space}/{config['search_dataset']}/{method}/seed{seed}"
-
-
-def final_files(space, methods):
+def table_inputs(wildcards):
+    spec = registry.TABLES.get(wildcards.table)
     return [
-        f"{run_dir(space, m, s)}/eval/{t}/final.json"
-        for m in methods
-        for s in config["seeds"]
-        for t in config["evaluation"]["targets"]
+        f"{run_dir(spec.space, run, seed)}/eval/{target}/final.json"
+        for run in nasconfig.table_runs(config, wildcards.table)
+        for seed in nasconfig.item_seeds(config, "tables", wildcards.table)
+        for target in nasconfig.table_targets(config, wildcards.table)
     ]
 
 
-def search_metrics(space, methods):
+def figure_inputs(wildcards):
+    spec = registry.FIGURES.get(wildcards.figure)
     return [
-        f"{run_dir(space, m, s)}/search/metrics.jsonl" for m in methods for s in config["seeds"]
+        f"{run_dir(spec.space, run, seed)}/search/metrics.jsonl"
+        for run in spec.runs
+        for seed in nasconfig.item_seeds(config, "figures", wildcards.figure)
     ]
 
 
 def all_targets():
     tables = [
-        f"results/tables/{name}.{ext}" for name in config["tables"] for ext in ("csv", "md", "tex")
+        f"results/{P}/tables/{name}.{ext}" for name in config["tables"] for ext in ("csv", "md", "tex")
     ]
     figures = [
-        f"results/figures/{name}.{ext}" for name in config["figures"] for ext in ("png", "pdf")
+        f"results/{P}/figures/{name}.{ext}" for name in config["figures"] for ext in ("png", "pdf")
     ]
     return tables + figures
 
@@ -105,17 +105,6 @@ def all_targets():
 def provenance_note():
     roles = ", ".join(f"{name} = {spec['loader']}" for name, spec in config["datasets"].items())
     return (
-        f"Reproduced values (ours): profile '{config['profile']}', seeds {config['seeds']}, "
-        f"evaluation by {config['evaluation']['mode']}; data roles: {roles}."
+        f"Reproduced values: profile '{P}', evaluation by {config['evaluation']['mode']}; "
+        f"data roles: {roles}."
     )
-
-
-def evaluate_inputs(wildcards):
-    inputs = {
-        "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.method}/seed{wildcards.seed}/search/genotype.json"
-    }
-    if config["evaluation"]["mode"] == "benchmark":
-        inputs["benchmark"] = benchmark_table(wildcards.space)
-    else:
-        inputs["data"] = f"data/prepared/{wildcards.target}.json"
-    return inputs

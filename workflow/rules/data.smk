@@ -1,13 +1,13 @@
 rule prepare_data:
     output:
-        "data/prepared/{dataset}.json",
+        f"{PREPARED}/{{dataset}}.json",
     params:
-        spec=lambda wc: as_json(dataset_spec(wc.dataset)),
+        spec=lambda wc: json.dumps(dataset_spec(wc.dataset), sort_keys=True),
     conda:
         ENV
     log:
-        "results/logs/prepare_data/{dataset}.log",
+        f"{LOGS}/prepare_data/{{dataset}}.log",
     resources:
         gpu=0,
     shell:
-        "python -m nasrepro prepare-data --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python -m nasrepro --log {log} prepare-data --spec {params.spec:q} --out {output}"

@@ -2,19 +2,19 @@ rule evaluate:
     input:
         unpack(evaluate_inputs),
     output:
-        final=f"{RUNS}/{{space}}/{{dataset}}/{{method}}/seed{{seed}}/eval/{{target}}/final.json",
-        metrics=f"{RUNS}/{{space}}/{{dataset}}/{{method}}/seed{{seed}}/eval/{{target}}/metrics.jsonl",
-        run=f"{RUNS}/{{space}}/{{dataset}}/{{method}}/seed{{seed}}/eval/{{target}}/run.json",
+        final=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/eval/{{target}}/final.json",
+        metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/eval/{{target}}/metrics.jsonl",
+        run=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/eval/{{target}}/run.json",
     params:
         spec=evaluate_spec,
         out_dir=lambda wc, output: os.path.dirname(output.final),
     conda:
         ENV
     log:
-        "results/logs/evaluate/{space}/{dataset}/{method}/seed{seed}/{target}.log",
+        f"{LOGS}/evaluate/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/{{target}}.log",
     threads: lambda wc: config["threads"]
     resources:
-        gpu=lambda wc: 0 if config["evaluation"]["mode"] == "benchmark" else 1,
+        gpu=lambda wc: 0 if uses_benchmark(wc.space) else 1,
     shell:
-        "python -m nasrepro evaluate --spec {params.spec:q} --genotype {input.genotype}"
-        " --out-dir {params.out_dir} > {log} 2>&1"
+        "python -m nasrepro --log {log} evaluate --spec {params.spec:q}"
+        " --genotype {input.genotype} --out-dir {params.out_dir}"

@@ -1,23 +1,19 @@
-FIGURE_TITLES = {"search_curves_nb201": "NAS-Bench-201 search curves (mean ± std over seeds)"}
-
-
-rule figure_search_curves:
+rule figure:
     input:
-        lambda wc: search_metrics(
-            config["figures"][f"search_curves_{wc.space}"]["space"],
-            config["figures"][f"search_curves_{wc.space}"]["methods"],
-        ),
+        figure_inputs,
     output:
-        png="results/figures/search_curves_{space}.png",
-        pdf="results/figures/search_curves_{space}.pdf",
+        png=f"results/{P}/figures/{{figure}}.png",
+        pdf=f"results/{P}/figures/{{figure}}.pdf",
     params:
-        title=lambda wc: FIGURE_TITLES[f"search_curves_{wc.space}"],
+        note=lambda wc: provenance_note()
+        + f" Seeds {nasconfig.item_seeds(config, 'figures', wc.figure)}.",
+        prefix=lambda wc: f"results/{P}/figures/{wc.figure}",
     conda:
         ENV
     log:
-        "results/logs/figures/search_curves_{space}.log",
+        f"{LOGS}/figures/{{figure}}.log",
     resources:
         gpu=0,
     shell:
-        "python -m nasrepro figure --title {params.title:q}"
-        " --out-prefix results/figures/search_curves_{wildcards.space} {input} > {log} 2>&1"
+        "python -m nasrepro --log {log} figure --figure {wildcards.figure}"
+        " --note {params.note:q} --out-prefix {params.prefix} {input}"

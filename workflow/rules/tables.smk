@@ -1,26 +1,22 @@
-TABLE_TITLES = {"table_6_1": "Table 6.1: Comparison results with NAS baselines on NAS-Bench-201."}
-
-
 rule table:
     input:
         values="config/thesis_values/{table}.csv",
-        finals=lambda wc: final_files(
-            config["tables"][wc.table]["space"], config["tables"][wc.table]["methods"]
-        ),
+        finals=table_inputs,
     output:
-        csv="results/tables/{table}.csv",
-        md="results/tables/{table}.md",
-        tex="results/tables/{table}.tex",
+        csv=f"results/{P}/tables/{{table}}.csv",
+        md=f"results/{P}/tables/{{table}}.md",
+        tex=f"results/{P}/tables/{{table}}.tex",
     params:
-        title=lambda wc: TABLE_TITLES[wc.table],
-        note=lambda wc: provenance_note(),
+        note=lambda wc: provenance_note()
+        + f" Seeds {nasconfig.item_seeds(config, 'tables', wc.table)}.",
+        prefix=lambda wc: f"results/{P}/tables/{wc.table}",
     conda:
         ENV
     log:
-        "results/logs/tables/{table}.log",
+        f"{LOGS}/tables/{{table}}.log",
     resources:
         gpu=0,
     shell:
-        "python -m nasrepro table --thesis-values {input.values} --title {params.title:q}"
-        " --note {params.note:q} --out-prefix results/tables/{wildcards.table} {input.finals}"
-        " > {log} 2>&1"
+        "python -m nasrepro --log {log} table --table {wildcards.table}"
+        " --thesis-values {input.values} --note {params.note:q}"
+        " --out-prefix {params.prefix} {input.finals}"

@@ -31,6 +31,19 @@ class DataBundle:
     test: Dataset
     num_classes: int
     in_channels: int
+    arch_train: Dataset | None = None  # architecture batches; None: search_valid itself
+
+    def __post_init__(self):
+        if self.arch_train is None:
+            self.arch_train = self.search_valid
+
+    @property
+    def shape(self):
+        """``DataShape`` of one example (classes, channels, height, width) for building networks."""
+        from nasrepro.spaces.base import DataShape
+
+        x = self.search_train[0][0]
+        return DataShape(self.num_classes, self.in_channels, int(x.shape[-2]), int(x.shape[-1]))
 
     def sizes(self) -> dict[str, int]:
         return {"search_train": len(self.search_train), "search_valid": len(self.search_valid),
@@ -55,3 +68,23 @@ def endless(loader: DataLoader):
     """Iterate a loader forever, restarting it (and its shuffling) when it is exhausted."""
     while True:
         yield from loader
+
+
+class CutoutDataset(Dataset):
+    """Cutout (DeVries & Taylor 2017): zero one ``length`` x ``length`` square, clipped at the
+    border, centred at a uniformly random pixel (torch's global RNG) of each image."""
+
+    def __init__(self, dataset: Dataset, length: int):
+        self.dataset, self.length = dataset, int(length)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        x, y = self.dataset[i]
+        h, w = x.shape[-2:]
+        cy, cx = int(torch.randint(h, ())), int(torch.randint(w, ()))
+        half = self.length // 2
+        x = x.clone()
+        x[..., max(0, cy - half):min(h, cy + half), max(0, cx - half):min(w, cx + half)] = 0
+        return x, y

@@ -1,9 +1,9 @@
-"""Classification accuracy, and BatchNorm handling for weight-sharing evaluation."""
+"""BatchNorm handling for weight-sharing evaluation."""
 
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Callable, Iterable, Iterator
+from typing import Iterator
 
 import torch
 from torch import nn
@@ -25,17 +25,3 @@ def batch_statistics(model: nn.Module) -> Iterator[None]:
     finally:
         model.load_state_dict(buffers, strict=False)
         model.train(was_training)
-
-
-def batches_accuracy(forward: Callable[[torch.Tensor], torch.Tensor],
-                     batches: Iterable, device: torch.device) -> float:
-    """Top-1 accuracy in percent of ``forward`` over (images, labels) batches."""
-    correct = total = 0
-    with torch.no_grad():
-        for x, y in batches:
-            x, y = x.to(device), y.to(device)
-            correct += int((forward(x).argmax(dim=1) == y).sum())
-            total += len(y)
-    if total == 0:
-        raise ValueError("accuracy over an empty set of batches")
-    return 100.0 * correct / total

@@ -1,6 +1,9 @@
-"""What every search method shares: its config dataclass, the supernet-weight optimizer and the
-interface the search loop drives (``begin_epoch``, ``step``, ``end_epoch``, ``derive``,
-``state_dict``).
+"""What every search method shares: the context it runs in, its config dataclass, the
+supernet-weight optimizer and the interface the search loop drives (``setup``, ``begin_epoch``,
+``step``, ``end_epoch``, ``derive``, ``state_dict``).
+
+A method knows no space layout: it sees the ``SearchSpace`` contract (``spaces.base``) through its
+``SearchContext``. Architecture parameters are a dict named by ``space.arch_shapes``.
 
 Weight optimizer defaults are the NAS-Bench-201 v1.0 search protocol the thesis follows (§3.4.2,
 "all experimental settings follow [41]"): SGD, lr 0.025 annealed by a per-epoch cosine schedule to
@@ -10,22 +13,28 @@ Weight optimizer defaults are the NAS-Bench-201 v1.0 search protocol the thesis 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, fields
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
 
 import torch
 from torch import nn
 
+from nasrepro.params import hp
+from nasrepro.spaces.base import SearchSpace, Task
+
 
 @dataclass
 class WeightConfig:
-    epochs: int = 50
-    batch_size: int = 64
-    w_lr: float = 0.025
-    w_lr_min: float = 0.001
-    w_momentum: float = 0.9
-    w_nesterov: bool = True
-    w_weight_decay: float = 5e-4
-    grad_clip: float = 5.0
+    epochs: int = hp(50, 1)
+    batch_size: int = hp(64, 1)
+    w_lr: float = hp(0.025, 0, low_open=True)
+    w_lr_min: float = hp(0.001, 0)
+    w_momentum: float = hp(0.9, 0, 1)
+    w_nesterov: bool = hp(True)
+    w_weight_decay: float = hp(5e-4, 0)
+    grad_clip: float = hp(5.0, 0, low_open=True)
 
 
 @dataclass
@@ -33,21 +42,28 @@ class ArchConfig(WeightConfig):
     """Architecture optimizer of the NAS-Bench-201 protocol: Adam lr 3e-4, betas (0.5, 0.999),
     weight decay 1e-3; alpha initialised as 1e-3 * N(0, 1)."""
 
-    a_lr: float = 3e-4
-    a_beta1: float = 0.5
-    a_beta2: float = 0.999
-    a_weight_decay: float = 1e-3
-    a_init_std: float = 1e-3
+    a_lr: float = hp(3e-4, 0, low_open=True)
+    a_beta1: float = hp(0.5, 0, 1)
+    a_beta2: float = hp(0.999, 0, 1)
+    a_weight_decay: float = hp(1e-3, 0)
+    a_init_std: float = hp(1e-3, 0)
 
 
-def build_config(cls: type, overrides: dict, method: str):
-    """Instantiate a method's config dataclass; an unknown key is an error naming the valid ones."""
-    known = {f.name for f in fields(cls)}
-    unknown = sorted(set(overrides) - known)
-    if unknown:
-        raise ValueError(f"unknown hyperparameter(s) {unknown} for method {method!r}; "
-                         f"valid keys: {sorted(known)}")
-    return cls(**overrides)
+@dataclass
+class SearchContext:
+    """Everything a method may use. ``rng`` draws discrete choices (re-seeded every epoch by the
+    search loop); ``inputs`` are named input files of the job (e.g. a pretrained model)."""
+
+    space: SearchSpace
+    supernet: nn.Module
+    config: object
+    device: torch.device
+    rng: random.Random = field(default_factory=random.Random)
+    inputs: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def task(self) -> Task:
+        return self.space.task
 
 
 class SearchMethod:
@@ -55,22 +71,32 @@ class SearchMethod:
 
     Config: type = WeightConfig
 
-    def __init__(self, space, supernet: nn.Module, cfg, device: torch.device):
-        self.space, self.supernet, self.cfg, self.device = space, supernet.to(device), cfg, device
-        self.w_opt = torch.optim.SGD(supernet.parameters(), lr=cfg.w_lr, momentum=cfg.w_momentum,
-                                     nesterov=cfg.w_nesterov, weight_decay=cfg.w_weight_decay)
+    def __init__(self, ctx: SearchContext):
+        self.ctx = ctx
+        self.space, self.cfg, self.device = ctx.space, ctx.config, ctx.device
+        self.supernet = ctx.supernet.to(ctx.device)
+        self.w_opt = torch.optim.SGD(self.supernet.parameters(), lr=self.cfg.w_lr,
+                                     momentum=self.cfg.w_momentum, nesterov=self.cfg.w_nesterov,
+                                     weight_decay=self.cfg.w_weight_decay)
         self.w_sched = torch.optim.lr_scheduler.CosineAnnealingLR(
-            self.w_opt, T_max=cfg.epochs, eta_min=cfg.w_lr_min)
+            self.w_opt, T_max=self.cfg.epochs, eta_min=self.cfg.w_lr_min)
+
+    def setup(self) -> None:
+        """Optional phase before the search (e.g. train or load an auxiliary model)."""
 
     @property
     def w_lr(self) -> float:
         return self.w_opt.param_groups[0]["lr"]
 
-    def weight_step(self, x: torch.Tensor, y: torch.Tensor, **forward_kwargs) -> float:
+    def loss(self, batch, **forward) -> torch.Tensor:
+        """The task loss of the supernet run in the given forward mode on ``batch``."""
+        return self.ctx.task.loss(lambda x: self.supernet(x, **forward), batch)
+
+    def weight_step(self, batch, **forward) -> float:
         """One SGD step of the supernet weights on a training batch."""
         self.supernet.train()
         self.w_opt.zero_grad(set_to_none=True)
-        loss = nn.functional.cross_entropy(self.supernet(x, **forward_kwargs), y)
+        loss = self.loss(batch, **forward)
         loss.backward()
         nn.utils.clip_grad_norm_(self.supernet.parameters(), self.cfg.grad_clip)
         self.w_opt.step()
@@ -83,10 +109,13 @@ class SearchMethod:
         self.w_sched.step()
 
     def step(self, train_batch, valid_batch) -> dict:
+        """One search step: ``train_batch`` for the weights, ``valid_batch`` for the architecture."""
         raise NotImplementedError
 
-    def derive(self, valid_loader) -> object:
-        """The cell this method would return now (``valid_loader``: search_valid batches)."""
+    def derive(self, valid_batches: Callable[[], object]) -> object:
+        """The architecture this method would return now. ``valid_batches(batch_size)`` is an
+        endless iterator of fresh, non-augmented validation batches (for methods that score
+        candidates)."""
         raise NotImplementedError
 
     def state_dict(self) -> dict:
@@ -103,28 +132,40 @@ class SearchMethod:
 
 
 class ArchParamMethod(SearchMethod):
-    """Methods with continuous architecture parameters alpha (one row per edge, one column per
-    operation, shared by all cells) optimised by Adam; the cell is argmax(alpha) per edge."""
+    """Methods with continuous architecture parameters alpha (one ``[edges, ops]`` tensor per
+    name of ``space.arch_shapes``, shared by all cells of that kind) optimised by Adam; the
+    architecture is the space's ``discretize(alpha)``."""
 
     Config: type = ArchConfig
 
-    def __init__(self, space, supernet: nn.Module, cfg, device: torch.device):
-        super().__init__(space, supernet, cfg, device)
-        shape = (len(space.edges), len(space.ops))
-        self.alpha = nn.Parameter(cfg.a_init_std * torch.randn(shape, device=device))
-        self.a_opt = torch.optim.Adam([self.alpha], lr=cfg.a_lr, betas=(cfg.a_beta1, cfg.a_beta2),
-                                      weight_decay=cfg.a_weight_decay)
+    def __init__(self, ctx: SearchContext):
+        super().__init__(ctx)
+        self.alphas = self.space.init_alphas(self.cfg.a_init_std, ctx.device)
+        self.a_opt = torch.optim.Adam(self.alphas.parameters(), lr=self.cfg.a_lr,
+                                      betas=(self.cfg.a_beta1, self.cfg.a_beta2),
+                                      weight_decay=self.cfg.a_weight_decay)
 
-    def derive(self, valid_loader=None):
-        choice = self.alpha.detach().argmax(dim=1).tolist()
-        return self.space.arch_type(tuple(self.space.ops[k] for k in choice))
+    def alpha_list(self) -> list[nn.Parameter]:
+        return list(self.alphas.values())
+
+    def mixing_weights(self) -> dict[str, torch.Tensor]:
+        """softmax(alpha) per edge: the mixing weights of Eq. (1.8)."""
+        return {name: a.softmax(dim=-1) for name, a in self.alphas.items()}
+
+    def set_alpha_grads(self, grads) -> None:
+        for alpha, grad in zip(self.alpha_list(), grads):
+            alpha.grad = grad.detach()
+
+    def derive(self, valid_batches=None):
+        return self.space.discretize({k: a.detach() for k, a in self.alphas.items()})
 
     def state_dict(self) -> dict:
-        return {**super().state_dict(), "alpha": self.alpha.detach().clone(),
+        return {**super().state_dict(), "alphas": {k: a.detach().clone() for k, a in self.alphas.items()},
                 "a_opt": self.a_opt.state_dict()}
 
     def load_state_dict(self, state: dict) -> None:
         super().load_state_dict(state)
         with torch.no_grad():
-            self.alpha.copy_(state["alpha"])
+            for name, alpha in self.alphas.items():
+                alpha.copy_(state["alphas"][name])
         self.a_opt.load_state_dict(state["a_opt"])

@@ -16,50 +16,54 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from nasrepro.methods.base import ArchConfig, ArchParamMethod
-from nasrepro.methods.hypergrad import unrolled_hypergradient
+from nasrepro.methods.parts.hypergrad import unrolled_hypergradient
+from nasrepro.params import hp
 from nasrepro.registry import METHODS
 
 
 @dataclass
 class DartsConfig(ArchConfig):
-    epochs: int = 50
-    fd_eps: float = 0.01
+    epochs: int = hp(50, 1)
+    fd_eps: float = hp(0.01, 0, low_open=True, doc="finite-difference scale of Eq. (6.3)'s HVP")
 
 
 class _Darts(ArchParamMethod):
     Config = DartsConfig
     second_order = False
 
-    def mixed_loss(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-        return nn.functional.cross_entropy(self.supernet(x, weights=self.alpha.softmax(dim=-1)), y)
+    def mixed_loss(self, batch):
+        return self.loss(batch, weights=self.mixing_weights())
 
     def arch_step(self, train_batch, valid_batch) -> float:
+        """One Adam step of alpha with the hypergradient of Eq. (6.3) (1st order: gamma = 0)."""
         self.a_opt.zero_grad(set_to_none=True)
-        (xt, yt), (xv, yv) = train_batch, valid_batch
         if self.second_order:
             weights = [p for p in self.supernet.parameters() if p.requires_grad]
-            (grad,), loss = unrolled_hypergradient(lambda: self.mixed_loss(xt, yt),
-                                             lambda: self.mixed_loss(xv, yv),
-                                             weights, [self.alpha], lr=self.w_lr,
-                                             eps_scale=self.cfg.fd_eps)
-            self.alpha.grad = grad.detach()
+            grads, loss = unrolled_hypergradient(lambda: self.mixed_loss(train_batch),
+                                                 lambda: self.mixed_loss(valid_batch),
+                                                 weights, self.alpha_list(), lr=self.w_lr,
+                                                 eps_scale=self.cfg.fd_eps)
         else:
-            value = self.mixed_loss(xv, yv)
-            (self.alpha.grad,) = torch.autograd.grad(value, [self.alpha])
+            value = self.mixed_loss(valid_batch)
+            grads = torch.autograd.grad(value, self.alpha_list())
             loss = float(value.detach())
+        self.set_alpha_grads(grads)
         self.a_opt.step()
         return loss
+
+    def weight_step_mixed(self, train_batch) -> float:
+        fixed = {k: w.detach() for k, w in self.mixing_weights().items()}
+        return self.weight_step(train_batch, weights=fixed)
 
     def step(self, train_batch, valid_batch) -> dict:
         self.supernet.train()
         if self.second_order:
             arch_loss = self.arch_step(train_batch, valid_batch)
-            train_loss = self.weight_step(*train_batch, weights=self.alpha.softmax(-1).detach())
+            train_loss = self.weight_step_mixed(train_batch)
         else:
-            train_loss = self.weight_step(*train_batch, weights=self.alpha.softmax(-1).detach())
+            train_loss = self.weight_step_mixed(train_batch)
             arch_loss = self.arch_step(train_batch, valid_batch)
         return {"train_loss": train_loss, "arch_loss": arch_loss}
 

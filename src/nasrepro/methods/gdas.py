@@ -3,8 +3,10 @@ categorical architecture distribution; the forward pass runs only the argmax ope
 edge (one sampled path), the backward pass uses the softmax (straight-through) gradient.
 
 Per edge e: h_e = softmax((log_softmax(alpha_e) + g_e) / tau), g_e ~ Gumbel(0, 1), k_e = argmax h_e,
-hard_e = onehot(k_e) - stopgrad(h_e) + h_e, and the edge output is hard_e[k_e] * o_{k_e}(x)
-(value o_{k_e}(x), gradient through h_e[k_e] into every alpha_e). tau falls linearly from
+hard_e = onehot(k_e) - stopgrad(h_e) + h_e, and the edge output is
+hard_e[k_e] * o_{k_e}(x) + sum_{k != k_e} hard_e[k] (value o_{k_e}(x); the zero-valued terms give
+each alpha_e gradient through its own h_e[k], the edge rule of AutoDL-Projects and NASLib; the
+space's supernet implements it for ``weights`` + ``choice``). tau falls linearly from
 ``tau_max`` = 10 to ``tau_min`` = 0.1 over the search (250 epochs, NAS-Bench-201 protocol).
 Each step updates w on a training batch and alpha on a validation batch, each with a fresh sample.
 The derived cell is argmax(alpha).
@@ -15,17 +17,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import nn
 
 from nasrepro.methods.base import ArchConfig, ArchParamMethod
+from nasrepro.params import ConfigError, hp
 from nasrepro.registry import METHODS
 
 
 @dataclass
 class GdasConfig(ArchConfig):
-    epochs: int = 250
-    tau_max: float = 10.0
-    tau_min: float = 0.1
+    epochs: int = hp(250, 1)
+    tau_max: float = hp(10.0, 0, low_open=True)
+    tau_min: float = hp(0.1, 0, low_open=True)
+
+    def __post_init__(self):
+        if self.tau_min > self.tau_max:
+            raise ConfigError(f"tau_min = {self.tau_min} is above tau_max = {self.tau_max}: tau "
+                              "falls linearly from tau_max to tau_min; swap them")
 
 
 def gumbel_hard_sample(alpha: torch.Tensor, tau: float) -> tuple[torch.Tensor, list[int]]:
@@ -44,26 +51,28 @@ def gumbel_hard_sample(alpha: torch.Tensor, tau: float) -> tuple[torch.Tensor, l
 class Gdas(ArchParamMethod):
     Config = GdasConfig
 
-    def __init__(self, space, supernet, cfg, device):
-        super().__init__(space, supernet, cfg, device)
-        self.tau = cfg.tau_max
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.tau = self.cfg.tau_max
 
     def begin_epoch(self, epoch: int) -> dict:
         span = max(1, self.cfg.epochs - 1)
         self.tau = self.cfg.tau_max - (self.cfg.tau_max - self.cfg.tau_min) * epoch / span
         return {**super().begin_epoch(epoch), "tau": self.tau}
 
-    def hard_forward(self, x: torch.Tensor) -> torch.Tensor:
-        hard, index = gumbel_hard_sample(self.alpha, self.tau)
-        return self.supernet(x, weights=hard, choice=index)
+    def sample(self, detach: bool) -> dict:
+        """One Gumbel sample per named alpha: the forward kwargs of the hard forward."""
+        weights, choice = {}, {}
+        for name, alpha in self.alphas.items():
+            weights[name], choice[name] = gumbel_hard_sample(alpha.detach() if detach else alpha,
+                                                             self.tau)
+        return {"weights": weights, "choice": choice}
 
     def step(self, train_batch, valid_batch) -> dict:
         self.supernet.train()
-        hard, index = gumbel_hard_sample(self.alpha.detach(), self.tau)
-        train_loss = self.weight_step(*train_batch, weights=hard, choice=index)
+        train_loss = self.weight_step(train_batch, **self.sample(detach=True))
         self.a_opt.zero_grad(set_to_none=True)
-        xv, yv = valid_batch
-        loss = nn.functional.cross_entropy(self.hard_forward(xv), yv)
-        (self.alpha.grad,) = torch.autograd.grad(loss, [self.alpha])
+        loss = self.loss(valid_batch, **self.sample(detach=False))
+        self.set_alpha_grads(torch.autograd.grad(loss, self.alpha_list()))
         self.a_opt.step()
         return {"train_loss": train_loss, "arch_loss": float(loss.detach())}

@@ -1,3 +1,4 @@
-"""Search spaces. Importing this package registers every space in ``SPACES``."""
+"""Search spaces, one folder each behind the ``SearchSpace`` contract (``spaces.base``).
+Importing this package registers every space in ``SPACES`` (and its benchmark, if any)."""
 
 from nasrepro.spaces import nb201  # noqa: F401

@@ -37,7 +37,7 @@ def load_checkpoint(path: Path) -> dict:
 
 def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], dict],
                set_state: Callable[[dict], None],
-               run_epoch: Callable[[int, int], dict]) -> list[dict]:
+               run_epoch: Callable[[int, int], dict], *, fingerprint: str) -> list[dict]:
     """Run epochs [resume point, epochs); ``run_epoch(epoch, seed)`` returns one metrics record.
     Returns all records (earlier ones restored from the checkpoint)."""
     state_file = Path(state_dir) / "state.pt"
@@ -45,6 +45,11 @@ def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], 
     start = 0
     if state_file.exists():
         saved = load_checkpoint(state_file)
+    if state_file.exists() and saved.get("fingerprint") != fingerprint:
+        log.warning("checkpoint %s was written for a different configuration; starting from scratch",
+                    state_file)
+        clear_state(state_dir)
+    elif state_file.exists():
         set_state(saved["state"])
         records, start = saved["records"], saved["epoch"] + 1
         log.info("resuming from %s at epoch %d/%d", state_file, start, epochs)
@@ -55,7 +60,8 @@ def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], 
         record = {"epoch": epoch, **run_epoch(epoch, seed_e)}
         record["epoch_time_s"] = round(time.perf_counter() - began, 4)
         records.append(record)
-        torch_save({"state": get_state(), "records": records, "epoch": epoch}, state_file)
+        torch_save({"state": get_state(), "records": records, "epoch": epoch,
+                    "fingerprint": fingerprint}, state_file)
         log.info("epoch %d/%d %s", epoch + 1, epochs,
                  " ".join(f"{k}={v:.4g}" for k, v in record.items() if isinstance(v, float)))
     return records

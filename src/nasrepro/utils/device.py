@@ -5,11 +5,15 @@ from __future__ import annotations
 import torch
 
 
+class DeviceUnavailableError(RuntimeError):
+    """The configured device does not exist on this machine."""
+
+
 def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} requested but CUDA is not available; "
+        raise DeviceUnavailableError(f"device {name!r} requested but CUDA is not available; "
                            "set `device: auto` or `device: cpu` in the config")
     return torch.device(name)
 

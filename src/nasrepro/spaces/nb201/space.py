@@ -12,22 +12,24 @@ exactly that permutation; tests compare all 15,625 entries with the official met
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 from dataclasses import dataclass
 from functools import lru_cache
 
+import torch
+
+from nasrepro.params import build_config, hp
 from nasrepro.registry import SPACES
+from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
+from nasrepro.train.retrain import RetrainConfig
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 NUM_NODES = 4
 EDGES: tuple[tuple[int, int], ...] = tuple((j, i) for j in range(1, NUM_NODES) for i in range(j))
 NUM_ARCHS = len(OPS) ** len(EDGES)
 _OFFICIAL_SHUFFLE_SEED = 88
-
-
-class InvalidArchError(ValueError):
-    """An architecture string or index that is not a NAS-Bench-201 cell."""
 
 
 @dataclass(frozen=True)
@@ -97,60 +99,123 @@ def _index_of() -> dict[Nb201Arch, int]:
     return {arch: i for i, arch in enumerate(official_order())}
 
 
+@dataclass
+class Nb201SearchNet:
+    """Supernet of the NAS-Bench-201 search protocol: C=16, N=5 cells per stage, BN without
+    affine parameters."""
+
+    C: int = hp(16, 1)
+    N: int = hp(5, 1)
+    affine: bool = hp(False)
+    track_running_stats: bool = hp(True)
+
+
+@dataclass
+class Nb201EvalNet(Nb201SearchNet):
+    """Stand-alone network of the benchmark (same skeleton, affine BN)."""
+
+    affine: bool = hp(True)
+
+
 @SPACES.register("nb201")
-class Nb201Space:
-    """Space API: string round trip, official indexing, sampling, mutation and distance."""
+class Nb201Space(SearchSpace):
+    """NAS-Bench-201 through the ``SearchSpace`` contract, plus the benchmark's official indexing
+    (``index``, ``from_index``, ``enumerate``)."""
 
     name = "nb201"
     ops = OPS
     edges = EDGES
     size = NUM_ARCHS
-    arch_type = Nb201Arch
+    arch_shapes = {"cell": (len(EDGES), len(OPS))}
     InvalidArch = InvalidArchError
+    search_net_config = Nb201SearchNet
 
-    @staticmethod
-    def from_string(text: str) -> Nb201Arch:
+    def eval_net_config(self, target: str) -> type:
+        return Nb201EvalNet
+
+    def retrain_config(self, target: str) -> type:
+        """NAS-Bench-201's training protocol (the ``RetrainConfig`` defaults) for every target."""
+        return RetrainConfig
+
+    def discretize(self, alphas) -> Nb201Arch:
+        """The strongest operation of every edge (argmax over the operations' alphas)."""
+        choice = alphas["cell"].detach().argmax(dim=-1).tolist()
+        return Nb201Arch(tuple(OPS[k] for k in choice))
+
+    def one_hot(self, arch: Nb201Arch) -> dict[str, torch.Tensor]:
+        rows = torch.zeros(len(EDGES), len(OPS))
+        for e, op in enumerate(arch.ops):
+            rows[e, OPS.index(op)] = 1.0
+        return {"cell": rows}
+
+    def choice(self, arch: Nb201Arch) -> dict[str, list[int]]:
+        return {"cell": [OPS.index(op) for op in arch.ops]}
+
+    def to_string(self, arch: Nb201Arch) -> str:
+        return arch.to_string()
+
+    def from_string(self, text: str) -> Nb201Arch:
         return Nb201Arch.from_string(text)
 
-    @staticmethod
-    def index(arch: Nb201Arch) -> int:
+    def index(self, arch: Nb201Arch) -> int:
         return _index_of()[arch]
 
-    @staticmethod
-    def from_index(index: int) -> Nb201Arch:
+    def from_index(self, index: int) -> Nb201Arch:
         if not 0 <= int(index) < NUM_ARCHS:
             raise InvalidArchError(f"NAS-Bench-201 index {index} out of range [0, {NUM_ARCHS - 1}]")
         return official_order()[int(index)]
 
-    @staticmethod
-    def sample(rng: random.Random) -> Nb201Arch:
+    def enumerate(self) -> tuple[Nb201Arch, ...]:
+        return official_order()
+
+    def sample(self, rng: random.Random) -> Nb201Arch:
         return Nb201Arch(tuple(rng.choice(OPS) for _ in EDGES))
 
-    @staticmethod
-    def mutate(arch: Nb201Arch, rng: random.Random) -> Nb201Arch:
+    def mutate(self, arch: Nb201Arch, rng: random.Random) -> Nb201Arch:
         """Change the operation of one uniformly chosen edge to a different operation."""
         edge = rng.randrange(len(EDGES))
         ops = list(arch.ops)
         ops[edge] = rng.choice([op for op in OPS if op != ops[edge]])
         return Nb201Arch(tuple(ops))
 
-    @staticmethod
-    def distance(a: Nb201Arch, b: Nb201Arch) -> int:
-        """Hamming distance: the number of edges whose operations differ."""
-        return sum(x != y for x, y in zip(a.ops, b.ops))
+    def node_inputs(self, arch: Nb201Arch) -> dict[str, list[tuple[int, str]]]:
+        """Every node has an edge from every earlier node, so §3.3.2's distance is the Hamming
+        distance over the 6 edges, divided by 6."""
+        nodes: dict[str, list[tuple[int, str]]] = {}
+        for (j, i), op in zip(EDGES, arch.ops):
+            nodes.setdefault(f"cell/{j}", []).append((i, op))
+        return nodes
 
-    @staticmethod
-    def enumerate() -> tuple[Nb201Arch, ...]:
-        return official_order()
+    def encode(self, arch: Nb201Arch) -> CellGraph:
+        """Operation-on-node DAG (D-VAE input): the input node, one node per edge holding its
+        operation, one ``sum`` node per cell node 1..3, and the output node (fed by node 3's
+        sum): 11 nodes over 8 types (input, output, sum and the 5 operations)."""
+        types, edges = ["input"], []
+        node_id = {0: 0}
+        for j in range(1, NUM_NODES):
+            op_nodes = []
+            for e, (t, i) in enumerate(EDGES):
+                if t == j:
+                    types.append(arch.ops[e])
+                    op_nodes.append(len(types) - 1)
+                    edges.append((node_id[i], len(types) - 1))
+            types.append("sum")
+            node_id[j] = len(types) - 1
+            edges.extend((k, node_id[j]) for k in op_nodes)
+        types.append("output")
+        edges.append((node_id[NUM_NODES - 1], len(types) - 1))
+        return CellGraph(tuple(types), tuple(edges), ("input", "output", "sum") + OPS)
 
-    @staticmethod
-    def build_supernet(num_classes: int, in_channels: int, cfg: dict):
-        from nasrepro.supernet.nb201 import Nb201Supernet
+    def build_supernet(self, shape: DataShape, cfg):
+        from nasrepro.spaces.nb201.supernet import Nb201Supernet
 
-        return Nb201Supernet(num_classes=num_classes, in_channels=in_channels, **cfg)
+        net = build_config(Nb201SearchNet, cfg, "spaces.nb201.search")
+        return Nb201Supernet(num_classes=shape.num_classes, in_channels=shape.in_channels,
+                             **dataclasses.asdict(net))
 
-    @staticmethod
-    def build_network(arch: Nb201Arch, num_classes: int, in_channels: int, cfg: dict):
-        from nasrepro.supernet.nb201 import Nb201Network
+    def build_network(self, arch: Nb201Arch, shape: DataShape, cfg):
+        from nasrepro.spaces.nb201.supernet import Nb201Network
 
-        return Nb201Network(arch, num_classes=num_classes, in_channels=in_channels, **cfg)
+        net = build_config(Nb201EvalNet, cfg, "spaces.nb201.evaluate")
+        return Nb201Network(arch, num_classes=shape.num_classes, in_channels=shape.in_channels,
+                            **dataclasses.asdict(net))

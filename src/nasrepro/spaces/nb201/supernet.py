@@ -3,7 +3,9 @@ reduction blocks (channels C, 2C, 4C), BN-ReLU, global average pooling, linear c
 
 ``Nb201Supernet`` holds every operation on every edge and offers three forwards:
 - mixed (DARTS, Eq. 1.8): node j = sum_i sum_o w[e(j,i), o] * o(x_i), ``w`` = softmax(alpha);
-- hard (GDAS): node j = sum_i w[e, k_e] * o_{k_e}(x_i), only the sampled op computed;
+- hard (GDAS): node j = sum_i (w[e, k_e] * o_{k_e}(x_i) + sum_{k != k_e} w[e, k]), only the
+  sampled op computed; the other ops' (zero-valued) weights enter as constants, so every alpha of
+  the edge gets gradient (the edge rule of AutoDL-Projects' GDAS and NASLib);
 - single path (RandomNAS, evaluation): node j = sum_i o_{arch(e)}(x_i).
 ``Nb201Network`` is the stand-alone network of one cell; loaded with ``subnet_state_dict`` of a
 supernet it computes exactly the supernet's single-path forward for that cell.
@@ -14,8 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from nasrepro.ops.nb201 import ResidualReduction, make_op
-from nasrepro.spaces.nb201 import EDGES, NUM_NODES, OPS, Nb201Arch
+from nasrepro.spaces.nb201.ops import ResidualReduction, make_op
+from nasrepro.spaces.nb201.space import EDGES, NUM_NODES, OPS, Nb201Arch
 
 
 def _edge_key(edge: tuple[int, int]) -> str:
@@ -46,8 +48,11 @@ class Cell(nn.Module):
                 ops = self.edges[_edge_key(edge)]
                 src = nodes[edge[1]]
                 if choice is not None:
-                    out = ops[choice[e]](src)
-                    total = total + (out if weights is None else weights[e, choice[e]] * out)
+                    k = choice[e]
+                    out = ops[k](src)
+                    if weights is not None:
+                        out = weights[e, k] * out + torch.cat([weights[e, :k], weights[e, k + 1:]]).sum()
+                    total = total + out
                 elif weights is not None:
                     total = total + sum(weights[e, k] * op(src) for k, op in enumerate(ops))
                 else:
@@ -91,13 +96,16 @@ class Nb201Supernet(_Skeleton):
         super().__init__([list(OPS) for _ in EDGES], num_classes, in_channels, C, N, affine,
                          track_running_stats)
 
-    def forward(self, x: torch.Tensor, weights: torch.Tensor | None = None,
-                arch: Nb201Arch | None = None, choice: list[int] | None = None) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, *, weights: dict[str, torch.Tensor] | None = None,
+                choice: dict[str, list[int]] | None = None,
+                arch: Nb201Arch | None = None) -> torch.Tensor:
+        """Mixed (``weights``), hard (``weights`` + ``choice``) or single-path (``arch``) forward;
+        ``weights``/``choice`` are keyed by the space's parameter name ``"cell"``."""
         if arch is not None:
-            choice = [OPS.index(op) for op in arch.ops]
-        if weights is None and choice is None:
-            raise ValueError("Nb201Supernet.forward needs mixing weights, an arch or a choice")
-        return self._run(x, weights=weights, choice=choice)
+            return self._run(x, weights=None, choice=[OPS.index(op) for op in arch.ops])
+        if weights is None:
+            raise ValueError("Nb201Supernet.forward needs mixing weights or an arch")
+        return self._run(x, weights=weights["cell"], choice=None if choice is None else choice["cell"])
 
     def subnet_state_dict(self, arch: Nb201Arch) -> dict[str, torch.Tensor]:
         """Weights of the path ``arch`` renamed to the keys of ``Nb201Network(arch)``."""

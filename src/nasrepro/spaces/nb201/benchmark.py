@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from nasrepro.spaces.nb201 import Nb201Arch, Nb201Space
-from nasrepro.utils.download import fetch
+from nasrepro.registry import BENCHMARKS
+from nasrepro.spaces.nb201.space import Nb201Arch, Nb201Space
+from nasrepro.utils.download import MissingDataError, fetch
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,13 @@ def obtain(source: dict, work_dir: Path) -> Path:
         return path
     archive = fetch(path, source.get("url"), source.get("sha256"), "NAS-Bench-201 benchmark archive")
     target = Path(work_dir)
-    with tarfile.open(archive) as tar:
-        tar.extractall(target, filter="data")
+    try:
+        with tarfile.open(archive) as tar:
+            tar.extractall(target, filter="data")
+    except (tarfile.TarError, EOFError) as error:
+        raise MissingDataError(
+            f"{archive} is not a readable tar archive ({error}): it is truncated or corrupted. "
+            "Download it again, and set `sha256` in the config to catch this early.") from error
     metas = list(target.rglob(META_FILE))
     if not metas:
         raise FileNotFoundError(f"{archive} contains no {META_FILE}; is it the 'simple' tss archive?")
@@ -81,8 +87,17 @@ def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200")) -> pd.DataFra
     return pd.DataFrame(rows)
 
 
+@BENCHMARKS.register("nb201")
 class Nb201Benchmark:
     """Lookups in a converted table (passed in, never global, so tests can inject one)."""
+
+    space = "nb201"
+    columns = THESIS_COLUMNS
+
+    @staticmethod
+    def build(source: dict, work_dir: Path) -> pd.DataFrame:
+        """The converted table from the configured source (``obtain`` then ``convert``)."""
+        return convert(obtain(source, work_dir))
 
     def __init__(self, table: pd.DataFrame):
         self.table = table
@@ -99,7 +114,7 @@ class Nb201Benchmark:
     def accuracy(self, arch: Nb201Arch, dataset: str, split: str, epochs: int = 200) -> float:
         key = (arch.to_string(), dataset, split, int(epochs))
         if key not in self._by_key.index:
-            raise KeyError(f"benchmark has no entry for {key} (index {Nb201Space.index(arch)})")
+            raise KeyError(f"benchmark has no entry for {key} (index {Nb201Space().index(arch)})")
         return float(self._by_key.loc[key])
 
     def thesis_metrics(self, arch: Nb201Arch, target: str, epochs: int = 200) -> dict[str, float]:

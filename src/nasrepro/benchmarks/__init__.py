@@ -1,1 +1,0 @@
-"""Tabular benchmarks: conversion of the official files and fast lookups."""

@@ -1,0 +1,284 @@
+"""Profile resolution and validation, and the typed job specs the workflow passes to the CLI.
+
+One source of truth per setting: thesis values are dataclass defaults (methods, networks,
+retraining); a profile YAML holds the experiment matrix and only the values it changes:
+``method_overrides`` and ``spaces.<space>.method_overrides`` (applied last, to every run whose
+method has the key: the default profile's tiny sizes), ``runs`` (extra named runs),
+``spaces.<space>.{search,evaluate,retrain}`` (network and retraining overrides). ``check_profile`` resolves every job of the profile
+and reports every invalid value (one line each: key, value, allowed range) before any job runs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from nasrepro import registry
+from nasrepro.params import ConfigError, build_config
+from nasrepro.runs import RunVariant
+
+registry.load_all()
+
+
+# ----------------------------------------------------------------------------- resolution
+def run_variant(config: dict, name: str) -> RunVariant:
+    extra = (config.get("runs") or {}).get(name)
+    if extra is not None:
+        return RunVariant(name, extra["method"], dict(extra.get("params") or {}),
+                          dict(extra.get("space_params") or {}))
+    if name not in registry.RUNS:
+        known = sorted(set(registry.RUNS.names()) | set(config.get("runs") or {}))
+        raise ConfigError(f"run {name!r} is not defined; known runs: {', '.join(known)} "
+                          "(add it under `runs:` in the profile)")
+    return registry.RUNS.get(name)
+
+
+def method_params(config: dict, run: str, space: str) -> dict:
+    """The resolved, validated hyperparameters of ``run`` on ``space`` (see ``runs``)."""
+    variant = run_variant(config, run)
+    cls = registry.METHODS.get(variant.method).Config
+    fields = {f.name for f in dataclasses.fields(cls)}
+    profile = {**(config.get("method_overrides") or {}),
+               **space_overrides(config, space, "method_overrides")}
+    profile = {k: v for k, v in profile.items() if k in fields}
+    cfg = build_config(cls, {**variant.overrides(space), **profile}, f"runs.{run}[{space}]")
+    return dataclasses.asdict(cfg)
+
+
+def space_overrides(config: dict, space: str, part: str) -> dict:
+    return dict(((config.get("spaces") or {}).get(space) or {}).get(part) or {})
+
+
+def search_net(config: dict, space: str) -> dict:
+    obj = registry.SPACES.get(space)()
+    cfg = build_config(obj.search_net_config, space_overrides(config, space, "search"),
+                       f"spaces.{space}.search")
+    return dataclasses.asdict(cfg)
+
+
+def eval_settings(config: dict, space: str, target: str) -> tuple[dict, dict]:
+    """(evaluation-network config, retraining config) of ``space`` for ``target``."""
+    obj = registry.SPACES.get(space)()
+    net = build_config(obj.eval_net_config(target), space_overrides(config, space, "evaluate"),
+                       f"spaces.{space}.evaluate")
+    train = build_config(obj.retrain_config(target), space_overrides(config, space, "retrain"),
+                         f"spaces.{space}.retrain")
+    return dataclasses.asdict(net), dataclasses.asdict(train)
+
+
+def item_seeds(config: dict, section: str, name: str) -> list[int]:
+    """Seeds of one table/figure: its own ``seeds`` if the profile sets them, else ``seeds``."""
+    entry = (config.get(section) or {}).get(name) or {}
+    return [int(s) for s in entry.get("seeds", config["seeds"])]
+
+
+def table_runs(config: dict, table: str) -> list[str]:
+    """The runs that fill the table's rows; a profile may restrict them (``tables.<id>.runs``)."""
+    spec = registry.TABLES.get(table)
+    chosen = ((config.get("tables") or {}).get(table) or {}).get("runs")
+    if chosen is None:
+        return spec.runs()
+    unknown = sorted(set(chosen) - set(spec.runs()))
+    if unknown:
+        raise ConfigError(f"tables.{table}.runs: {unknown} fill no row of {table}; its rows' "
+                          f"runs: {spec.runs()}")
+    return list(chosen)
+
+
+def table_targets(config: dict, table: str) -> list[str]:
+    """The evaluation targets a table needs that the profile evaluates."""
+    spec = registry.TABLES.get(table)
+    return [t for t in spec.targets() if t in config["evaluation"]["targets"]]
+
+
+# ----------------------------------------------------------------------------- validation
+_EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")  # 3e-4: a str to PyYAML
+
+
+def coerce_cli_values(config: dict) -> None:
+    """Snakemake's ``--config key=value`` passes every scalar of ``value`` as a string ("0",
+    "true"), and PyYAML reads ``3e-4`` (no dot) as a string; turn strings that are numbers,
+    booleans or null back into those, in place."""
+    import yaml
+
+    def convert(value):
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if isinstance(value, str):
+            try:
+                parsed = yaml.safe_load(value)
+            except yaml.YAMLError:
+                return value
+            if parsed is None or isinstance(parsed, (bool, int, float)):
+                return parsed
+            return float(value) if _EXPONENT_FLOAT.fullmatch(value) else value
+        return value
+
+    config.update(convert(dict(config)))
+
+
+def _problems(config: dict) -> list[str]:
+    problems: list[str] = []
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except (ConfigError, registry.UnknownNameError) as error:
+            problems.append(str(error))
+            return None
+
+    for section, reg in (("tables", registry.TABLES), ("figures", registry.FIGURES)):
+        for name in config.get(section) or {}:
+            if attempt(reg.get, name) is not None and section == "tables":
+                attempt(table_runs, config, name)
+    for name, spec in (config.get("datasets") or {}).items():
+        if attempt(registry.DATASETS.get, spec["loader"]) is None:
+            problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
+    for run, variant in (config.get("runs") or {}).items():
+        attempt(registry.METHODS.get, variant["method"])
+    for space, runs in jobs(config).items():
+        if attempt(registry.SPACES.get, space) is None:
+            continue
+        attempt(search_net, config, space)
+        for target in config["evaluation"]["targets"]:
+            attempt(eval_settings, config, space, target)
+        for run in runs:
+            attempt(method_params, config, run, space)
+        if config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS \
+                and not (config.get("benchmark") or {}).get(space):
+            problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{space} (path/url/"
+                            f"sha256 of the benchmark file); set it, or use mode 'retrain'")
+    for target in config["evaluation"]["targets"] + [config["search_dataset"]]:
+        if target not in (config.get("datasets") or {}) and config["evaluation"]["mode"] == "retrain":
+            problems.append(f"evaluation target / search dataset {target!r} has no entry under "
+                            f"`datasets:`; configured: {sorted(config.get('datasets') or {})}")
+    return list(dict.fromkeys(problems))
+
+
+def check_profile(config: dict) -> None:
+    """Raise ``ConfigError`` listing every invalid setting of the profile (one per line)."""
+    problems = _problems(config)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def jobs(config: dict) -> dict[str, list[str]]:
+    """{space: [runs]} over every table and figure of the profile."""
+    out: dict[str, list[str]] = {}
+    for name in config.get("tables") or {}:
+        if name in registry.TABLES:
+            spec = registry.TABLES.get(name)
+            try:
+                out.setdefault(spec.space, []).extend(table_runs(config, name))
+            except ConfigError:
+                continue  # reported by _problems
+    for name in config.get("figures") or {}:
+        if name in registry.FIGURES:
+            spec = registry.FIGURES.get(name)
+            out.setdefault(spec.space, []).extend(spec.runs)
+    return {space: list(dict.fromkeys(runs)) for space, runs in out.items()}
+
+
+# ----------------------------------------------------------------------------- job specs
+@dataclass(frozen=True)
+class RunSettings:
+    profile: str
+    device: str
+    threads: int
+    workers: int
+
+
+@dataclass(frozen=True)
+class SearchJob:
+    """Everything one search job needs, resolved (what Snakemake compares for reruns)."""
+
+    space: str
+    dataset: dict
+    run: str
+    method: str
+    method_cfg: dict
+    space_cfg: dict
+    seed: int
+    eval_batches: int | None
+    settings: RunSettings
+
+    @classmethod
+    def from_json(cls, text: str) -> "SearchJob":
+        data = json.loads(text)
+        return cls(**{**data, "settings": RunSettings(**data["settings"])})
+
+
+@dataclass(frozen=True)
+class EvalJob:
+    space: str
+    run: str
+    seed: int
+    target: str
+    mode: str
+    settings: RunSettings
+    dataset: dict | None = None
+    net_cfg: dict | None = None
+    retrain: dict | None = None
+    benchmark_table: str | None = None
+
+    @classmethod
+    def from_json(cls, text: str) -> "EvalJob":
+        data = json.loads(text)
+        return cls(**{**data, "settings": RunSettings(**data["settings"])})
+
+
+def to_json(job) -> str:
+    return json.dumps(dataclasses.asdict(job), sort_keys=True)
+
+
+def settings(config: dict) -> RunSettings:
+    return RunSettings(config["profile"], config["device"], int(config["threads"]),
+                       int(config["workers"]))
+
+
+def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> SearchJob:
+    return SearchJob(space=space, dataset=dataset, run=run,
+                     method=run_variant(config, run).method,
+                     method_cfg=method_params(config, run, space),
+                     space_cfg=search_net(config, space), seed=int(seed),
+                     eval_batches=config["search"]["eval_batches"], settings=settings(config))
+
+
+def eval_job(config: dict, space: str, run: str, seed: int, target: str, dataset: dict | None,
+             benchmark_table: str | None) -> EvalJob:
+    mode = config["evaluation"]["mode"]
+    if mode == "benchmark" and space in registry.BENCHMARKS:
+        return EvalJob(space, run, int(seed), target, mode, settings(config),
+                       benchmark_table=benchmark_table)
+    net, train = eval_settings(config, space, target)
+    return EvalJob(space, run, int(seed), target, "retrain", settings(config), dataset=dataset,
+                   net_cfg=net, retrain=train)
+
+
+def raw_input_problems(config: dict, root: Path = Path(".")) -> list[str]:
+    """Raw files the profile needs that are absent and will not be downloaded (one line each:
+    the file and where to put it). Checked before the DAG starts."""
+    problems = []
+    for name, spec in (config.get("datasets") or {}).items():
+        loader = registry.DATASETS.get(spec["loader"])
+        for line in loader.missing(spec, root) if loader.missing else []:
+            problems.append(f"datasets.{name}: {line}")
+    if config["evaluation"]["mode"] == "benchmark":
+        for space, source in (config.get("benchmark") or {}).items():
+            if source and not source.get("url") and not (root / source["path"]).exists():
+                problems.append(f"benchmark.{space}: {source['path']} is missing and has no url; "
+                                f"put the benchmark file there (see README, 'Profiles')")
+    return problems
+
+
+def require_raw_inputs(config: dict) -> None:
+    """Stop before any job starts when raw inputs are missing, listing all of them."""
+    problems = raw_input_problems(config)
+    if problems:
+        raise ConfigError("missing raw inputs for profile "
+                          f"{config['profile']!r}:\n  " + "\n  ".join(problems))

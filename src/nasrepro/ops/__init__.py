@@ -1,1 +1,0 @@
-"""Primitive operations of the search spaces."""

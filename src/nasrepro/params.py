@@ -1,0 +1,101 @@
+"""Typed, range-checked hyperparameters.
+
+Every config dataclass (methods, retraining, networks) declares its fields with ``hp(default,
+...)``: the default is the thesis value, the metadata holds the allowed range. ``build_config``
+turns a dict of overrides into an instance and rejects, with one line naming key, value and the
+allowed range, an unknown key, a value of the wrong type or a value out of range.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value that cannot be used; the message names the key and the fix."""
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    choices: tuple | None = None
+
+    def describe(self) -> str:
+        if self.choices is not None:
+            return f"one of {list(self.choices)}"
+        parts = []
+        if self.low is not None:
+            parts.append(f"{'>' if self.low_open else '>='} {self.low:g}")
+        if self.high is not None:
+            parts.append(f"<= {self.high:g}")
+        return " and ".join(parts) or "any value"
+
+    def contains(self, value) -> bool:
+        if self.choices is not None:
+            return value in self.choices
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or value <= self.high
+
+
+def hp(default, low: float | None = None, high: float | None = None, *, low_open: bool = False,
+       choices: tuple | None = None, doc: str = ""):
+    """A dataclass field with its allowed range (``low_open``: strictly greater than ``low``)."""
+    return field(default=default, metadata={"range": Range(low, high, low_open, choices), "doc": doc})
+
+
+def _type_ok(kind, value) -> bool:
+    if kind is bool:
+        return isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if typing.get_origin(kind) in (typing.Union, getattr(__import__("types"), "UnionType", None)):
+        return any(_type_ok(k, value) for k in typing.get_args(kind))
+    if kind is type(None):
+        return value is None
+    return isinstance(value, kind) if isinstance(kind, type) else True
+
+
+def _type_name(kind) -> str:
+    if typing.get_origin(kind) is not None:
+        return " or ".join(_type_name(k) for k in typing.get_args(kind))
+    return "null" if kind is type(None) else getattr(kind, "__name__", str(kind))
+
+
+def check_value(where: str, kind, rng: Range | None, value) -> None:
+    if not _type_ok(kind, value):
+        raise ConfigError(f"{where} = {value!r}: expected {_type_name(kind)}"
+                          + (f" {rng.describe()}" if rng else ""))
+    if rng is not None and value is not None and not rng.contains(value):
+        raise ConfigError(f"{where} = {value!r}: out of range, allowed {rng.describe()}")
+
+
+def build_config(cls: type, overrides: dict | None, where: str) -> Any:
+    """``cls(**overrides)`` after checking every key, type and range; ``where`` prefixes messages
+    (e.g. ``runs.gdas.params``)."""
+    overrides = dict(overrides or {})
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key in overrides:
+        if key not in known:
+            raise ConfigError(f"{where}.{key}: unknown key; valid keys: {', '.join(sorted(known))}")
+    for name, spec in known.items():
+        value = overrides.get(name, spec.default)
+        if isinstance(value, int) and not isinstance(value, bool) and hints[name] is float:
+            value = float(value)
+            if name in overrides:
+                overrides[name] = value
+        check_value(f"{where}.{name}", hints[name], spec.metadata.get("range"), value)
+    return cls(**overrides)
+
+
+def defaults(cls: type) -> dict:
+    """The thesis values: every field's default."""
+    return {f.name: f.default for f in dataclasses.fields(cls)}

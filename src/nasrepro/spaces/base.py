@@ -1,0 +1,186 @@
+"""The ``SearchSpace`` contract every space implements, and the ``Task`` it is searched on.
+
+Methods see a space only through this contract (they never import a space module):
+
+- ``arch_shapes``: the named architecture parameters, e.g. ``{"cell": (6, 5)}`` (NAS-Bench-201)
+  or ``{"normal": (14, 8), "reduce": (14, 8)}`` (DARTS CNN); rows are edges, columns operations
+  in ``ops`` order.
+- ``discretize(alphas)``: the discrete architecture of continuous parameters (argmax per edge
+  for NAS-Bench-201; top-2 inputs by strongest non-none operation for DARTS, thesis §1.2.4).
+- ``one_hot(arch)``: the inverse view, a ``{name: [edges, ops]}`` 0/1 tensor dict with
+  ``discretize(one_hot(a)) == a``.
+- ``sample(rng)``, ``mutate(arch, rng)``: uniform sample; change of one decision.
+- ``distance(a, b)``: the per-node edge distance of thesis §3.3.2 (an input edge of a node is the
+  same in two cells only when it has the same input node and the same operation), normalised to
+  [0, 1] by the number of input edges of a cell.
+- ``encode(arch)``: a DAG with operation-labelled nodes (``CellGraph``), the input of the D-VAE
+  (thesis Eq. 4.6).
+- ``to_string``/``from_string``: the space's official notation, round trip exact.
+- ``build_supernet(shape, cfg)``: a weight-sharing network whose ``forward(x, *, weights=None,
+  choice=None, arch=None)`` runs, per named parameter,
+  mixed (``weights`` only: node = sum over edges and ops of weights[e, o] * o(x), Eq. 1.8),
+  hard (``weights`` and ``choice``: only op ``choice[e]`` runs; every other op of the edge adds its
+  weight as a constant, so each alpha of the edge receives gradient, as GDAS does), or
+  single path (``arch``).
+- ``build_network(arch, shape, cfg)``: the stand-alone network of one architecture.
+- ``task``: loss and metric of the data the space is searched on.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+import torch
+from torch import nn
+
+Arch = Any  # each space's own frozen, hashable architecture type
+Alphas = Mapping[str, torch.Tensor]
+
+
+class InvalidArchError(ValueError):
+    """An architecture (string, index, genotype) that does not belong to the space."""
+
+
+@dataclass(frozen=True)
+class DataShape:
+    """What a network needs to know about its data."""
+
+    num_classes: int
+    in_channels: int
+    height: int
+    width: int
+
+
+@dataclass(frozen=True)
+class CellGraph:
+    """A cell as a DAG with typed nodes: ``node_types[i]`` in ``types``; ``edges`` are (src, dst)
+    with src < dst (nodes in topological order). Input of the graph autoencoder (Eq. 4.6)."""
+
+    node_types: tuple[str, ...]
+    edges: tuple[tuple[int, int], ...]
+    types: tuple[str, ...]
+
+    def type_indices(self) -> list[int]:
+        return [self.types.index(t) for t in self.node_types]
+
+    def adjacency(self) -> torch.Tensor:
+        n = len(self.node_types)
+        adj = torch.zeros(n, n)
+        for src, dst in self.edges:
+            adj[src, dst] = 1.0
+        return adj
+
+
+class Task(ABC):
+    """Loss and metric of one kind of data. ``model`` is a callable from a batch's inputs to
+    outputs (e.g. ``lambda x: supernet(x, arch=a)``), so the task owns the batch layout."""
+
+    metric: str
+    higher_is_better: bool
+
+    @abstractmethod
+    def loss(self, model: Callable, batch) -> torch.Tensor:
+        """The training objective on one batch (differentiable)."""
+
+    @abstractmethod
+    def score(self, model: Callable, batches: Iterable, device: torch.device) -> float:
+        """The metric over batches (no gradient)."""
+
+    @abstractmethod
+    def to_device(self, batch, device: torch.device):
+        """The batch moved to ``device``."""
+
+    def better(self, a: float, b: float) -> bool:
+        """Whether metric value ``a`` is strictly better than ``b``."""
+        return a > b if self.higher_is_better else a < b
+
+    @property
+    def worst(self) -> float:
+        return float("-inf") if self.higher_is_better else float("inf")
+
+
+class ClassificationTask(Task):
+    """Image classification: cross-entropy loss, top-1 accuracy in percent."""
+
+    metric = "accuracy"
+    higher_is_better = True
+
+    def loss(self, model: Callable, batch) -> torch.Tensor:
+        x, y = batch
+        return nn.functional.cross_entropy(model(x), y)
+
+    def score(self, model: Callable, batches: Iterable, device: torch.device) -> float:
+        correct = total = 0
+        with torch.no_grad():
+            for x, y in batches:
+                x, y = x.to(device), y.to(device)
+                correct += int((model(x).argmax(dim=1) == y).sum())
+                total += len(y)
+        if total == 0:
+            raise ValueError("accuracy over an empty set of batches")
+        return 100.0 * correct / total
+
+    def to_device(self, batch, device: torch.device):
+        x, y = batch
+        return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+
+
+class SearchSpace(ABC):
+    """The contract (module docstring). Subclasses set ``name``, ``ops``, ``arch_shapes`` and
+    ``task`` and implement the abstract methods."""
+
+    name: str
+    ops: tuple[str, ...]
+    arch_shapes: dict[str, tuple[int, int]]
+    task: Task = ClassificationTask()
+    InvalidArch = InvalidArchError
+
+    @abstractmethod
+    def discretize(self, alphas: Alphas) -> Arch: ...
+
+    @abstractmethod
+    def one_hot(self, arch: Arch) -> dict[str, torch.Tensor]: ...
+
+    @abstractmethod
+    def sample(self, rng: random.Random) -> Arch: ...
+
+    @abstractmethod
+    def mutate(self, arch: Arch, rng: random.Random) -> Arch: ...
+
+    @abstractmethod
+    def node_inputs(self, arch: Arch) -> dict[str, list[tuple[int, str]]]:
+        """For each node of each cell (key e.g. ``"normal/2"``), its input edges as
+        (input node, operation) pairs: what the distance of §3.3.2 compares."""
+
+    @abstractmethod
+    def encode(self, arch: Arch) -> CellGraph: ...
+
+    @abstractmethod
+    def to_string(self, arch: Arch) -> str: ...
+
+    @abstractmethod
+    def from_string(self, text: str) -> Arch: ...
+
+    @abstractmethod
+    def build_supernet(self, shape: DataShape, cfg: Mapping) -> nn.Module: ...
+
+    @abstractmethod
+    def build_network(self, arch: Arch, shape: DataShape, cfg: Mapping) -> nn.Module: ...
+
+    def distance(self, a: Arch, b: Arch) -> float:
+        """Thesis §3.3.2: the fraction of input edges (over all nodes) of ``a`` that ``b`` does
+        not have at the same node with the same input node and the same operation."""
+        edges_a, edges_b = self.node_inputs(a), self.node_inputs(b)
+        total = sum(len(v) for v in edges_a.values())
+        shared = sum(sum((Counter(edges_a[node]) & Counter(edges_b.get(node, []))).values())
+                     for node in edges_a)
+        return (total - shared) / total
+
+    def init_alphas(self, std: float, device: torch.device | str = "cpu") -> nn.ParameterDict:
+        """Architecture parameters N(0, std^2) of ``arch_shapes`` (DARTS' 1e-3 initialisation)."""
+        return nn.ParameterDict({name: nn.Parameter(std * torch.randn(shape, device=device))
+                                 for name, shape in self.arch_shapes.items()})

@@ -1,1 +1,0 @@
-"""Weight-sharing networks (single-path and mixed forwards) and their stand-alone counterparts."""

@@ -1,0 +1,119 @@
+"""A planted task whose best cell is known, through the real ``SearchSpace`` contract.
+
+Inputs are 16-dimensional Gaussian vectors; the label is the argmax of a fixed linear map of the
+input. A cell has ``EDGES`` parallel edges from the input to the output node; each edge carries
+one of three operations: ``none`` (zeros), ``noise`` (an input-independent random vector: it
+carries no information and hurts) and ``identity``. The output of the cell goes through a
+trainable linear classifier. Only ``identity`` carries the signal, so the best cell has
+``identity`` on every edge; ``none`` and ``noise`` are strictly worse.
+"""
+
+from __future__ import annotations
+
+import random
+
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from nasrepro.data.base import DataBundle
+from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
+
+OPS = ("none", "noise", "identity")
+EDGES = 3
+DIM = 16
+
+
+class PlantedSupernet(nn.Module):
+    def __init__(self, shape: DataShape):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(EDGES, len(OPS)))  # per edge and op, shared weights
+        self.classifier = nn.Linear(DIM, shape.num_classes)
+
+    def _op(self, e: int, k: int, x: torch.Tensor) -> torch.Tensor:
+        if OPS[k] == "none":
+            return torch.zeros_like(x)
+        if OPS[k] == "noise":
+            return self.scale[e, k] * 3.0 * torch.randn_like(x)
+        return self.scale[e, k] * x
+
+    def forward(self, x, *, weights=None, choice=None, arch=None):
+        x = x.flatten(1)
+        if arch is not None:
+            choice, weights = {"cell": [OPS.index(op) for op in arch]}, None
+        total = 0
+        for e in range(EDGES):
+            if choice is not None:
+                k = choice["cell"][e]
+                out = self._op(e, k, x)
+                if weights is not None:
+                    w = weights["cell"][e]
+                    out = w[k] * out + torch.cat([w[:k], w[k + 1:]]).sum()
+            else:
+                out = sum(weights["cell"][e, k] * self._op(e, k, x) for k in range(len(OPS)))
+            total = total + out
+        return self.classifier(total)
+
+
+class PlantedSpace(SearchSpace):
+    name = "planted"
+    ops = OPS
+    arch_shapes = {"cell": (EDGES, len(OPS))}
+    search_net_config = None
+
+    def discretize(self, alphas):
+        return tuple(OPS[k] for k in alphas["cell"].argmax(dim=-1).tolist())
+
+    def one_hot(self, arch):
+        rows = torch.zeros(EDGES, len(OPS))
+        for e, op in enumerate(arch):
+            rows[e, OPS.index(op)] = 1.0
+        return {"cell": rows}
+
+    def sample(self, rng: random.Random):
+        return tuple(rng.choice(OPS) for _ in range(EDGES))
+
+    def mutate(self, arch, rng):
+        e = rng.randrange(EDGES)
+        return arch[:e] + (rng.choice([o for o in OPS if o != arch[e]]),) + arch[e + 1:]
+
+    def node_inputs(self, arch):
+        return {"cell/1": [(0, op) for op in arch]}
+
+    def encode(self, arch):
+        return CellGraph(("input", *arch, "output"),
+                         tuple((0, i + 1) for i in range(EDGES)) + tuple((i + 1, EDGES + 1) for i in range(EDGES)),
+                         ("input", "output", *OPS))
+
+    def to_string(self, arch):
+        return "+".join(arch)
+
+    def from_string(self, text):
+        arch = tuple(text.split("+"))
+        if len(arch) != EDGES or any(op not in OPS for op in arch):
+            raise InvalidArchError(f"not a planted cell: {text!r}")
+        return arch
+
+    def build_supernet(self, shape, cfg):
+        return PlantedSupernet(shape)
+
+    def build_network(self, arch, shape, cfg):
+        raise NotImplementedError("the planted task is searched only")
+
+
+def best_fraction(arch) -> float:
+    """Fraction of edges holding the planted best operation (1.0 = the optimum)."""
+    return sum(op == "identity" for op in arch) / EDGES
+
+
+def planted_bundle(n: int = 512, classes: int = 4, seed: int = 0) -> DataBundle:
+    gen = torch.Generator().manual_seed(seed)
+    teacher = torch.randn(DIM, classes, generator=gen)
+
+    def split(count):
+        x = torch.randn(count, DIM, generator=gen)
+        return TensorDataset(x.view(count, 1, 1, DIM), (x @ teacher).argmax(dim=1))
+
+    train, valid = split(n), split(n)
+    return DataBundle("planted", train, valid, split(n), num_classes=classes, in_channels=1,
+                      arch_train=valid)

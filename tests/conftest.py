@@ -7,6 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from nasrepro import registry
+
+registry.load_all()  # before collection: tests are parametrized over the registries
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASREPRO_SHARED_DATA", ROOT.parent / "shared" / "data"))
 NATS_FIXTURE = SHARED_DATA / "nats-tss-v1_0-3ffb9-simple-fixture"

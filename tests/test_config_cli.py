@@ -197,7 +197,7 @@ def test_arch_command_prints_benchmark_accuracies(tmp_path):
 def _finals(tmp_path, run, values, target="cifar10", space="nb201"):
     paths = []
     for seed, (valid, test) in values.items():
-        path = tmp_path / f"{run}-{seed}-{target}.json"
+        path = tmp_path / f"{space}-{run}-{seed}-{target}.json"
         path.write_text(json.dumps({"valid_acc": valid, "test_acc": test, "run": run, "seed": seed,
                                     "target": target, "space": space, "params_m": 1.5}))
         paths.append(str(path))

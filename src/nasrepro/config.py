@@ -265,8 +265,7 @@ def raw_input_problems(config: dict, root: Path = Path(".")) -> list[str]:
     the file and where to put it). Checked before the DAG starts."""
     problems = []
     for name, spec in (config.get("datasets") or {}).items():
-        loader = registry.DATASETS.get(spec["loader"])
-        for line in loader.missing(spec, root) if loader.missing else []:
+        for line in registry.DATASETS.get(spec["loader"]).missing(spec):
             problems.append(f"datasets.{name}: {line}")
     if config["evaluation"]["mode"] == "benchmark":
         for space, source in (config.get("benchmark") or {}).items():

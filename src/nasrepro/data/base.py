@@ -17,10 +17,13 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 @dataclass(frozen=True)
 class DatasetLoader:
     """What ``DATASETS`` holds: ``prepare(spec)`` fetches and verifies the raw files (returning a
-    record of split sizes), ``load(spec)`` returns the ``DataBundle``."""
+    record of split sizes), ``load(spec)`` returns the ``DataBundle``, ``missing(spec)`` lists
+    (one line each, with where to put them) the raw files that are absent and will not be
+    downloaded, checked before any job starts."""
 
     load: Callable[[dict], "DataBundle"]
     prepare: Callable[[dict], dict]
+    missing: Callable[[dict], list[str]] = lambda spec: []  # raw files absent and not downloadable
 
 
 @dataclass

@@ -139,5 +139,20 @@ def load_cifar_bundle(spec: dict) -> DataBundle:
     return DataBundle(name, search_train, search_valid, test, num_classes=classes, in_channels=3)
 
 
+def missing(spec: dict) -> list[str]:
+    """Raw files absent with no way to download them (checked before any job starts)."""
+    out = []
+    if not spec.get("download", False):
+        try:
+            check_files(spec["loader"], spec["root"], verify=False)
+        except MissingDataError as error:
+            out.append(str(error))
+    split = spec.get("official_split")
+    if split and not split.get("url") and not Path(split["path"]).exists():
+        out.append(f"{split['path']} (NAS-Bench-201 split file) is missing and has no url: put "
+                   "it there (AutoDL-Projects, configs/nas-benchmark/)")
+    return out
+
+
 for _name in ("cifar10", "cifar100"):
-    DATASETS.register(_name)(DatasetLoader(load_cifar_bundle, prepare))
+    DATASETS.register(_name)(DatasetLoader(load_cifar_bundle, prepare, missing))

@@ -1,8 +1,11 @@
-"""Search-curve figure: per-epoch accuracy of each method's derived cell with inherited supernet
-weights (``derived_valid_acc`` in ``search/metrics.jsonl``), mean ± std over seeds."""
+"""Search-curve figure: per-epoch score of each run's derived architecture with inherited supernet
+weights (``derived_valid`` in ``search/metrics.jsonl``, in the task's metric), mean ± std over
+seeds. The provenance note (profile, data roles) is printed under the plot; files carry no
+creation date, so the same inputs give byte-identical PNG and PDF files."""
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from pathlib import Path
 
@@ -16,10 +19,11 @@ from nasrepro.utils.atomic import atomic_path, read_jsonl  # noqa: E402
 
 
 def curves(metrics_files: list[str], key: str) -> dict[str, np.ndarray]:
-    """{method: array [seeds, epochs]} from results/runs/.../<method>/seed<k>/search/metrics.jsonl."""
+    """{run: array [seeds, epochs]} from .../<run>/seed<k>/search/metrics.jsonl (the run name
+    is read from the sibling genotype.json)."""
     per_method: dict[str, list[list[float]]] = defaultdict(list)
     for path in sorted(metrics_files):
-        method = Path(path).parts[-4]
+        method = json.loads((Path(path).parent / "genotype.json").read_text())["run"]
         per_method[method].append([r[key] for r in read_jsonl(path)])
     out = {}
     for method, runs in per_method.items():
@@ -28,21 +32,27 @@ def curves(metrics_files: list[str], key: str) -> dict[str, np.ndarray]:
     return out
 
 
+METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None}}
+
+
 def plot_search_curves(metrics_files: list[str], out_prefix: str, title: str,
-                       key: str = "derived_valid_acc") -> None:
-    fig, ax = plt.subplots(figsize=(6, 4))
+                       key: str = "derived_valid", note: str = "") -> None:
+    fig, ax = plt.subplots(figsize=(6, 4.6))
     for method, values in sorted(curves(metrics_files, key).items()):
         epochs = np.arange(1, values.shape[1] + 1)
         mean, std = values.mean(axis=0), values.std(axis=0)
         ax.plot(epochs, mean, label=f"{method} (n={len(values)})")
         ax.fill_between(epochs, mean - std, mean + std, alpha=0.2)
     ax.set_xlabel("search epoch")
-    ax.set_ylabel("validation accuracy of derived cell (%)")
+    metric = read_jsonl(sorted(metrics_files)[0])[0].get("metric", "accuracy")
+    ax.set_ylabel(f"validation {metric} of derived architecture")
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
-    fig.tight_layout()
+    if note:
+        fig.text(0.01, 0.01, note, fontsize=6, wrap=True, va="bottom")
+    fig.tight_layout(rect=(0, 0.08 if note else 0, 1, 1))
     for ext in ("png", "pdf"):
         with atomic_path(f"{out_prefix}.{ext}") as tmp:
-            fig.savefig(tmp, format=ext, dpi=150)
+            fig.savefig(tmp, format=ext, dpi=150, metadata=METADATA[ext])
     plt.close(fig)

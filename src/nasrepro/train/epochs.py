@@ -22,34 +22,45 @@ from nasrepro.utils.seeding import epoch_seed, seed_everything
 log = logging.getLogger(__name__)
 
 
-class CorruptCheckpointError(RuntimeError):
-    """A resume checkpoint that cannot be read."""
+REQUIRED_KEYS = ("state", "records", "epoch", "fingerprint")
 
 
-def load_checkpoint(path: Path) -> dict:
+def load_checkpoint(path: Path, fingerprint: str) -> dict | None:
+    """The checkpoint at ``path`` if it is readable and was written for this configuration
+    (``fingerprint``); otherwise ``None``, after one warning line saying why it is discarded."""
+    if not path.exists():
+        return None
     try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as error:  # torch raises several types for truncated/garbage files
-        raise CorruptCheckpointError(
-            f"cannot read resume checkpoint {path} ({error}). Delete {path.parent} to restart "
-            "this job from scratch.") from error
+        saved = torch.load(path, map_location="cpu", weights_only=False)
+        readable = isinstance(saved, dict) and all(k in saved for k in REQUIRED_KEYS)
+    except Exception:  # torch raises several types for truncated or garbage files
+        readable = False
+    if not readable:
+        log.warning("checkpoint %s is unreadable or incomplete; discarding it and starting from "
+                    "scratch", path)
+        return None
+    if saved["fingerprint"] != fingerprint:
+        log.warning("checkpoint %s was written for a different configuration; discarding it and "
+                    "starting from scratch", path)
+        return None
+    return saved
 
 
 def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], dict],
                set_state: Callable[[dict], None],
                run_epoch: Callable[[int, int], dict], *, fingerprint: str) -> list[dict]:
     """Run epochs [resume point, epochs); ``run_epoch(epoch, seed)`` returns one metrics record.
-    Returns all records (earlier ones restored from the checkpoint)."""
+    Returns all records (earlier ones restored from the checkpoint). ``fingerprint`` identifies
+    the job's resolved configuration: a checkpoint of another configuration is not resumed.
+    Each record carries ``epoch_time_s`` and ``elapsed_s`` (epoch wall time summed from epoch 0,
+    across resumes)."""
     state_file = Path(state_dir) / "state.pt"
     records: list[dict] = []
     start = 0
-    if state_file.exists():
-        saved = load_checkpoint(state_file)
-    if state_file.exists() and saved.get("fingerprint") != fingerprint:
-        log.warning("checkpoint %s was written for a different configuration; starting from scratch",
-                    state_file)
+    saved = load_checkpoint(state_file, fingerprint)
+    if saved is None:
         clear_state(state_dir)
-    elif state_file.exists():
+    else:
         set_state(saved["state"])
         records, start = saved["records"], saved["epoch"] + 1
         log.info("resuming from %s at epoch %d/%d", state_file, start, epochs)
@@ -59,6 +70,7 @@ def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], 
         began = time.perf_counter()
         record = {"epoch": epoch, **run_epoch(epoch, seed_e)}
         record["epoch_time_s"] = round(time.perf_counter() - began, 4)
+        record["elapsed_s"] = round(record["epoch_time_s"] + (records[-1]["elapsed_s"] if records else 0.0), 4)
         records.append(record)
         torch_save({"state": get_state(), "records": records, "epoch": epoch,
                     "fingerprint": fingerprint}, state_file)
@@ -74,3 +86,12 @@ def clear_state(state_dir: Path) -> None:
 def move_batch(batch, device: torch.device):
     x, y = batch
     return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+
+
+def config_fingerprint(obj) -> str:
+    """sha256 of the canonical JSON of a job's resolved config (``obj``: JSON text or data)."""
+    import hashlib
+    import json
+
+    text = obj if isinstance(obj, str) else json.dumps(obj, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -1,8 +1,11 @@
-"""``run.json``: what produced a result (commit, dirty flag, config, versions, device, wall time)."""
+"""``run.json``: what produced a result (commit, dirty flag, config, profile, versions, device,
+CPU/GPU model, timestamp, wall time). ``git_dirty`` ignores untracked files: the pipeline writes
+only untracked outputs, so it is true only when tracked code or config was edited."""
 
 from __future__ import annotations
 
 import platform
+from datetime import datetime, timezone
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -31,10 +34,30 @@ def versions() -> dict[str, str]:
     return found
 
 
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpu_model() -> str | None:
+    import torch
+
+    return torch.cuda.get_device_name() if torch.cuda.is_available() else None
+
+
 def write_run_json(path: str | Path, config: dict, device: str, wall_time_s: float,
-                   extra: dict | None = None) -> None:
-    status = _git("status", "--porcelain")
+                   profile: str | None = None, extra: dict | None = None) -> None:
+    status = _git("status", "--porcelain", "--untracked-files=no")
     write_json(path, {
+        "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "profile": profile,
+        "cpu": cpu_model(),
+        "gpu": gpu_model(),
         "git_commit": _git("rev-parse", "HEAD"),
         "git_dirty": bool(status) if status is not None else None,
         "config": config,

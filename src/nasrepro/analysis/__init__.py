@@ -1,0 +1,1 @@
+"""Analyses of architectures and runs: model complexity (parameters, multiply-adds)."""

@@ -1,0 +1,147 @@
+"""The DARTS CNN space: genotype notation, derivation, forwards, networks and their size."""
+
+import random
+
+import pytest
+import torch
+
+from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
+from nasrepro.spaces.base import DataShape, InvalidArchError
+from nasrepro.spaces.darts_cnn.genotypes import PUBLISHED, published
+from nasrepro.spaces.darts_cnn.ops import OPS, make_op
+from nasrepro.spaces.darts_cnn.space import EDGE_INDEX, DartsCnnSpace, Genotype
+
+SPACE = DartsCnnSpace()
+SMALL = {"C": 4, "layers": 3}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_published_genotypes_round_trip(name):
+    arch = published(name)
+    assert SPACE.from_string(SPACE.to_string(arch)) == arch
+    assert Genotype.from_string(arch.to_json()) == arch
+    assert SPACE.discretize(SPACE.one_hot(arch)) == arch
+
+
+def test_gene_order_within_a_node_does_not_matter():
+    text = PUBLISHED["DARTS_V2"]
+    swapped = text.replace("('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0)",
+                           "('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 0)", 1)
+    assert swapped != text and Genotype.from_string(swapped) == Genotype.from_string(text)
+
+
+@pytest.mark.parametrize("text,message", [
+    ("Genotype(normal=[('conv_9x9', 0)], reduce=[('sep_conv_3x3', 0)])", "8 \\(operation, input\\) genes"),
+    (PUBLISHED["DARTS_V2"].replace("('dil_conv_3x3', 2)", "('none', 2)"), "'none' is not allowed"),
+    (PUBLISHED["DARTS_V2"].replace("('dil_conv_3x3', 2)", "('dil_conv_3x3', 5)"), "input 5 out of range"),
+    (PUBLISHED["DARTS_V2"].replace("('dil_conv_3x3', 2)", "('dil_conv_3x3', 0)"), "both genes take input 0"),
+    ("Genotype(normal=[", "no `normal=\\[...\\]` list|cannot read"),
+])
+def test_invalid_genotypes_say_what_is_wrong(text, message):
+    with pytest.raises(InvalidArchError, match=message):
+        Genotype.from_string(text)
+
+
+def test_derivation_keeps_top2_edges_by_strongest_non_none_op():
+    alphas = {cell: torch.zeros(14, 8) for cell in ("normal", "reduce")}
+    a = alphas["normal"]
+    # node 2: edge from 0 has a huge 'none' (must be ignored), edge from 1 a strong sep_conv_5x5
+    a[EDGE_INDEX[(2, 0)], OPS.index("none")] = 10.0
+    a[EDGE_INDEX[(2, 0)], OPS.index("max_pool_3x3")] = 1.0
+    a[EDGE_INDEX[(2, 1)], OPS.index("sep_conv_5x5")] = 3.0
+    # node 5: inputs 3 and 4 strong, 0..2 weak
+    a[EDGE_INDEX[(5, 3)], OPS.index("dil_conv_3x3")] = 2.0
+    a[EDGE_INDEX[(5, 4)], OPS.index("skip_connect")] = 2.5
+    a[EDGE_INDEX[(5, 0)], OPS.index("avg_pool_3x3")] = 0.5
+    arch = SPACE.discretize(alphas)
+    assert arch.normal[0:2] == (("max_pool_3x3", 0), ("sep_conv_5x5", 1))
+    assert arch.normal[6:8] == (("dil_conv_3x3", 3), ("skip_connect", 4))
+    assert all(op != "none" for op, _ in arch.normal + arch.reduce)
+
+
+def test_distance_is_the_per_node_edge_distance():
+    v1, v2 = published("DARTS_V1"), published("DARTS_V2")
+    # normal: node 2 equal; node 3 shares (sep_conv_3x3, 1); node 4 shares (sep_conv_3x3, 1) and
+    # (skip_connect, 0); node 5 shares (skip_connect, 2)? no: V1 (sep_conv_3x3,0),(skip,2) vs
+    # V2 (skip,0),(dil_conv_3x3,2) -> 0 shared. Shared normal genes: 2 + 1 + 2 + 0 = 5 of 8.
+    # reduce: node 2 equal (2); node 3 shares (skip,2) (1); node 4 equal (2); node 5 (skip,2) (1).
+    assert SPACE.distance(v1, v2) == pytest.approx((16 - 5 - 6) / 16)
+    assert SPACE.distance(v1, v2) == SPACE.distance(v2, v1) and SPACE.distance(v1, v1) == 0
+
+
+def _eval(module):
+    module.eval()
+    return module
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_mixed_with_one_hot_weights_equals_single_path(seed):
+    torch.manual_seed(seed)
+    arch = SPACE.sample(random.Random(seed))
+    supernet = _eval(SPACE.build_supernet(DataShape(10, 1, 8, 8), SMALL))
+    weights = {}
+    for cell, rows in SPACE.one_hot(arch).items():
+        weights[cell] = rows.clone()
+        weights[cell][rows.sum(1) == 0, OPS.index("none")] = 1.0  # unselected edges: 'none'
+    x = torch.randn(3, 1, 8, 8)
+    torch.testing.assert_close(supernet(x, weights=weights), supernet(x, arch=arch), rtol=1e-5, atol=1e-5)
+
+
+def test_hard_forward_runs_one_op_per_edge_and_feeds_every_alpha():
+    torch.manual_seed(0)
+    supernet = _eval(SPACE.build_supernet(DataShape(10, 1, 8, 8), SMALL))
+    alphas = SPACE.init_alphas(1.0)
+    rng = random.Random(0)
+    choice = {cell: [rng.randrange(1, 8) for _ in range(14)] for cell in alphas}
+    weights = {}
+    for cell, a in alphas.items():
+        soft = a.softmax(-1)
+        hard = torch.zeros_like(soft)
+        hard[range(14), choice[cell]] = 1.0
+        weights[cell] = hard - soft.detach() + soft
+    calls = []
+    for cell in supernet.cells:
+        for edge in cell.edges:
+            for op in edge:
+                op.register_forward_hook(lambda m, i, o: calls.append(m))
+    out = supernet(torch.randn(2, 1, 8, 8), weights=weights, choice=choice)
+    assert len(calls) == 14 * len(supernet.cells)
+    out.square().sum().backward()
+    for cell, a in alphas.items():
+        assert (a.grad.abs() > 0).all(), f"{cell}: every alpha, selected or not, gets gradient"
+
+
+def test_reduction_cells_halve_the_resolution_and_network_outputs():
+    arch = published("DARTS_V2")
+    net = SPACE.build_network(arch, DataShape(10, 1, 8, 8), {"C": 4, "layers": 3, "auxiliary_weight": 0.4})
+    net.train()
+    outputs = net.train_outputs(torch.randn(2, 1, 8, 8))
+    assert [w for w, _ in outputs] == [1.0, 0.4] and all(o.shape == (2, 10) for _, o in outputs)
+    net.eval()
+    assert len(net.train_outputs(torch.randn(2, 1, 8, 8))) == 1
+    x = torch.randn(1, 4, 8, 8)
+    assert make_op("skip_connect", 4, 2, True)(x).shape == (1, 4, 4, 4)
+    assert make_op("none", 4, 2, True)(x).shape == (1, 4, 4, 4)
+    assert make_op("avg_pool_3x3", 4, 1, True)(torch.ones(1, 4, 5, 5)).eq(1).all()  # pad excluded
+
+
+def test_darts_v2_sizes_match_the_paper():
+    arch = published("DARTS_V2")
+    cifar = SPACE.build_network(arch, DataShape(10, 3, 32, 32), {})
+    assert 3.25e6 < count_parameters(cifar) < 3.40e6  # DARTS: 3.3M (auxiliary head excluded)
+    imagenet = SPACE.build_network(arch, DataShape(1000, 3, 224, 224), SPACE_IMAGENET)
+    assert 4.6e6 < count_parameters(imagenet) < 4.8e6  # DARTS: 4.7M
+    assert count_multiply_adds(imagenet, (1, 3, 224, 224)) < 600e6  # mobile setting
+
+
+SPACE_IMAGENET = {"C": 48, "layers": 14, "imagenet": True}
+
+
+def test_thesis_defaults():
+    assert SPACE.search_net_config().C == 16 and SPACE.search_net_config().layers == 8
+    cifar, imagenet = SPACE.eval_net_config("cifar10")(), SPACE.eval_net_config("imagenet")()
+    assert (cifar.C, cifar.layers, cifar.auxiliary_weight) == (36, 20, 0.4)
+    assert (imagenet.C, imagenet.layers, imagenet.imagenet) == (48, 14, True)
+    train = SPACE.retrain_config("cifar10")()
+    assert (train.epochs, train.batch_size, train.cutout, train.drop_path) == (600, 96, 16, 0.2)
+    assert SPACE.retrain_config("imagenet")().label_smoothing == 0.1

@@ -44,6 +44,7 @@ def method_params(config: dict, run: str, space: str) -> dict:
     profile = {**(config.get("method_overrides") or {}),
                **space_overrides(config, space, "method_overrides")}
     profile = {k: v for k, v in profile.items() if k in fields}
+    build_config(cls, variant.overrides(space), f"runs.{run}[{space}]")  # even where overridden
     cfg = build_config(cls, {**variant.overrides(space), **profile}, f"runs.{run}[{space}]")
     return dataclasses.asdict(cfg)
 
@@ -153,10 +154,11 @@ def _problems(config: dict) -> list[str]:
                 and not (config.get("benchmark") or {}).get(space):
             problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{space} (path/url/"
                             f"sha256 of the benchmark file); set it, or use mode 'retrain'")
-    for target in config["evaluation"]["targets"] + [config["search_dataset"]]:
-        if target not in (config.get("datasets") or {}) and config["evaluation"]["mode"] == "retrain":
-            problems.append(f"evaluation target / search dataset {target!r} has no entry under "
-                            f"`datasets:`; configured: {sorted(config.get('datasets') or {})}")
+    for name in needed_datasets(config):
+        if name not in (config.get("datasets") or {}):
+            problems.append(f"dataset {name!r} is needed (search dataset or a retrained "
+                            f"evaluation target) but has no entry under `datasets:`; configured: "
+                            f"{sorted(config.get('datasets') or {})}")
     return list(dict.fromkeys(problems))
 
 
@@ -251,27 +253,41 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
 
 def eval_job(config: dict, space: str, run: str, seed: int, target: str, dataset: dict | None,
              benchmark_table: str | None) -> EvalJob:
-    mode = config["evaluation"]["mode"]
-    if mode == "benchmark" and space in registry.BENCHMARKS:
-        return EvalJob(space, run, int(seed), target, mode, settings(config),
+    if uses_benchmark(config, space):
+        return EvalJob(space, run, int(seed), target, "benchmark", settings(config),
                        benchmark_table=benchmark_table)
     net, train = eval_settings(config, space, target)
     return EvalJob(space, run, int(seed), target, "retrain", settings(config), dataset=dataset,
                    net_cfg=net, retrain=train)
 
 
+def uses_benchmark(config: dict, space: str) -> bool:
+    """Whether ``space``'s architectures are evaluated by benchmark lookup (else retrained)."""
+    return config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS
+
+
+def needed_datasets(config: dict) -> list[str]:
+    """The search dataset and every evaluation target some table retrains on."""
+    needed = [config["search_dataset"]]
+    for table in config.get("tables") or {}:
+        if table in registry.TABLES and not uses_benchmark(config, registry.TABLES.get(table).space):
+            needed += table_targets(config, table)
+    return list(dict.fromkeys(needed))
+
+
 def raw_input_problems(config: dict, root: Path = Path(".")) -> list[str]:
     """Raw files the profile needs that are absent and will not be downloaded (one line each:
     the file and where to put it). Checked before the DAG starts."""
     problems = []
-    for name, spec in (config.get("datasets") or {}).items():
+    for name in needed_datasets(config):
+        spec = config["datasets"][name]
         for line in registry.DATASETS.get(spec["loader"]).missing(spec):
             problems.append(f"datasets.{name}: {line}")
-    if config["evaluation"]["mode"] == "benchmark":
-        for space, source in (config.get("benchmark") or {}).items():
-            if source and not source.get("url") and not (root / source["path"]).exists():
-                problems.append(f"benchmark.{space}: {source['path']} is missing and has no url; "
-                                f"put the benchmark file there (see README, 'Profiles')")
+    for space, source in (config.get("benchmark") or {}).items():
+        if uses_benchmark(config, space) and source and not source.get("url") \
+                and not (root / source["path"]).exists():
+            problems.append(f"benchmark.{space}: {source['path']} is missing and has no url; "
+                            f"put the benchmark file there (see README, 'Profiles')")
     return problems
 
 

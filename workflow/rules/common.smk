@@ -41,7 +41,7 @@ def search_spec(wildcards):
 
 
 def uses_benchmark(space):
-    return config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS
+    return nasconfig.uses_benchmark(config, space)
 
 
 def evaluate_spec(wildcards):

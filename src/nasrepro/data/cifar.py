@@ -7,6 +7,8 @@ NAS-Bench-201 splits come from the official split files (``official_split``):
   (search_train / search_valid); ``test`` is the 10k test set.
 - cifar100: search_train is the 50k training set; ``cifar100-test-split.txt`` halves the test
   set into x-valid (search_valid) and x-test (test), as the benchmark reports them.
+Architecture batches (``arch_train``) are the search_valid images with the training augmentation,
+as NAS-Bench-201's search data applies it to both halves; scoring uses the plain images.
 """
 
 from __future__ import annotations
@@ -74,7 +76,8 @@ def prepare(spec: dict) -> dict:
     return load_cifar_bundle(spec).sizes()  # also fetches and verifies the split file
 
 
-def _split_file(spec: dict) -> dict[str, list[int]]:
+def read_split_file(spec: dict) -> dict[str, list[int]]:
+    """The official NAS-Bench-201 split file of ``spec['official_split']`` (fetched, checked)."""
     split = spec.get("official_split")
     if not split:
         raise ValueError(f"{spec['loader']}: `official_split` (path/url/sha256 of the "
@@ -120,7 +123,7 @@ def _transforms(name: str, augment: bool):
 def load_cifar_bundle(spec: dict) -> DataBundle:
     name, root = spec["loader"], spec["root"]
     check_files(name, root, verify=False)
-    splits = _split_file(spec)
+    splits = read_split_file(spec)
     train_x, train_y = read_pickle_layout(name, root, train=True)
     test_x, test_y = read_pickle_layout(name, root, train=False)
     augment = spec.get("augment", True)
@@ -130,13 +133,17 @@ def load_cifar_bundle(spec: dict) -> DataBundle:
     if name == "cifar10":
         search_train = Subset(train_aug, splits["train"])
         search_valid = Subset(train_plain, splits["valid"])
+        arch_train = Subset(train_aug, splits["valid"])
         test = test_plain
     else:
         search_train = train_aug
         search_valid = Subset(test_plain, splits["xvalid"])
+        test_aug = ImageArrayDataset(test_x, test_y, _transforms(name, augment))
+        arch_train = Subset(test_aug, splits["xvalid"])
         test = Subset(test_plain, splits["xtest"])
     classes = 10 if name == "cifar10" else 100
-    return DataBundle(name, search_train, search_valid, test, num_classes=classes, in_channels=3)
+    return DataBundle(name, search_train, search_valid, test, num_classes=classes, in_channels=3,
+                      arch_train=arch_train)
 
 
 def missing(spec: dict) -> list[str]:

@@ -63,3 +63,15 @@ def test_forward_needs_a_mode():
     supernet = SPACE.build_supernet(SHAPE, CFG)
     with pytest.raises(ValueError, match="mixing weights or an arch"):
         supernet(torch.randn(1, 3, 8, 8))
+
+
+def test_operations_as_the_benchmark_defines_them():
+    from nasrepro.spaces.nb201.ops import make_op
+
+    assert OPS == ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+    ones = torch.ones(1, 4, 5, 5)
+    assert make_op("avg_pool_3x3", 4, True, True)(ones).eq(1).all()  # padding not averaged in
+    assert make_op("none", 4, True, True)(ones).eq(0).all()
+    conv = make_op("nor_conv_3x3", 4, True, True).eval()
+    assert isinstance(conv[0], torch.nn.ReLU) and conv[1].kernel_size == (3, 3)  # ReLU-Conv-BN
+    assert conv(-ones).abs().max() <= conv[2].bias.abs().max() + 1e-6  # ReLU comes first

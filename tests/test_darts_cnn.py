@@ -145,3 +145,90 @@ def test_thesis_defaults():
     train = SPACE.retrain_config("cifar10")()
     assert (train.epochs, train.batch_size, train.cutout, train.drop_path) == (600, 96, 16, 0.2)
     assert SPACE.retrain_config("imagenet")().label_smoothing == 0.1
+
+
+def test_darts_v2_notation_is_exact_and_gdas_matches_its_release():
+    assert published("DARTS_V2").to_string() == (
+        "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), "
+        "('sep_conv_3x3', 1), ('skip_connect', 0), ('sep_conv_3x3', 1), ('skip_connect', 0), "
+        "('dil_conv_3x3', 2)], normal_concat=range(2, 6), reduce=[('max_pool_3x3', 0), "
+        "('max_pool_3x3', 1), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 0), "
+        "('skip_connect', 2), ('max_pool_3x3', 1), ('skip_connect', 2)], "
+        "reduce_concat=range(2, 6))")
+    assert published("GDAS_V1").reduce[6:] == (("sep_conv_5x5", 0), ("sep_conv_5x5", 1))
+    rng = random.Random(0)
+    for _ in range(10):
+        arch = SPACE.sample(rng)
+        assert Genotype.from_string(arch.to_json()) == arch
+        assert SPACE.from_string(SPACE.to_string(arch)) == arch
+
+
+@pytest.mark.parametrize("bad", ["2.7", "True", "'2'"])
+def test_non_integer_inputs_are_rejected(bad):
+    with pytest.raises(InvalidArchError, match="not an \\(operation, input node\\) pair"):
+        Genotype.from_string(PUBLISHED["DARTS_V2"].replace("('dil_conv_3x3', 2)",
+                                                           f"('dil_conv_3x3', {bad})"))
+
+
+def test_derivation_ranks_edges_by_softmax_weight_not_raw_alpha():
+    alphas = {cell: torch.zeros(14, 8) for cell in ("normal", "reduce")}
+    a = alphas["normal"]
+    a[EDGE_INDEX[(3, 0)], OPS.index("none")] = 10.0  # ranks first if 'none' counted
+    a[EDGE_INDEX[(3, 0)], OPS.index("sep_conv_3x3")] = 4.0  # softmax weight ~0.002
+    a[EDGE_INDEX[(3, 1)], OPS.index("max_pool_3x3")] = 3.0  # softmax weight ~0.74
+    a[EDGE_INDEX[(3, 2)], 5:] = torch.tensor([5.0, 4.9, 4.9])  # largest raw alpha, weight ~0.35
+    assert SPACE.discretize(alphas).normal[2:4] == (("max_pool_3x3", 1), ("sep_conv_5x5", 2))
+
+
+def _supernet(layers=5, seed=0):
+    torch.manual_seed(seed)
+    return _eval(SPACE.build_supernet(DataShape(10, 1, 8, 8), {"C": 4, "layers": layers}))
+
+
+def test_hard_forward_with_one_hot_weights_equals_single_path():
+    supernet, rng = _supernet(), random.Random(1)
+    x = torch.randn(2, 1, 8, 8)
+    for _ in range(2):
+        arch = SPACE.sample(rng)
+        weights = SPACE.one_hot(arch)
+        choice = {cell: rows.argmax(1).tolist() for cell, rows in weights.items()}
+        torch.testing.assert_close(supernet(x, weights=weights, choice=choice),
+                                   supernet(x, arch=arch), rtol=1e-5, atol=1e-5)
+
+
+def test_hard_forward_gives_unselected_weights_the_constant_gradient():
+    supernet, rng = _supernet(layers=3), random.Random(2)
+    weights = {cell: torch.rand(14, 8, requires_grad=True) for cell in ("normal", "reduce")}
+    choice = {cell: [rng.randrange(1, 8) for _ in range(14)] for cell in weights}
+    out = supernet(torch.randn(4, 1, 8, 8), weights=weights, choice=choice)
+    torch.nn.functional.cross_entropy(out, torch.tensor([0, 1, 2, 3])).backward()
+    for cell, w in weights.items():
+        assert (w.grad != 0).all(), cell
+        for e, k in enumerate(choice[cell]):
+            others = torch.cat([w.grad[e, :k], w.grad[e, k + 1:]])
+            torch.testing.assert_close(others, others[:1].expand_as(others))
+
+
+def test_reduction_cells_halve_the_spatial_size():
+    arch, x = published("PC_DARTS"), torch.randn(1, 1, 8, 8)
+    supernet = _supernet()
+    network = _eval(SPACE.build_network(arch, DataShape(10, 1, 8, 8), {"C": 4, "layers": 5}))
+    for net, run in ((supernet, lambda: supernet(x, arch=arch)), (network, lambda: network(x))):
+        sizes = []
+        for cell in net.cells:
+            cell.register_forward_hook(lambda m, i, o: sizes.append(o.shape[-1]))
+        run()
+        assert sizes == [8, 4, 4, 2, 2]  # reductions at cells 5 // 3 = 1 and 2 * 5 // 3 = 3
+
+
+def test_auxiliary_heads_are_darts_at_darts_map_sizes():
+    arch = published("DARTS_V2")
+    cifar = SPACE.build_network(arch, DataShape(10, 3, 32, 32), {"C": 4, "layers": 8})
+    pool = cifar.auxiliary.features[1]
+    assert isinstance(pool, torch.nn.AvgPool2d) and (pool.kernel_size, pool.stride) == (5, 3)
+    assert isinstance(cifar.auxiliary.features[6], torch.nn.BatchNorm2d)
+    imagenet = SPACE.build_network(arch, DataShape(1000, 3, 224, 224), SPACE_IMAGENET)
+    pool = imagenet.auxiliary.features[1]
+    assert isinstance(pool, torch.nn.AvgPool2d) and (pool.kernel_size, pool.stride) == (5, 2)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.num_features == 768
+                   for m in imagenet.auxiliary.modules())  # DARTS trained it without this BN

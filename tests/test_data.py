@@ -124,40 +124,112 @@ def test_architecture_batches_are_augmented_scoring_batches_are_not(tmp_path):
     assert bundle.arch_train[3][1] == bundle.search_valid[3][1]
 
 
-def _write_imagenet16(root, per_file=6):
+IN16_FILES = [f"train_data_batch_{i}" for i in range(1, 11)] + ["val_data"]
+IN16_LABELS = [1, 120, 121, 500, 7, 1000]  # 1-based ImageNet labels; 121.. are not ImageNet16-120
+
+
+def _in16_pattern(file_no: int, count: int) -> np.ndarray:
+    """Official flat layout: 256 red values (16x16, row-major), then 256 green, then 256 blue;
+    pixel value (channel*256 + row*16 + col + 7*image + 31*file) % 256 identifies its position."""
+    return ((np.arange(3 * 16 * 16)[None, :] + 7 * np.arange(count)[:, None] + 31 * file_no)
+            % 256).astype(np.uint8)
+
+
+def _write_imagenet16(root, per_file=6, val_labels=None):
     root.mkdir(parents=True, exist_ok=True)
-    names = [f"train_data_batch_{i}" for i in range(1, 11)] + ["val_data"]
-    for n, name in enumerate(names):
-        data = np.zeros((per_file, 3 * 16 * 16), dtype=np.uint8)
-        data[:, 0] = n  # channel 0, row 0, col 0 identifies the file
-        data[:, 256 + 16 + 2] = 200  # channel 1, row 1, col 2
-        labels = [1, 120, 121, 500, 7, 1000][:per_file]
+    for n, name in enumerate(IN16_FILES):
+        labels = list(val_labels) if name == "val_data" and val_labels is not None else \
+            IN16_LABELS[:per_file]
         with open(root / name, "wb") as handle:
-            pickle.dump({"data": data, "labels": labels}, handle)
+            pickle.dump({"data": _in16_pattern(n, len(labels)), "labels": labels}, handle)
 
 
-def test_imagenet16_120_reads_the_official_format(tmp_path):
-    from nasrepro.data.imagenet16 import read_pickles
+def test_imagenet16_120_label_filter_and_channel_first_layout(tmp_path):
+    from nasrepro.data.imagenet16 import MEAN, STD, read_pickles
 
     _write_imagenet16(tmp_path / "in16")
     x, y = read_pickles(tmp_path / "in16", ["val_data"])
-    assert x.shape == (3, 16, 16, 3) and list(y) == [0, 119, 6]  # labels > 120 dropped, 0-based
-    assert x[0, 0, 0, 0] == 10 and x[0, 1, 2, 1] == 200  # channel-first layout decoded
+    kept = [i for i, label in enumerate(IN16_LABELS) if label <= 120]  # images 0, 1, 4
+    assert list(y) == [0, 119, 6]  # labels > 120 dropped, 1..120 -> 0..119
+    assert x.shape == (3, 16, 16, 3) and x.dtype == np.uint8
+    for k, image in enumerate(kept):
+        for ch, row, col in [(0, 0, 0), (1, 1, 2), (2, 15, 3), (0, 9, 14), (2, 15, 15)]:
+            expected = (ch * 256 + row * 16 + col + 7 * image + 31 * 10) % 256
+            assert x[k, row, col, ch] == expected, (k, ch, row, col)
+    x_train, y_train = read_pickles(tmp_path / "in16", IN16_FILES[:10])
+    assert len(y_train) == 30 and x_train[3, 0, 0, 0] == 31  # file 2's first image comes 4th
+    # the plain (scoring) tensors are channel-first and normalised with NAS-Bench-201's mean/std
+    spec = {"loader": "imagenet16_120", "root": str(tmp_path / "in16"), "verify": False,
+            "official_split": _split(tmp_path / "s.txt", xvalid=[0, 2], xtest=[1])}
+    bundle = DATASETS.get("imagenet16_120").load(spec)
+    tensor, label = bundle.search_valid[1]  # val image kept[2] = 4, label 7 -> 6
+    assert label == 6 and tensor.shape == (3, 16, 16)
+    pixels = (tensor * torch.tensor(STD)[:, None, None] + torch.tensor(MEAN)[:, None, None]) * 255
+    torch.testing.assert_close(pixels, torch.from_numpy(x[2]).permute(2, 0, 1).float(),
+                               atol=1e-3, rtol=0)
+
+
+def test_imagenet16_120_splits_and_checksums(tmp_path, caplog):
+    import hashlib
+    import logging
+
+    _write_imagenet16(tmp_path / "in16")
     spec = {"loader": "imagenet16_120", "root": str(tmp_path / "in16"), "verify": False,
             "official_split": _split(tmp_path / "s.txt", xvalid=[0, 2], xtest=[1])}
     bundle = DATASETS.get("imagenet16_120").load(spec)
     assert bundle.sizes() == {"search_train": 30, "search_valid": 2, "test": 1}
-    assert bundle.num_classes == 120 and bundle.shape.height == 16
-    with pytest.raises(ChecksumError, match="md5"):
-        DATASETS.get("imagenet16_120").prepare({**spec, "verify": True})
+    assert bundle.num_classes == 120 and bundle.in_channels == 3 and bundle.shape.height == 16
+    assert list(bundle.arch_train.indices) == [0, 2]
+    loader = DATASETS.get("imagenet16_120")
+    checked = {**spec, "verify": True}
+    # default: the official md5s, which hand-written files cannot match
+    with pytest.raises(ChecksumError, match="md5.*val_data|val_data.*md5|train_data_batch_1"):
+        loader.prepare(checked)
+    digests = {name: hashlib.sha256((tmp_path / "in16" / name).read_bytes()).hexdigest()
+               for name in IN16_FILES}
+    assert loader.prepare({**checked, "checksums": digests}) == bundle.sizes()
+    md5 = hashlib.md5((tmp_path / "in16" / "val_data").read_bytes()).hexdigest()
+    assert loader.prepare({**checked, "checksums": {"val_data": md5}}) == bundle.sizes()
+    with pytest.raises(ChecksumError, match=r"val_data.*sha256"):
+        loader.prepare({**checked, "checksums": {**digests, "val_data": "0" * 64}})
+    with caplog.at_level(logging.WARNING):
+        assert loader.prepare({**checked, "checksums": None}) == bundle.sizes()
+    assert digests["val_data"] in caplog.text  # null: every digest is logged, nothing checked
+    with pytest.raises(ValueError, match="unknown files"):
+        loader.prepare({**checked, "checksums": {"val_batch": md5}})
+
+
+def test_imagenet16_120_official_test_split_halves_the_validation_set(tmp_path):
+    split = shared("nb201/splits/imagenet-16-120-test-split.txt")
+    rng = np.random.default_rng(0)
+    # 6,000 val images of classes 1..120 (as the official val_data has), interleaved with others
+    labels = np.where(np.arange(9000) % 3 == 2, rng.integers(121, 1001, 9000),
+                      rng.integers(1, 121, 9000))
+    _write_imagenet16(tmp_path / "in16", per_file=2, val_labels=labels.tolist())
+    spec = {"loader": "imagenet16_120", "root": str(tmp_path / "in16"), "verify": False,
+            "official_split": {"path": str(split)}}
+    bundle = DATASETS.get("imagenet16_120").load(spec)
+    assert bundle.sizes() == {"search_train": 20, "search_valid": 3000, "test": 3000}
+    valid, test = set(bundle.search_valid.indices), set(bundle.test.indices)
+    assert not valid & test and valid | test == set(range(6000))
+    with pytest.raises(ValueError, match="6,000"):  # the same split on a smaller val set
+        _write_imagenet16(tmp_path / "small", val_labels=[5] * 100)
+        DATASETS.get("imagenet16_120").load({**spec, "root": str(tmp_path / "small")})
 
 
 def test_imagenet16_missing_files_are_named(tmp_path):
     spec = {"loader": "imagenet16_120", "root": str(tmp_path / "none"), "official_split": None}
     problems = DATASETS.get("imagenet16_120").missing(spec)
-    assert len(problems) == 1 and "train_data_batch_1" in problems[0] and "val_data" in problems[0]
-    with pytest.raises(MissingDataError, match="downsampled ImageNet"):
+    assert len(problems) == 1
+    for part in (str(tmp_path / "none"), "train_data_batch_1", "train_data_batch_10", "val_data",
+                 "image-net.org", "Imagenet16_train.zip"):
+        assert part in problems[0], part
+    with pytest.raises(MissingDataError, match="Downsampled ImageNet"):
         DATASETS.get("imagenet16_120").prepare(spec)
+    _write_imagenet16(tmp_path / "partial")
+    (tmp_path / "partial" / "train_data_batch_3").unlink()
+    problem = DATASETS.get("imagenet16_120").missing({**spec, "root": str(tmp_path / "partial")})[0]
+    assert "lacks train_data_batch_3." in problem
 
 
 def test_imagenet_image_folder_layout(tmp_path):
@@ -176,6 +248,42 @@ def test_imagenet_image_folder_layout(tmp_path):
         DATASETS.get("imagenet").load({"loader": "imagenet", "root": str(tmp_path / "nope")})
 
 
+def test_imagenet_transforms_are_the_darts_ones(tmp_path):
+    from PIL import Image
+    from torchvision import transforms as T
+
+    for split in ("train", "val"):
+        folder = tmp_path / "in" / split / "n01"
+        folder.mkdir(parents=True)
+        Image.new("RGB", (300, 260), color=(10, 20, 30)).save(folder / "0.png")
+    bundle = DATASETS.get("imagenet").load({"loader": "imagenet", "root": str(tmp_path / "in")})
+    train = {type(t).__name__: t for t in bundle.search_train.transform.transforms}
+    assert list(train) == ["RandomResizedCrop", "RandomHorizontalFlip", "ColorJitter", "ToTensor",
+                           "Normalize"]
+    assert train["RandomResizedCrop"].size == (224, 224)
+    jitter = train["ColorJitter"]
+    assert (jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue) == (
+        (0.6, 1.4), (0.6, 1.4), (0.6, 1.4), (-0.2, 0.2))
+    val = bundle.test.transform.transforms
+    assert isinstance(val[0], T.Resize) and val[0].size == 256
+    assert isinstance(val[1], T.CenterCrop) and val[1].size == (224, 224)
+    assert bundle.search_valid is bundle.test  # no public test labels: both are the val set
+
+
+def test_cutout_zeroes_the_expected_square():
+    from nasrepro.data.base import cutout_at
+
+    ones = torch.ones(3, 32, 32)
+    for (cy, cx), side in {(16, 16): (16, 16), (0, 0): (8, 8), (31, 31): (9, 9),
+                           (5, 20): (13, 16)}.items():
+        out = cutout_at(ones, 16, cy, cx)  # DARTS' length 16 on CIFAR
+        assert int((out == 0).sum()) == 3 * side[0] * side[1], (cy, cx)
+        rows = (out[0] == 0).any(1).nonzero().flatten()
+        assert int(rows.min()) == max(0, cy - 8) and int(rows.max()) == min(31, cy + 7)
+    assert int((cutout_at(torch.ones(1, 16, 16), 4, 8, 8) == 0).sum()) == 16
+    assert torch.equal(ones, torch.ones(3, 32, 32))  # the input is not modified
+
+
 def test_cutout_zeroes_one_clipped_square():
     from torch.utils.data import TensorDataset
 
@@ -187,3 +295,18 @@ def test_cutout_zeroes_one_clipped_square():
     assert max(zeros) == 16 and min(zeros) >= 4  # 4x4 inside, clipped at borders (>= 2x2)
     torch.manual_seed(0)
     assert zeros == [int((data[i][0] == 0).sum()) for i in range(50)]
+    from nasrepro.data.base import Cutout
+
+    torch.manual_seed(3)
+    a = Cutout(16)(torch.ones(3, 32, 32))
+    torch.manual_seed(3)
+    b = Cutout(16)(torch.ones(3, 32, 32))
+    assert torch.equal(a, b) and 3 * 8 * 8 <= int((a == 0).sum()) <= 3 * 16 * 16
+    assert torch.equal(a[0] == 0, a[2] == 0)  # the same square in every channel
+
+
+def test_digits_architecture_batches_are_the_validation_set():
+    bundle = DATASETS.get("digits").load({"split_seed": 0})
+    assert bundle.arch_train is bundle.search_valid  # no augmentation exists for the digits
+    pairs = DATASETS.get("two_digits").load({"split_seed": 0, "pairs_per_split": 20})
+    assert pairs.arch_train is pairs.search_valid

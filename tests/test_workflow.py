@@ -144,7 +144,7 @@ def test_end_to_end_from_a_clean_copy(tmp_path):
     assert not (work / "results/default").exists(), "no pipeline output is tracked in git"
     out = snakemake("--cores", "2", cwd=work, timeout=1500)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    planned = job_counts(out.stdout)["total"]
+    planned = job_counts(out.stdout + out.stderr)["total"]
     assert f"{planned} of {planned} steps (100%) done" in out.stdout + out.stderr
     for table in ("table_6_1", "table_6_2"):
         for ext in ("csv", "md", "tex"):
@@ -166,7 +166,7 @@ def test_end_to_end_from_a_clean_copy(tmp_path):
     # deleting one run's outputs rebuilds that run and the table that reads it, nothing else
     shutil.rmtree(work / "results/default/runs/nb201/cifar10/gdas/seed1/eval")
     redo = snakemake("-n", "--cores", "2", cwd=work)
-    counts = job_counts(redo.stdout)
+    counts = job_counts(redo.stdout + redo.stderr)
     assert counts["evaluate"] == 2 and counts["table"] == 1 and "search" not in counts
 
 

@@ -73,33 +73,46 @@ def evaluate_inputs(wildcards):
     return inputs
 
 
-def table_inputs(wildcards):
-    spec = registry.TABLES.get(wildcards.table)
+def table_finals(table):
+    spec = registry.TABLES.get(table)
     return [
         f"{run_dir(spec.space, run, seed)}/eval/{target}/final.json"
-        for run in nasconfig.table_runs(config, wildcards.table)
-        for seed in nasconfig.item_seeds(config, "tables", wildcards.table)
-        for target in nasconfig.table_targets(config, wildcards.table)
+        for run in nasconfig.table_runs(config, table)
+        for seed in nasconfig.item_seeds(config, "tables", table)
+        for target in nasconfig.table_targets(config, table)
     ]
 
 
-def figure_inputs(wildcards):
-    spec = registry.FIGURES.get(wildcards.figure)
+def figure_metrics(figure):
+    spec = registry.FIGURES.get(figure)
     return [
         f"{run_dir(spec.space, run, seed)}/search/metrics.jsonl"
         for run in spec.runs
-        for seed in nasconfig.item_seeds(config, "figures", wildcards.figure)
+        for seed in nasconfig.item_seeds(config, "figures", figure)
     ]
 
 
+def table_inputs(wildcards):
+    return table_finals(wildcards.table)
+
+
+def figure_inputs(wildcards):
+    return figure_metrics(wildcards.figure)
+
+
 def all_targets():
+    """Every table and figure, and every run output they read: Snakemake does not rerun a job
+    whose outputs exist when one of its inputs was deleted, so the run outputs are targets too
+    (a deleted run is recomputed, and the tables and figures that read it follow)."""
+    runs = [path for name in config["tables"] for path in table_finals(name)]
+    runs += [path for name in config["figures"] for path in figure_metrics(name)]
     tables = [
         f"results/{P}/tables/{name}.{ext}" for name in config["tables"] for ext in ("csv", "md", "tex")
     ]
     figures = [
         f"results/{P}/figures/{name}.{ext}" for name in config["figures"] for ext in ("png", "pdf")
     ]
-    return tables + figures
+    return tables + figures + sorted(set(runs))
 
 
 def provenance_note():

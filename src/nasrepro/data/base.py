@@ -1,8 +1,11 @@
 """What every dataset loader returns, and the data loaders built from it.
 
-A ``DataBundle`` has the three splits the pipeline uses: ``search_train`` (supernet weights,
-and the training set when a found cell is retrained), ``search_valid`` (architecture updates,
-and the "Valid" column), and ``test`` (the "Test" column).
+A ``DataBundle`` has the splits the pipeline uses: ``search_train`` (supernet weights, and the
+training set when a found cell is retrained, with the training augmentation), ``search_valid``
+(plain images: scoring the derived cell during search, and the "Valid" column), ``test`` (plain:
+the "Test" column), and ``arch_train``: the search_valid examples with the training augmentation,
+the architecture-step batches (NAS-Bench-201's search data augments both halves of the CIFAR-10
+split). Where a dataset has no augmentation (digits) ``arch_train`` is ``search_valid`` itself.
 """
 
 from __future__ import annotations
@@ -73,21 +76,45 @@ def endless(loader: DataLoader):
         yield from loader
 
 
+def cutout_at(x: torch.Tensor, length: int, cy: int, cx: int) -> torch.Tensor:
+    """A copy of ``x`` (... x H x W) with the ``length`` x ``length`` square centred at (cy, cx)
+    zeroed, clipped at the border: rows ``cy - length // 2`` to ``cy + length // 2`` (exclusive),
+    as DARTS' ``Cutout`` (so an odd ``length`` zeroes ``length - 1`` rows)."""
+    h, w = x.shape[-2:]
+    half = int(length) // 2
+    x = x.clone()
+    x[..., max(0, cy - half):min(h, cy + half), max(0, cx - half):min(w, cx + half)] = 0
+    return x
+
+
+class Cutout:
+    """Cutout (DeVries & Taylor 2017) as a transform on image tensors (C x H x W, after
+    normalisation, as in DARTS' pipeline): the centre is a uniformly random pixel drawn from
+    torch's global RNG, so ``torch.manual_seed`` makes it reproducible."""
+
+    def __init__(self, length: int):
+        self.length = int(length)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        cy, cx = int(torch.randint(h, ())), int(torch.randint(w, ()))
+        return cutout_at(x, self.length, cy, cx)
+
+    def __repr__(self) -> str:
+        return f"Cutout(length={self.length})"
+
+
 class CutoutDataset(Dataset):
-    """Cutout (DeVries & Taylor 2017): zero one ``length`` x ``length`` square, clipped at the
-    border, centred at a uniformly random pixel (torch's global RNG) of each image."""
+    """A dataset of (image tensor, label) with ``Cutout(length)`` applied to every image drawn
+    (e.g. the retraining set; works for the digits tensors and the CIFAR transform output)."""
 
     def __init__(self, dataset: Dataset, length: int):
         self.dataset, self.length = dataset, int(length)
+        self.cutout = Cutout(length)
 
     def __len__(self) -> int:
         return len(self.dataset)
 
     def __getitem__(self, i):
         x, y = self.dataset[i]
-        h, w = x.shape[-2:]
-        cy, cx = int(torch.randint(h, ())), int(torch.randint(w, ()))
-        half = self.length // 2
-        x = x.clone()
-        x[..., max(0, cy - half):min(h, cy + half), max(0, cx - half):min(w, cx + half)] = 0
-        return x, y
+        return self.cutout(x), y

@@ -1,11 +1,18 @@
 """ImageNet16-120, NAS-Bench-201's third dataset (Chrabaszcz et al. 2017, "A Downsampled Variant
 of ImageNet"): the 16x16 downsampled ImageNet restricted to its first 120 classes.
 
-Files (the official release, not downloadable by script: request it from image-net.org's
-downsampled-ImageNet page, the 16x16 version) under ``root``: ``train_data_batch_1`` ..
-``train_data_batch_10`` and ``val_data``, python pickles with ``data`` (N x 3072 uint8, channel
-first) and ``labels`` (1..1000). Kept: labels 1..120, mapped to 0..119. md5 digests as published
-with NAS-Bench-201's reader (``verify: false`` skips them).
+Files (the official release of the pickle version; not downloadable by script, since image-net.org
+requires a login: download ``Imagenet16_train.zip`` and ``Imagenet16_val.zip`` from
+https://image-net.org/download-images (section "Downsampled ImageNet", 16x16, not the ``_npz``
+variant) and unzip them) under ``root``: ``train_data_batch_1`` .. ``train_data_batch_10`` and
+``val_data``, python pickles with ``data`` (N x 3072 uint8, channel first: 256 red, 256 green,
+256 blue values, each row-major) and ``labels`` (1..1000). Kept: labels 1..120, mapped to 0..119,
+as NAS-Bench-201's reader (``use_num_of_class_only=120``) does.
+
+Checksums (dataset spec key ``checksums``): absent means the md5 digests published with
+NAS-Bench-201's reader (``MD5``); a mapping ``{filename: digest}`` pins each listed file (md5 if
+32 hex digits, sha256 if 64; files not listed are hashed and their digest logged); ``null`` checks
+nothing and logs every file's sha256 so it can be pinned. ``verify: false`` skips hashing.
 
 Splits as NAS-Bench-201: search_train = the training set; the official
 ``imagenet-16-120-test-split.txt`` halves the validation set into x-valid (search_valid) and x-test
@@ -15,7 +22,6 @@ architecture batches (``arch_train``) are x-valid with the same augmentation.
 
 from __future__ import annotations
 
-import hashlib
 import pickle
 from pathlib import Path
 
@@ -26,6 +32,7 @@ from nasrepro.data.base import DataBundle, DatasetLoader
 from nasrepro.data.cifar import ImageArrayDataset, read_split_file
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError
+from nasrepro.utils.download import verify as check_digest
 
 MD5 = {
     "train_data_batch_1": "27846dcaa50de8e21a7d1a35f30f0e91",
@@ -51,25 +58,55 @@ def missing(spec: dict) -> list[str]:
     absent = [name for name in MD5 if not (root / name).exists()]
     out = []
     if absent:
-        out.append(f"ImageNet16-120: {', '.join(str(root / n) for n in absent)} missing. Put the "
-                   "16x16 downsampled ImageNet pickles (train_data_batch_1..10, val_data; from "
-                   f"image-net.org, 'downsampled ImageNet') in {root}/")
+        where = "does not exist" if not root.is_dir() else f"lacks {', '.join(absent)}"
+        out.append(f"ImageNet16-120: {root} {where}. Put the 16x16 downsampled ImageNet pickles "
+                   f"({', '.join(MD5)}) in {root}/. They are not downloadable by script: log in at "
+                   "https://image-net.org/download-images, download 'Downsampled ImageNet' 16x16 "
+                   "Imagenet16_train.zip and Imagenet16_val.zip (pickle version, not _npz) and "
+                   "unzip both there")
     split = spec.get("official_split")
     if split and not split.get("url") and not Path(split["path"]).exists():
-        out.append(f"{split['path']} (NAS-Bench-201 split file) is missing and has no url")
+        out.append(f"{split['path']} (NAS-Bench-201 split file) is missing and has no url: put "
+                   "imagenet-16-120-test-split.txt there (AutoDL-Projects, configs/nas-benchmark/)")
     return out
 
 
-def verify(spec: dict) -> None:
+def _algorithm(digest: str) -> str:
+    algorithms = {32: "md5", 64: "sha256"}
+    if len(digest) not in algorithms:
+        raise ValueError(f"ImageNet16-120: checksum {digest!r} is neither an md5 (32 hex digits) "
+                         "nor a sha256 (64 hex digits)")
+    return algorithms[len(digest)]
+
+
+def expected_checksums(spec: dict) -> dict[str, str | None]:
+    """{filename: digest or None (log it)} from the spec's ``checksums`` (see module docstring)."""
+    configured = spec["checksums"] if "checksums" in spec else MD5
+    configured = dict(configured or {})
+    unknown = sorted(set(configured) - set(MD5))
+    if unknown:
+        raise ValueError(f"ImageNet16-120: `checksums` names unknown files {unknown}; the files "
+                         f"are {', '.join(MD5)}")
+    return {name: configured.get(name) for name in MD5}
+
+
+def verify(spec: dict) -> dict[str, str]:
+    """Raise ``MissingDataError`` for absent files and ``ChecksumError`` for a digest mismatch;
+    return {filename: digest} of what was hashed (empty when ``verify: false``)."""
     problems = missing({**spec, "official_split": None})
     if problems:
         raise MissingDataError(problems[0])
-    if spec.get("verify", True):
-        for name, digest in MD5.items():
-            actual = hashlib.md5((Path(spec["root"]) / name).read_bytes()).hexdigest()
-            if actual != digest:
-                raise ChecksumError(f"ImageNet16-120: {Path(spec['root']) / name} has md5 "
-                                    f"{actual}, expected {digest}; fetch the file again")
+    if not spec.get("verify", True):
+        return {}
+    root = Path(spec["root"])
+    digests = {}
+    for name, digest in expected_checksums(spec).items():
+        algorithm = _algorithm(digest) if digest else "sha256"
+        try:
+            digests[name] = check_digest(root / name, digest, algorithm)
+        except ChecksumError as error:
+            raise ChecksumError(f"ImageNet16-120: {error}") from error
+    return digests
 
 
 def read_pickles(root: Path, names) -> tuple[np.ndarray, np.ndarray]:
@@ -101,6 +138,12 @@ def load(spec: dict) -> DataBundle:
     splits = read_split_file(spec)
     train_x, train_y = read_pickles(root, TRAIN_FILES)
     val_x, val_y = read_pickles(root, ("val_data",))
+    for key in ("xvalid", "xtest"):
+        if key not in splits or (splits[key] and max(splits[key]) >= len(val_y)):
+            raise ValueError(
+                f"ImageNet16-120: split file {spec['official_split']['path']} needs `{key}` "
+                f"indices into the {len(val_y)} validation images of classes 1..120 (6,000 in the official "
+                "val_data); is it imagenet-16-120-test-split.txt, and val_data the official file?")
     augment = spec.get("augment", True)
     val_plain = ImageArrayDataset(val_x, val_y, _transform(False))
     return DataBundle("ImageNet16-120", ImageArrayDataset(train_x, train_y, _transform(augment)),

@@ -5,10 +5,12 @@ cell at 2/3 depth, global pooling and a linear classifier. BatchNorm is affine.
 
 ImageNet (``imagenet=True``): DARTS' two stems (three stride-2 convolutions, 224 -> 28), 14 cells.
 
-Auxiliary head: DARTS' CIFAR head for 8x8 feature maps (ReLU, 5x5 average pool stride 3, 1x1
-conv to 128, BN, ReLU, 2x2 conv to 768, BN, ReLU, linear). For other map sizes (the default
-profile's small images, ImageNet's 14x14) the 5x5 pooling is replaced by adaptive pooling to 2x2,
-so the head keeps its layers and parameter count (a documented adaptation).
+Auxiliary head: DARTS' heads, which see the output of the cell at 2/3 depth: CIFAR (8x8 maps for
+32x32 images): ReLU, 5x5 average pool stride 3, 1x1 conv to 128, BN, ReLU, 2x2 conv to 768, BN,
+ReLU, linear; ImageNet (7x7 maps for 224x224 images): the same with pool stride 2 and without
+the BN after the 2x2 conv (as DARTS trained it). For other map sizes (the default profile's small
+images) the 5x5 pooling is replaced by adaptive pooling to 2x2, so the head keeps its layers and
+parameter count (a documented adaptation).
 """
 
 from __future__ import annotations
@@ -51,14 +53,16 @@ class EvalCell(nn.Module):
 
 
 class AuxiliaryHead(nn.Module):
-    def __init__(self, channels: int, num_classes: int, map_size: int):
+    def __init__(self, channels: int, num_classes: int, map_size: int, imagenet: bool):
         super().__init__()
-        pool = nn.AvgPool2d(5, stride=3, padding=0, count_include_pad=False) if map_size == 8 \
-            else nn.AdaptiveAvgPool2d(2)
+        darts_size, stride = (7, 2) if imagenet else (8, 3)
+        pool = nn.AvgPool2d(5, stride=stride, padding=0, count_include_pad=False) \
+            if map_size == darts_size else nn.AdaptiveAvgPool2d(2)
         self.features = nn.Sequential(
             nn.ReLU(inplace=True), pool,
             nn.Conv2d(channels, 128, 1, bias=False), nn.BatchNorm2d(128), nn.ReLU(inplace=True),
-            nn.Conv2d(128, 768, 2, bias=False), nn.BatchNorm2d(768), nn.ReLU(inplace=True))
+            nn.Conv2d(128, 768, 2, bias=False),
+            *([] if imagenet else [nn.BatchNorm2d(768)]), nn.ReLU(inplace=True))
         self.classifier = nn.Linear(768, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -97,7 +101,7 @@ class DartsNetwork(nn.Module):
             reduction_prev = reduction
             c_prev_prev, c_prev = c_prev, NODES * c_curr
             if layer == self._aux_at and auxiliary_weight > 0:
-                self.auxiliary = AuxiliaryHead(c_prev, shape.num_classes, size)
+                self.auxiliary = AuxiliaryHead(c_prev, shape.num_classes, size, imagenet)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.classifier = nn.Linear(c_prev, shape.num_classes)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import json
+import numbers
 import random
 import re
 from dataclasses import dataclass
@@ -40,8 +41,16 @@ NON_NONE = tuple(op for op in OPS if op != "none")
 Gene = tuple[str, int]
 
 
+def _gene(gene) -> Gene:
+    if not (isinstance(gene, (tuple, list)) and len(gene) == 2 and isinstance(gene[0], str)
+            and isinstance(gene[1], numbers.Integral) and not isinstance(gene[1], bool)):
+        raise InvalidArchError(f"gene {gene!r} is not an (operation, input node) pair such as "
+                               "('sep_conv_3x3', 0)")
+    return gene[0], int(gene[1])
+
+
 def _canonical(genes) -> tuple[Gene, ...]:
-    genes = [(str(op), int(j)) for op, j in genes]
+    genes = [_gene(gene) for gene in genes]
     if len(genes) != 2 * NODES:
         raise InvalidArchError(f"a DARTS cell has {2 * NODES} (operation, input) genes, 2 per "
                                f"node; got {len(genes)}")

@@ -163,6 +163,16 @@ def test_end_to_end_from_a_clean_copy(tmp_path):
     again = snakemake("-n", "--cores", "2", cwd=work)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
+    # DVC as documented: `dvc repro` (nothing to recompute) and even `dvc pull --force` /
+    # `dvc checkout --force` leave every computed file in place
+    before = sorted(p for p in (work / "results/default").rglob("*") if p.is_file())
+    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
+    for args in (["repro"], ["pull", "--force"], ["checkout", "--force"]):
+        subprocess.run([sys.executable, "-m", "dvc", *args], cwd=work, env=ENV,
+                       capture_output=True, text=True, timeout=600)
+    assert (work / "dvc.lock").exists()
+    assert sorted(p for p in (work / "results/default").rglob("*") if p.is_file()) == before
+
     # deleting one run's outputs rebuilds that run and the table that reads it, nothing else
     shutil.rmtree(work / "results/default/runs/nb201/cifar10/gdas/seed1/eval")
     redo = snakemake("-n", "--cores", "2", cwd=work)

@@ -92,3 +92,28 @@ def test_obtain_rejects_wrong_checksum_and_keeps_nothing(tmp_path):
     with pytest.raises(ChecksumError, match="sha256"):
         obtain({"path": str(dest), "url": archive.as_uri(), "sha256": "0" * 64}, tmp_path / "w")
     assert not dest.exists()
+
+
+def test_truncated_archive_without_checksum_is_a_one_line_error(tmp_path):
+    shared("nats-tss-v1_0-3ffb9-simple-fixture/meta.pickle.pbz2")
+    from nasrepro.utils.download import MissingDataError
+
+    archive = _archive(tmp_path)
+    truncated = tmp_path / "truncated.tar"
+    truncated.write_bytes(archive.read_bytes()[:5000])
+    with pytest.raises(MissingDataError, match="truncated or corrupted.*Download it again"):
+        obtain({"path": str(truncated), "url": None, "sha256": None}, tmp_path / "w")
+
+
+def test_benchmark_command_without_a_source_says_what_to_set(tmp_path):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "nasrepro", "--log", str(tmp_path / "b.log"),
+                          "benchmark", "--space", "nb201", "--spec", "null",
+                          "--out", str(tmp_path / "nb201.parquet")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "error: benchmark.nb201 is null in this profile: set its path/url/sha256 to build the "
+        "benchmark table (see README, 'Profiles')"]

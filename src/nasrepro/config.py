@@ -141,7 +141,12 @@ def _problems(config: dict) -> list[str]:
         if attempt(registry.DATASETS.get, spec["loader"]) is None:
             problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
     for run, variant in (config.get("runs") or {}).items():
-        attempt(registry.METHODS.get, variant["method"])
+        if attempt(registry.METHODS.get, variant["method"]) is None:
+            problems[-1] = f"runs.{run}.method: {problems[-1]}"
+    for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):
+        for name in config.get(section) or {}:
+            if attempt(reg.get, name) is None:
+                problems[-1] = f"{section}.{name}: {problems[-1]}"
     for space, runs in jobs(config).items():
         if attempt(registry.SPACES.get, space) is None:
             continue

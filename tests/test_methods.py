@@ -156,3 +156,23 @@ def test_random_nas_trains_uniformly_sampled_paths():
     for _ in range(10):
         method.step(batch, batch)
     assert len(set(archs)) >= 8
+
+
+def test_search_loop_feeds_weights_train_batches_and_architecture_arch_batches(tmp_path):
+    """Weight batches come from ``search_train``, architecture batches from ``arch_train`` (the
+    augmented validation half), scoring from ``search_valid``: labels mark each source."""
+    from torch.utils.data import TensorDataset
+
+    from nasrepro.data.base import DataBundle
+
+    def source(label, n=64):
+        return TensorDataset(torch.randn(n, 1, 8, 8), torch.full((n,), label))
+
+    bundle = DataBundle("marked", source(1), source(2), source(3), num_classes=10, in_channels=1,
+                        arch_train=source(4))
+    method = build_method("darts-1st", epochs=1, batch_size=16)
+    seen = []
+    step = method.step
+    method.step = lambda tb, vb: (seen.append((set(tb[1].tolist()), set(vb[1].tolist()))), step(tb, vb))[1]
+    run_search(method, bundle, 0, tmp_path / "s", "f")
+    assert seen and all(t == {1} and v == {4} for t, v in seen)

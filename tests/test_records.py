@@ -1,0 +1,117 @@
+"""Run records and checkpoint safety: file modes, config fingerprints, corrupt checkpoints,
+cumulative wall time, run.json fields, byte-reproducible figures."""
+
+import json
+import os
+import time
+
+import pytest
+import torch
+
+from nasrepro.train.epochs import config_fingerprint, run_epochs
+from nasrepro.utils.atomic import torch_save, write_json, write_text
+from nasrepro.utils.runinfo import write_run_json
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_outputs_get_the_mode_open_would_give(tmp_path, umask_022):
+    write_json(tmp_path / "a.json", {"x": 1})
+    write_text(tmp_path / "b.txt", "x")
+    torch_save({"x": 1}, tmp_path / "c.pt")
+    for name in ("a.json", "b.txt", "c.pt"):
+        assert oct((tmp_path / name).stat().st_mode & 0o777) == oct(0o644), name
+
+
+class Counter:
+    """A trivial 'model' whose state is the sum of the epochs it ran."""
+
+    def __init__(self, crash_at=None, sleep=0.0):
+        self.total, self.crash_at, self.sleep, self.ran = 0, crash_at, sleep, []
+
+    def run(self, state_dir, fingerprint="f", epochs=4):
+        def run_epoch(epoch, seed):
+            if epoch == self.crash_at:
+                raise KeyboardInterrupt("killed")
+            time.sleep(self.sleep)
+            self.total += epoch
+            self.ran.append(epoch)
+            return {"total": self.total}
+
+        return run_epochs(epochs, 0, state_dir, lambda: {"total": self.total},
+                          lambda s: setattr(self, "total", s["total"]), run_epoch,
+                          fingerprint=fingerprint)
+
+
+def test_resume_only_with_the_same_configuration(tmp_path, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=2).run(tmp_path, fingerprint=config_fingerprint({"epochs": 4, "w_lr": 0.1}))
+    same = Counter()
+    same.run(tmp_path, fingerprint=config_fingerprint({"w_lr": 0.1, "epochs": 4}))  # key order
+    assert same.ran == [2, 3]
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=2).run(tmp_path / "b", fingerprint=config_fingerprint({"epochs": 4, "w_lr": 0.1}))
+    changed = Counter()
+    records = changed.run(tmp_path / "b", fingerprint=config_fingerprint({"epochs": 4, "w_lr": 0.2}))
+    assert changed.ran == [0, 1, 2, 3] and [r["total"] for r in records] == [0, 1, 3, 6]
+    warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "different configuration" in warnings[0]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "missing keys"])
+def test_corrupt_checkpoint_is_discarded_and_the_run_starts_fresh(tmp_path, damage, caplog):
+    state = tmp_path / "state.pt"
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=2).run(tmp_path)
+    if damage == "garbage":
+        state.write_bytes(b"not a checkpoint")
+    elif damage == "truncated":
+        state.write_bytes(state.read_bytes()[:50])
+    else:
+        torch.save({"state": {}}, state)
+    counter = Counter()
+    records = counter.run(tmp_path)
+    assert counter.ran == [0, 1, 2, 3] and len(records) == 4
+    assert any("unreadable or incomplete" in r.message for r in caplog.records)
+
+
+def test_elapsed_time_covers_every_epoch_across_a_resume(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=2, sleep=0.05).run(tmp_path)
+    records = Counter(sleep=0.05).run(tmp_path)
+    assert records[-1]["elapsed_s"] == pytest.approx(sum(r["epoch_time_s"] for r in records), abs=1e-3)
+    assert records[-1]["elapsed_s"] >= 4 * 0.05
+
+
+def test_run_json_records_provenance(tmp_path):
+    write_run_json(tmp_path / "run.json", {"a": 1}, "cpu", 12.5, profile="default")
+    run = json.loads((tmp_path / "run.json").read_text())
+    assert run["profile"] == "default" and run["wall_time_s"] == 12.5 and run["config"] == {"a": 1}
+    assert run["timestamp"].endswith("+00:00") and isinstance(run["cpu"], str) and run["cpu"]
+    assert run["gpu"] is None or isinstance(run["gpu"], str)
+    assert isinstance(run["git_dirty"], (bool, type(None))) and "torch" in run["versions"]
+
+
+def test_figures_are_byte_reproducible_and_carry_the_note(tmp_path):
+    from nasrepro.report.figure import plot_search_curves
+
+    run = tmp_path / "runs/gdas/seed0/search"
+    run.mkdir(parents=True)
+    (run / "genotype.json").write_text(json.dumps({"run": "gdas"}))
+    (run / "metrics.jsonl").write_text("".join(
+        json.dumps({"derived_valid": 50.0 + e, "metric": "accuracy"}) + "\n" for e in range(3)))
+    outputs = []
+    for attempt in ("a", "b"):
+        plot_search_curves([str(run / "metrics.jsonl")], str(tmp_path / attempt), "T",
+                           note="profile 'default'; cifar10 = digits")
+        outputs.append({ext: (tmp_path / f"{attempt}.{ext}").read_bytes() for ext in ("png", "pdf")})
+        time.sleep(1.1)  # a creation timestamp would differ
+    assert outputs[0] == outputs[1]
+    assert b"CreationDate" not in outputs[0]["pdf"]
+    plot_search_curves([str(run / "metrics.jsonl")], str(tmp_path / "plain"), "T")
+    assert (tmp_path / "plain.png").read_bytes() != outputs[0]["png"], "the note is drawn"

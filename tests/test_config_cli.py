@@ -145,13 +145,17 @@ def test_unknown_method_and_space_names():
         SPACES.get("nb301")
 
 
-def test_search_cli_error_is_one_line_on_the_console(tmp_path):
-    spec = {"space": "nb201", "run": "x", "method": "enas-x", "method_cfg": {}, "seed": 0,
+def _search_cli(tmp_path, method, device):
+    spec = {"space": "nb201", "run": method, "method": method, "method_cfg": {}, "seed": 0,
             "space_cfg": {}, "dataset": {"loader": "digits"}, "eval_batches": None,
-            "settings": {"profile": "default", "device": "cpu", "threads": 1, "workers": 0}}
-    out = subprocess.run([sys.executable, "-m", "nasrepro", "--log", str(tmp_path / "x.log"),
-                          "search", "--spec", json.dumps(spec), "--out-dir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=120)
+            "settings": {"profile": "default", "device": device, "threads": 1, "workers": 0}}
+    return subprocess.run([sys.executable, "-m", "nasrepro", "--log", str(tmp_path / "x.log"),
+                           "search", "--spec", json.dumps(spec), "--out-dir", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_search_cli_error_is_one_line_on_the_console(tmp_path):
+    out = _search_cli(tmp_path, "enas-x", "cpu")
     assert out.returncode == 2
     assert out.stderr.strip().splitlines() == [
         "error: unknown method 'enas-x'; known methods: " + ", ".join(METHODS.names())]
@@ -159,17 +163,11 @@ def test_search_cli_error_is_one_line_on_the_console(tmp_path):
 
 
 def test_device_cuda_without_gpu_is_one_line(tmp_path):
-    pytest.importorskip("torch")
     import torch
 
     if torch.cuda.is_available():
         pytest.skip("this machine has CUDA")
-    spec = {"space": "nb201", "run": "gdas", "method": "gdas", "method_cfg": {}, "seed": 0,
-            "space_cfg": {}, "dataset": {"loader": "digits"}, "eval_batches": None,
-            "settings": {"profile": "default", "device": "cuda", "threads": 1, "workers": 0}}
-    out = subprocess.run([sys.executable, "-m", "nasrepro", "--log", str(tmp_path / "x.log"),
-                          "search", "--spec", json.dumps(spec), "--out-dir", str(tmp_path)],
-                         capture_output=True, text=True, timeout=120)
+    out = _search_cli(tmp_path, "gdas", "cuda")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1
     assert "CUDA is not available" in out.stderr
 

@@ -1,0 +1,103 @@
+"""Mutation check: each known method-level mistake must make a test fail.
+
+Run separately (it is not collected by pytest; about 4 minutes on 2 cores):
+    python tests/mutations.py [substring of a mutation name ...]
+Copies the tracked tree to a temporary folder, applies one mutation at a time to the copy, runs
+the tests named for it and prints KILLED (a test failed, as it must) or SURVIVED. Exits 1 when a
+mutation survives. Add a line here for every mistake a reviewer finds that no test caught.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+MUTATIONS = [
+    ("argmin in NB201 derivation", "src/nasrepro/spaces/nb201/space.py",
+     'choice = alphas["cell"].detach().argmax(dim=-1).tolist()', 'choice = alphas["cell"].detach().argmin(dim=-1).tolist()',
+     "tests/test_contract.py tests/test_nb201_space.py"),
+    ("argmin in DARTS derivation", "src/nasrepro/spaces/darts_cnn/space.py",
+     "k = int(row.argmax())", "k = int(row.argmin())", "tests/test_contract.py tests/test_darts_cnn.py"),
+    ("RandomNAS trains one fixed cell", "src/nasrepro/methods/random_nas.py",
+     "arch = self.space.sample(self.ctx.rng)\n        return", "arch = self.space.sample(__import__('random').Random(0))\n        return",
+     "tests/test_methods.py"),
+    ("RandomNAS keeps the worst candidate", "src/nasrepro/methods/random_nas.py",
+     "task.better(score, best_score)", "task.better(best_score, score)", "tests/test_methods.py"),
+    ("DARTS-2nd with gamma=0", "src/nasrepro/methods/darts.py",
+     "lr=self.w_lr,", "lr=0.0,", "tests/test_methods.py"),
+    ("fd_eps x100 at call site", "src/nasrepro/methods/darts.py",
+     "eps_scale=self.cfg.fd_eps)", "eps_scale=self.cfg.fd_eps * 100)", "tests/test_methods.py"),
+    ("alpha on the training batch (1st order)", "src/nasrepro/methods/darts.py",
+     "value = self.mixed_loss(valid_batch)", "value = self.mixed_loss(train_batch)", "tests/test_methods.py"),
+    ("alpha on the training batch (2nd order)", "src/nasrepro/methods/darts.py",
+     "lambda: self.mixed_loss(valid_batch),", "lambda: self.mixed_loss(train_batch),", "tests/test_methods.py"),
+    ("alpha on the training batch (GDAS)", "src/nasrepro/methods/gdas.py",
+     "loss = self.loss(valid_batch, **self.sample(detach=False))", "loss = self.loss(train_batch, **self.sample(detach=False))", "tests/test_methods.py"),
+    ("raw alpha instead of softmax", "src/nasrepro/methods/base.py",
+     "return {name: a.softmax(dim=-1) for name, a in self.alphas.items()}", "return {name: a for name, a in self.alphas.items()}", "tests/test_methods.py"),
+    ("NB201 op order changed", "src/nasrepro/spaces/nb201/space.py",
+     'OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")',
+     'OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3")',
+     "tests/test_nb201_space.py tests/test_supernet.py"),
+    ("NB201 pooling padding counted", "src/nasrepro/spaces/nb201/ops.py",
+     "count_include_pad=False", "count_include_pad=True", "tests/test_supernet.py"),
+    ("CIFAR-100 valid/test swapped in lookup", "src/nasrepro/spaces/nb201/benchmark.py",
+     '("cifar100", "valid"): ("cifar100", "x-valid"),\n    ("cifar100", "test"): ("cifar100", "x-test"),',
+     '("cifar100", "valid"): ("cifar100", "x-test"),\n    ("cifar100", "test"): ("cifar100", "x-valid"),',
+     "tests/test_benchmark_values.py"),
+    ("GDAS edge drops the unselected weights", "src/nasrepro/spaces/nb201/supernet.py",
+     "out = weights[e, k] * out + torch.cat([weights[e, :k], weights[e, k + 1:]]).sum()", "out = weights[e, k] * out",
+     "tests/test_gdas.py"),
+    ("1st-order DARTS arch step skipped", "src/nasrepro/methods/darts.py",
+     "        self.set_alpha_grads(grads)\n        self.a_opt.step()", "        self.set_alpha_grads(grads)",
+     "tests/test_methods.py"),
+    ("weight step on the validation batch", "src/nasrepro/methods/darts.py",
+     "train_loss = self.weight_step_mixed(train_batch)\n            arch_loss", "train_loss = self.weight_step_mixed(valid_batch)\n            arch_loss",
+     "tests/test_methods.py"),
+    ("search loop: arch batches from search_train", "src/nasrepro/train/search.py",
+     "make_loader(bundle.arch_train,", "make_loader(bundle.search_train,", "tests/test_contract.py tests/test_methods.py"),
+    ("DARTS derivation includes none", "src/nasrepro/spaces/darts_cnn/space.py",
+     "row[none] = -1.0", "pass", "tests/test_darts_cnn.py"),
+]
+
+
+def main(only: list[str]) -> int:
+    survived = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        files = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True,
+                               text=True, check=True).stdout.split("\0")
+        for name in filter(None, files):
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, root / name)
+        env = {**os.environ, "PYTHONPATH": str(root / "src"),
+               "NASREPRO_SHARED_DATA": str(REPO.parent / "shared" / "data")}
+        for name, path, old, new, tests in MUTATIONS:
+            if only and not any(o in name for o in only):
+                continue
+            file = root / path
+            original = file.read_text()
+            if old not in original:
+                print(f"STALE    {name}: pattern not found in {path}; update this list")
+                survived += 1
+                continue
+            file.write_text(original.replace(old, new, 1))
+            try:
+                out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-W", "ignore",
+                                      "-p", "no:cacheprovider", *tests.split()],
+                                     cwd=root, env=env, capture_output=True, text=True, timeout=900)
+            finally:
+                file.write_text(original)
+            killed = out.returncode != 0
+            survived += not killed
+            failed = [line.split("::", 1)[1] for line in out.stdout.splitlines() if line.startswith("FAILED")]
+            print(f"{'KILLED  ' if killed else 'SURVIVED'} {name}: {failed[:1]}", flush=True)
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

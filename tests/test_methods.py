@@ -80,6 +80,7 @@ def test_darts_second_order_applies_the_exact_eq_6_3_gradient():
         for name in list(method.alphas):
             method.alphas[name].data = (0.5 * torch.randn_like(method.alphas[name])).double()
     method.a_opt = torch.optim.Adam(method.alphas.parameters(), lr=1e-3)
+    method.w_opt.step()  # (no gradients yet: a no-op that keeps the scheduler order right)
     method.end_epoch()  # a learning rate other than the initial one: gamma must follow it
     assert method.w_lr != method.cfg.w_lr
     train_batch, valid_batch = _batches()

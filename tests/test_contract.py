@@ -102,3 +102,15 @@ def test_space_contract_round_trips(space_name):
         assert all(src < dst for src, dst in graph.edges)
         assert set(graph.node_types) <= set(graph.types)
     assert set(space.one_hot(arch)) == set(space.arch_shapes)
+
+
+def test_no_method_file_imports_a_space():
+    """Methods see spaces only through the contract (``nasrepro.spaces.base``)."""
+    import re
+    from pathlib import Path
+
+    import nasrepro.methods
+
+    for path in Path(nasrepro.methods.__file__).parent.rglob("*.py"):
+        imports = re.findall(r"^\s*(?:from|import) (nasrepro\.spaces\S*)", path.read_text(), re.M)
+        assert all(name == "nasrepro.spaces.base" for name in imports), (path.name, imports)

@@ -26,6 +26,7 @@ def test_evaluate_by_benchmark_lookup_writes_thesis_columns(tmp_path):
     table = tmp_path / "nb201.parquet"
     convert(NATS_FIXTURE).to_parquet(table, index=False)
     spec = {"mode": "benchmark", "target": "cifar10", "space": "nb201", "seed": 0, "run": "gdas",
+            "method": "gdas", "search_dataset": "cifar10",
             "benchmark_table": str(table),
             "settings": {"device": "cpu", "threads": 1, "workers": 0, "profile": "test"}}
     out = tmp_path / "eval"
@@ -34,6 +35,9 @@ def test_evaluate_by_benchmark_lookup_writes_thesis_columns(tmp_path):
     final = json.loads((out / "final.json").read_text())
     assert final["test_acc"] == pytest.approx(91.583, abs=1e-3)
     assert final["valid_acc"] == pytest.approx(87.94, abs=0.01)
+    assert {k: final[k] for k in ("space", "dataset", "run", "method", "seed", "target")} == {
+        "space": "nb201", "dataset": "cifar10", "run": "gdas", "method": "gdas", "seed": 0,
+        "target": "cifar10"}
     run = json.loads((out / "run.json").read_text())
     assert run["device"] == "cpu" and "torch" in run["versions"] and run["wall_time_s"] >= 0
 

@@ -97,8 +97,8 @@ def cmd_search(args) -> None:
     result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(_job_json(job)),
                         job.eval_batches, job.settings.workers)
     write_jsonl(out / "metrics.jsonl", result.records)
-    genotype = {"space": job.space, "run": job.run, "seed": job.seed,
-                "arch": space.to_string(result.arch)}
+    genotype = {"space": job.space, "dataset": job.dataset.get("name"), "run": job.run,
+                "method": job.method, "seed": job.seed, "arch": space.to_string(result.arch)}
     if hasattr(space, "index"):
         genotype["index"] = space.index(result.arch)
     write_json(out / "genotype.json", genotype)
@@ -142,7 +142,8 @@ def cmd_evaluate(args) -> None:
         clear_state(out / "_state")
     write_jsonl(out / "metrics.jsonl", records)
     write_json(out / "final.json", {**final, "arch": space.to_string(arch), "mode": job.mode,
-                                    "space": job.space, "run": job.run, "seed": job.seed,
+                                    "space": job.space, "dataset": job.search_dataset,
+                                    "run": job.run, "method": job.method, "seed": job.seed,
                                     "target": job.target})
     _records_json(out / "run.json", job, device, began, records)
 

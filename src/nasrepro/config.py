@@ -223,7 +223,9 @@ class SearchJob:
 @dataclass(frozen=True)
 class EvalJob:
     space: str
+    search_dataset: str
     run: str
+    method: str
     seed: int
     target: str
     mode: str
@@ -256,14 +258,13 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
                      eval_batches=config["search"]["eval_batches"], settings=settings(config))
 
 
-def eval_job(config: dict, space: str, run: str, seed: int, target: str, dataset: dict | None,
-             benchmark_table: str | None) -> EvalJob:
+def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,
+             dataset: dict | None, benchmark_table: str | None) -> EvalJob:
+    ident = (space, search_dataset, run, run_variant(config, run).method, int(seed), target)
     if uses_benchmark(config, space):
-        return EvalJob(space, run, int(seed), target, "benchmark", settings(config),
-                       benchmark_table=benchmark_table)
+        return EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)
     net, train = eval_settings(config, space, target)
-    return EvalJob(space, run, int(seed), target, "retrain", settings(config), dataset=dataset,
-                   net_cfg=net, retrain=train)
+    return EvalJob(*ident, "retrain", settings(config), dataset=dataset, net_cfg=net, retrain=train)
 
 
 def uses_benchmark(config: dict, space: str) -> bool:

@@ -49,6 +49,7 @@ def evaluate_spec(wildcards):
     job = nasconfig.eval_job(
         config,
         wildcards.space,
+        wildcards.dataset,
         wildcards.run,
         wildcards.seed,
         wildcards.target,

@@ -123,6 +123,13 @@ def test_unknown_names_in_profile_are_listed():
     assert "needs benchmark.nb201" in text
 
 
+def test_misspelled_profile_override_is_caught():
+    profile = _profile("config.yaml")
+    profile["method_overrides"]["epohcs"] = 2
+    with pytest.raises(ConfigError, match="method_overrides.epohcs: no registered method has this"):
+        nasconfig.check_profile(profile)
+
+
 def test_table_runs_restriction_must_name_rows():
     profile = _profile("config.yaml")
     profile["tables"]["table_6_2"] = {"runs": ["iDARTS-x"]}

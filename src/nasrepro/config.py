@@ -4,8 +4,9 @@ One source of truth per setting: thesis values are dataclass defaults (methods, 
 retraining); a profile YAML holds the experiment matrix and only the values it changes:
 ``method_overrides`` and ``spaces.<space>.method_overrides`` (applied last, to every run whose
 method has the key: the default profile's tiny sizes), ``runs`` (extra named runs),
-``spaces.<space>.{search,evaluate,retrain}`` (network and retraining overrides). ``check_profile`` resolves every job of the profile
-and reports every invalid value (one line each: key, value, allowed range) before any job runs.
+``spaces.<space>.{search,evaluate,retrain}`` (network and retraining overrides).
+``check_profile`` resolves every job of the profile and reports every invalid value (one line
+each: key, value, allowed range) before any job runs.
 """
 
 from __future__ import annotations
@@ -140,6 +141,15 @@ def _problems(config: dict) -> list[str]:
     for name, spec in (config.get("datasets") or {}).items():
         if attempt(registry.DATASETS.get, spec["loader"]) is None:
             problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
+    known_keys = {f.name for m in registry.METHODS.names()
+                  for f in dataclasses.fields(registry.METHODS.get(m).Config)}
+    overrides = [("method_overrides", config.get("method_overrides") or {})]
+    overrides += [(f"spaces.{space}.method_overrides", space_overrides(config, space, "method_overrides"))
+                  for space in config.get("spaces") or {}]
+    for where, block in overrides:
+        for key in sorted(set(block) - known_keys):
+            problems.append(f"{where}.{key}: no registered method has this hyperparameter; "
+                            f"known: {', '.join(sorted(known_keys))}")
     for run, variant in (config.get("runs") or {}).items():
         if attempt(registry.METHODS.get, variant["method"]) is None:
             problems[-1] = f"runs.{run}.method: {problems[-1]}"

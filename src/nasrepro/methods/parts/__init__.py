@@ -1,0 +1,1 @@
+"""Pieces several methods share (hypergradients; later: novelty archive, VAdam, D-VAE, Hessian)."""

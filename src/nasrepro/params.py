@@ -94,8 +94,3 @@ def build_config(cls: type, overrides: dict | None, where: str) -> Any:
                 overrides[name] = value
         check_value(f"{where}.{name}", hints[name], spec.metadata.get("range"), value)
     return cls(**overrides)
-
-
-def defaults(cls: type) -> dict:
-    """The thesis values: every field's default."""
-    return {f.name: f.default for f in dataclasses.fields(cls)}

@@ -83,11 +83,6 @@ def clear_state(state_dir: Path) -> None:
     shutil.rmtree(state_dir, ignore_errors=True)
 
 
-def move_batch(batch, device: torch.device):
-    x, y = batch
-    return x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-
-
 def config_fingerprint(obj) -> str:
     """sha256 of the canonical JSON of a job's resolved config (``obj``: JSON text or data)."""
     import hashlib

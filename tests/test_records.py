@@ -9,8 +9,12 @@ import pytest
 import torch
 
 from nasrepro.train.epochs import config_fingerprint, run_epochs
+from nasrepro.utils import runinfo
 from nasrepro.utils.atomic import torch_save, write_json, write_text
+from nasrepro.utils.device import DeviceUnavailableError, resolve_device
 from nasrepro.utils.runinfo import write_run_json
+
+OLD = config_fingerprint({"epochs": 4, "w_lr": 0.1})
 
 
 @pytest.fixture
@@ -50,15 +54,29 @@ class Counter:
 
 def test_resume_only_with_the_same_configuration(tmp_path, caplog):
     with pytest.raises(KeyboardInterrupt):
-        Counter(crash_at=2).run(tmp_path, fingerprint=config_fingerprint({"epochs": 4, "w_lr": 0.1}))
+        Counter(crash_at=2).run(tmp_path, fingerprint=OLD)
     same = Counter()
     same.run(tmp_path, fingerprint=config_fingerprint({"w_lr": 0.1, "epochs": 4}))  # key order
     assert same.ran == [2, 3]
     with pytest.raises(KeyboardInterrupt):
-        Counter(crash_at=2).run(tmp_path / "b", fingerprint=config_fingerprint({"epochs": 4, "w_lr": 0.1}))
+        Counter(crash_at=2).run(tmp_path / "b", fingerprint=OLD)
     changed = Counter()
-    records = changed.run(tmp_path / "b", fingerprint=config_fingerprint({"epochs": 4, "w_lr": 0.2}))
+    new = config_fingerprint({"epochs": 4, "w_lr": 0.2})
+    records = changed.run(tmp_path / "b", fingerprint=new)
     assert changed.ran == [0, 1, 2, 3] and [r["total"] for r in records] == [0, 1, 3, 6]
+    warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "different configuration" in warnings[0]
+
+
+def test_a_checkpoint_without_fingerprint_is_not_resumed(tmp_path, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=2).run(tmp_path, fingerprint=OLD)
+    saved = torch.load(tmp_path / "state.pt", weights_only=False)
+    del saved["fingerprint"]
+    torch.save(saved, tmp_path / "state.pt")
+    counter = Counter()
+    counter.run(tmp_path, fingerprint=OLD)
+    assert counter.ran == [0, 1, 2, 3]
     warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "different configuration" in warnings[0]
 
@@ -84,7 +102,8 @@ def test_elapsed_time_covers_every_epoch_across_a_resume(tmp_path):
     with pytest.raises(KeyboardInterrupt):
         Counter(crash_at=2, sleep=0.05).run(tmp_path)
     records = Counter(sleep=0.05).run(tmp_path)
-    assert records[-1]["elapsed_s"] == pytest.approx(sum(r["epoch_time_s"] for r in records), abs=1e-3)
+    total = sum(r["epoch_time_s"] for r in records)
+    assert records[-1]["elapsed_s"] == pytest.approx(total, abs=1e-3)
     assert records[-1]["elapsed_s"] >= 4 * 0.05
 
 
@@ -95,6 +114,23 @@ def test_run_json_records_provenance(tmp_path):
     assert run["timestamp"].endswith("+00:00") and isinstance(run["cpu"], str) and run["cpu"]
     assert run["gpu"] is None or isinstance(run["gpu"], str)
     assert isinstance(run["git_dirty"], (bool, type(None))) and "torch" in run["versions"]
+    assert {"device", "host", "git_commit", "python"} <= run.keys()
+
+
+def test_untracked_files_do_not_make_a_run_dirty(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(runinfo, "_git", lambda *args: calls.append(args) or "")
+    write_run_json(tmp_path / "run.json", {}, "cpu", 1.0)
+    assert ("status", "--porcelain", "--untracked-files=no") in calls
+    assert json.loads((tmp_path / "run.json").read_text())["git_dirty"] is False
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
+def test_missing_cuda_is_a_dedicated_one_line_error():
+    with pytest.raises(DeviceUnavailableError, match="CUDA is not available") as error:
+        resolve_device("cuda")
+    assert isinstance(error.value, RuntimeError) and "\n" not in str(error.value)
+    assert resolve_device("auto").type == "cpu"
 
 
 def test_figures_are_byte_reproducible_and_carry_the_note(tmp_path):
@@ -109,7 +145,8 @@ def test_figures_are_byte_reproducible_and_carry_the_note(tmp_path):
     for attempt in ("a", "b"):
         plot_search_curves([str(run / "metrics.jsonl")], str(tmp_path / attempt), "T",
                            note="profile 'default'; cifar10 = digits")
-        outputs.append({ext: (tmp_path / f"{attempt}.{ext}").read_bytes() for ext in ("png", "pdf")})
+        outputs.append({ext: (tmp_path / f"{attempt}.{ext}").read_bytes()
+                        for ext in ("png", "pdf")})
         time.sleep(1.1)  # a creation timestamp would differ
     assert outputs[0] == outputs[1]
     assert b"CreationDate" not in outputs[0]["pdf"]

@@ -37,6 +37,8 @@ METADATA = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer":
 
 def plot_search_curves(metrics_files: list[str], out_prefix: str, title: str,
                        key: str = "derived_valid", note: str = "") -> None:
+    """Write ``<out_prefix>.png`` and ``.pdf``: mean ± std of ``key`` per search epoch, per run.
+    ``note`` (which profile and data produced the numbers) is drawn in small type under the axes."""
     fig, ax = plt.subplots(figsize=(6, 4.6))
     for method, values in sorted(curves(metrics_files, key).items()):
         epochs = np.arange(1, values.shape[1] + 1)

@@ -8,6 +8,8 @@ numbers as an uninterrupted one and ends with the same result on CPU.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import shutil
 import time
@@ -22,12 +24,19 @@ from nasrepro.utils.seeding import epoch_seed, seed_everything
 log = logging.getLogger(__name__)
 
 
-REQUIRED_KEYS = ("state", "records", "epoch", "fingerprint")
+REQUIRED_KEYS = ("state", "records", "epoch")
+
+
+def config_fingerprint(obj) -> str:
+    """sha256 of the canonical JSON of a job's resolved config (``obj``: JSON text or data)."""
+    text = obj if isinstance(obj, str) else json.dumps(obj, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def load_checkpoint(path: Path, fingerprint: str) -> dict | None:
     """The checkpoint at ``path`` if it is readable and was written for this configuration
-    (``fingerprint``); otherwise ``None``, after one warning line saying why it is discarded."""
+    (``fingerprint``); otherwise ``None``, after one warning line saying why it is discarded.
+    A checkpoint without a fingerprint (older code) counts as another configuration."""
     if not path.exists():
         return None
     try:
@@ -39,7 +48,7 @@ def load_checkpoint(path: Path, fingerprint: str) -> dict | None:
         log.warning("checkpoint %s is unreadable or incomplete; discarding it and starting from "
                     "scratch", path)
         return None
-    if saved["fingerprint"] != fingerprint:
+    if saved.get("fingerprint") != fingerprint:
         log.warning("checkpoint %s was written for a different configuration; discarding it and "
                     "starting from scratch", path)
         return None
@@ -70,7 +79,8 @@ def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], 
         began = time.perf_counter()
         record = {"epoch": epoch, **run_epoch(epoch, seed_e)}
         record["epoch_time_s"] = round(time.perf_counter() - began, 4)
-        record["elapsed_s"] = round(record["epoch_time_s"] + (records[-1]["elapsed_s"] if records else 0.0), 4)
+        before = records[-1]["elapsed_s"] if records else 0.0
+        record["elapsed_s"] = round(before + record["epoch_time_s"], 4)
         records.append(record)
         torch_save({"state": get_state(), "records": records, "epoch": epoch,
                     "fingerprint": fingerprint}, state_file)
@@ -80,13 +90,5 @@ def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], 
 
 
 def clear_state(state_dir: Path) -> None:
+    """Delete ``state_dir`` (the checkpoint of a finished, stale or corrupt run)."""
     shutil.rmtree(state_dir, ignore_errors=True)
-
-
-def config_fingerprint(obj) -> str:
-    """sha256 of the canonical JSON of a job's resolved config (``obj``: JSON text or data)."""
-    import hashlib
-    import json
-
-    text = obj if isinstance(obj, str) else json.dumps(obj, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()

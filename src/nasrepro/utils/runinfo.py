@@ -5,8 +5,8 @@ only untracked outputs, so it is true only when tracked code or config was edite
 from __future__ import annotations
 
 import platform
-from datetime import datetime, timezone
 import subprocess
+from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
@@ -16,6 +16,7 @@ PACKAGES = ("torch", "torchvision", "numpy", "snakemake", "nasrepro")
 
 
 def _git(*args: str) -> str | None:
+    """Output of ``git <args>`` run in this package's checkout, or None outside git."""
     try:
         out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10,
                              cwd=Path(__file__).resolve().parent)
@@ -25,6 +26,7 @@ def _git(*args: str) -> str | None:
 
 
 def versions() -> dict[str, str]:
+    """Installed versions of the packages that determine a result."""
     found = {}
     for name in PACKAGES:
         try:
@@ -35,6 +37,7 @@ def versions() -> dict[str, str]:
 
 
 def cpu_model() -> str:
+    """CPU model name from /proc/cpuinfo, else what ``platform`` knows."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -45,6 +48,7 @@ def cpu_model() -> str:
 
 
 def gpu_model() -> str | None:
+    """Name of the current CUDA device, or None without CUDA."""
     import torch
 
     return torch.cuda.get_device_name() if torch.cuda.is_available() else None
@@ -52,6 +56,8 @@ def gpu_model() -> str | None:
 
 def write_run_json(path: str | Path, config: dict, device: str, wall_time_s: float,
                    profile: str | None = None, extra: dict | None = None) -> None:
+    """Write ``run.json`` at ``path``: provenance of one job plus ``extra`` fields.
+    ``timestamp`` is the UTC time of this write (ISO 8601); ``gpu`` is null without CUDA."""
     status = _git("status", "--porcelain", "--untracked-files=no")
     write_json(path, {
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -1,6 +1,8 @@
 # Reproduction pipeline for "Automated Deep Learning: A Study on Neural Architecture Search".
 # Default profile: `snakemake --cores all`; thesis profile: `--configfile config/thesis.yaml`.
 # Outputs of a profile land under results/<profile>/ (tables, figures, runs, logs).
+import sys
+
 from snakemake.utils import min_version, validate
 
 min_version("9.0")
@@ -17,7 +19,10 @@ from nasrepro import config as nasconfig
 
 nasconfig.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
 validate(config, "workflow/schemas/config.schema.yaml")
-nasconfig.check_profile(config)
+try:
+    nasconfig.check_profile(config)
+except nasconfig.ConfigError as error:
+    sys.exit(f"error: {error}")
 
 
 include: "workflow/rules/common.smk"

@@ -130,6 +130,13 @@ def test_misspelled_profile_override_is_caught():
         nasconfig.check_profile(profile)
 
 
+def test_a_new_profile_run_is_validated_even_if_no_table_uses_it():
+    profile = _profile("config.yaml")
+    profile["runs"] = {"my-gdas": {"method": "gdas", "params": {"tau_mn": 1}}}
+    with pytest.raises(ConfigError, match=r"runs.my-gdas\[nb201\].tau_mn: unknown key"):
+        nasconfig.check_profile(profile)
+
+
 def test_table_runs_restriction_must_name_rows():
     profile = _profile("config.yaml")
     profile["tables"]["table_6_2"] = {"runs": ["iDARTS-x"]}
@@ -193,6 +200,9 @@ def test_arch_command_string_index_and_errors():
     bad = _arch_cli("|conv~0|")
     assert bad.returncode == 2 and "invalid" in bad.stderr
     assert _arch_cli("--index", "99999").returncode == 2
+    darts = _arch_cli("--space", "darts_cnn", "--index", "3")
+    assert darts.returncode == 2 and darts.stderr.strip().splitlines() == [
+        "error: space 'darts_cnn' has no architecture index; give an architecture string"]
 
 
 def test_arch_command_prints_benchmark_accuracies(tmp_path):

@@ -87,7 +87,7 @@ def test_mixed_with_one_hot_weights_equals_single_path(seed):
     torch.testing.assert_close(supernet(x, weights=weights), supernet(x, arch=arch), rtol=1e-5, atol=1e-5)
 
 
-def test_hard_forward_runs_one_op_per_edge_and_feeds_every_alpha():
+def test_hard_forward_runs_one_op_per_edge_and_straight_through_reaches_every_alpha():
     torch.manual_seed(0)
     supernet = _eval(SPACE.build_supernet(DataShape(10, 1, 8, 8), SMALL))
     alphas = SPACE.init_alphas(1.0)
@@ -196,17 +196,33 @@ def test_hard_forward_with_one_hot_weights_equals_single_path():
                                    supernet(x, arch=arch), rtol=1e-5, atol=1e-5)
 
 
-def test_hard_forward_gives_unselected_weights_the_constant_gradient():
+def _reference_gdas_cell(cell, s0, s1, weights, choice):
+    """AutoDL-Projects' DARTS-space GDAS cell, re-implemented: each edge is
+    ``MixedOp.forward_gdas`` = ``ops[k](x) * weights[k]``; nodes sum their edges."""
+    from nasrepro.spaces.darts_cnn.space import EDGES
+
+    states = [cell.pre0(s0), cell.pre1(s1)]
+    for i in range(2, 6):
+        states.append(sum(cell.edges[e][choice[e]](states[j]) * weights[e, choice[e]]
+                          for e, (t, j) in enumerate(EDGES) if t == i))
+    return torch.cat(states[2:], dim=1)
+
+
+def test_hard_forward_matches_the_reference_gdas_cell():
     supernet, rng = _supernet(layers=3), random.Random(2)
-    weights = {cell: torch.rand(14, 8, requires_grad=True) for cell in ("normal", "reduce")}
-    choice = {cell: [rng.randrange(1, 8) for _ in range(14)] for cell in weights}
-    out = supernet(torch.randn(4, 1, 8, 8), weights=weights, choice=choice)
-    torch.nn.functional.cross_entropy(out, torch.tensor([0, 1, 2, 3])).backward()
-    for cell, w in weights.items():
-        assert (w.grad != 0).all(), cell
-        for e, k in enumerate(choice[cell]):
-            others = torch.cat([w.grad[e, :k], w.grad[e, k + 1:]])
-            torch.testing.assert_close(others, others[:1].expand_as(others))
+    cell = supernet.cells[0]
+    weights = torch.rand(14, 8, requires_grad=True)
+    choice = [rng.randrange(1, 8) for _ in range(14)]
+    s = torch.randn(2, 12, 8, 8)
+    ours = cell(s, s, weights=weights, choice=choice)
+    (g_ours,) = torch.autograd.grad(ours.square().sum(), [weights])
+    ref = _reference_gdas_cell(cell, s, s, weights, choice)
+    (g_ref,) = torch.autograd.grad(ref.square().sum(), [weights])
+    torch.testing.assert_close(ours, ref)
+    torch.testing.assert_close(g_ours, g_ref)
+    selected = torch.zeros_like(weights, dtype=torch.bool)
+    selected[range(14), choice] = True
+    assert (g_ours[~selected] == 0).all() and (g_ours[selected] != 0).all()
 
 
 def test_reduction_cells_halve_the_spatial_size():

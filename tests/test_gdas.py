@@ -28,7 +28,7 @@ def _count_op_calls(supernet):
     return calls
 
 
-def test_exactly_one_operation_runs_per_edge_and_every_alpha_gets_gradient():
+def test_exactly_one_operation_runs_per_edge_and_straight_through_reaches_every_alpha():
     method = build_method("gdas", epochs=5, batch_size=8)
     calls = _count_op_calls(method.supernet)
     with torch.no_grad():  # 'none' everywhere downstream would leave an edge without influence

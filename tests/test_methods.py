@@ -1,7 +1,8 @@
 """Method-level checks through the method classes (not only their helpers).
 
 - planted task: each registered method, over a few seeds, derives cells better than random
-  (argmin instead of argmax, a dropped arch step or a wrong batch fails it);
+  (a dropped or inverted architecture step, raw alpha instead of softmax, keeping the worst
+  candidate fail it; the spaces' own derivations are checked in test_contract and the space tests);
 - DARTS 2nd order: the alpha gradient it applies equals exact autograd of Eq. (6.3) at the
   weight learning rate in use (gamma = 0, a mis-scaled finite difference or the wrong batch fail);
 - which batch feeds which update (weights: training batch; architecture: validation batch);

@@ -118,8 +118,10 @@ def test_overlay_configfile(tmp_path):
 ])
 def test_bad_value_fails_before_any_job_with_one_line(tmp_path, override, message):
     out = snakemake("-n", "--cores", "1", "--config", override, cwd=clean_copy(tmp_path))
-    assert out.returncode != 0 and message in out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and message in text
     assert "Job stats" not in out.stdout
+    assert 'File "' not in text and "Traceback" not in text, "no traceback, only the problem lines"
 
 
 def test_bad_config_key_fails_validation(tmp_path):

@@ -165,6 +165,10 @@ def cmd_figure(args) -> None:
 
 def cmd_arch(args) -> int:
     space = registry.SPACES.get(args.space)()
+    if args.index is not None and not hasattr(space, "from_index"):
+        print(f"error: space {args.space!r} has no architecture index; give an architecture string",
+              file=sys.stderr)
+        return 2
     try:
         arch = space.from_index(args.index) if args.index is not None else space.from_string(args.arch)
     except space.InvalidArch as error:
@@ -262,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args) or 0
     except USER_ERRORS as error:
-        log.error("%s", error)
+        log.error("%s", error, exc_info=bool(args.log))  # the log keeps the traceback
         if args.log:
             print(f"error: {error}", file=sys.stderr)
         return 2

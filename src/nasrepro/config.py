@@ -163,7 +163,7 @@ def _problems(config: dict) -> list[str]:
         attempt(search_net, config, space)
         for target in config["evaluation"]["targets"]:
             attempt(eval_settings, config, space, target)
-        for run in runs:
+        for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
             attempt(method_params, config, run, space)
         if config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS \
                 and not (config.get("benchmark") or {}).get(space):

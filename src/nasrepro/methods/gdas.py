@@ -4,9 +4,10 @@ edge (one sampled path), the backward pass uses the softmax (straight-through) g
 
 Per edge e: h_e = softmax((log_softmax(alpha_e) + g_e) / tau), g_e ~ Gumbel(0, 1), k_e = argmax h_e,
 hard_e = onehot(k_e) - stopgrad(h_e) + h_e, and the edge output is
-hard_e[k_e] * o_{k_e}(x) + sum_{k != k_e} hard_e[k] (value o_{k_e}(x); the zero-valued terms give
-each alpha_e gradient through its own h_e[k], the edge rule of AutoDL-Projects and NASLib; the
-space's supernet implements it for ``weights`` + ``choice``). tau falls linearly from
+hard_e[k_e] * o_{k_e}(x) (value o_{k_e}(x)); the space's supernet implements the edge rule of the
+reference code for ``weights`` + ``choice``: on NAS-Bench-201 AutoDL-Projects (and NASLib) also add
+sum_{k != k_e} hard_e[k], zero-valued terms that give each alpha_e gradient through its own
+h_e[k]; on the DARTS space AutoDL-Projects' GDAS cell does not. tau falls linearly from
 ``tau_max`` = 10 to ``tau_min`` = 0.1 over the search (250 epochs, NAS-Bench-201 protocol).
 Each step updates w on a training batch and alpha on a validation batch, each with a fresh sample.
 The derived cell is argmax(alpha).

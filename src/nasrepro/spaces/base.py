@@ -19,8 +19,9 @@ Methods see a space only through this contract (they never import a space module
 - ``build_supernet(shape, cfg)``: a weight-sharing network whose ``forward(x, *, weights=None,
   choice=None, arch=None)`` runs, per named parameter,
   mixed (``weights`` only: node = sum over edges and ops of weights[e, o] * o(x), Eq. 1.8),
-  hard (``weights`` and ``choice``: only op ``choice[e]`` runs; every other op of the edge adds its
-  weight as a constant, so each alpha of the edge receives gradient, as GDAS does), or
+  hard (``weights`` and ``choice``: only op ``choice[e]`` runs, scaled by its weight; the GDAS
+  edge rule of the space's reference code, e.g. NAS-Bench-201 also adds the other ops' zero-valued
+  weights as constants), or
   single path (``arch``).
 - ``build_network(arch, shape, cfg)``: the stand-alone network of one architecture.
 - ``task``: loss and metric of the data the space is searched on.

@@ -5,8 +5,9 @@ average pooling and a linear classifier. BatchNorm has no affine parameters whil
 Each edge (i <- j) holds all 8 operations (pools followed by BN, as DARTS' MixedOp). Per cell
 kind (``normal``/``reduce``) the forward runs:
 - mixed (``weights``): node i = sum_j sum_o w[e(i,j), o] * o(x_j) (Eq. 1.8);
-- hard (``weights`` + ``choice``): only op ``choice[e]`` runs on edge e; the other ops of the edge
-  add their (zero-valued) weights as constants, so every alpha gets gradient (GDAS' edge rule);
+- hard (``weights`` + ``choice``): only op ``choice[e]`` runs on edge e, scaled by its weight:
+  ``w[e, k] * o_k(x)``, GDAS' own rule on this space (AutoDL-Projects' ``MixedOp.forward_gdas``;
+  unlike its NAS-Bench-201 cell, no constant terms for the unselected ops; NASLib adds them);
 - single path (``arch``): only the genotype's two input edges per node run their operation.
 """
 
@@ -51,8 +52,7 @@ class SearchCell(nn.Module):
                     ops = self.edges[e]
                     if choice is not None:
                         k = choice[e]
-                        w = weights[e]
-                        node = node + w[k] * ops[k](states[j]) + torch.cat([w[:k], w[k + 1:]]).sum()
+                        node = node + weights[e, k] * ops[k](states[j])
                     else:
                         node = node + sum(weights[e, k] * op(states[j]) for k, op in enumerate(ops))
             states.append(node)

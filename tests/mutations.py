@@ -36,7 +36,7 @@ MUTATIONS = [
     ("alpha on the training batch (2nd order)", "src/nasrepro/methods/darts.py",
      "lambda: self.mixed_loss(valid_batch),", "lambda: self.mixed_loss(train_batch),", "tests/test_methods.py"),
     ("alpha on the training batch (GDAS)", "src/nasrepro/methods/gdas.py",
-     "loss = self.loss(valid_batch, **self.sample(detach=False))", "loss = self.loss(train_batch, **self.sample(detach=False))", "tests/test_methods.py"),
+     "\"arch_loss\": self.arch_step(valid_batch)", "\"arch_loss\": self.arch_step(train_batch)", "tests/test_methods.py"),
     ("raw alpha instead of softmax", "src/nasrepro/methods/base.py",
      "return {name: a.softmax(dim=-1) for name, a in self.alphas.items()}", "return {name: a for name, a in self.alphas.items()}", "tests/test_methods.py"),
     ("NB201 op order changed", "src/nasrepro/spaces/nb201/space.py",

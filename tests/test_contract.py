@@ -13,7 +13,10 @@ from nasrepro.utils.seeding import make_deterministic, seed_everything
 from tests.conftest import build_method
 
 CASES = [(m, s) for s in SPACES.names() for m in METHODS.names()]
-SMALL = {"epochs": 2, "batch_size": 64, "num_candidates": 4, "eval_batch_size": 64}
+SMALL = {"epochs": 2, "batch_size": 64, "num_candidates": 4, "eval_batch_size": 64,
+         # archives that fill within the first epoch, so the second exercises them
+         "archive_size": 2, "k": 2, "perturbations": 2, "ea_population": 4, "ea_generations": 1,
+         "constraints": 2, "recent": 4, "candidates": 3}
 
 
 def _bundle():

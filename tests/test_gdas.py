@@ -10,7 +10,7 @@ from tests.conftest import build_method
 
 def test_hard_sample_is_one_hot_with_soft_gradient():
     alpha = torch.randn(6, 5, requires_grad=True)
-    hard, index = gumbel_hard_sample(alpha, tau=1.0)
+    hard, index, _ = gumbel_hard_sample(alpha, tau=1.0)
     assert torch.equal(hard.detach().sum(-1), torch.ones(6))
     assert all(hard[e, k].item() == 1.0 for e, k in enumerate(index))
     assert int((hard.detach() != 0).sum()) == 6
@@ -72,11 +72,11 @@ def test_hard_forward_matches_reference_edge_rule_value_and_alpha_gradient():
     with torch.no_grad():  # keep 'none' off the path so that the output is not identically 0
         alpha[:, 0] = -50.0
     torch.manual_seed(3)
-    hard, index = gumbel_hard_sample(alpha, tau=2.0)
+    hard, index, _ = gumbel_hard_sample(alpha, tau=2.0)
     ours = cell(x, weights=hard, choice=index)
     (g_ours,) = torch.autograd.grad(ours.square().sum(), [alpha])
     torch.manual_seed(3)
-    hard_ref, index_ref = gumbel_hard_sample(alpha, tau=2.0)
+    hard_ref, index_ref, _ = gumbel_hard_sample(alpha, tau=2.0)
     assert index_ref == index
     ref = _reference_cell(cell, x, hard_ref, index_ref)
     (g_ref,) = torch.autograd.grad(ref.square().sum(), [alpha])

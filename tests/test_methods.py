@@ -24,7 +24,7 @@ from tests.conftest import build_method
 from tests.planted import PlantedSpace, best_fraction, planted_bundle
 
 PLANTED = {"epochs": 4, "batch_size": 64, "w_lr": 0.1, "a_lr": 0.05, "num_candidates": 20,
-           "eval_batch_size": 128}
+           "eval_batch_size": 128, "eval_batches": 4}
 
 
 def _planted_search(name, seed, tmp_path):

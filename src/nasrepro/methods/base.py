@@ -70,6 +70,7 @@ class SearchMethod:
     """Base class. Subclasses set ``Config`` and implement ``step`` and ``derive``."""
 
     Config: type = WeightConfig
+    trained_arch: object = None
 
     def __init__(self, ctx: SearchContext):
         self.ctx = ctx
@@ -102,6 +103,16 @@ class SearchMethod:
         self.w_opt.step()
         return float(loss.detach())
 
+    def inherited_score(self, arch, batches) -> float:
+        """The task metric of ``arch`` with inherited supernet weights (eval mode: BatchNorm
+        running statistics of the search) on ``batches``."""
+        self.supernet.eval()
+        try:
+            with torch.no_grad():
+                return self.ctx.task.score(lambda x: self.supernet(x, arch=arch), batches, self.device)
+        finally:
+            self.supernet.train()
+
     def begin_epoch(self, epoch: int) -> dict:
         return {"w_lr": self.w_lr}
 
@@ -109,7 +120,9 @@ class SearchMethod:
         self.w_sched.step()
 
     def step(self, train_batch, valid_batch) -> dict:
-        """One search step: ``train_batch`` for the weights, ``valid_batch`` for the architecture."""
+        """One search step: ``train_batch`` for the weights, ``valid_batch`` for the architecture.
+        Single-path methods set ``trained_arch`` to the discrete cell the step trained (the
+        forgetting analysis scores it, Fig. 2.2a)."""
         raise NotImplementedError
 
     def derive(self, valid_batches: Callable[[], object]) -> object:

@@ -16,6 +16,7 @@ The derived cell is argmax(alpha).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 
@@ -36,8 +37,14 @@ class GdasConfig(ArchConfig):
                               "falls linearly from tau_max to tau_min; swap them")
 
 
-def gumbel_hard_sample(alpha: torch.Tensor, tau: float) -> tuple[torch.Tensor, list[int]]:
-    """Straight-through Gumbel-softmax sample: (hard weights, chosen op index per edge)."""
+class GumbelSample(NamedTuple):
+    hard: torch.Tensor   # onehot(index) - stopgrad(soft) + soft
+    index: list[int]     # the chosen operation of each edge
+    soft: torch.Tensor   # softmax((log_softmax(alpha) + g) / tau)
+
+
+def gumbel_hard_sample(alpha: torch.Tensor, tau: float) -> GumbelSample:
+    """Straight-through Gumbel-softmax sample of every edge."""
     while True:  # resample in the (rare) case of an infinite Gumbel draw, as GDAS does
         gumbel = -torch.empty_like(alpha).exponential_().log()
         soft = ((alpha.log_softmax(dim=-1) + gumbel) / tau).softmax(dim=-1)
@@ -45,7 +52,7 @@ def gumbel_hard_sample(alpha: torch.Tensor, tau: float) -> tuple[torch.Tensor, l
             break
     index = soft.argmax(dim=-1)
     one_hot = torch.zeros_like(soft).scatter_(-1, index.unsqueeze(-1), 1.0)
-    return one_hot - soft.detach() + soft, index.tolist()
+    return GumbelSample(one_hot - soft.detach() + soft, index.tolist(), soft)
 
 
 @METHODS.register("gdas")
@@ -64,16 +71,29 @@ class Gdas(ArchParamMethod):
     def sample(self, detach: bool) -> dict:
         """One Gumbel sample per named alpha: the forward kwargs of the hard forward."""
         weights, choice = {}, {}
+        self.last_soft = {}
         for name, alpha in self.alphas.items():
-            weights[name], choice[name] = gumbel_hard_sample(alpha.detach() if detach else alpha,
-                                                             self.tau)
+            weights[name], choice[name], self.last_soft[name] = gumbel_hard_sample(
+                alpha.detach() if detach else alpha, self.tau)
         return {"weights": weights, "choice": choice}
 
-    def step(self, train_batch, valid_batch) -> dict:
-        self.supernet.train()
-        train_loss = self.weight_step(train_batch, **self.sample(detach=True))
+    def sampled_cell(self):
+        """The cell the last sample stands for: ``discretize`` of its soft weights (on
+        NAS-Bench-201 exactly the chosen operations; on the DARTS space the two strongest
+        sampled inputs of each node)."""
+        return self.space.discretize({k: v.detach() for k, v in self.last_soft.items()})
+
+    def arch_step(self, valid_batch) -> float:
+        """Adam step of alpha on the validation loss of a fresh straight-through sample."""
         self.a_opt.zero_grad(set_to_none=True)
         loss = self.loss(valid_batch, **self.sample(detach=False))
         self.set_alpha_grads(torch.autograd.grad(loss, self.alpha_list()))
         self.a_opt.step()
-        return {"train_loss": train_loss, "arch_loss": float(loss.detach())}
+        return float(loss.detach())
+
+    def step(self, train_batch, valid_batch) -> dict:
+        self.supernet.train()
+        forward = self.sample(detach=True)
+        self.trained_arch = self.sampled_cell()
+        train_loss = self.weight_step(train_batch, **forward)
+        return {"train_loss": train_loss, "arch_loss": self.arch_step(valid_batch)}

@@ -14,8 +14,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import torch
-
 from nasrepro.methods.base import SearchMethod, WeightConfig
 from nasrepro.params import hp
 from nasrepro.registry import METHODS
@@ -34,14 +32,8 @@ class RandomNas(SearchMethod):
     Config = RandomNasConfig
 
     def step(self, train_batch, valid_batch) -> dict:
-        arch = self.space.sample(self.ctx.rng)
-        return {"train_loss": self.weight_step(train_batch, arch=arch)}
-
-    def score(self, arch, batches) -> float:
-        """The task metric of ``arch`` with inherited weights (eval mode) on ``batches``."""
-        self.supernet.eval()
-        with torch.no_grad():
-            return self.ctx.task.score(lambda x: self.supernet(x, arch=arch), batches, self.device)
+        self.trained_arch = self.space.sample(self.ctx.rng)
+        return {"train_loss": self.weight_step(train_batch, arch=self.trained_arch)}
 
     def derive(self, valid_batches):
         """Score ``num_candidates`` random cells on successive validation batches; return the best."""
@@ -50,8 +42,7 @@ class RandomNas(SearchMethod):
         best, best_score = None, task.worst
         for _ in range(self.cfg.num_candidates):
             arch = self.space.sample(self.ctx.rng)
-            score = self.score(arch, list(itertools.islice(batches, self.cfg.eval_batches)))
+            score = self.inherited_score(arch, list(itertools.islice(batches, self.cfg.eval_batches)))
             if best is None or task.better(score, best_score):
                 best, best_score = arch, score
-        self.supernet.train()
         return best

@@ -12,7 +12,10 @@ Methods see a space only through this contract (they never import a space module
 - ``sample(rng)``, ``mutate(arch, rng)``: uniform sample; change of one decision.
 - ``distance(a, b)``: the per-node edge distance of thesis §3.3.2 (an input edge of a node is the
   same in two cells only when it has the same input node and the same operation), normalised to
-  [0, 1] by the number of input edges of a cell.
+  [0, 1] by the number of input edges of a cell; ``distance_matrix`` is the same for many pairs
+  at once through ``embed`` (the flattened ``one_hot``).
+- ``complement(arch, others, rng)``: the cell with ``arch``'s input edges whose operations avoid
+  the (edge, operation) weights that ``others`` use (NSAS-G §3.4.2.3, E²NAS Fig. 4.2).
 - ``encode(arch)``: a DAG with operation-labelled nodes (``CellGraph``), the input of the D-VAE
   (thesis Eq. 4.6).
 - ``to_string``/``from_string``: the space's official notation, round trip exact.
@@ -180,6 +183,51 @@ class SearchSpace(ABC):
         shared = sum(sum((Counter(edges_a[node]) & Counter(edges_b.get(node, []))).values())
                      for node in edges_a)
         return (total - shared) / total
+
+    @property
+    def cell_ops(self) -> tuple[str, ...]:
+        """Operations a discrete cell may put on an input edge (all of ``ops`` unless a space
+        forbids some, e.g. ``none`` in the DARTS space)."""
+        return self.ops
+
+    def embed(self, arch: Arch) -> torch.Tensor:
+        """``one_hot(arch)`` flattened in ``arch_shapes`` order: one 1 per input edge of the cell
+        at (edge, operation). Two cells share an input edge (§3.3.2) exactly where both have a 1."""
+        rows = self.one_hot(arch)
+        return torch.cat([rows[name].flatten() for name in self.arch_shapes])
+
+    def distance_matrix(self, archs: Iterable[Arch] | torch.Tensor,
+                        others: Iterable[Arch] | torch.Tensor) -> torch.Tensor:
+        """``distance(a, b)`` for every a in ``archs`` (rows) and b in ``others`` (columns); either
+        side may be given as stacked ``embed`` rows."""
+        a = archs if isinstance(archs, torch.Tensor) else torch.stack([self.embed(x) for x in archs])
+        b = others if isinstance(others, torch.Tensor) else torch.stack([self.embed(x) for x in others])
+        return 1.0 - (a @ b.T) / a.sum(dim=1, keepdim=True)
+
+    def complement(self, arch: Arch, others: Iterable[Arch], rng: random.Random) -> Arch:
+        """The cell with the input edges of ``arch`` whose operation on each edge is ``arch``'s
+        where no cell of ``others`` has that operation on that edge, and otherwise a uniformly
+        chosen operation of ``cell_ops`` that neither ``arch`` nor ``others`` has there. So its
+        weights cover those of ``arch`` not in ``others`` and share none with ``others``."""
+        current = self.one_hot(arch)
+        used = [self.one_hot(o) for o in others]
+        allowed = [self.ops.index(op) for op in self.cell_ops]
+        out = {}
+        for name, rows in current.items():
+            new = torch.zeros_like(rows)
+            for e in rows.sum(dim=1).nonzero().flatten().tolist():
+                k = int(rows[e].argmax())
+                taken = {int(i) for u in used for i in u[name][e].nonzero().flatten()}
+                if k not in taken:
+                    new[e, k] = 1.0
+                    continue
+                free = [i for i in allowed if i not in taken and i != k]
+                if not free:
+                    raise ValueError(f"{self.name}: no operation left on edge {e} of {name!r} for a "
+                                     f"complement of {len(used)} cells; use fewer cells")
+                new[e, rng.choice(free)] = 1.0
+            out[name] = new
+        return self.discretize(out)
 
     def init_alphas(self, std: float, device: torch.device | str = "cpu") -> nn.ParameterDict:
         """Architecture parameters N(0, std^2) of ``arch_shapes`` (DARTS' 1e-3 initialisation)."""

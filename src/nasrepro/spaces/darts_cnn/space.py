@@ -186,6 +186,7 @@ def _is_imagenet(target: str) -> bool:
 class DartsCnnSpace(SearchSpace):
     name = "darts_cnn"
     ops = OPS
+    cell_ops = NON_NONE
     edges = EDGES
     arch_shapes = {cell: (len(EDGES), len(OPS)) for cell in CELLS}
     InvalidArch = InvalidArchError

@@ -1,0 +1,279 @@
+"""Chapters 2-3 mathematics: the §3.3.2 distance, kNN novelty (Eq. 2.4 / 3.5), the ES novelty step
+(Eq. 2.5-2.6), greedy novelty search (Alg. 2 never lowers Eq. 3.4), the complement cell, the
+constraint strategies (Assumptions 1-2 for NSAS-G) and the NSAS loss gradient (Eq. 3.6) through
+the method class, plus the EN²AS evolutionary model selection (Eq. 2.7)."""
+
+import random
+
+import pytest
+import torch
+
+from nasrepro.methods.parts.constraints import STRATEGIES, ConstraintSelector
+from nasrepro.methods.parts.evolution import evolve
+from nasrepro.methods.parts.novelty import (diversity, es_novelty_step, greedy_novelty_search,
+                                            knn_novelty, novelty)
+from nasrepro.registry import SPACES
+from tests.conftest import build_method
+from tests.planted import PlantedSpace
+
+SPACE_NAMES = ["nb201", "darts_cnn"]
+
+
+@pytest.mark.parametrize("space_name", SPACE_NAMES)
+def test_distance_matrix_and_knn_novelty_equal_brute_force(space_name):
+    space, rng = SPACES.get(space_name)(), random.Random(0)
+    archive = [space.sample(rng) for _ in range(25)]
+    probes = [space.sample(rng) for _ in range(6)] + archive[:2]
+    matrix = space.distance_matrix(probes, archive)
+    embeds = torch.stack([space.embed(a) for a in archive])
+    for i, probe in enumerate(probes):
+        brute = [space.distance(probe, other) for other in archive]
+        assert matrix[i].tolist() == pytest.approx(brute, abs=1e-6)
+        for k in (1, 3, 10, 100):
+            expected = sum(sorted(brute)[:k]) / min(k, len(brute))
+            assert novelty(space, probe, embeds, k) == pytest.approx(expected, abs=1e-6)
+    assert matrix[-1, 1] == 0.0 and 0 < matrix[:6].mean() < 1
+
+
+def test_nb201_distance_is_hamming_over_six_edges():
+    space = SPACES.get("nb201")()
+    a = space.from_string("|nor_conv_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|none~1|none~2|")
+    b = space.from_string("|nor_conv_3x3~0|+|avg_pool_3x3~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|")
+    assert space.distance(a, b) == pytest.approx(2 / 6)
+    assert float(space.distance_matrix([a], [b])[0, 0]) == pytest.approx(2 / 6)
+
+
+def test_knn_novelty_takes_the_k_smallest():
+    d = torch.tensor([[0.9, 0.1, 0.5, 0.3]])
+    assert float(knn_novelty(d, 2)[0]) == pytest.approx(0.2)
+    assert float(knn_novelty(d, 9)[0]) == pytest.approx(0.45)
+
+
+def _expected_novelty(space, alpha, archive, k, sigma, samples, seed):
+    gen = torch.Generator().manual_seed(seed)
+    total = 0.0
+    for _ in range(samples):
+        arch = space.discretize({n: a + sigma * torch.randn(a.shape, generator=gen) for n, a in alpha.items()})
+        total += novelty(space, arch, archive, k)
+    return total / samples
+
+
+def test_es_step_raises_the_expected_novelty_of_a_member():
+    # Toy archive: 30 cells close to one cell X (X and single mutations of it); the member sits on
+    # X. Moving along the ES estimate of Eq. 2.5 must raise E[N(argmax(alpha + sigma eps), A)].
+    space, rng = SPACES.get("nb201")(), random.Random(3)
+    x = space.sample(rng)
+    cells = [x] + [space.mutate(x, rng) for _ in range(29)]
+    archive = torch.stack([space.embed(c) for c in cells])
+    alpha = {n: 1.5 * t for n, t in space.one_hot(x).items()}
+    sigma, k = 1.0, 5
+    before = _expected_novelty(space, alpha, archive, k, sigma, 3000, seed=11)
+    gen = torch.Generator().manual_seed(0)
+    moved = alpha
+    for _ in range(5):
+        moved = es_novelty_step(space, moved, archive, k, n=50, sigma=sigma, gamma=2.0, generator=gen)
+    after = _expected_novelty(space, moved, archive, k, sigma, 3000, seed=11)
+    # Monte-Carlo standard error of each estimate is below 0.005 (novelty in [0, 1], 3000 samples)
+    assert after > before + 0.03, (before, after)
+
+
+def test_es_step_equals_eq_2_6_by_hand():
+    space = PlantedSpace()
+    alpha = {"cell": torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])}
+    archive = torch.stack([space.embed(("identity", "none", "noise"))])
+    gen = torch.Generator().manual_seed(5)
+    out = es_novelty_step(space, alpha, archive, k=1, n=3, sigma=0.5, gamma=0.3, generator=gen)
+    gen = torch.Generator().manual_seed(5)
+    grad = torch.zeros(3, 3)
+    for _ in range(3):
+        eps = torch.randn(3, 3, generator=gen)
+        arch = space.discretize({"cell": alpha["cell"] + 0.5 * eps})
+        grad += space.distance(arch, ("identity", "none", "noise")) * eps
+    assert torch.allclose(out["cell"], alpha["cell"] + 0.3 / (3 * 0.5) * grad)
+
+
+@pytest.mark.parametrize("space_name", SPACE_NAMES)
+def test_greedy_novelty_search_never_lowers_the_eq_3_4_objective(space_name):
+    space, rng = SPACES.get(space_name)(), random.Random(1)
+    raised = 0
+    for _ in range(30):
+        archive = [space.sample(rng) for _ in range(rng.randint(2, 5))]
+        recent = [space.sample(rng) for _ in range(8)]
+        slot = rng.randrange(len(archive))
+        before = diversity(space, archive)
+        archive[slot] = greedy_novelty_search(space, archive, slot, recent, 10, rng)
+        after = diversity(space, archive)
+        assert after >= before - 1e-6
+        raised += after > before + 1e-6
+    assert raised > 0  # it does something
+
+
+def test_nsas_selector_keeps_diversity_monotone_once_full():
+    space, rng = SPACES.get("nb201")(), random.Random(2)
+    selector = ConstraintSelector(space, "nsas", m=4, recent=50, candidates=10)
+    history = []
+    for step in range(120):
+        current = space.sample(rng)
+        constraints = selector.select(current, rng)
+        selector.observe(current)
+        if step < 4:
+            assert constraints == []
+        else:
+            assert len(constraints) == 4
+            history.append(diversity(space, constraints))
+    assert all(b >= a - 1e-6 for a, b in zip(history, history[1:]))
+    assert history[-1] > history[0]
+
+
+@pytest.mark.parametrize("space_name", SPACE_NAMES)
+def test_complement_covers_the_current_cell_and_shares_nothing(space_name):
+    space, rng = SPACES.get(space_name)(), random.Random(4)
+    for _ in range(40):
+        current, others = space.sample(rng), [space.sample(rng)]
+        comp = space.complement(current, others, rng)
+        cur, oth, com = space.embed(current), space.embed(others[0]), space.embed(comp)
+        assert torch.all(cur <= oth + com)          # Assumption 1
+        assert float(oth @ com) == 0.0               # Assumption 2
+        # same input edges as the current cell (only operations change)
+        for name in space.arch_shapes:
+            assert torch.equal(space.one_hot(comp)[name].sum(1), space.one_hot(current)[name].sum(1))
+
+
+@pytest.mark.parametrize("space_name", SPACE_NAMES)
+def test_nsas_g_constraints_satisfy_assumptions_1_and_2(space_name):
+    space, rng = SPACES.get(space_name)(), random.Random(5)
+    for strategy in ("nsas-g", "nsas-lg"):
+        selector = ConstraintSelector(space, strategy, m=2, recent=50, candidates=10)
+        checked = 0
+        for _ in range(60):
+            current = space.sample(rng)
+            constraints = selector.select(current, rng)
+            selector.observe(current)
+            if not constraints:
+                continue
+            assert len(constraints) == 2
+            e = [space.embed(c) for c in constraints]
+            assert torch.all(space.embed(current) <= e[0] + e[1]), strategy
+            assert float(e[0] @ e[1]) == 0.0, strategy
+            checked += 1
+        assert checked >= 58
+
+
+def test_naive_strategies_pick_what_they_say():
+    space, rng = SPACES.get("nb201")(), random.Random(6)
+    cells = [space.sample(rng) for _ in range(3)]
+    sel = {s: ConstraintSelector(space, s, m=3, recent=50, candidates=10) for s in STRATEGIES}
+    assert sel["low"].select(cells[0], rng) == [] and sel["nsas-lg"].select(cells[0], rng) == []
+    for s in sel.values():
+        s.observe(cells[0])
+    assert sel["low"].select(cells[1], rng) == [cells[0]]
+    low_r = sel["low-r"].select(cells[1], rng)
+    assert len(low_r) == 3 and low_r[0] == cells[0]
+    assert len(sel["rg"].select(cells[1], rng)) == 3
+    assert sel["nsas-lg"].select(cells[1], rng) == []  # its M - 2 = 1 archive cell fills first
+    sel["nsas-lg"].observe(cells[1])
+    lg = sel["nsas-lg"].select(cells[2], rng)
+    assert len(lg) == 3 and lg[0] == cells[1] and lg[1] == cells[1]  # previous, archive, complement
+
+
+def _planted_method(name, seed=0, **overrides):
+    from nasrepro.methods.base import SearchContext
+    from nasrepro.params import build_config
+    from nasrepro.registry import METHODS
+    from tests.planted import planted_bundle
+
+    torch.manual_seed(seed)
+    space = PlantedSpace()
+    bundle = planted_bundle(n=64)
+    supernet = space.build_supernet(bundle.shape, {})
+    cls = METHODS.get(name)
+    method = cls(SearchContext(space, supernet, build_config(cls.Config, overrides, name),
+                               torch.device("cpu"), random.Random(seed)))
+    x, y = bundle.search_train[:][0], bundle.search_train[:][1]
+    return method, (x, y)
+
+
+def test_nsas_loss_sends_eq_3_6_gradient_into_weights_only_a_constraint_uses():
+    beta, lam = 0.5, 0.01
+    method, batch = _planted_method("random-nas-nsas", beta=beta, w_weight_decay=lam, grad_clip=1e9)
+    # cells without the (random) noise operation, so every term is deterministic
+    current = ("none", "none", "identity")
+    constraints = [("identity", "none", "none"), ("none", "identity", "none")]
+    grads = method.nsas_gradients(batch, {"arch": current}, constraints)
+    params = list(method.supernet.parameters())
+    # reference: Eq. 3.6 term by term with plain autograd. A weight is "used" by a cell when its
+    # loss reaches the parameter tensor; the planted space keeps all per-edge scales in one
+    # tensor and the classifier is shared, so every tensor here is used by all three terms.
+    ref = [torch.zeros_like(p) for p in params]
+    for weight, arch in [(1 - beta, current)] + [(beta / 2, c) for c in constraints]:
+        for r, g, p in zip(ref, torch.autograd.grad(method.loss(batch, arch=arch), params), params):
+            r += weight * (g + lam * p.detach())
+    for g, r in zip(grads, ref):
+        assert torch.allclose(g, r, atol=1e-6)
+    # edge 0 identity is trained only by constraint 1: its loss gradient is beta/M dL_c(alpha^1)/dw
+    # (plus lambda w from the l2 terms of the three cells, whose weights sum to 1)
+    index = params.index(method.supernet.scale)
+    g1, = torch.autograd.grad(method.loss(batch, arch=constraints[0]), [method.supernet.scale])
+    expected = beta / 2 * g1[0, 2] + lam * method.supernet.scale[0, 2].detach()
+    assert float(g1[0, 2].abs()) > 1e-3
+    assert float(grads[index][0, 2]) == pytest.approx(float(expected), rel=1e-5)
+    plain, = torch.autograd.grad(method.loss(batch, arch=current), [method.supernet.scale])
+    assert float(plain[0, 2]) == 0.0  # so a detached constraint term would leave only lam * w
+
+
+def test_nsas_with_beta_zero_is_the_baseline_step():
+    base, batch = _planted_method("random-nas", seed=3)
+    nsas, _ = _planted_method("random-nas-nsas", seed=3, beta=0.0, constraints=1)
+    for _ in range(3):  # the second and third steps run with a constraint (M = 1)
+        base.step(batch, batch)
+        nsas.step(batch, batch)
+    assert base.trained_arch == nsas.trained_arch
+    for p, q in zip(base.supernet.parameters(), nsas.supernet.parameters()):
+        assert torch.allclose(p, q, atol=1e-6)
+
+
+def test_nsas_step_moves_weights_of_the_constraint_cells():
+    method, batch = _planted_method("random-nas-nsas", seed=1, beta=0.8, constraints=1)
+    method.step(batch, batch)  # fills the archive with the first cell
+    first = method.trained_arch
+    before = method.supernet.scale.detach().clone()
+    method.step(batch, batch)
+    second = method.trained_arch
+    moved = (method.supernet.scale.detach() - before).abs() > 0
+    for e, op in enumerate(first):
+        if op != "none" and op != second[e]:
+            assert moved[e, ("none", "noise", "identity").index(op)], (first, second)
+
+
+def test_evolution_finds_the_maximum_and_minimum_of_a_known_score():
+    space, rng = SPACES.get("nb201")(), random.Random(7)
+    score = lambda a: sum(op == "nor_conv_3x3" for op in a.ops)  # noqa: E731
+    best, value = evolve(lambda: space.sample(rng), lambda a: space.mutate(a, rng), score, True,
+                         6, rng, population=20, generations=15, mutation_prob=0.2)
+    assert value == 6 and best.ops == ("nor_conv_3x3",) * 6
+    worst, low = evolve(lambda: space.sample(rng), lambda a: space.mutate(a, rng), score, False,
+                        6, rng, population=20, generations=15, mutation_prob=0.2)
+    assert low == 0
+
+
+def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6():
+    method = build_method("en2as", archive_size=3, k=2, perturbations=4, gamma=0.5)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(8, 1, 8, 8, generator=gen)
+    batch = (x, torch.randint(0, 10, (8,), generator=gen))
+    for _ in range(3):
+        method.step(batch, batch)
+    assert method.filled == 3
+    snapshot = {k: v.clone() for k, v in method.archive.items()}
+    cells = method.cells.clone()
+    state = method.ctx.rng.getstate()
+    method.step(batch, batch)
+    # replay: the same member, the same perturbations, Eq. 2.6 by es_novelty_step
+    rng = random.Random()
+    rng.setstate(state)
+    g = torch.Generator().manual_seed(rng.getrandbits(63))
+    m = rng.randrange(3)
+    expected = es_novelty_step(method.space, {k: v[m] for k, v in snapshot.items()}, cells, 2, 4, 1.0, 0.5, g)
+    for name in expected:
+        assert torch.equal(method.archive[name][m], expected[name])
+    assert method.trained_arch == method.space.discretize(expected)

@@ -54,12 +54,13 @@ class NsasLoss:
         params = list(self.supernet.parameters())
         beta = self.cfg.beta if constraints else 0.0
         terms = [(1.0 - beta, forward)] + [(beta / len(constraints), {"arch": c}) for c in constraints]
+        terms = [(weight, term) for weight, term in terms if weight > 0]  # beta = 0 or 1: skip
         grads: list[torch.Tensor | None] = [None] * len(params)
         l2_coef = [0.0] * len(params)
-        current_loss = None
+        current_loss = float("nan")
         for weight, term in terms:
             loss = self.loss(batch, **term)
-            if current_loss is None:
+            if term is forward:
                 current_loss = float(loss.detach())
             for i, g in enumerate(torch.autograd.grad(weight * loss, params, allow_unused=True)):
                 if g is not None:

@@ -15,7 +15,7 @@ import random
 import pytest
 import torch
 
-from nasrepro.methods.base import SearchContext
+from nasrepro.methods.base import ArchParamMethod, SearchContext
 from nasrepro.params import build_config
 from nasrepro.registry import METHODS
 from nasrepro.train.search import run_search
@@ -99,7 +99,8 @@ def test_darts_second_order_applies_the_exact_eq_6_3_gradient():
         assert float((want - first).norm() / want.norm()) > 100 * err, "2nd-order term too small to test"
 
 
-@pytest.mark.parametrize("name", [n for n in METHODS.names() if n != "random-nas"])
+@pytest.mark.parametrize("name", [n for n in METHODS.names()
+                                  if issubclass(METHODS.get(n), ArchParamMethod)])
 def test_weights_step_on_training_batch_and_alpha_on_validation_batch(name):
     method = build_method(name, batch_size=8)
     train_batch, valid_batch = [(torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,))) for _ in range(2)]
@@ -127,7 +128,7 @@ def test_weights_step_on_training_batch_and_alpha_on_validation_batch(name):
 def test_random_nas_returns_the_best_scored_candidate_in_eval_mode():
     method = build_method("random-nas", num_candidates=12, eval_batch_size=32, eval_batches=2)
     scores, modes, sizes = {}, [], []
-    score = method.score
+    score = method.inherited_score
 
     method.supernet.register_forward_pre_hook(lambda module, args: modes.append(module.training))
 
@@ -136,7 +137,7 @@ def test_random_nas_returns_the_best_scored_candidate_in_eval_mode():
         scores[arch] = score(arch, batches)
         return scores[arch]
 
-    method.score = spy
+    method.inherited_score = spy
     data = [(torch.randn(32, 1, 8, 8), torch.randint(0, 10, (32,))) for _ in range(30)]
 
     def valid_batches(batch_size):

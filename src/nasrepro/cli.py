@@ -95,7 +95,8 @@ def cmd_search(args) -> None:
     method.setup()
     out = Path(args.out_dir)
     result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(_job_json(job)),
-                        job.eval_batches, job.settings.workers)
+                        job.eval_batches, job.settings.workers,
+                        probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every)
     write_jsonl(out / "metrics.jsonl", result.records)
     genotype = {"space": job.space, "dataset": job.dataset.get("name"), "run": job.run,
                 "method": job.method, "seed": job.seed, "arch": space.to_string(result.arch)}
@@ -156,11 +157,16 @@ def cmd_table(args) -> None:
 
 
 def cmd_figure(args) -> None:
-    from nasrepro.report.figure import plot_search_curves
-
     spec = registry.FIGURES.get(args.figure)
-    plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
-                       note=args.note)
+    if spec.kind == "search_curves":
+        from nasrepro.report.figure import plot_search_curves
+
+        plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
+                           note=args.note)
+    else:
+        from nasrepro.report.analysis import plot_analysis
+
+        plot_analysis(spec, args.metrics, args.out_prefix, args.note)
 
 
 def cmd_arch(args) -> int:

@@ -77,6 +77,42 @@ def item_seeds(config: dict, section: str, name: str) -> list[int]:
     return [int(s) for s in entry.get("seeds", config["seeds"])]
 
 
+# ----------------------------------------------------------------------------- probe cells
+PROBE_PREFIX = "probe-"
+
+
+def probe_settings(config: dict, space: str) -> dict | None:
+    """``spaces.<space>.probes``: {cells, seed, every} of the forgetting and ranking analyses
+    (chapters 2-3), or None when the profile tracks no probe cells on ``space``."""
+    return ((config.get("spaces") or {}).get(space) or {}).get("probes")
+
+
+def probe_cells(config: dict, space: str) -> list[str]:
+    """The fixed probe cells of ``space``: ``cells`` distinct uniformly sampled cells drawn with
+    ``seed`` (the same for every run and seed, so rankings compare)."""
+    import random
+
+    settings = probe_settings(config, space)
+    if not settings:
+        return []
+    obj, rng, cells = registry.SPACES.get(space)(), random.Random(settings.get("seed", 0)), []
+    while len(cells) < settings["cells"]:
+        cell = obj.to_string(obj.sample(rng))
+        if cell not in cells:
+            cells.append(cell)
+    return cells
+
+
+def probe_runs(config: dict, space: str) -> list[str]:
+    """Pseudo-runs ``probe-<i>`` whose "search" is the fixed probe cell i: evaluating them gives
+    the ground truth of the ranking analyses (benchmark lookup or retraining, like any run)."""
+    return [f"{PROBE_PREFIX}{i}" for i in range(len(probe_cells(config, space)))]
+
+
+def is_probe_run(run: str) -> bool:
+    return run.startswith(PROBE_PREFIX)
+
+
 def table_runs(config: dict, table: str) -> list[str]:
     """The runs that fill the table's rows; a profile may restrict them (``tables.<id>.runs``)."""
     spec = registry.TABLES.get(table)
@@ -151,6 +187,9 @@ def _problems(config: dict) -> list[str]:
             problems.append(f"{where}.{key}: no registered method has this hyperparameter; "
                             f"known: {', '.join(sorted(known_keys))}")
     for run, variant in (config.get("runs") or {}).items():
+        if is_probe_run(run):
+            problems.append(f"runs.{run}: names starting with {PROBE_PREFIX!r} are reserved for "
+                            "the probe cells of the ranking analyses; rename the run")
         if attempt(registry.METHODS.get, variant["method"]) is None:
             problems[-1] = f"runs.{run}.method: {problems[-1]}"
     for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):
@@ -223,11 +262,14 @@ class SearchJob:
     seed: int
     eval_batches: int | None
     settings: RunSettings
+    probes: tuple[str, ...] = ()
+    probe_every: int = 1
 
     @classmethod
     def from_json(cls, text: str) -> "SearchJob":
         data = json.loads(text)
-        return cls(**{**data, "settings": RunSettings(**data["settings"])})
+        return cls(**{**data, "settings": RunSettings(**data["settings"]),
+                      "probes": tuple(data.get("probes", ()))})
 
 
 @dataclass(frozen=True)
@@ -265,12 +307,15 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
                      method=run_variant(config, run).method,
                      method_cfg=method_params(config, run, space),
                      space_cfg=search_net(config, space), seed=int(seed),
-                     eval_batches=config["search"]["eval_batches"], settings=settings(config))
+                     eval_batches=config["search"]["eval_batches"], settings=settings(config),
+                     probes=tuple(probe_cells(config, space)),
+                     probe_every=int((probe_settings(config, space) or {}).get("every", 1)))
 
 
 def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,
              dataset: dict | None, benchmark_table: str | None) -> EvalJob:
-    ident = (space, search_dataset, run, run_variant(config, run).method, int(seed), target)
+    method = "probe" if is_probe_run(run) else run_variant(config, run).method
+    ident = (space, search_dataset, run, method, int(seed), target)
     if uses_benchmark(config, space):
         return EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)
     net, train = eval_settings(config, space, target)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nasrepro.methods.parts.constraints import STRATEGIES
 from nasrepro.registry import RUNS
 
 
@@ -39,3 +40,41 @@ for _run in (
                space_params={"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}),
 ):
     RUNS.register(_run.name)(_run)
+
+
+# Chapters 2-3. EN²AS and the NSAS family; on the DARTS space with DARTS' protocol and 50 epochs
+# like the baselines above. RandomNAS-NSAS: M = 5, beta = 0.5; GDAS-NSAS: M = 2, beta = 0.2
+# (Table 3.3 note); "-c": NSAS-C, the fixed-depth variant (§3.4.1.2, Tables 3.1-3.2).
+DARTS_SPACE_50 = {"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}
+NSAS_DEFAULTS = {"random-nas": (5, 0.5), "gdas": (2, 0.2)}
+for _run in (
+    RunVariant("en2as", "en2as", space_params=DARTS_SPACE_50),
+    RunVariant("random-nas-nsas", "random-nas-nsas", space_params=DARTS_SPACE_50),
+    RunVariant("gdas-nsas", "gdas-nsas", space_params=DARTS_SPACE_50),
+    RunVariant("random-nas-nsas-c", "random-nas-nsas", {"depth_constraint": True}, DARTS_SPACE_50),
+    RunVariant("gdas-nsas-c", "gdas-nsas", {"depth_constraint": True}, DARTS_SPACE_50),
+):
+    RUNS.register(_run.name)(_run)
+
+
+def nsas_run(base: str, strategy: str, m: int, beta: float) -> str:
+    """The run name of ``base`` (random-nas | gdas) with constraint ``strategy``, M and beta:
+    the named default runs where they coincide, else e.g. ``random-nas-nsas-g-m2-b05``; beta = 0
+    is the baseline itself (Table 3.4's first row of each block)."""
+    if beta == 0:
+        return base
+    if strategy == "nsas" and NSAS_DEFAULTS[base] == (m, beta):
+        return f"{base}-nsas"
+    return f"{base}-{strategy}-m{m}-b{round(beta * 10):02d}"
+
+
+# The hyperparameter grid of Table 3.4 (RandomNAS-NSAS, M in 2..5, beta in {0.2, 0.5, 0.8}) and
+# the constraint-selection study of Tables 3.5-3.7 (M = 2, both baselines, six strategies).
+NSAS_BETAS = (0.2, 0.5, 0.8)
+_grid = {("random-nas", "nsas", m, b) for m in (2, 3, 4, 5) for b in NSAS_BETAS}
+_grid |= {(base, s, 2, b) for base in NSAS_DEFAULTS for s in STRATEGIES for b in NSAS_BETAS}
+for _base, _strategy, _m, _beta in sorted(_grid):
+    _name = nsas_run(_base, _strategy, _m, _beta)
+    if _name not in RUNS:
+        RUNS.register(_name)(RunVariant(_name, f"{_base}-nsas",
+                                        {"strategy": _strategy, "constraints": _m, "beta": _beta}))

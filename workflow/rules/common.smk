@@ -74,23 +74,66 @@ def evaluate_inputs(wildcards):
     return inputs
 
 
-def table_finals(table):
-    spec = registry.TABLES.get(table)
+def probe_outputs(space):
+    """Ground truth of the probe cells (ranking and forgetting analyses): the evaluation of each
+    probe pseudo-run on the search dataset (final score and, when retrained, its curve)."""
+    target = config["search_dataset"]
     return [
+        f"{run_dir(space, run, 0)}/eval/{target}/{name}"
+        for run in nasconfig.probe_runs(config, space)
+        for name in ("final.json", "metrics.jsonl")
+    ]
+
+
+def probe_problem(item, space):
+    if not nasconfig.probe_cells(config, space):
+        raise ValueError(
+            f"{item} analyses probe cells, but spaces.{space}.probes is not set in the profile; "
+            "add e.g. `probes: {cells: 15, seed: 0, every: 1}` under spaces." + space
+        )
+
+
+def table_finals(table):
+    """Every file a table reads (see nasrepro.report.table.collect)."""
+    spec = registry.TABLES.get(table)
+    seeds = nasconfig.item_seeds(config, "tables", table)
+    runs = nasconfig.table_runs(config, table)
+    files = [
         f"{run_dir(spec.space, run, seed)}/eval/{target}/final.json"
-        for run in nasconfig.table_runs(config, table)
-        for seed in nasconfig.item_seeds(config, "tables", table)
+        for run in runs
+        for seed in seeds
         for target in nasconfig.table_targets(config, table)
     ]
+    if spec.needs_search:
+        files += [
+            f"{run_dir(spec.space, run, seed)}/search/{name}"
+            for run in runs
+            for seed in seeds
+            for name in ("metrics.jsonl", "run.json")
+        ]
+    if spec.probe_target is not None:
+        probe_problem(table, spec.space)
+        files += probe_outputs(spec.space)
+    return files
 
 
 def figure_metrics(figure):
+    """Every file a figure reads: the searches' metrics, and for the analysis figures the probe
+    ground truth and the found cells' evaluation on the search dataset."""
     spec = registry.FIGURES.get(figure)
-    return [
-        f"{run_dir(spec.space, run, seed)}/search/metrics.jsonl"
-        for run in spec.runs
-        for seed in nasconfig.item_seeds(config, "figures", figure)
+    seeds = nasconfig.item_seeds(config, "figures", figure)
+    files = [
+        f"{run_dir(spec.space, run, seed)}/search/metrics.jsonl" for run in spec.runs for seed in seeds
     ]
+    if spec.needs_probes:
+        probe_problem(figure, spec.space)
+        files += probe_outputs(spec.space)
+        files += [
+            f"{run_dir(spec.space, run, seed)}/eval/{config['search_dataset']}/final.json"
+            for run in spec.runs
+            for seed in seeds
+        ]
+    return files
 
 
 def table_inputs(wildcards):

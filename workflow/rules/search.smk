@@ -1,4 +1,25 @@
+rule probe_cell:
+    """The fixed probe cell <i> of a space as the "found cell" of pseudo-run probe-<i> (seed 0), so
+    that the evaluate rule gives its ground truth like any run's (benchmark or retraining)."""
+    output:
+        genotype=f"{RUNS}/{{space}}/{{dataset}}/probe-{{index}}/seed0/search/genotype.json",
+    wildcard_constraints:
+        index="[0-9]+",
+    run:
+        from nasrepro.utils.atomic import write_json
+
+        cells = nasconfig.probe_cells(config, wildcards.space)
+        index = int(wildcards.index)
+        write_json(
+            output.genotype,
+            {"space": wildcards.space, "dataset": wildcards.dataset, "run": f"probe-{index}",
+             "method": "probe", "seed": 0, "arch": cells[index]},
+        )
+
+
 rule search:
+    wildcard_constraints:
+        run="(?!probe-)[a-z0-9\\-]+",
     input:
         data=f"{PREPARED}/{{dataset}}.json",
     output:

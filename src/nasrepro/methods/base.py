@@ -71,6 +71,7 @@ class SearchMethod:
 
     Config: type = WeightConfig
     trained_arch: object = None
+    memory: str = "single path"  # what a step trains: "single path" or "whole supernet" (Table 2.1)
 
     def __init__(self, ctx: SearchContext):
         self.ctx = ctx
@@ -81,6 +82,17 @@ class SearchMethod:
                                      weight_decay=self.cfg.w_weight_decay)
         self.w_sched = torch.optim.lr_scheduler.CosineAnnealingLR(
             self.w_opt, T_max=self.cfg.epochs, eta_min=self.cfg.w_lr_min)
+        self.arch_bias = (self.space.fixed_depth_bias() if getattr(self.cfg, "depth_constraint", False)
+                          else None)
+
+    def sample_cell(self):
+        """A uniformly random cell of the space, or of its fixed-depth topology (NSAS-C, operations
+        uniform on the chain's edges) when the method runs with ``depth_constraint``."""
+        if self.arch_bias is None:
+            return self.space.sample(self.ctx.rng)
+        gen = torch.Generator().manual_seed(self.ctx.rng.getrandbits(63))
+        return self.space.discretize({name: bias + torch.randn(bias.shape, generator=gen)
+                                      for name, bias in self.arch_bias.items()})
 
     def setup(self) -> None:
         """Optional phase before the search (e.g. train or load an auxiliary model)."""
@@ -161,6 +173,12 @@ class ArchParamMethod(SearchMethod):
     def alpha_list(self) -> list[nn.Parameter]:
         return list(self.alphas.values())
 
+    def constrained(self, alphas: dict) -> dict:
+        """``alphas`` with the fixed-depth bias added when the method runs with it (NSAS-C)."""
+        if self.arch_bias is None:
+            return dict(alphas)
+        return {name: a + self.arch_bias[name].to(a.device) for name, a in alphas.items()}
+
     def mixing_weights(self) -> dict[str, torch.Tensor]:
         """softmax(alpha) per edge: the mixing weights of Eq. (1.8)."""
         return {name: a.softmax(dim=-1) for name, a in self.alphas.items()}
@@ -170,7 +188,7 @@ class ArchParamMethod(SearchMethod):
             alpha.grad = grad.detach()
 
     def derive(self, valid_batches=None):
-        return self.space.discretize({k: a.detach() for k, a in self.alphas.items()})
+        return self.space.discretize(self.constrained({k: a.detach() for k, a in self.alphas.items()}))
 
     def state_dict(self) -> dict:
         return {**super().state_dict(), "alphas": {k: a.detach().clone() for k, a in self.alphas.items()},

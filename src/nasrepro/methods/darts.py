@@ -32,6 +32,7 @@ class DartsConfig(ArchConfig):
 class _Darts(ArchParamMethod):
     Config = DartsConfig
     second_order = False
+    memory = "whole supernet"
 
     def mixed_loss(self, batch):
         return self.loss(batch, weights=self.mixing_weights())

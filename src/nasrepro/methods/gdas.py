@@ -30,6 +30,7 @@ class GdasConfig(ArchConfig):
     epochs: int = hp(250, 1)
     tau_max: float = hp(10.0, 0, low_open=True)
     tau_min: float = hp(0.1, 0, low_open=True)
+    depth_constraint: bool = hp(False)
 
     def __post_init__(self):
         if self.tau_min > self.tau_max:
@@ -72,9 +73,9 @@ class Gdas(ArchParamMethod):
         """One Gumbel sample per named alpha: the forward kwargs of the hard forward."""
         weights, choice = {}, {}
         self.last_soft = {}
-        for name, alpha in self.alphas.items():
-            weights[name], choice[name], self.last_soft[name] = gumbel_hard_sample(
-                alpha.detach() if detach else alpha, self.tau)
+        alphas = self.constrained({k: a.detach() if detach else a for k, a in self.alphas.items()})
+        for name, alpha in alphas.items():
+            weights[name], choice[name], self.last_soft[name] = gumbel_hard_sample(alpha, self.tau)
         return {"weights": weights, "choice": choice}
 
     def sampled_cell(self):

@@ -44,7 +44,7 @@ class NsasLoss:
 
     def init_nsas(self) -> None:
         self.selector = ConstraintSelector(self.space, self.cfg.strategy, self.cfg.constraints,
-                                           self.cfg.recent, self.cfg.candidates)
+                                           self.cfg.recent, self.cfg.candidates, self.sample_cell)
         for group in self.w_opt.param_groups:  # lambda R is part of Eq. 3.6, added per cell
             group["weight_decay"] = 0.0
 
@@ -110,7 +110,7 @@ class RandomNasNsas(NsasLoss, RandomNas):
         self.init_nsas()
 
     def step(self, train_batch, valid_batch) -> dict:
-        arch = self.space.sample(self.ctx.rng)
+        arch = self.sample_cell()
         return {"train_loss": self.nsas_weight_step(train_batch, {"arch": arch}, arch)}
 
 

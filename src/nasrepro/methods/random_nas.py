@@ -25,6 +25,7 @@ class RandomNasConfig(WeightConfig):
     num_candidates: int = hp(100, 1)
     eval_batches: int = hp(1, 1)
     eval_batch_size: int = hp(512, 1)
+    depth_constraint: bool = hp(False)
 
 
 @METHODS.register("random-nas")
@@ -32,7 +33,7 @@ class RandomNas(SearchMethod):
     Config = RandomNasConfig
 
     def step(self, train_batch, valid_batch) -> dict:
-        self.trained_arch = self.space.sample(self.ctx.rng)
+        self.trained_arch = self.sample_cell()
         return {"train_loss": self.weight_step(train_batch, arch=self.trained_arch)}
 
     def derive(self, valid_batches):
@@ -41,7 +42,7 @@ class RandomNas(SearchMethod):
         task = self.ctx.task
         best, best_score = None, task.worst
         for _ in range(self.cfg.num_candidates):
-            arch = self.space.sample(self.ctx.rng)
+            arch = self.sample_cell()
             score = self.inherited_score(arch, list(itertools.islice(batches, self.cfg.eval_batches)))
             if best is None or task.better(score, best_score):
                 best, best_score = arch, score

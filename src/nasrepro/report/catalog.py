@@ -2,7 +2,9 @@
 
 A table is an id, a title, the space whose runs fill it, and its reproduced columns; its rows and
 the thesis' own numbers are ``config/thesis_values/<id>.csv`` (columns ``row``, ``run`` and one
-per column key; ``run`` names the run that fills the row, empty for rows only quoted).
+per column key; ``run`` names the run that fills the row, empty for rows only quoted; an optional
+``<key>_run`` column names another run for that one cell, as in Tables 3.5-3.7 where each column
+is a constraint strategy).
 """
 
 from __future__ import annotations
@@ -16,16 +18,41 @@ from nasrepro.registry import FIGURES, TABLES
 THESIS_VALUES = Path("config/thesis_values")
 
 
+SOURCES = ("eval", "tau", "s_tau", "search_cost", "memory")
+
+
 @dataclass(frozen=True)
 class Column:
-    """A reproduced column: ``field`` of ``eval/<target>/final.json``, mean ± std over seeds;
-    ``error`` turns an accuracy into an error rate (100 - x)."""
+    """A reproduced column, mean ± std over seeds. ``source``:
+
+    - ``eval``: ``field`` of ``eval/<target>/final.json``; ``error`` turns an accuracy into an
+      error rate (100 - x);
+    - ``tau``: Kendall tau between the run's inherited-weight scores of the probe cells after the
+      search and their ground truth (``valid_acc`` of the probe runs evaluated on ``target``);
+    - ``s_tau``: the stability of those rankings over the seeds (one value per run, §2.4.4);
+    - ``search_cost``: the search's wall time in days (``search/run.json``; GPU-days on a GPU);
+    - ``memory``: what a search step keeps in memory: "single path" or "whole supernet".
+    """
 
     key: str
     label: str
     target: str
-    field: str
+    field: str = ""
     error: bool = False
+    source: str = "eval"
+    digits: int = 2
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"column {self.key}: unknown source {self.source!r}; use one of {SOURCES}")
+
+    @property
+    def needs_search(self) -> bool:
+        return self.source != "eval"
+
+    @property
+    def needs_probes(self) -> bool:
+        return self.source in ("tau", "s_tau")
 
 
 @dataclass(frozen=True)
@@ -39,21 +66,57 @@ class TableSpec:
         return root / THESIS_VALUES / f"{self.id}.csv"
 
     def runs(self, root: Path = Path(".")) -> list[str]:
+        """Every run that fills a cell: the rows' runs and the per-cell ``<key>_run`` runs."""
         with open(self.thesis_csv(root), newline="") as handle:
-            return [row["run"] for row in csv.DictReader(handle) if row["run"]]
+            rows = list(csv.DictReader(handle))
+        cells = [row.get(f"{c.key}_run") or row["run"] for row in rows for c in self.columns]
+        return list(dict.fromkeys(run for run in [row["run"] for row in rows] + cells if run))
 
     def targets(self) -> list[str]:
-        return sorted({c.target for c in self.columns})
+        return sorted({c.target for c in self.columns if c.source == "eval"})
+
+    @property
+    def needs_search(self) -> bool:
+        return any(c.needs_search for c in self.columns)
+
+    @property
+    def probe_target(self) -> str | None:
+        """The target whose ground truth the ranking columns compare with (None: no ranking)."""
+        return next((c.target for c in self.columns if c.needs_probes), None)
+
+
+FIGURE_KINDS = ("search_curves", "forgetting", "ranking", "tau_curves", "rank_scatter")
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """Search curves (``derived_valid`` per epoch, mean ± std over seeds) of ``runs`` on ``space``."""
+    """A figure of ``runs`` on ``space``; ``kind`` (``report.figure`` and ``report.analysis``):
+
+    - ``search_curves``: ``derived_valid`` per search epoch, mean ± std over seeds;
+    - ``forgetting``: (a) validation score of the cell trained at each step, (b) inherited-weight
+      score of fixed probe cells per epoch (Fig. 2.2); with ``retrained`` one panel per run with
+      the probe cells' retraining curves dashed ("Arch-R", Figs. 3.1 right, 3.4);
+    - ``ranking``: (a) Kendall tau per run, (b) retrained validation score of the found cells
+      (Figs. 2.3, 3.6 b);
+    - ``tau_curves``: Kendall tau per search epoch (Fig. 3.5);
+    - ``rank_scatter``: supernet rank against ground-truth rank of the probe cells (Fig. 3.6 a).
+    """
 
     id: str
     title: str
     space: str
     runs: tuple[str, ...]
+    kind: str = "search_curves"
+    probes_shown: int = 4
+    retrained: bool = False
+
+    def __post_init__(self):
+        if self.kind not in FIGURE_KINDS:
+            raise ValueError(f"figure {self.id}: unknown kind {self.kind!r}; use one of {FIGURE_KINDS}")
+
+    @property
+    def needs_probes(self) -> bool:
+        return self.kind != "search_curves"
 
 
 def _register_table(spec: TableSpec) -> None:
@@ -62,10 +125,12 @@ def _register_table(spec: TableSpec) -> None:
 
 NB201_TARGETS = (("cifar10", "CIFAR-10"), ("cifar100", "CIFAR-100"), ("ImageNet16-120", "ImageNet16-120"))
 
+NB201_COLUMNS = tuple(Column(f"{t}_{split}", f"{label} {split.title()} (%)", t, f"{split}_acc")
+                      for t, label in NB201_TARGETS for split in ("valid", "test"))
+
 _register_table(TableSpec(
     "table_6_1", "Table 6.1: Comparison results with NAS baselines on NAS-Bench-201.", "nb201",
-    tuple(Column(f"{t}_{split}", f"{label} {split.title()} (%)", t, f"{split}_acc")
-          for t, label in NB201_TARGETS for split in ("valid", "test"))))
+    NB201_COLUMNS))
 
 _register_table(TableSpec(
     "table_6_2", "Table 6.2: Comparison results with state-of-the-art weight-sharing NAS "
@@ -76,6 +141,71 @@ _register_table(TableSpec(
      Column("params_m", "Params (M)", "cifar10", "params_m"),
      Column("madds_m", "Multiply-adds (M)", "imagenet", "madds_m"))))
 
-FIGURES.register("search_curves_nb201")(FigureSpec(
-    "search_curves_nb201", "NAS-Bench-201 search curves (mean ± std over seeds)", "nb201",
-    ("darts-1st", "darts-2nd", "gdas", "random-nas")))
+for _id, _title in (
+        ("table_3_3", "Table 3.3: Results of one-shot NAS baselines on NAS-Bench-201."),
+        ("table_3_4", "Table 3.4: RandomNAS-NSAS with various settings for beta and M on "
+                      "NAS-Bench-201.")):
+    _register_table(TableSpec(_id, _title, "nb201", NB201_COLUMNS))
+
+_register_table(TableSpec(
+    "table_2_3", "Table 2.3: Comparison with two baselines on NAS-Bench-201 (test accuracy, "
+    "Kendall tau between supernet and ground-truth rankings of the probe cells, s-tau).", "nb201",
+    (Column("cifar10_test", "CIFAR-10 Test Acc (%)", "cifar10", "test_acc"),
+     Column("tau", "tau metric", "cifar10", source="tau", digits=3),
+     Column("s_tau", "s-tau metric", "cifar10", source="s_tau", digits=3))))
+
+CONSTRAINT_COLUMNS = (("nsas", "NSAS"), ("nsas-g", "NSAS-G"), ("nsas-lg", "NSAS-LG"), ("rg", "RG"),
+                      ("low", "LoW"), ("low-r", "LoW-R"))
+for _number, (_target, _label) in zip((5, 6, 7), NB201_TARGETS):
+    _register_table(TableSpec(
+        f"table_3_{_number}", f"Table 3.{_number}: One-shot NAS with constraint selection "
+        f"strategies on {_label} (M = 2; test accuracy, %).", "nb201",
+        tuple(Column(key, f"{name} Test Acc (%)", _target, "test_acc")
+              for key, name in CONSTRAINT_COLUMNS)))
+
+_SEARCH_COST = Column("search_cost", "Search cost (days; GPU-days on a GPU)", "cifar10",
+                      source="search_cost", digits=4)
+_MEMORY = Column("memory", "Memory consumption", "cifar10", source="memory")
+_register_table(TableSpec(
+    "table_2_1", "Table 2.1: Comparison with weight-sharing NAS methods on CIFAR-10, CIFAR-100 "
+    "and ImageNet (DARTS search space).", "darts_cnn",
+    (Column("cifar10_test_error", "CIFAR-10 test error (%)", "cifar10", "test_acc", error=True),
+     Column("cifar100_test_error", "CIFAR-100 test error (%)", "cifar100", "test_acc", error=True),
+     Column("imagenet_test_error", "ImageNet test error (%)", "imagenet", "test_acc", error=True),
+     Column("params_m", "Params (M)", "cifar10", "params_m"), _SEARCH_COST, _MEMORY)))
+_register_table(TableSpec(
+    "table_3_1", "Table 3.1: Results with NAS approaches on CIFAR-10 and CIFAR-100 (DARTS "
+    "search space).", "darts_cnn",
+    (Column("cifar10_test_error", "CIFAR-10 test error (%)", "cifar10", "test_acc", error=True),
+     Column("cifar100_test_error", "CIFAR-100 test error (%)", "cifar100", "test_acc", error=True),
+     Column("params_m", "Params (M)", "cifar10", "params_m"),
+     Column("flops_m", "FLOPs (M, multiply-adds)", "cifar10", "madds_m"), _SEARCH_COST, _MEMORY)))
+_register_table(TableSpec(
+    "table_3_2", "Table 3.2: Results on ImageNet (mobile setting; DARTS search space).",
+    "darts_cnn",
+    (Column("imagenet_test_error", "ImageNet test error (%)", "imagenet", "test_acc", error=True),
+     Column("params_m", "Params (M)", "imagenet", "params_m"),
+     Column("flops_m", "FLOPs (M, multiply-adds)", "imagenet", "madds_m"))))
+
+for _figure in (
+    FigureSpec("search_curves_nb201", "NAS-Bench-201 search curves (mean ± std over seeds)",
+               "nb201", ("darts-1st", "darts-2nd", "gdas", "random-nas")),
+    FigureSpec("fig_2_2", "Figure 2.2: validation accuracy of (a) the sampled cell and (b) fixed "
+               "cells during supernet training, GDAS (dashed) and EN²AS (solid)", "nb201",
+               ("en2as", "gdas"), kind="forgetting", probes_shown=3),
+    FigureSpec("fig_2_3", "Figure 2.3: (a) Kendall tau of the supernet ranking, (b) retrained "
+               "validation accuracy of the found cells", "nb201",
+               ("en2as", "random-nas", "gdas"), kind="ranking"),
+    FigureSpec("fig_3_1", "Figure 3.1 (right): inherited-weight (Arch) and retrained (Arch-R) "
+               "validation accuracy of four cells during GDAS supernet training", "nb201",
+               ("gdas",), kind="forgetting", retrained=True),
+    FigureSpec("fig_3_4", "Figure 3.4: inherited-weight (Arch) and retrained (Arch-R) validation "
+               "accuracy of four cells, RandomNAS-NSAS and GDAS-NSAS", "nb201",
+               ("random-nas-nsas", "gdas-nsas"), kind="forgetting", retrained=True),
+    FigureSpec("fig_3_5", "Figure 3.5: Kendall tau of the supernet ranking during the search",
+               "nb201", ("random-nas", "random-nas-nsas", "gdas", "gdas-nsas"), kind="tau_curves"),
+    FigureSpec("fig_3_6", "Figure 3.6: (a) supernet against ground-truth ranks of the probe cells "
+               "(b) retrained validation accuracy of the found cells", "nb201",
+               ("random-nas", "random-nas-nsas", "gdas", "gdas-nsas"), kind="rank_scatter"),
+):
+    FIGURES.register(_figure.id)(_figure)

@@ -51,6 +51,12 @@ def plot_search_curves(metrics_files: list[str], out_prefix: str, title: str,
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend()
+    save(fig, out_prefix, note)
+
+
+def save(fig, out_prefix: str, note: str) -> None:
+    """Write ``fig`` as ``<out_prefix>.png`` and ``.pdf`` (atomically, no creation date) with the
+    provenance ``note`` in small type under the axes, and close it."""
     if note:
         fig.text(0.01, 0.01, note, fontsize=6, wrap=True, va="bottom")
     fig.tight_layout(rect=(0, 0.08 if note else 0, 1, 1))

@@ -1,6 +1,7 @@
 """Thesis tables as CSV, Markdown and LaTeX: each reproduced cell (mean ± std over seeds, from
-``eval/<target>/final.json`` files, which name their run, seed and target) beside the value
-printed in the thesis (``config/thesis_values/<table>.csv``). Rows the pipeline does not
+``eval/<target>/final.json`` files, which name their run, seed and target, and for the search
+columns from ``search/metrics.jsonl`` and ``search/run.json``; see ``catalog.Column``) beside
+the value printed in the thesis (``config/thesis_values/<table>.csv``). Rows the pipeline does not
 reproduce keep the thesis value and an empty reproduced cell. The std is the population std over
 seeds (numpy's default, as NAS-Bench-201 reports it). Every format carries the provenance note
 (profile and data roles), so stand-in numbers never pass for CIFAR numbers.
@@ -16,25 +17,70 @@ import numpy as np
 import pandas as pd
 
 from nasrepro.report.catalog import TableSpec
-from nasrepro.utils.atomic import write_text
+from nasrepro.utils.atomic import read_jsonl, write_text
 
 
-def collect(spec: TableSpec, final_files: list[str]) -> dict[tuple[str, str], list[float]]:
-    """{(run, column key): [value per seed]} for the table's space."""
+def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
+    """{(run, column key): [value per seed]} for the table's space, from the evaluation results
+    (``final.json``), the searches (``metrics.jsonl``, ``run.json``) and the probe cells'
+    ground truth (``final.json`` of the ``probe-<i>`` runs)."""
+    from nasrepro import registry
+    from nasrepro.analysis.ranking import kendall_tau, s_tau
+    from nasrepro.config import PROBE_PREFIX
+
     values: dict = defaultdict(list)
-    for path in sorted(final_files):
-        result = json.loads(Path(path).read_text())
-        if result["space"] != spec.space:
-            continue
-        for column in spec.columns:
-            if column.target == result["target"] and result.get(column.field) is not None:
-                value = float(result[column.field])
-                values[(result["run"], column.key)].append(100.0 - value if column.error else value)
+    truth: dict[int, float] = {}
+    probe_scores: dict = defaultdict(list)
+    for path in sorted(files):
+        path = Path(path)
+        if path.name == "final.json":
+            result = json.loads(path.read_text())
+            if result["space"] != spec.space:
+                continue
+            if result["run"].startswith(PROBE_PREFIX):
+                if result["target"] == spec.probe_target:
+                    truth[int(result["run"][len(PROBE_PREFIX):])] = float(result["valid_acc"])
+                continue
+            for column in spec.columns:
+                if column.source == "eval" and column.target == result["target"] \
+                        and result.get(column.field) is not None:
+                    value = float(result[column.field])
+                    values[(result["run"], column.key)].append(100.0 - value if column.error else value)
+        elif path.name == "metrics.jsonl":
+            run = json.loads((path.parent / "genotype.json").read_text())["run"]
+            probed = [r["probe_valid"] for r in read_jsonl(path) if "probe_valid" in r]
+            if probed:
+                probe_scores[run].append(probed[-1])
+        elif path.name == "run.json":
+            info = json.loads(path.read_text())
+            job = info["config"]
+            if job.get("space") != spec.space:
+                continue
+            memory = registry.METHODS.get(job["method"]).memory
+            for column in spec.columns:
+                if column.source == "search_cost":
+                    values[(job["run"], column.key)].append(info["wall_time_s"] / 86400.0)
+                elif column.source == "memory":
+                    values[(job["run"], column.key)] = [memory]
+    if truth:
+        reference = [truth[i] for i in sorted(truth)]
+        for run, vectors in probe_scores.items():
+            for column in spec.columns:
+                if column.source == "tau":
+                    values[(run, column.key)] = [kendall_tau(v, reference) for v in vectors]
+                elif column.source == "s_tau" and len(vectors) > 1:
+                    values[(run, column.key)] = [s_tau(vectors)]
     return values
 
 
-def fmt(values: list[float]) -> str:
-    return f"{np.mean(values):.2f} ± {np.std(values):.2f}" if values else ""
+def fmt(values: list, digits: int = 2) -> str:
+    if not values:
+        return ""
+    if isinstance(values[0], str):
+        return values[0]
+    if len(values) == 1 and digits > 2:
+        return f"{values[0]:.{digits}f}"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
 
 
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str) -> pd.DataFrame:
@@ -42,11 +88,14 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
     values = collect(spec, final_files)
     rows = []
     for _, row in thesis.iterrows():
-        seeds = max((len(values.get((row["run"], c.key), [])) for c in spec.columns), default=0)
+        cell_run = {c.key: row.get(f"{c.key}_run") or row["run"] for c in spec.columns}
+        seeds = max((len(values.get((cell_run[c.key], c.key), [])) for c in spec.columns
+                     if c.source in ("eval", "tau")), default=0)
         out = {"Method": row["row"], "run": row["run"], "seeds": seeds or ""}
         for column in spec.columns:
             out[f"{column.key}_thesis"] = row[column.key]
-            out[f"{column.key}_reproduced"] = fmt(values.get((row["run"], column.key), []))
+            out[f"{column.key}_reproduced"] = fmt(values.get((cell_run[column.key], column.key), []),
+                                                  column.digits)
         out["reproduced_with"] = note
         rows.append(out)
     return pd.DataFrame(rows)

@@ -229,6 +229,13 @@ class SearchSpace(ABC):
             out[name] = new
         return self.discretize(out)
 
+    def fixed_depth_bias(self) -> dict[str, torch.Tensor]:
+        """NSAS-C (thesis §3.4.1.2): an additive bias on architecture parameters that fixes the
+        cell topology to its deepest chain (0: allowed; -inf: forbidden), so that only operations
+        are searched. Spaces whose nodes choose no inputs have no such constraint."""
+        raise ValueError(f"space {self.name!r} has a fixed topology: a depth constraint "
+                         "(depth_constraint: true) applies only to spaces whose nodes choose inputs")
+
     def init_alphas(self, std: float, device: torch.device | str = "cpu") -> nn.ParameterDict:
         """Architecture parameters N(0, std^2) of ``arch_shapes`` (DARTS' 1e-3 initialisation)."""
         return nn.ParameterDict({name: nn.Parameter(std * torch.randn(shape, device=device))

@@ -7,6 +7,12 @@ derives its architecture (methods that score candidates draw fresh, non-augmente
 batches) and the derived architecture is scored with inherited supernet weights (single-path
 forward, BatchNorm batch statistics) on ``eval_batches`` validation batches (all when null). That
 score, in the space's task metric, is the search curve (``derived_valid``).
+
+Probes (the forgetting and ranking analyses of chapters 2-3): every ``probe_every`` epochs and
+after the last one, each of the fixed ``probes`` cells is scored the same way (``probe_valid``,
+one value per cell), and the cells the method trained in that epoch (``trained_arch``) are scored
+on the step's architecture batch right after their step (``sampled_valid``, the epoch mean;
+Fig. 2.2a).
 """
 
 from __future__ import annotations
@@ -28,9 +34,15 @@ class SearchResult:
 
 
 def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerprint: str,
-               eval_batches: int | None = None, workers: int = 0) -> SearchResult:
+               eval_batches: int | None = None, workers: int = 0, probes: list | None = None,
+               probe_every: int = 1) -> SearchResult:
     ctx, cfg = method.ctx, method.cfg
     task, space, device = ctx.task, ctx.space, ctx.device
+    probes = probes or []
+
+    def inherited(arch, batches) -> float:
+        with batch_statistics(method.supernet):
+            return task.score(lambda x: method.supernet(x, arch=arch), batches, device)
 
     def run_epoch(epoch: int, epoch_seed: int) -> dict:
         ctx.rng.seed(epoch_seed)
@@ -38,29 +50,37 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
         train = make_loader(bundle.search_train, cfg.batch_size, True, epoch_seed, workers)
         arch_batches = endless(make_loader(bundle.arch_train, cfg.batch_size, True,
                                            epoch_seed + 1, workers))
+        probing = bool(probes) and ((epoch + 1) % probe_every == 0 or epoch + 1 == cfg.epochs)
         sums: dict[str, float] = {}
-        steps, began = 0, time.perf_counter()
+        sampled: list[float] = []
+        steps, step_time = 0, 0.0
         for batch in train:
-            stats = method.step(task.to_device(batch, device),
-                                task.to_device(next(arch_batches), device))
+            arch_batch = task.to_device(next(arch_batches), device)
+            began = time.perf_counter()
+            stats = method.step(task.to_device(batch, device), arch_batch)
+            step_time += time.perf_counter() - began
             for key, value in stats.items():
                 sums[key] = sums.get(key, 0.0) + value
             steps += 1
-        step_time = (time.perf_counter() - began) / max(1, steps)
+            if probing and method.trained_arch is not None:
+                sampled.append(inherited(method.trained_arch, [arch_batch]))
         method.end_epoch()
 
         def valid_batches(batch_size: int, limit: int | None = None):
             loader = make_loader(bundle.search_valid, batch_size, True, epoch_seed + 2, workers)
             return itertools.islice(loader, limit) if limit is not None else endless(loader)
 
+        limit = eval_batches or len(bundle.search_valid)
         arch = method.derive(valid_batches)
-        with batch_statistics(method.supernet):
-            score = task.score(lambda x: method.supernet(x, arch=arch),
-                               valid_batches(cfg.batch_size, eval_batches or len(bundle.search_valid)),
-                               device)
-        return {**header, **{k: v / max(1, steps) for k, v in sums.items()}, "steps": steps,
-                "step_time_s": round(step_time, 5), "derived_valid": score,
-                "metric": task.metric, "arch": space.to_string(arch)}
+        record = {**header, **{k: v / max(1, steps) for k, v in sums.items()}, "steps": steps,
+                  "step_time_s": round(step_time / max(1, steps), 5),
+                  "derived_valid": inherited(arch, valid_batches(cfg.batch_size, limit)),
+                  "metric": task.metric, "arch": space.to_string(arch)}
+        if probing:
+            record["probe_valid"] = [inherited(p, valid_batches(cfg.batch_size, limit)) for p in probes]
+            if sampled:
+                record["sampled_valid"] = sum(sampled) / len(sampled)
+        return record
 
     records = run_epochs(cfg.epochs, seed, state_dir, method.state_dict, method.load_state_dict,
                          run_epoch, fingerprint=fingerprint)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from typing import Callable
 
 from nasrepro.methods.parts.novelty import greedy_novelty_search
 from nasrepro.spaces.base import SearchSpace
@@ -31,10 +32,12 @@ STRATEGIES = ("nsas", "nsas-g", "nsas-lg", "rg", "low", "low-r")
 
 
 class ConstraintSelector:
-    def __init__(self, space: SearchSpace, strategy: str, m: int, recent: int, candidates: int):
+    def __init__(self, space: SearchSpace, strategy: str, m: int, recent: int, candidates: int,
+                 sample: Callable[[], object] | None = None):
         if strategy not in STRATEGIES:
             raise ValueError(f"unknown constraint strategy {strategy!r}; use one of {STRATEGIES}")
         self.space, self.strategy, self.m, self.candidates = space, strategy, m, candidates
+        self.sample = sample  # uniform cells for rg / low-r (default: space.sample)
         self.archive: list = []
         self.recent: deque = deque(maxlen=recent)
         self.previous = None
@@ -56,12 +59,13 @@ class ConstraintSelector:
     def select(self, current, rng: random.Random) -> list:
         """The constraint cells for a step that trains ``current`` (empty: plain loss)."""
         s, space = self.strategy, self.space
+        sample = self.sample or (lambda: space.sample(rng))
         if s == "rg":
-            return [space.sample(rng) for _ in range(self.m)]
+            return [sample() for _ in range(self.m)]
         if s in ("low", "low-r"):
             if self.previous is None:
                 return []
-            return [self.previous] + ([space.sample(rng) for _ in range(self.m - 1)] if s == "low-r" else [])
+            return [self.previous] + ([sample() for _ in range(self.m - 1)] if s == "low-r" else [])
         if s == "nsas-lg" and self.previous is None:
             return []
         if not self._update_archive(current, rng):

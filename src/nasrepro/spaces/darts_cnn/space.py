@@ -216,6 +216,18 @@ class DartsCnnSpace(SearchSpace):
             cells[cell] = tuple(genes)
         return Genotype(cells["normal"], cells["reduce"])
 
+    def fixed_depth_bias(self) -> dict[str, torch.Tensor]:
+        """NSAS-C's fixed depth (§3.4.1.2, Fig. 3.3 c-d): "the inputs of each node are the outputs
+        of its previous node and the output of the previous cell": node 2 takes nodes 0 and 1,
+        node i > 2 takes nodes 1 and i - 1. Other edges may only hold ``none``."""
+        chain = {(2, 0), (2, 1)} | {(i, j) for i in range(3, 2 + NODES) for j in (1, i - 1)}
+        bias = torch.zeros(len(EDGES), len(OPS))
+        for edge, e in EDGE_INDEX.items():
+            if edge not in chain:
+                bias[e] = float("-inf")
+                bias[e, OPS.index("none")] = 0.0
+        return {cell: bias.clone() for cell in CELLS}
+
     def one_hot(self, arch: Genotype) -> dict[str, torch.Tensor]:
         out = {}
         for cell in CELLS:

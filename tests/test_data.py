@@ -310,3 +310,14 @@ def test_digits_architecture_batches_are_the_validation_set():
     assert bundle.arch_train is bundle.search_valid  # no augmentation exists for the digits
     pairs = DATASETS.get("two_digits").load({"split_seed": 0, "pairs_per_split": 20})
     assert pairs.arch_train is pairs.search_valid
+
+
+def test_digits_read_without_sklearn_import_equal_load_digits():
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from nasrepro.data.digits import _digits
+
+    images, labels = _digits()
+    reference = load_digits()
+    assert np.array_equal(images, reference.images) and np.array_equal(labels, reference.target)

@@ -103,6 +103,21 @@ def probe_cells(config: dict, space: str) -> list[str]:
     return cells
 
 
+def probed_runs(config: dict, space: str) -> set[str]:
+    """The runs whose searches score the probe cells: those of the profile's tables with ranking
+    columns and of its analysis figures on ``space`` (other searches skip the probing cost)."""
+    runs: set[str] = set()
+    for name in config.get("tables") or {}:
+        spec = registry.TABLES.get(name) if name in registry.TABLES else None
+        if spec is not None and spec.space == space and spec.probe_target is not None:
+            runs |= set(table_runs(config, name))
+    for name in config.get("figures") or {}:
+        spec = registry.FIGURES.get(name) if name in registry.FIGURES else None
+        if spec is not None and spec.space == space and spec.needs_probes:
+            runs |= set(spec.runs)
+    return runs
+
+
 def probe_runs(config: dict, space: str) -> list[str]:
     """Pseudo-runs ``probe-<i>`` whose "search" is the fixed probe cell i: evaluating them gives
     the ground truth of the ranking analyses (benchmark lookup or retraining, like any run)."""
@@ -303,12 +318,13 @@ def settings(config: dict) -> RunSettings:
 
 
 def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> SearchJob:
+    probes = probe_cells(config, space) if run in probed_runs(config, space) else []
     return SearchJob(space=space, dataset=dataset, run=run,
                      method=run_variant(config, run).method,
                      method_cfg=method_params(config, run, space),
                      space_cfg=search_net(config, space), seed=int(seed),
                      eval_batches=config["search"]["eval_batches"], settings=settings(config),
-                     probes=tuple(probe_cells(config, space)),
+                     probes=tuple(probes),
                      probe_every=int((probe_settings(config, space) or {}).get("every", 1)))
 
 

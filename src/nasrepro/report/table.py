@@ -33,8 +33,9 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
     probe_scores: dict = defaultdict(list)
     for path in sorted(files):
         path = Path(path)
-        if path.name == "final.json":
-            result = json.loads(path.read_text())
+        data = None if path.suffix == ".jsonl" else json.loads(path.read_text())
+        if data is not None and "wall_time_s" not in data:  # an evaluation result (final.json)
+            result = data
             if result["space"] != spec.space:
                 continue
             if result["run"].startswith(PROBE_PREFIX):
@@ -46,13 +47,13 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                         and result.get(column.field) is not None:
                     value = float(result[column.field])
                     values[(result["run"], column.key)].append(100.0 - value if column.error else value)
-        elif path.name == "metrics.jsonl":
+        elif data is None:  # a search's metrics.jsonl
             run = json.loads((path.parent / "genotype.json").read_text())["run"]
             probed = [r["probe_valid"] for r in read_jsonl(path) if "probe_valid" in r]
             if probed:
                 probe_scores[run].append(probed[-1])
-        elif path.name == "run.json":
-            info = json.loads(path.read_text())
+        else:  # a search's run.json
+            info = data
             job = info["config"]
             if job.get("space") != spec.space:
                 continue

@@ -125,6 +125,22 @@ def test_nsas_selector_keeps_diversity_monotone_once_full():
     assert history[-1] > history[0]
 
 
+def test_nsas_selector_replaces_the_member_closest_to_the_current_cell():
+    space, rng = SPACES.get("nb201")(), random.Random(8)
+    selector = ConstraintSelector(space, "nsas", m=3, recent=50, candidates=50)
+    members = [space.sample(rng) for _ in range(3)]
+    for cell in members:
+        assert selector.select(cell, rng) == []  # filling
+        selector.observe(cell)
+    for _ in range(20):
+        selector.observe(space.sample(rng))  # novel recent cells to draw from
+    current = space.mutate(members[1], rng)  # closest to member 1
+    before = list(selector.archive)
+    after = selector.select(current, rng)
+    changed = [i for i, (a, b) in enumerate(zip(before, after)) if a != b]
+    assert changed == [1]
+
+
 @pytest.mark.parametrize("space_name", SPACE_NAMES)
 def test_complement_covers_the_current_cell_and_shares_nothing(space_name):
     space, rng = SPACES.get(space_name)(), random.Random(4)

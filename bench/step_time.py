@@ -4,13 +4,17 @@ Run separately from the tests (speed is never asserted inside tests):
     python bench/step_time.py --space nb201 --net C=16 N=5 --batch 64 --steps 5   # thesis size
     python bench/step_time.py --space nb201 --net C=4 N=1 --size 8 --channels 1   # default profile
     python bench/step_time.py --space darts_cnn --net C=16 layers=8 --batch 64     # DARTS search
-Prints one line per method: mean seconds per search step (training + architecture update).
+    python bench/step_time.py --method en2as --warmup 25 --set archive_size=20     # one method
+Prints one line per method: mean seconds per search step (training + architecture update) after
+``--warmup`` steps (enough to fill the archives of EN²AS / NSAS with ``--set`` sizes), and the
+process's peak resident memory (meaningful with one ``--method`` per process).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import resource
 import time
 
 import torch
@@ -33,6 +37,9 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--device", default="auto")
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--method", nargs="*", default=None, help="methods (default: all)")
+    parser.add_argument("--warmup", type=int, default=1)
+    parser.add_argument("--set", nargs="*", default=[], help="method overrides KEY=VALUE")
     args = parser.parse_args()
     registry.load_all()
     torch.set_num_threads(args.threads)
@@ -42,16 +49,20 @@ def main() -> None:
     shape = DataShape(10, args.channels, args.size, args.size)
     print(f"device={describe(device)} threads={args.threads} space={args.space} net={net} "
           f"batch={args.batch} input={args.channels}x{args.size}x{args.size}")
-    for name in registry.METHODS.names():
+    overrides = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
+    for name in args.method or registry.METHODS.names():
         torch.manual_seed(0)
         cls = registry.METHODS.get(name)
-        cfg = build_config(cls.Config, {"batch_size": args.batch}, name)
+        fields = {f for f in cls.Config.__dataclass_fields__}
+        cfg = build_config(cls.Config, {"batch_size": args.batch,
+                                        **{k: v for k, v in overrides.items() if k in fields}}, name)
         method = cls(SearchContext(space, space.build_supernet(shape, net), cfg, device,
                                    random.Random(0)))
         method.begin_epoch(0)
         batch = (torch.randn(args.batch, args.channels, args.size, args.size, device=device),
                  torch.randint(0, 10, (args.batch,), device=device))
-        method.step(batch, batch)  # warm-up
+        for _ in range(args.warmup):
+            method.step(batch, batch)
         if device.type == "cuda":
             torch.cuda.synchronize()
         began = time.perf_counter()
@@ -59,7 +70,9 @@ def main() -> None:
             method.step(batch, batch)
         if device.type == "cuda":
             torch.cuda.synchronize()
-        print(f"{name:>12}: {(time.perf_counter() - began) / args.steps:.4f} s/step")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"{name:>16}: {(time.perf_counter() - began) / args.steps:.4f} s/step  "
+              f"peak RSS {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The Snakemake workflow: lint, dry runs of both profiles, overrides, errors before any job,
 profile namespaces, and a real end-to-end default run from a clean copy of the repository."""
 
+import csv
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from tests.conftest import ROOT
 
@@ -49,12 +51,20 @@ def test_lint_is_clean():
 
 
 def test_dry_run_default_profile(tmp_path):
-    out = snakemake("-n", "--cores", "2", cwd=clean_copy(tmp_path))
+    out = snakemake("-n", "-p", "--cores", "2", cwd=clean_copy(tmp_path))
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
-    # nb201: 4 runs x 2 seeds, 2 targets; darts_cnn (Table 6.2): darts-2nd + gdas, 1 seed, 2 targets
-    assert counts["search"] == 4 * 2 + 2 and counts["evaluate"] == 4 * 2 * 2 + 2 * 2
-    assert counts["table"] == 2 and counts["figure"] == 1 and "benchmark" not in counts
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    searches = _searches(out.stdout)
+    # every configured table and figure, the 10 probe cells, no benchmark in the default profile
+    assert counts["table"] == len(config["tables"]) and counts["figure"] == len(config["figures"])
+    assert counts["probe_cell"] == config["spaces"]["nb201"]["probes"]["cells"]
+    assert "benchmark" not in counts and counts["search"] == len(searches)
+    # only the runs an analysis reads score the probe cells
+    probed = {s["run"] for s in searches if s["probes"]}
+    assert {"en2as", "gdas", "random-nas", "random-nas-nsas", "gdas-nsas"} <= probed
+    assert "darts-1st" not in probed and "random-nas-rg-m2-b05" not in probed
+    assert all(not s["probes"] for s in searches if s["space"] == "darts_cnn")
 
 
 def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
@@ -65,12 +75,18 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
     assert counts["benchmark"] == 1
     searches = _searches(out.stdout)
     nb201 = [s for s in searches if s["space"] == "nb201"]
-    assert len(nb201) == 4 * 4 and {s["seed"] for s in nb201} == {0, 1, 100, 101}
+    table_6_1 = [s for s in nb201 if s["run"] in ("darts-1st", "darts-2nd", "gdas", "random-nas")]
+    assert len(table_6_1) == 4 * 4 and {s["seed"] for s in nb201} == {0, 1, 100, 101}
     for job in nb201:  # no value of the default profile leaks into the thesis run
         assert job["space_cfg"] == {"C": 16, "N": 5, "affine": False, "track_running_stats": True}
         assert job["method_cfg"]["epochs"] == (50 if job["method"].startswith("darts") else 250)
         assert job["settings"]["profile"] == "thesis"
-    assert sum('"mode": "benchmark"' in line for line in out.stdout.splitlines()) == 4 * 4 * 3
+    en2as = next(s for s in nb201 if s["run"] == "en2as")
+    assert en2as["method_cfg"]["archive_size"] == 1000 and len(en2as["probes"]) == 15
+    # every NAS-Bench-201 evaluation (the found cells and the 15 probe cells) is a lookup
+    evaluations = re.findall(r"nasrepro --log \S+ evaluate --spec '(\{.*?\})'", out.stdout)
+    modes = [json.loads(e)["mode"] for e in evaluations if json.loads(e)["space"] == "nb201"]
+    assert modes and set(modes) == {"benchmark"}
     paths = re.findall(r"(?:output|log): (.+)", out.stdout)
     assert paths and all(p.startswith(("results/thesis/", "data/prepared/thesis/"))
                          for line in paths for p in line.split(", "))
@@ -96,7 +112,7 @@ def test_config_override_on_the_command_line(tmp_path):
                     "method_overrides={epochs: 2, a_lr: 1e-3}", cwd=clean_copy(tmp_path))
     assert out.returncode == 0, out.stderr
     nb201 = [s for s in _searches(out.stdout) if s["space"] == "nb201"]
-    assert len(nb201) == 4 and {s["seed"] for s in nb201} == {0}
+    assert len({s["run"] for s in nb201}) > 4 and {s["seed"] for s in nb201} == {0}
     assert all(s["method_cfg"]["epochs"] == 2 for s in nb201)
     assert all(s["method_cfg"]["a_lr"] == 1e-3 for s in nb201 if "a_lr" in s["method_cfg"])
 
@@ -140,15 +156,23 @@ def test_missing_raw_inputs_are_listed_before_any_job(tmp_path):
     assert not (tmp_path / "results/thesis/runs").exists()
 
 
+# The end-to-end test builds a slice of the default DAG (README command 1 builds all of it):
+# Tables 6.1, 6.2 and 2.3 (ranking columns) and Figures 3.5 and the search curves, with 5 probe
+# cells, through the real rules from a clean copy.
+E2E_TARGETS = [f"results/default/tables/{t}.md" for t in ("table_6_1", "table_6_2", "table_2_3")] + \
+    [f"results/default/figures/{f}.png" for f in ("fig_3_5", "search_curves_nb201")]
+E2E_CONFIG = ["--config", "spaces={nb201: {probes: {cells: 5, seed: 0, every: 2}}}"]
+
+
 @pytest.mark.slow
 def test_end_to_end_from_a_clean_copy(tmp_path):
     work = clean_copy(tmp_path)
     assert not (work / "results/default").exists(), "no pipeline output is tracked in git"
-    out = snakemake("--cores", "2", cwd=work, timeout=1500)
+    out = snakemake("--cores", "2", *E2E_CONFIG, *E2E_TARGETS, cwd=work, timeout=1500)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     planned = job_counts(out.stdout + out.stderr)["total"]
     assert f"{planned} of {planned} steps (100%) done" in out.stdout + out.stderr
-    for table in ("table_6_1", "table_6_2"):
+    for table in ("table_6_1", "table_6_2", "table_2_3"):
         for ext in ("csv", "md", "tex"):
             text = (work / f"results/default/tables/{table}.{ext}").read_text()
             assert "profile 'default'" in text and "cifar10 = digits" in text
@@ -156,28 +180,26 @@ def test_end_to_end_from_a_clean_copy(tmp_path):
     assert "93.40±0.49 / " in md and " / –" in md
     assert re.search(r"\| DARTS \[95\] \| 2.76 ± 0.09 / \d+\.\d\d ± 0\.00 ", (
         work / "results/default/tables/table_6_2.md").read_text())
-    for ext in ("png", "pdf"):
-        path = work / f"results/default/figures/search_curves_nb201.{ext}"
-        assert path.stat().st_size > 1000 and oct(path.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    # Table 2.3: a Kendall tau per seed (mean ± std) and one s-tau per run, from 5 probe cells
+    ranking = {row["run"]: row for row in csv.DictReader(
+        (work / "results/default/tables/table_2_3.csv").open())}
+    for run in ("en2as", "random-nas", "gdas"):
+        assert re.fullmatch(r"-?\d\.\d{3} ± \d\.\d{3}", ranking[run]["tau_reproduced"])
+        assert re.fullmatch(r"-?\d\.\d{3}", ranking[run]["s_tau_reproduced"])
+    assert len(list((work / "results/default/runs/nb201/cifar10").glob("probe-*/seed0/eval"))) == 5
+    for name in ("search_curves_nb201", "fig_3_5"):
+        for ext in ("png", "pdf"):
+            path = work / f"results/default/figures/{name}.{ext}"
+            assert path.stat().st_size > 1000 and oct(path.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
     assert not list(work.rglob("_state"))
     run = json.loads(next((work / "results/default/runs").rglob("search/run.json")).read_text())
     assert run["profile"] == "default" and run["timestamp"] and run["cpu"]
-    again = snakemake("-n", "--cores", "2", cwd=work)
+    again = snakemake("-n", "--cores", "2", *E2E_CONFIG, *E2E_TARGETS, cwd=work)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
-    # DVC as documented: `dvc repro` (nothing to recompute) and even `dvc pull --force` /
-    # `dvc checkout --force` leave every computed file in place
-    before = sorted(p for p in (work / "results/default").rglob("*") if p.is_file())
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    for args in (["repro"], ["pull", "--force"], ["checkout", "--force"]):
-        subprocess.run([sys.executable, "-m", "dvc", *args], cwd=work, env=ENV,
-                       capture_output=True, text=True, timeout=600)
-    assert (work / "dvc.lock").exists()
-    assert sorted(p for p in (work / "results/default").rglob("*") if p.is_file()) == before
-
     # deleting one run's outputs rebuilds that run and the table that reads it, nothing else
-    shutil.rmtree(work / "results/default/runs/nb201/cifar10/gdas/seed1/eval")
-    redo = snakemake("-n", "--cores", "2", cwd=work)
+    shutil.rmtree(work / "results/default/runs/nb201/cifar10/darts-1st/seed1/eval")
+    redo = snakemake("-n", "--cores", "2", *E2E_CONFIG, *E2E_TARGETS, cwd=work)
     counts = job_counts(redo.stdout + redo.stderr)
     assert counts["evaluate"] == 2 and counts["table"] == 1 and "search" not in counts
 

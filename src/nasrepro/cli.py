@@ -96,7 +96,8 @@ def cmd_search(args) -> None:
     out = Path(args.out_dir)
     result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(_job_json(job)),
                         job.eval_batches, job.settings.workers,
-                        probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every)
+                        probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every,
+                        probe_batches=job.probe_batches)
     write_jsonl(out / "metrics.jsonl", result.records)
     genotype = {"space": job.space, "dataset": job.dataset.get("name"), "run": job.run,
                 "method": job.method, "seed": job.seed, "arch": space.to_string(result.arch)}

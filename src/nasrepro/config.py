@@ -82,7 +82,7 @@ PROBE_PREFIX = "probe-"
 
 
 def probe_settings(config: dict, space: str) -> dict | None:
-    """``spaces.<space>.probes``: {cells, seed, every} of the forgetting and ranking analyses
+    """``spaces.<space>.probes``: {cells, seed, every, batches} of the forgetting and ranking analyses
     (chapters 2-3), or None when the profile tracks no probe cells on ``space``."""
     return ((config.get("spaces") or {}).get(space) or {}).get("probes")
 
@@ -279,6 +279,7 @@ class SearchJob:
     settings: RunSettings
     probes: tuple[str, ...] = ()
     probe_every: int = 1
+    probe_batches: int | None = None
 
     @classmethod
     def from_json(cls, text: str) -> "SearchJob":
@@ -325,7 +326,8 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
                      space_cfg=search_net(config, space), seed=int(seed),
                      eval_batches=config["search"]["eval_batches"], settings=settings(config),
                      probes=tuple(probes),
-                     probe_every=int((probe_settings(config, space) or {}).get("every", 1)))
+                     probe_every=int((probe_settings(config, space) or {}).get("every", 1)),
+                     probe_batches=(probe_settings(config, space) or {}).get("batches"))
 
 
 def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,

@@ -9,8 +9,9 @@ forward, BatchNorm batch statistics) on ``eval_batches`` validation batches (all
 score, in the space's task metric, is the search curve (``derived_valid``).
 
 Probes (the forgetting and ranking analyses of chapters 2-3): every ``probe_every`` epochs and
-after the last one, each of the fixed ``probes`` cells is scored the same way (``probe_valid``,
-one value per cell), and the cells the method trained in that epoch (``trained_arch``) are scored
+after the last one, each of the fixed ``probes`` cells is scored the same way on the same
+validation batches (``probe_batches`` of them, all when null; ``probe_valid``, one value per
+cell), and the cells the method trained in that epoch (``trained_arch``) are scored
 on the step's architecture batch right after their step (``sampled_valid``, the epoch mean;
 Fig. 2.2a).
 """
@@ -35,7 +36,7 @@ class SearchResult:
 
 def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerprint: str,
                eval_batches: int | None = None, workers: int = 0, probes: list | None = None,
-               probe_every: int = 1) -> SearchResult:
+               probe_every: int = 1, probe_batches: int | None = None) -> SearchResult:
     ctx, cfg = method.ctx, method.cfg
     task, space, device = ctx.task, ctx.space, ctx.device
     probes = probes or []
@@ -77,7 +78,8 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
                   "derived_valid": inherited(arch, valid_batches(cfg.batch_size, limit)),
                   "metric": task.metric, "arch": space.to_string(arch)}
         if probing:
-            record["probe_valid"] = [inherited(p, valid_batches(cfg.batch_size, limit)) for p in probes]
+            record["probe_valid"] = [inherited(p, valid_batches(cfg.batch_size, probe_batches or limit))
+                                     for p in probes]
             if sampled:
                 record["sampled_valid"] = sum(sampled) / len(sampled)
         return record

@@ -294,3 +294,17 @@ def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6():
     for name in expected:
         assert torch.equal(method.archive[name][m], expected[name])
     assert method.trained_arch == method.space.discretize(expected)
+
+
+def test_en2as_runs_the_full_ea_only_for_its_final_selection():
+    method = build_method("en2as", ea_population=6, ea_generations=4, eval_batch_size=8)
+    gen = torch.Generator().manual_seed(1)
+    data = [(torch.randn(8, 1, 8, 8, generator=gen), torch.randint(0, 10, (8,), generator=gen))]
+    scored = []
+    score = method.inherited_score
+    method.inherited_score = lambda arch, batches: (scored.append(arch), score(arch, batches))[1]
+    method.derive(lambda size: iter(data * 10), final=False)
+    assert 1 <= len(scored) <= 6
+    scored.clear()
+    best = method.derive(lambda size: iter(data * 10), final=True)
+    assert len(scored) > 6 and best in scored

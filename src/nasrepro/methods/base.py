@@ -137,10 +137,11 @@ class SearchMethod:
         forgetting analysis scores it, Fig. 2.2a)."""
         raise NotImplementedError
 
-    def derive(self, valid_batches: Callable[[], object]) -> object:
+    def derive(self, valid_batches: Callable[[], object], final: bool = True) -> object:
         """The architecture this method would return now. ``valid_batches(batch_size)`` is an
         endless iterator of fresh, non-augmented validation batches (for methods that score
-        candidates)."""
+        candidates). ``final`` is False for the per-epoch search curve, where a method may use a
+        cheaper selection than its final one."""
         raise NotImplementedError
 
     def state_dict(self) -> dict:
@@ -187,7 +188,7 @@ class ArchParamMethod(SearchMethod):
         for alpha, grad in zip(self.alpha_list(), grads):
             alpha.grad = grad.detach()
 
-    def derive(self, valid_batches=None):
+    def derive(self, valid_batches=None, final: bool = True):
         return self.space.discretize(self.constrained({k: a.detach() for k, a in self.alphas.items()}))
 
     def state_dict(self) -> dict:

@@ -84,15 +84,17 @@ class En2as(SearchMethod):
         self.trained_arch = self._store(m, alpha)
         return {"train_loss": self.weight_step(train_batch, arch=self.trained_arch)}
 
-    def derive(self, valid_batches):
-        """Eq. 2.7 by the evolutionary algorithm over inherited-weight validation scores."""
+    def derive(self, valid_batches, final: bool = True):
+        """Eq. 2.7 by the evolutionary algorithm over inherited-weight validation scores. For the
+        per-epoch search curve (not ``final``) only its initial population is scored (a random
+        search of ``ea_population`` cells): the full EA costs 3,100 evaluations."""
         batches = list(itertools.islice(valid_batches(self.cfg.eval_batch_size), self.cfg.eval_batches))
         space, rng = self.space, self.ctx.rng
         edges = int(space.embed(space.sample(rng)).sum())
         best, _ = evolve(lambda: space.sample(rng), lambda a: space.mutate(a, rng),
                          lambda a: self.inherited_score(a, batches), self.ctx.task.higher_is_better,
-                         edges, rng, self.cfg.ea_population, self.cfg.ea_generations,
-                         self.cfg.ea_mutation_prob)
+                         edges, rng, self.cfg.ea_population,
+                         self.cfg.ea_generations if final else 0, self.cfg.ea_mutation_prob)
         return best
 
     def state_dict(self) -> dict:

@@ -36,7 +36,7 @@ class RandomNas(SearchMethod):
         self.trained_arch = self.sample_cell()
         return {"train_loss": self.weight_step(train_batch, arch=self.trained_arch)}
 
-    def derive(self, valid_batches):
+    def derive(self, valid_batches, final: bool = True):
         """Score ``num_candidates`` random cells on successive validation batches; return the best."""
         batches = valid_batches(self.cfg.eval_batch_size)
         task = self.ctx.task

@@ -3,8 +3,8 @@
 Per epoch: ``len(search_train) / batch_size`` steps, each pairing a training batch (weights) with
 the next architecture batch (``arch_train``: the validation half with the training augmentation,
 as NAS-Bench-201's search data does; the loader restarts when exhausted). Then the method
-derives its architecture (methods that score candidates draw fresh, non-augmented validation
-batches) and the derived architecture is scored with inherited supernet weights (single-path
+derives its architecture (``final`` after the last epoch; methods that score candidates draw
+fresh, non-augmented validation batches) and the derived architecture is scored with inherited supernet weights (single-path
 forward, BatchNorm batch statistics) on ``eval_batches`` validation batches (all when null). That
 score, in the space's task metric, is the search curve (``derived_valid``).
 
@@ -72,7 +72,7 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
             return itertools.islice(loader, limit) if limit is not None else endless(loader)
 
         limit = eval_batches or len(bundle.search_valid)
-        arch = method.derive(valid_batches)
+        arch = method.derive(valid_batches, final=epoch + 1 == cfg.epochs)
         record = {**header, **{k: v / max(1, steps) for k, v in sums.items()}, "steps": steps,
                   "step_time_s": round(step_time / max(1, steps), 5),
                   "derived_valid": inherited(arch, valid_batches(cfg.batch_size, limit)),

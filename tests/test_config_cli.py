@@ -144,6 +144,23 @@ def test_table_runs_restriction_must_name_rows():
         nasconfig.check_profile(profile)
 
 
+def test_table_targets_restriction_must_name_columns_and_restricts_the_evaluations():
+    profile = _profile("config.yaml")
+    assert nasconfig.table_targets(profile, "table_2_1") == ["cifar10"]  # the default restricts
+    assert nasconfig.table_targets(profile, "table_6_2") == ["cifar10", "cifar100"]
+    profile["tables"]["table_2_1"] = {"targets": ["ImageNet16-120"]}
+    with pytest.raises(ConfigError, match=r"tables.table_2_1.targets: \['ImageNet16-120'\] fill no "
+                                          r"column of table_2_1"):
+        nasconfig.check_profile(profile)
+
+
+def test_reserved_probe_run_names_are_rejected():
+    profile = _profile("config.yaml")
+    profile["runs"] = {"probe-1": {"method": "gdas"}}
+    with pytest.raises(ConfigError, match=r"runs.probe-1: names starting with 'probe-' are reserved"):
+        nasconfig.check_profile(profile)
+
+
 def test_build_config_checks_types_ranges_and_keys():
     with pytest.raises(ConfigError, match=r"darts.lr: unknown key; valid keys: .*w_lr"):
         build_config(DartsConfig, {"lr": 0.1}, "darts")

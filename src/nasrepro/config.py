@@ -142,9 +142,15 @@ def table_runs(config: dict, table: str) -> list[str]:
 
 
 def table_targets(config: dict, table: str) -> list[str]:
-    """The evaluation targets a table needs that the profile evaluates."""
+    """The evaluation targets a table needs that the profile evaluates; a profile may restrict
+    them (``tables.<id>.targets``)."""
     spec = registry.TABLES.get(table)
-    return [t for t in spec.targets() if t in config["evaluation"]["targets"]]
+    chosen = ((config.get("tables") or {}).get(table) or {}).get("targets")
+    if chosen is not None and set(chosen) - set(spec.targets()):
+        raise ConfigError(f"tables.{table}.targets: {sorted(set(chosen) - set(spec.targets()))} "
+                          f"fill no column of {table}; its targets: {spec.targets()}")
+    return [t for t in spec.targets() if t in config["evaluation"]["targets"]
+            and (chosen is None or t in chosen)]
 
 
 # ----------------------------------------------------------------------------- validation
@@ -189,6 +195,7 @@ def _problems(config: dict) -> list[str]:
         for name in config.get(section) or {}:
             if attempt(reg.get, name) is not None and section == "tables":
                 attempt(table_runs, config, name)
+                attempt(table_targets, config, name)
     for name, spec in (config.get("datasets") or {}).items():
         if attempt(registry.DATASETS.get, spec["loader"]) is None:
             problems[-1] = f"datasets.{name}.loader: {problems[-1]}"

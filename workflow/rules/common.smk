@@ -74,14 +74,16 @@ def evaluate_inputs(wildcards):
     return inputs
 
 
-def probe_outputs(space):
+def probe_outputs(space, curves=False):
     """Ground truth of the probe cells (ranking and forgetting analyses): the evaluation of each
-    probe pseudo-run on the search dataset (final score and, when retrained, its curve)."""
+    probe pseudo-run on the search dataset (final score and, with ``curves``, its per-epoch
+    record: the retraining curve)."""
     target = config["search_dataset"]
+    names = ("final.json", "metrics.jsonl") if curves else ("final.json",)
     return [
         f"{run_dir(space, run, 0)}/eval/{target}/{name}"
         for run in nasconfig.probe_runs(config, space)
-        for name in ("final.json", "metrics.jsonl")
+        for name in names
     ]
 
 
@@ -127,7 +129,7 @@ def figure_metrics(figure):
     ]
     if spec.needs_probes:
         probe_problem(figure, spec.space)
-        files += probe_outputs(spec.space)
+        files += probe_outputs(spec.space, curves=spec.kind == "forgetting")
         files += [
             f"{run_dir(spec.space, run, seed)}/eval/{config['search_dataset']}/final.json"
             for run in spec.runs

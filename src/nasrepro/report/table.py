@@ -47,12 +47,12 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                         and result.get(column.field) is not None:
                     value = float(result[column.field])
                     values[(result["run"], column.key)].append(100.0 - value if column.error else value)
-        elif data is None:  # a search's metrics.jsonl
+        elif data is None and path.parent.name == "search":  # a search's metrics.jsonl
             run = json.loads((path.parent / "genotype.json").read_text())["run"]
             probed = [r["probe_valid"] for r in read_jsonl(path) if "probe_valid" in r]
             if probed:
                 probe_scores[run].append(probed[-1])
-        else:  # a search's run.json
+        elif path.parent.name == "search":  # a search's run.json
             info = data
             job = info["config"]
             if job.get("space") != spec.space:

@@ -34,6 +34,10 @@ include: "workflow/rules/search.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 onstart:
@@ -43,4 +47,5 @@ onstart:
 rule all:
     input:
         all_targets(),
+        report_targets(),
     default_target: True

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from nasrepro import registry
 from nasrepro.params import ConfigError
-from nasrepro.utils.atomic import write_json, write_jsonl
+from nasrepro.utils.atomic import torch_save, write_json, write_jsonl
 from nasrepro.utils.device import DeviceUnavailableError
 from nasrepro.utils.download import ChecksumError, MissingDataError
 
@@ -97,6 +97,8 @@ def cmd_search(args) -> None:
     result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(_job_json(job)),
                         job.eval_batches, job.settings.workers)
     write_jsonl(out / "metrics.jsonl", result.records)
+    torch_save({"arch": space.to_string(result.arch), "state": method.state_dict()},
+               out / "supernet.pt")
     genotype = {"space": job.space, "dataset": job.dataset.get("name"), "run": job.run,
                 "method": job.method, "seed": job.seed, "arch": space.to_string(result.arch)}
     if hasattr(space, "index"):
@@ -115,6 +117,7 @@ def _complexity(net, shape) -> dict:
 
 def cmd_evaluate(args) -> None:
     from nasrepro.config import EvalJob
+    from nasrepro.train.epochs import clear_state
 
     began = time.time()
     job = EvalJob.from_json(args.spec)
@@ -125,9 +128,10 @@ def cmd_evaluate(args) -> None:
     if job.mode == "benchmark":
         final = registry.BENCHMARKS.get(job.space).load(job.benchmark_table).thesis_metrics(arch, job.target)
         records = [final]
+        weights = None  # looked up, not trained
     else:
         from nasrepro.params import build_config
-        from nasrepro.train.epochs import clear_state, config_fingerprint
+        from nasrepro.train.epochs import config_fingerprint
         from nasrepro.train.retrain import run_retrain
         from nasrepro.utils.seeding import seed_everything
 
@@ -139,13 +143,16 @@ def cmd_evaluate(args) -> None:
         records = run_retrain(net, bundle, cfg, job.seed, device, out / "_state",
                               config_fingerprint(_job_json(job)), job.settings.workers)
         final = {**{k: records[-1][k] for k in ("valid_acc", "test_acc")}, **complexity}
-        clear_state(out / "_state")
+        weights = net.state_dict()
     write_jsonl(out / "metrics.jsonl", records)
+    torch_save({"arch": space.to_string(arch), "mode": job.mode, "state": weights},
+               out / "model.pt")
     write_json(out / "final.json", {**final, "arch": space.to_string(arch), "mode": job.mode,
                                     "space": job.space, "dataset": job.search_dataset,
                                     "run": job.run, "method": job.method, "seed": job.seed,
                                     "target": job.target})
     _records_json(out / "run.json", job, device, began, records)
+    clear_state(out / "_state")
 
 
 def cmd_table(args) -> None:
@@ -161,6 +168,12 @@ def cmd_figure(args) -> None:
     spec = registry.FIGURES.get(args.figure)
     plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
                        note=args.note)
+
+
+def cmd_cost(args) -> None:
+    from nasrepro.report.cost import write_cost
+
+    write_cost(json.loads(args.spec), args.thesis_costs, args.out_prefix, args.note)
 
 
 def cmd_arch(args) -> int:
@@ -230,6 +243,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--note", required=True, help="provenance: profile, data roles, seeds")
     p.add_argument("metrics", nargs="+")
     p.set_defaults(func=cmd_figure)
+
+    p = sub.add_parser("cost", help="build the cost table (CPU-/GPU-hours)")
+    p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
+    p.add_argument("--thesis-costs", required=True)
+    p.add_argument("--out-prefix", required=True)
+    p.add_argument("--note", required=True, help="provenance: profile and machine")
+    p.set_defaults(func=cmd_cost)
 
     p = sub.add_parser("arch", help="convert an architecture between string and index")
     p.add_argument("--space", default="nb201")

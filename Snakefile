@@ -16,10 +16,12 @@ if not workflow.config_settings.configfiles:
 
 
 from nasrepro import config as nasconfig
+from nasrepro.schema import check_schema
 
 nasconfig.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
-validate(config, "workflow/schemas/config.schema.yaml")
 try:
+    check_schema(config, "workflow/schemas/config.schema.yaml")  # one line per problem
+    validate(config, "workflow/schemas/config.schema.yaml")
     nasconfig.check_profile(config)
 except nasconfig.ConfigError as error:
     sys.exit(f"error: {error}")

@@ -8,6 +8,7 @@ line on the console naming the cause (and the log for a traceback).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -25,6 +26,8 @@ log = logging.getLogger("nasrepro")
 # Errors whose message says what is wrong and how to fix it: printed as one line, exit 2.
 USER_ERRORS = (ConfigError, registry.UnknownNameError, MissingDataError, ChecksumError,
                DeviceUnavailableError, FileNotFoundError, ValueError)
+# A full disk or an unwritable results folder: one line naming the folder and the fix.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
 def _setup(settings):
@@ -270,6 +273,7 @@ def _configure_logging(args) -> None:
     else:
         handler = logging.StreamHandler()
     handler.setFormatter(fmt)
+    logging.raiseExceptions = False  # a log file on a full disk must not bury the one-line error
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -290,7 +294,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.log:
             print(f"error: {error}", file=sys.stderr)
         return 2
-    except Exception as error:  # unexpected: one line on the console, the traceback in the log
-        log.exception("unexpected error")
-        print(f"error: {type(error).__name__}: {error}{where}", file=sys.stderr)
-        return 1
+    except OSError as error:
+        if error.errno not in WRITE_ERRNOS:
+            return _unexpected(error, where)
+        target = error.filename or next(v for v in (getattr(args, k, None) for k in
+                                                     ("out_dir", "out", "out_prefix", "log")) if v)
+        log.error("cannot write %s: %s", target, error.strerror, exc_info=True)
+        print(f"error: cannot write {target}: {error.strerror}; free disk space or make the results "
+              "folder writable, then rerun (finished epochs resume from _state/)", file=sys.stderr)
+        return 2
+    except Exception as error:
+        return _unexpected(error, where)
+
+
+def _unexpected(error: Exception, where: str) -> int:
+    """An unexpected error: one line on the console, the traceback in the log."""
+    log.exception("unexpected error")
+    print(f"error: {type(error).__name__}: {error}{where}", file=sys.stderr)
+    return 1

@@ -8,8 +8,7 @@ import sys
 
 import pytest
 
-from tests.computed import DEFAULT_OUTPUTS, computed_default, copy_run, file_bytes  # noqa: F401
-from tests.test_workflow import ENV, snakemake
+from tests.computed import DEFAULT_OUTPUTS, ENV, ROOT, copy_run, file_bytes, snakemake
 
 
 def dvc(*args, cwd):
@@ -24,14 +23,12 @@ def du(path) -> int:
 
 
 def test_default_remote_is_a_directory_beside_the_repository():
-    from tests.conftest import ROOT
-
     config = (ROOT / ".dvc/config").read_text()
     assert "remote = storage" in config and "url = ../../nasrepro-dvc-storage" in config
 
 
 @pytest.mark.slow
-def test_push_delete_pull_restores_models_and_tables(computed_default, tmp_path):  # noqa: F811
+def test_push_delete_pull_restores_models_and_tables(computed_default, tmp_path):
     work = copy_run(computed_default, tmp_path / "work")
     remote = tmp_path / "remote"
     raw = work / "data/raw/sample"

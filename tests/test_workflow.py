@@ -5,37 +5,10 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT
-
-ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
-
-
-def snakemake(*args, cwd=ROOT, timeout=600):
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=ENV,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def job_counts(output: str) -> dict[str, int]:
-    block = output.split("Job stats:")[1]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", block, re.M)}
-
-
-def clean_copy(tmp_path):
-    """The repository as a fresh clone has it: tracked files only (working-tree content)."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split("\0")
-    for name in filter(None, files):
-        src, dst = ROOT / name, tmp_path / name
-        if src.is_file():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-    return tmp_path
-
+from tests.computed import clean_copy, copy_run, job_counts, snakemake
 
 def _searches(stdout):
     return [json.loads(m.group(1)) for m in
@@ -141,13 +114,11 @@ def test_missing_raw_inputs_are_listed_before_any_job(tmp_path):
 
 
 @pytest.mark.slow
-def test_end_to_end_from_a_clean_copy(tmp_path):
-    work = clean_copy(tmp_path)
-    assert not (work / "results/default").exists(), "no pipeline output is tracked in git"
-    out = snakemake("--cores", "2", cwd=work, timeout=1500)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    planned = job_counts(out.stdout + out.stderr)["total"]
-    assert f"{planned} of {planned} steps (100%) done" in out.stdout + out.stderr
+def test_end_to_end_from_a_clean_copy(computed_default, tmp_path):
+    """The session's default run (tests/computed.py: `snakemake --cores 2` in a clean copy)."""
+    work = copy_run(computed_default, tmp_path / "work")
+    planned = job_counts(computed_default.output)["total"]
+    assert f"{planned} of {planned} steps (100%) done" in computed_default.output
     for table in ("table_6_1", "table_6_2"):
         for ext in ("csv", "md", "tex"):
             text = (work / f"results/default/tables/{table}.{ext}").read_text()
@@ -164,16 +135,6 @@ def test_end_to_end_from_a_clean_copy(tmp_path):
     assert run["profile"] == "default" and run["timestamp"] and run["cpu"]
     again = snakemake("-n", "--cores", "2", cwd=work)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
-
-    # DVC as documented: `dvc repro` (nothing to recompute) and even `dvc pull --force` /
-    # `dvc checkout --force` leave every computed file in place
-    before = sorted(p for p in (work / "results/default").rglob("*") if p.is_file())
-    subprocess.run(["git", "init", "-q"], cwd=work, check=True)
-    for args in (["repro"], ["pull", "--force"], ["checkout", "--force"]):
-        subprocess.run([sys.executable, "-m", "dvc", *args], cwd=work, env=ENV,
-                       capture_output=True, text=True, timeout=600)
-    assert (work / "dvc.lock").exists()
-    assert sorted(p for p in (work / "results/default").rglob("*") if p.is_file()) == before
 
     # deleting one run's outputs rebuilds that run and the table that reads it, nothing else
     shutil.rmtree(work / "results/default/runs/nb201/cifar10/gdas/seed1/eval")

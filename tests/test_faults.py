@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.computed import ENV, clean_copy, copy_run, file_bytes, snakemake
+from tests.computed import ENV, SLICE, clean_copy, copy_run, file_bytes, snakemake
 
 RUN = "results/default/runs/nb201/cifar10/gdas"
 TIMING = ("epoch_time_s", "elapsed_s", "step_time_s")
@@ -81,12 +81,13 @@ def same_weights(a: Path, b: Path) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("out,epochs,done,model,log", [
-    (f"{RUN}/seed0/search", 8, "genotype.json", "supernet.pt", "search/nb201/cifar10/gdas/seed0.log"),
-    (f"{RUN}/seed0/eval/cifar10", 6, "final.json", "model.pt", "evaluate/nb201/cifar10/gdas/seed0/cifar10.log"),
+@pytest.mark.parametrize("out,done,model,log", [
+    (f"{RUN}/seed0/search", "genotype.json", "supernet.pt", "search/nb201/cifar10/gdas/seed0.log"),
+    (f"{RUN}/seed0/eval/cifar10", "final.json", "model.pt", "evaluate/nb201/cifar10/gdas/seed0/cifar10.log"),
 ], ids=["search", "retrain"])
 def test_job_killed_at_a_random_point_resumes_to_the_same_result(computed_default, tmp_path,
-                                                                  out, epochs, done, model, log):
+                                                                  out, done, model, log):
+    epochs = len((computed_default.path / out / "metrics.jsonl").read_text().splitlines())
     seed = random.SystemRandom().randrange(2**32)
     rng = random.Random(seed)
     after, delay = rng.randrange(epochs - 2), rng.uniform(0, 0.25)
@@ -94,7 +95,7 @@ def test_job_killed_at_a_random_point_resumes_to_the_same_result(computed_defaul
     work = copy_run(computed_default, tmp_path / "work")
     shutil.rmtree(work / out)
     target = f"{out}/{done}"
-    proc = start("--cores", "1", target, cwd=work)
+    proc = start("--cores", "1", *SLICE, target, cwd=work)
     assert wait_until(lambda: last_checkpoint(work / out / "_state") >= after, proc), \
         (work / "snakemake.out").read_text()[-2000:]
     time.sleep(delay)
@@ -103,7 +104,7 @@ def test_job_killed_at_a_random_point_resumes_to_the_same_result(computed_defaul
     proc.wait()
     assert proc.returncode != 0 and not (work / out / done).exists(), "the job was cut off"
 
-    rerun = snakemake("--cores", "1", target, cwd=work)
+    rerun = snakemake("--cores", "1", *SLICE, target, cwd=work)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert "resuming from" in (work / "results/default/logs" / log).read_text()
     assert not (work / out / "_state").exists()
@@ -118,24 +119,24 @@ def test_job_killed_at_a_random_point_resumes_to_the_same_result(computed_defaul
 def test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off(computed_default, tmp_path, sig):
     work = copy_run(computed_default, tmp_path / "work")
     shutil.rmtree(work / RUN)  # both seeds' search and evaluations: 2 + 4 jobs, then the tables
-    proc = start("--cores", "2", cwd=work)
+    proc = start("--cores", "2", *SLICE, cwd=work)
     assert wait_until(lambda: any((work / RUN).rglob("_state/epoch*.pt")), proc)
-    second = snakemake("--cores", "1", cwd=work)
+    second = snakemake("--cores", "1", *SLICE, cwd=work)
     assert second.returncode != 0 and LOCKED in second.stdout + second.stderr
     os.killpg(proc.pid, sig)  # the whole process group, as Ctrl-C or a killed terminal would
     proc.wait()
 
     if sig == signal.SIGKILL:  # no clean-up ran: the lock and the incomplete markers stay
-        locked = snakemake("--cores", "2", cwd=work)
+        locked = snakemake("--cores", "2", *SLICE, cwd=work)
         assert locked.returncode != 0 and LOCKED in locked.stdout + locked.stderr
         assert snakemake("--unlock", cwd=work).returncode == 0
-        incomplete = snakemake("--cores", "2", cwd=work)
+        incomplete = snakemake("--cores", "2", *SLICE, cwd=work)
         assert incomplete.returncode != 0 and "--rerun-incomplete" in incomplete.stdout + incomplete.stderr
-    rerun = snakemake("--cores", "2", "--rerun-incomplete", cwd=work, timeout=900)
+    rerun = snakemake("--cores", "2", "--rerun-incomplete", *SLICE, cwd=work, timeout=900)
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert file_bytes(work, *COMPARED) == file_bytes(computed_default.path, *COMPARED)
     assert file_bytes(work, RUN).keys() == file_bytes(computed_default.path, RUN).keys()
-    again = snakemake("-n", "--cores", "2", cwd=work)
+    again = snakemake("-n", "--cores", "2", *SLICE, cwd=work)
     assert "Nothing to be done" in again.stdout + again.stderr
 
 

@@ -8,12 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from nasrepro.registry import FIGURES, TABLES
-from tests.computed import ROOT, copy_run, snakemake
+from tests.computed import ROOT, SLICE, copy_run, job_counts, snakemake
 
-CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text())
 
 
 def _script_json(html: str, script_id: str, var: str):
@@ -24,12 +22,15 @@ def _script_json(html: str, script_id: str, var: str):
 @pytest.mark.slow
 def test_report_embeds_every_table_and_figure_with_captions(computed_default, tmp_path):
     work = copy_run(computed_default, tmp_path / "work")
-    out = snakemake("--report", "report.html", cwd=work)
+    out = snakemake("--report", "report.html", *SLICE, cwd=work)
     assert out.returncode == 0, out.stderr[-2000:]
     html = (work / "report.html").read_text()
     results = _script_json(html, "results", "results")
-    expected = {f"results/default/tables/{t}.csv": TABLES.get(t).title for t in CONFIG["tables"]}
-    expected.update({f"results/default/figures/{f}.png": FIGURES.get(f).title for f in CONFIG["figures"]})
+    built = computed_default.path / "results/default"
+    expected = {f"results/default/tables/{p.name}": TABLES.get(p.stem).title for p in built.glob("tables/*.csv")}
+    expected.update({f"results/default/figures/{p.name}": FIGURES.get(p.stem).title
+                     for p in built.glob("figures/*.png")})
+    assert expected, "the shared run built tables and figures"
     expected["results/default/report/cost.csv"] = "Compute cost."
     for path, title in expected.items():
         assert path in results, f"{path} is not in the report"
@@ -43,9 +44,13 @@ def test_report_embeds_every_table_and_figure_with_captions(computed_default, tm
 def test_cost_table_has_rules_tables_figures_and_thesis_search_costs(computed_default):
     with open(computed_default.path / "results/default/report/cost.csv", newline="") as handle:
         rows = {(r["scope"], r["name"]): r for r in csv.DictReader(handle)}
+    counts = job_counts(computed_default.output)
+    built = computed_default.path / "results/default"
     assert {("rule", f) for f in ("prepare_data", "search", "evaluate", "table", "figure")} <= set(rows)
-    assert {("table", t) for t in CONFIG["tables"]} | {("figure", f) for f in CONFIG["figures"]} <= set(rows)
-    assert int(rows[("rule", "search")]["jobs"]) == 10 and int(rows[("rule", "evaluate")]["jobs"]) == 20
+    assert {("table", p.stem) for p in built.glob("tables/*.csv")} <= set(rows)
+    assert {("figure", p.stem) for p in built.glob("figures/*.png")} <= set(rows)
+    assert int(rows[("rule", "search")]["jobs"]) == counts["search"]
+    assert int(rows[("rule", "evaluate")]["jobs"]) == counts["evaluate"]
     assert int(rows[("table", "table_6_2")]["jobs"]) == 2 + 2 * 2  # 2 searches, 2 x 2 evaluations
     assert rows[("search", "darts_cnn/darts-2nd")]["thesis_gpu_days"] == "4"
     assert float(rows[("rule", "search")]["cpu_h"]) > 0 and float(rows[("rule", "search")]["gpu_h"]) == 0

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.computed import ENV, ROOT, clean_copy, file_bytes, job_counts
+from tests.computed import ENV, ROOT, SLICE, clean_copy, file_bytes, job_counts
 
 RECIPE = Path(os.environ.get("NASREPRO_SLURM_RECIPE", ROOT.parent / "shared" / "slurm-recipe"))
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -91,7 +91,7 @@ def test_default_dag_through_the_slurm_profile_matches_the_local_run(slurm_clust
     try:
         out = subprocess.run(["timeout", "-k", "10", "1800", sys.executable, "-m", "snakemake",
                               "--workflow-profile", "workflow/profiles/slurm", *CLUSTER_OVERRIDES,
-                              *TARGETS],
+                              *SLICE, *TARGETS],
                              cwd=work, env=slurm_cluster, capture_output=True, text=True, timeout=1900)
     finally:
         done.set()

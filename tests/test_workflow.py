@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from tests.computed import clean_copy, copy_run, job_counts, snakemake
+from tests.computed import SLICE, clean_copy, copy_run, job_counts, snakemake
 
 def _searches(stdout):
     return [json.loads(m.group(1)) for m in
@@ -133,12 +133,12 @@ def test_end_to_end_from_a_clean_copy(computed_default, tmp_path):
     assert not list(work.rglob("_state"))
     run = json.loads(next((work / "results/default/runs").rglob("search/run.json")).read_text())
     assert run["profile"] == "default" and run["timestamp"] and run["cpu"]
-    again = snakemake("-n", "--cores", "2", cwd=work)
+    again = snakemake("-n", "--cores", "2", *SLICE, cwd=work)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
     # deleting one run's outputs rebuilds that run and the table that reads it, nothing else
     shutil.rmtree(work / "results/default/runs/nb201/cifar10/gdas/seed1/eval")
-    redo = snakemake("-n", "--cores", "2", cwd=work)
+    redo = snakemake("-n", "--cores", "2", *SLICE, cwd=work)
     counts = job_counts(redo.stdout + redo.stderr)
     assert counts["evaluate"] == 2 and counts["table"] == 1 and "search" not in counts
 

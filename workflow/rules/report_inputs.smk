@@ -1,4 +1,4 @@
-# Inputs of the cost table: every job of the configured tables and figures (nasrepro.report.cost).
+# Inputs of the cost table (nasrepro.report.cost): the jobs each configured table and figure reads.
 from nasrepro.report import cost as nascost
 
 
@@ -12,7 +12,8 @@ def prepared_datasets():
 
 
 def cost_spec():
-    """Jobs and the jobs each table and figure reads, for `nasrepro cost --spec`."""
+    """Each table's and figure's run outputs, and the other jobs' benchmark files, for
+    `nasrepro cost --spec`; benchmark files of jobs without a `benchmark:` line are skipped."""
     items = {f"table {name}": table_finals(name) for name in config["tables"]}
     items.update({f"figure {name}": figure_metrics(name) for name in config["figures"]})
     others = [("table", f"{BENCH}/table/{name}.tsv") for name in config["tables"]]
@@ -21,11 +22,6 @@ def cost_spec():
     spaces = {registry.TABLES.get(name).space for name in config["tables"]}
     others += [("benchmark", f"{BENCH}/benchmark/{s}.tsv") for s in sorted(spaces) if uses_benchmark(s)]
     return nascost.cost_spec(items, others, RUNS, BENCH)
-
-
-def cost_inputs(wildcards):
-    jobs = cost_spec()["jobs"]
-    return [j["benchmark"] for j in jobs] + [j["run_json"] for j in jobs if j["run_json"]]
 
 
 def report_targets():

@@ -4,8 +4,10 @@ beside the search cost the thesis states (``config/thesis_values/search_cost.csv
 Sources: each job's Snakemake ``benchmark:`` file (wall seconds ``s`` and CPU seconds
 ``cpu_time``) and, for searches and evaluations, its ``run.json`` (``device``: a job that ran on
 CUDA counts its wall time as GPU time; ``config.space`` and ``config.run`` name the run). The
-spec (built by ``workflow/rules/report.smk``) lists every job and which jobs feed each table and
-figure, so new tables and figures are costed without a change here.
+spec (built by ``workflow/rules/report_inputs.smk``) lists every job and which jobs feed each
+table and figure, so new tables and figures are costed without a change here. A job without a
+benchmark file (a rule without a ``benchmark:`` line, e.g. one that only writes a genotype) is
+left out.
 """
 
 from __future__ import annotations
@@ -72,7 +74,7 @@ def _row(scope: str, name: str, costs: list[dict], thesis: dict | None = None) -
 
 def build(spec: dict, thesis_costs: str | Path) -> pd.DataFrame:
     """One row per rule family, per table/figure (``spec['groups']``) and per searched run."""
-    costs = [job_cost(job) for job in spec["jobs"]]
+    costs = [job_cost(job) for job in spec["jobs"] if Path(job["benchmark"]).exists()]
     by_bench = {c["benchmark"]: c for c in costs}
     thesis = {f"{r['space']}/{r['run']}": r for r in
               pd.read_csv(thesis_costs, dtype=str, keep_default_na=False).to_dict("records")}
@@ -82,7 +84,7 @@ def build(spec: dict, thesis_costs: str | Path) -> pd.DataFrame:
         if cost["run"]:
             runs[cost["run"]].append(cost)
     rows = [_row("rule", name, group) for name, group in sorted(families.items())]
-    rows += [_row(name.split()[0], name.split()[1], [by_bench[b] for b in benches])
+    rows += [_row(name.split()[0], name.split()[1], [by_bench[b] for b in benches if b in by_bench])
              for name, benches in sorted(spec["groups"].items())]
     rows += [_row("search", name, group, thesis.get(name)) for name, group in sorted(runs.items())]
     return pd.DataFrame(rows, columns=COLUMNS)

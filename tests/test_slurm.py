@@ -79,6 +79,9 @@ def _requeue_running_jobs(work: Path, env: dict, done: threading.Event, requeued
     for job in running:
         if subprocess.run(["scontrol", "requeue", job], env=env, capture_output=True).returncode == 0:
             requeued.append(job)
+            # Slurm holds a requeued job for ~2 minutes; let it start again at once
+            subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], env=env,
+                           capture_output=True)
 
 
 def test_default_dag_through_the_slurm_profile_matches_the_local_run(slurm_cluster, computed_default,

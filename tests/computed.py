@@ -15,7 +15,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
-DEFAULT_OUTPUTS = ("results/default", "data/prepared/default")
 # What the shared run builds: the whole default DAG. Should it outgrow the test budget, narrow it
 # here with a config overlay (e.g. `--config tables={...} figures={...}`): every test that reruns
 # or checks Snakemake on the shared run passes SLICE, so they all plan the same DAG.

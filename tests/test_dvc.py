@@ -8,8 +8,12 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
-from tests.computed import DEFAULT_OUTPUTS, ENV, ROOT, SLICE, copy_run, file_bytes, job_counts, snakemake
+from tests.computed import ENV, ROOT, SLICE, copy_run, file_bytes, job_counts, snakemake
+
+STAGE = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["default"]
+OUTS = tuple(next(iter(out)) for out in STAGE["outs"])  # the stage's outputs, as dvc.yaml declares
 
 
 def dvc(*args, cwd):
@@ -40,17 +44,17 @@ def test_push_delete_pull_restores_models_and_tables(computed_default, tmp_path)
     dvc("add", "data/raw", cwd=work)
     dvc("commit", "--force", cwd=work)  # the stage's outputs, computed by Snakemake, into the cache
     assert (work / "dvc.lock").exists()
-    before = file_bytes(work, *DEFAULT_OUTPUTS, "data/raw")
+    before = file_bytes(work, *OUTS, "data/raw")
     models = [p for p in before if p.endswith(("supernet.pt", "model.pt"))]
     counts = job_counts(computed_default.output)
     assert len(models) == counts["search"] + counts["evaluate"], "every search and evaluation keeps its model"
     dvc("push", cwd=work)
     assert du(remote) >= sum(len(before[p]) for p in models)
 
-    for folder in (*DEFAULT_OUTPUTS, "data/raw", ".dvc/cache"):
+    for folder in (*OUTS, "data/raw", ".dvc/cache"):
         shutil.rmtree(work / folder)
     dvc("pull", cwd=work)
-    assert file_bytes(work, *DEFAULT_OUTPUTS, "data/raw") == before
+    assert file_bytes(work, *OUTS, "data/raw") == before
     touch = snakemake("--touch", "--cores", "1", *SLICE, cwd=work)
     assert touch.returncode == 0, touch.stderr[-2000:]
     plan = snakemake("-n", "--cores", "1", *SLICE, cwd=work)

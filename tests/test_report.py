@@ -34,7 +34,7 @@ def test_report_embeds_every_table_and_figure_with_captions(computed_default, tm
     expected["results/default/report/cost.csv"] = "Compute cost."
     for path, title in expected.items():
         assert path in results, f"{path} is not in the report"
-        assert title in results[path]["caption"] and "profile 'default'" in results[path]["caption"]
+        assert title in results[path]["caption"] and "profile 'default'" in results[path]["caption"].lower()
     runtimes = _script_json(html, "runtimes", "runtimes_spec")["data"]["values"]
     assert {"search", "evaluate", "table", "figure", "cost"} <= {r["rule"] for r in runtimes}
     assert "resolved configuration" in html and "&quot;search_dataset&quot;: &quot;cifar10&quot;" in html

@@ -16,10 +16,12 @@ if not workflow.config_settings.configfiles:
 
 
 from nasrepro import config as nasconfig
+from nasrepro.schema import check_schema
 
 nasconfig.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
-validate(config, "workflow/schemas/config.schema.yaml")
 try:
+    check_schema(config, "workflow/schemas/config.schema.yaml")  # one line per problem
+    validate(config, "workflow/schemas/config.schema.yaml")
     nasconfig.check_profile(config)
 except nasconfig.ConfigError as error:
     sys.exit(f"error: {error}")
@@ -34,6 +36,10 @@ include: "workflow/rules/search.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/report.smk"
+
+
+report: "workflow/report/workflow.rst"
 
 
 onstart:
@@ -43,4 +49,5 @@ onstart:
 rule all:
     input:
         all_targets(),
+        report_targets(),
     default_target: True

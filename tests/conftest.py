@@ -53,3 +53,11 @@ def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0
     cls = METHODS.get(name)
     cfg = build_config(cls.Config, overrides, name)
     return cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed)))
+
+
+@pytest.fixture(scope="session")
+def computed_default(tmp_path_factory):
+    """The default workflow run once per session (tests/computed.py); treat it as read-only."""
+    from tests.computed import run_default
+
+    return run_default(tmp_path_factory.mktemp("computed-default"))

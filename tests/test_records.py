@@ -8,7 +8,7 @@ import time
 import pytest
 import torch
 
-from nasrepro.train.epochs import config_fingerprint, run_epochs
+from nasrepro.train.epochs import config_fingerprint, run_epochs, save_checkpoint
 from nasrepro.utils import runinfo
 from nasrepro.utils.atomic import torch_save, write_json, write_text
 from nasrepro.utils.device import DeviceUnavailableError, resolve_device
@@ -71,9 +71,9 @@ def test_resume_only_with_the_same_configuration(tmp_path, caplog):
 def test_a_checkpoint_without_fingerprint_is_not_resumed(tmp_path, caplog):
     with pytest.raises(KeyboardInterrupt):
         Counter(crash_at=2).run(tmp_path, fingerprint=OLD)
-    saved = torch.load(tmp_path / "state.pt", weights_only=False)
+    saved = torch.load(tmp_path / "epoch0001.pt", weights_only=False)
     del saved["fingerprint"]
-    torch.save(saved, tmp_path / "state.pt")
+    save_checkpoint(tmp_path, 1, saved)
     counter = Counter()
     counter.run(tmp_path, fingerprint=OLD)
     assert counter.ran == [0, 1, 2, 3]
@@ -81,21 +81,57 @@ def test_a_checkpoint_without_fingerprint_is_not_resumed(tmp_path, caplog):
     assert len(warnings) == 1 and "different configuration" in warnings[0]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "truncated", "missing keys"])
-def test_corrupt_checkpoint_is_discarded_and_the_run_starts_fresh(tmp_path, damage, caplog):
-    state = tmp_path / "state.pt"
+def _damage(path, damage):
+    if damage == "garbage":
+        path.write_bytes(b"not a checkpoint")
+    elif damage == "truncated":
+        path.write_bytes(path.read_bytes()[:50])
+    elif damage == "one flipped byte":  # still a loadable file: only the digest catches it
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "missing keys":
+        save_checkpoint(path.parent, int(path.stem[5:]), {"state": {}})
+    else:
+        path.with_suffix(".sha256").unlink()
+
+
+DAMAGES = ["garbage", "truncated", "one flipped byte", "missing keys", "digest missing"]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_damaged_checkpoint_resumes_from_the_last_good_epoch(tmp_path, damage, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=3).run(tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("epoch*")) == [
+        "epoch0001.pt", "epoch0001.sha256", "epoch0002.pt", "epoch0002.sha256"]
+    _damage(tmp_path / "epoch0002.pt", damage)
+    counter = Counter()
+    records = counter.run(tmp_path)
+    assert counter.ran == [2, 3] and [r["total"] for r in records] == [0, 1, 3, 6]
+    warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "epoch0002.pt is corrupted" in warnings[0]
+
+
+@pytest.mark.parametrize("damage", DAMAGES)
+def test_every_checkpoint_damaged_restarts_from_scratch(tmp_path, damage, caplog):
     with pytest.raises(KeyboardInterrupt):
         Counter(crash_at=2).run(tmp_path)
-    if damage == "garbage":
-        state.write_bytes(b"not a checkpoint")
-    elif damage == "truncated":
-        state.write_bytes(state.read_bytes()[:50])
-    else:
-        torch.save({"state": {}}, state)
+    for path in tmp_path.glob("epoch*.pt"):
+        _damage(path, damage)
     counter = Counter()
     records = counter.run(tmp_path)
     assert counter.ran == [0, 1, 2, 3] and len(records) == 4
-    assert any("unreadable or incomplete" in r.message for r in caplog.records)
+    assert sum("is corrupted" in r.message for r in caplog.records) == 2
+
+
+def test_progress_lines_show_epoch_loss_and_eta(tmp_path, caplog):
+    caplog.set_level("INFO")
+    Counter().run(tmp_path, epochs=3)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
+    assert [line.split()[1] for line in lines] == ["1/3", "2/3", "3/3"]
+    assert all("epoch_time_s=" in line for line in lines)
+    assert lines[-1].endswith("eta=0:00:00") and all(" eta=" in line for line in lines)
 
 
 def test_elapsed_time_covers_every_epoch_across_a_resume(tmp_path):

@@ -6,38 +6,11 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 import yaml
 
-from tests.conftest import ROOT
-
-ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
-
-
-def snakemake(*args, cwd=ROOT, timeout=600):
-    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=ENV,
-                          capture_output=True, text=True, timeout=timeout)
-
-
-def job_counts(output: str) -> dict[str, int]:
-    block = output.split("Job stats:")[1]
-    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", block, re.M)}
-
-
-def clean_copy(tmp_path):
-    """The repository as a fresh clone has it: tracked files only (working-tree content)."""
-    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout.split("\0")
-    for name in filter(None, files):
-        src, dst = ROOT / name, tmp_path / name
-        if src.is_file():
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dst)
-    return tmp_path
-
+from tests.computed import SLICE, clean_copy, copy_run, job_counts, snakemake
 
 def _searches(stdout):
     return [json.loads(m.group(1)) for m in
@@ -156,23 +129,13 @@ def test_missing_raw_inputs_are_listed_before_any_job(tmp_path):
     assert not (tmp_path / "results/thesis/runs").exists()
 
 
-# The end-to-end test builds a slice of the default DAG (README command 1 builds all of it):
-# Tables 6.2 (DARTS space) and 2.3 (ranking columns), Figure 3.5 (tau curves) and the search
-# curves, with 5 probe cells, through the real rules from a clean copy.
-E2E_TARGETS = [f"results/default/tables/{t}.md" for t in ("table_6_2", "table_2_3")] + \
-    [f"results/default/figures/{f}.png" for f in ("fig_3_5", "search_curves_nb201")]
-E2E_CONFIG = ["--config",  # last: --config takes every value after it
-              "spaces={nb201: {probes: {cells: 5, seed: 0, every: 2}}}"]
-
-
 @pytest.mark.slow
-def test_end_to_end_from_a_clean_copy(tmp_path):
-    work = clean_copy(tmp_path)
-    assert not (work / "results/default").exists(), "no pipeline output is tracked in git"
-    out = snakemake(*E2E_TARGETS, "--cores", "2", *E2E_CONFIG, cwd=work, timeout=1500)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    planned = job_counts(out.stdout + out.stderr)["total"]
-    assert f"{planned} of {planned} steps (100%) done" in out.stdout + out.stderr
+def test_end_to_end_from_a_clean_copy(computed_default, tmp_path):
+    """The session's run of the test slice (tests/computed.py: `snakemake --cores 2` in a clean
+    copy; README command 1 builds the whole DAG)."""
+    work = copy_run(computed_default, tmp_path / "work")
+    planned = job_counts(computed_default.output)["total"]
+    assert f"{planned} of {planned} steps (100%) done" in computed_default.output
     for table in ("table_6_2", "table_2_3"):
         for ext in ("csv", "md", "tex"):
             text = (work / f"results/default/tables/{table}.{ext}").read_text()
@@ -195,12 +158,12 @@ def test_end_to_end_from_a_clean_copy(tmp_path):
     assert not list(work.rglob("_state"))
     run = json.loads(next((work / "results/default/runs").rglob("search/run.json")).read_text())
     assert run["profile"] == "default" and run["timestamp"] and run["cpu"]
-    again = snakemake(*E2E_TARGETS, "-n", "--cores", "2", *E2E_CONFIG, cwd=work)
+    again = snakemake("-n", "--cores", "2", *SLICE, cwd=work)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
     # deleting one run's outputs rebuilds that run and the table that reads it, nothing else
     shutil.rmtree(work / "results/default/runs/nb201/cifar10/en2as/seed1/eval")
-    redo = snakemake(*E2E_TARGETS, "-n", "--cores", "2", *E2E_CONFIG, cwd=work)
+    redo = snakemake("-n", "--cores", "2", *SLICE, cwd=work)
     counts = job_counts(redo.stdout + redo.stderr)
     assert counts["evaluate"] == 1 and counts["table"] == 1 and "search" not in counts
     assert "figure" not in counts

@@ -8,6 +8,7 @@ line on the console naming the cause (and the log for a traceback).
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from nasrepro import registry
 from nasrepro.params import ConfigError
-from nasrepro.utils.atomic import write_json, write_jsonl
+from nasrepro.utils.atomic import torch_save, write_json, write_jsonl
 from nasrepro.utils.device import DeviceUnavailableError
 from nasrepro.utils.download import ChecksumError, MissingDataError
 
@@ -25,6 +26,8 @@ log = logging.getLogger("nasrepro")
 # Errors whose message says what is wrong and how to fix it: printed as one line, exit 2.
 USER_ERRORS = (ConfigError, registry.UnknownNameError, MissingDataError, ChecksumError,
                DeviceUnavailableError, FileNotFoundError, ValueError)
+# A full disk or an unwritable results folder: one line naming the folder and the fix.
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
 def _setup(settings):
@@ -99,6 +102,8 @@ def cmd_search(args) -> None:
                         probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every,
                         probe_batches=job.probe_batches)
     write_jsonl(out / "metrics.jsonl", result.records)
+    torch_save({"arch": space.to_string(result.arch), "state": method.state_dict()},
+               out / "supernet.pt")
     genotype = {"space": job.space, "dataset": job.dataset.get("name"), "run": job.run,
                 "method": job.method, "seed": job.seed, "arch": space.to_string(result.arch)}
     if hasattr(space, "index"):
@@ -117,6 +122,7 @@ def _complexity(net, shape) -> dict:
 
 def cmd_evaluate(args) -> None:
     from nasrepro.config import EvalJob
+    from nasrepro.train.epochs import clear_state
 
     began = time.time()
     job = EvalJob.from_json(args.spec)
@@ -127,9 +133,10 @@ def cmd_evaluate(args) -> None:
     if job.mode == "benchmark":
         final = registry.BENCHMARKS.get(job.space).load(job.benchmark_table).thesis_metrics(arch, job.target)
         records = [final]
+        weights = None  # looked up, not trained
     else:
         from nasrepro.params import build_config
-        from nasrepro.train.epochs import clear_state, config_fingerprint
+        from nasrepro.train.epochs import config_fingerprint
         from nasrepro.train.retrain import run_retrain
         from nasrepro.utils.seeding import seed_everything
 
@@ -141,13 +148,16 @@ def cmd_evaluate(args) -> None:
         records = run_retrain(net, bundle, cfg, job.seed, device, out / "_state",
                               config_fingerprint(_job_json(job)), job.settings.workers)
         final = {**{k: records[-1][k] for k in ("valid_acc", "test_acc")}, **complexity}
-        clear_state(out / "_state")
+        weights = net.state_dict()
     write_jsonl(out / "metrics.jsonl", records)
+    torch_save({"arch": space.to_string(arch), "mode": job.mode, "state": weights},
+               out / "model.pt")
     write_json(out / "final.json", {**final, "arch": space.to_string(arch), "mode": job.mode,
                                     "space": job.space, "dataset": job.search_dataset,
                                     "run": job.run, "method": job.method, "seed": job.seed,
                                     "target": job.target})
     _records_json(out / "run.json", job, device, began, records)
+    clear_state(out / "_state")
 
 
 def cmd_table(args) -> None:
@@ -168,6 +178,12 @@ def cmd_figure(args) -> None:
         from nasrepro.report.analysis import plot_analysis
 
         plot_analysis(spec, args.metrics, args.out_prefix, args.note)
+
+
+def cmd_cost(args) -> None:
+    from nasrepro.report.cost import write_cost
+
+    write_cost(json.loads(args.spec), args.thesis_costs, args.out_prefix, args.note)
 
 
 def cmd_arch(args) -> int:
@@ -238,6 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("metrics", nargs="+")
     p.set_defaults(func=cmd_figure)
 
+    p = sub.add_parser("cost", help="build the cost table (CPU-/GPU-hours)")
+    p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
+    p.add_argument("--thesis-costs", required=True)
+    p.add_argument("--out-prefix", required=True)
+    p.add_argument("--note", required=True, help="provenance: profile and machine")
+    p.set_defaults(func=cmd_cost)
+
     p = sub.add_parser("arch", help="convert an architecture between string and index")
     p.add_argument("--space", default="nb201")
     p.add_argument("arch", nargs="?")
@@ -257,6 +280,7 @@ def _configure_logging(args) -> None:
     else:
         handler = logging.StreamHandler()
     handler.setFormatter(fmt)
+    logging.raiseExceptions = False  # a log file on a full disk must not bury the one-line error
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -277,7 +301,21 @@ def main(argv: list[str] | None = None) -> int:
         if args.log:
             print(f"error: {error}", file=sys.stderr)
         return 2
-    except Exception as error:  # unexpected: one line on the console, the traceback in the log
-        log.exception("unexpected error")
-        print(f"error: {type(error).__name__}: {error}{where}", file=sys.stderr)
-        return 1
+    except OSError as error:
+        if error.errno not in WRITE_ERRNOS:
+            return _unexpected(error, where)
+        target = error.filename or next(v for v in (getattr(args, k, None) for k in
+                                                     ("out_dir", "out", "out_prefix", "log")) if v)
+        log.error("cannot write %s: %s", target, error.strerror, exc_info=True)
+        print(f"error: cannot write {target}: {error.strerror}; free disk space or make the results "
+              "folder writable, then rerun (finished epochs resume from _state/)", file=sys.stderr)
+        return 2
+    except Exception as error:
+        return _unexpected(error, where)
+
+
+def _unexpected(error: Exception, where: str) -> int:
+    """An unexpected error: one line on the console, the traceback in the log."""
+    log.exception("unexpected error")
+    print(f"error: {type(error).__name__}: {error}{where}", file=sys.stderr)
+    return 1

@@ -7,6 +7,8 @@ rule benchmark:
         ENV
     log:
         f"{LOGS}/benchmark/{{space}}.log",
+    benchmark:
+        f"{BENCH}/benchmark/{{space}}.tsv"
     resources:
         gpu=0,
         mem_mb=16000,

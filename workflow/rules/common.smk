@@ -10,6 +10,7 @@ P = config["profile"]
 RUNS = f"results/{P}/runs"
 PREPARED = f"data/prepared/{P}"
 LOGS = f"results/{P}/logs"
+BENCH = f"results/{P}/benchmarks"  # Snakemake `benchmark:` files (nasrepro.report.cost)
 ENV = "../envs/nasrepro.yaml"
 
 

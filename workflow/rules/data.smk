@@ -7,6 +7,8 @@ rule prepare_data:
         ENV
     log:
         f"{LOGS}/prepare_data/{{dataset}}.log",
+    benchmark:
+        f"{BENCH}/prepare_data/{{dataset}}.tsv"
     resources:
         gpu=0,
     shell:

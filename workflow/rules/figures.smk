@@ -2,9 +2,10 @@ rule figure:
     input:
         figure_inputs,
     output:
-        png=f"results/{P}/figures/{{figure}}.png",
+        png=report(f"results/{P}/figures/{{figure}}.png", caption="../report/figure.rst", category="Figures"),
         pdf=f"results/{P}/figures/{{figure}}.pdf",
     params:
+        title=lambda wc: registry.FIGURES.get(wc.figure).title,
         note=lambda wc: provenance_note()
         + f" Seeds {nasconfig.item_seeds(config, 'figures', wc.figure)}.",
         prefix=lambda wc: f"results/{P}/figures/{wc.figure}",
@@ -12,6 +13,8 @@ rule figure:
         ENV
     log:
         f"{LOGS}/figures/{{figure}}.log",
+    benchmark:
+        f"{BENCH}/figure/{{figure}}.tsv"
     resources:
         gpu=0,
     shell:

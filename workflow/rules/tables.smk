@@ -3,10 +3,11 @@ rule table:
         values="config/thesis_values/{table}.csv",
         finals=table_inputs,
     output:
-        csv=f"results/{P}/tables/{{table}}.csv",
+        csv=report(f"results/{P}/tables/{{table}}.csv", caption="../report/table.rst", category="Tables"),
         md=f"results/{P}/tables/{{table}}.md",
         tex=f"results/{P}/tables/{{table}}.tex",
     params:
+        title=lambda wc: registry.TABLES.get(wc.table).title,
         note=lambda wc: provenance_note()
         + f" Seeds {nasconfig.item_seeds(config, 'tables', wc.table)}.",
         prefix=lambda wc: f"results/{P}/tables/{wc.table}",
@@ -14,6 +15,8 @@ rule table:
         ENV
     log:
         f"{LOGS}/tables/{{table}}.log",
+    benchmark:
+        f"{BENCH}/table/{{table}}.tsv"
     resources:
         gpu=0,
     shell:

@@ -1,30 +1,37 @@
 """The one epoch loop with checkpoint/resume that search and retraining share.
 
 After every epoch the full state (model, optimizers, schedulers, metric records) is written
-atomically to ``state_dir/state.pt``. Each epoch starts by re-seeding every RNG from
-(seed, epoch), so a run killed and restarted from its last checkpoint draws the same random
-numbers as an uninterrupted one and ends with the same result on CPU.
+atomically to ``state_dir/epoch<NNNN>.pt`` beside its sha256 digest (``.sha256``); the last
+``KEEP`` checkpoints are kept. A resumed run takes the newest checkpoint whose digest, content
+and configuration fingerprint check out; a corrupted or truncated one is reported in one warning
+line and the next older one is tried (none left: start from scratch). Each epoch starts by
+re-seeding every RNG from (seed, epoch), so a run killed and restarted from its last checkpoint
+draws the same random numbers as an uninterrupted one and ends with the same result on CPU.
+Every epoch logs one progress line: epoch, its float metrics (losses, accuracies) and an ETA.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import shutil
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable
 
 import torch
 
-from nasrepro.utils.atomic import torch_save
+from nasrepro.utils.atomic import write_bytes, write_text
 from nasrepro.utils.seeding import epoch_seed, seed_everything
 
 log = logging.getLogger(__name__)
 
 
 REQUIRED_KEYS = ("state", "records", "epoch")
+KEEP = 2  # checkpoints kept: the newest, and the one before it in case the newest is damaged
 
 
 def config_fingerprint(obj) -> str:
@@ -33,26 +40,64 @@ def config_fingerprint(obj) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def load_checkpoint(path: Path, fingerprint: str) -> dict | None:
-    """The checkpoint at ``path`` if it is readable and was written for this configuration
-    (``fingerprint``); otherwise ``None``, after one warning line saying why it is discarded.
-    A checkpoint without a fingerprint (older code) counts as another configuration."""
-    if not path.exists():
+def checkpoint_path(state_dir: Path, epoch: int) -> Path:
+    """The checkpoint written after ``epoch`` (0-based)."""
+    return Path(state_dir) / f"epoch{epoch:04d}.pt"
+
+
+def save_checkpoint(state_dir: Path, epoch: int, payload: dict) -> None:
+    """Write ``payload`` as the checkpoint of ``epoch``, then its sha256 digest (both atomic),
+    then delete checkpoints older than the newest ``KEEP``."""
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    data = buffer.getvalue()
+    path = checkpoint_path(state_dir, epoch)
+    write_bytes(path, data)
+    write_text(path.with_suffix(".sha256"), hashlib.sha256(data).hexdigest() + "\n")
+    for old in sorted(Path(state_dir).glob("epoch*.pt"))[:-KEEP]:
+        old.with_suffix(".sha256").unlink(missing_ok=True)
+        old.unlink(missing_ok=True)
+
+
+def _verified(path: Path) -> dict | None:
+    """The checkpoint at ``path`` if its digest matches and it holds every required key."""
+    digest = path.with_suffix(".sha256")
+    if not digest.exists():
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != digest.read_text().strip():
         return None
     try:
-        saved = torch.load(path, map_location="cpu", weights_only=False)
-        readable = isinstance(saved, dict) and all(k in saved for k in REQUIRED_KEYS)
+        saved = torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
     except Exception:  # torch raises several types for truncated or garbage files
-        readable = False
-    if not readable:
-        log.warning("checkpoint %s is unreadable or incomplete; discarding it and starting from "
-                    "scratch", path)
         return None
-    if saved.get("fingerprint") != fingerprint:
-        log.warning("checkpoint %s was written for a different configuration; discarding it and "
-                    "starting from scratch", path)
-        return None
-    return saved
+    return saved if isinstance(saved, dict) and all(k in saved for k in REQUIRED_KEYS) else None
+
+
+def load_checkpoint(state_dir: Path, fingerprint: str) -> dict | None:
+    """The newest good checkpoint in ``state_dir`` written for this configuration
+    (``fingerprint``), or ``None``. Each damaged checkpoint (digest mismatch, truncated,
+    unreadable, keys missing) and a checkpoint of another configuration is reported in one
+    warning line. A checkpoint without a fingerprint (older code) counts as another configuration."""
+    for path in sorted(Path(state_dir).glob("epoch*.pt"), reverse=True):
+        saved = _verified(path)
+        if saved is None:
+            log.warning("checkpoint %s is corrupted, truncated or incomplete (digest or content "
+                        "check failed); discarding it and trying the previous one", path)
+            continue
+        if saved.get("fingerprint") != fingerprint:
+            log.warning("checkpoint %s was written for a different configuration; discarding it "
+                        "and starting from scratch", path)
+            return None
+        return saved
+    return None
+
+
+def _progress(epoch: int, epochs: int, record: dict, times: list[float]) -> str:
+    """One progress line: epoch, float metrics and the ETA from this process' epoch times."""
+    eta = timedelta(seconds=round(sum(times) / len(times) * (epochs - epoch - 1)))
+    metrics = " ".join(f"{k}={v:.4g}" for k, v in record.items() if isinstance(v, float))
+    return f"epoch {epoch + 1}/{epochs} {metrics} eta={eta}"
 
 
 def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], dict],
@@ -63,16 +108,16 @@ def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], 
     the job's resolved configuration: a checkpoint of another configuration is not resumed.
     Each record carries ``epoch_time_s`` and ``elapsed_s`` (epoch wall time summed from epoch 0,
     across resumes)."""
-    state_file = Path(state_dir) / "state.pt"
     records: list[dict] = []
     start = 0
-    saved = load_checkpoint(state_file, fingerprint)
+    saved = load_checkpoint(state_dir, fingerprint)
     if saved is None:
         clear_state(state_dir)
     else:
         set_state(saved["state"])
         records, start = saved["records"], saved["epoch"] + 1
-        log.info("resuming from %s at epoch %d/%d", state_file, start, epochs)
+        log.info("resuming from %s at epoch %d/%d", state_dir, start + 1, epochs)
+    times: list[float] = []
     for epoch in range(start, epochs):
         seed_e = epoch_seed(seed, epoch)
         seed_everything(seed_e)
@@ -82,10 +127,10 @@ def run_epochs(epochs: int, seed: int, state_dir: Path, get_state: Callable[[], 
         before = records[-1]["elapsed_s"] if records else 0.0
         record["elapsed_s"] = round(before + record["epoch_time_s"], 4)
         records.append(record)
-        torch_save({"state": get_state(), "records": records, "epoch": epoch,
-                    "fingerprint": fingerprint}, state_file)
-        log.info("epoch %d/%d %s", epoch + 1, epochs,
-                 " ".join(f"{k}={v:.4g}" for k, v in record.items() if isinstance(v, float)))
+        save_checkpoint(state_dir, epoch, {"state": get_state(), "records": records,
+                                           "epoch": epoch, "fingerprint": fingerprint})
+        times.append(record["epoch_time_s"])
+        log.info("%s", _progress(epoch, epochs, record, times))
     return records
 
 

@@ -1,0 +1,107 @@
+"""The cost table: CPU- and GPU-hours per rule family, per table and figure, and per searched run
+beside the search cost the thesis states (``config/thesis_values/search_cost.csv``, GPU days).
+
+Sources: each job's Snakemake ``benchmark:`` file (wall seconds ``s`` and CPU seconds
+``cpu_time``) and, for searches and evaluations, its ``run.json`` (``device``: a job that ran on
+CUDA counts its wall time as GPU time; ``config.space`` and ``config.run`` name the run). The
+spec (built by ``workflow/rules/report_inputs.smk``) lists every job and which jobs feed each
+table and figure, so new tables and figures are costed without a change here. A job without a
+benchmark file (a rule without a ``benchmark:`` line, e.g. one that only writes a genotype) is
+left out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from nasrepro.utils.atomic import write_text
+
+COLUMNS = ["scope", "name", "jobs", "wall_h", "cpu_h", "gpu_h", "days_per_job", "thesis_gpu_days",
+           "thesis_source"]
+
+
+def run_jobs(output: str, runs_root: str, bench_root: str) -> list[dict]:
+    """The jobs behind one run output (``<runs_root>/<space>/<dataset>/<run>/seed<n>/search/...``
+    or ``.../eval/<target>/...``): the search, and the evaluation for an eval output."""
+    space, dataset, run, seed, kind, *rest = os.path.relpath(output, runs_root).split(os.sep)
+    where = f"{space}/{dataset}/{run}/{seed}"
+    jobs = [{"family": "search", "benchmark": f"{bench_root}/search/{where}.tsv",
+             "run_json": f"{runs_root}/{where}/search/run.json"}]
+    if kind == "eval":
+        jobs.append({"family": "evaluate", "benchmark": f"{bench_root}/evaluate/{where}/{rest[0]}.tsv",
+                     "run_json": f"{runs_root}/{where}/eval/{rest[0]}/run.json"})
+    return jobs
+
+
+def cost_spec(items: dict[str, list[str]], others: list[tuple[str, str]], runs_root: str,
+              bench_root: str) -> dict:
+    """``{"jobs": [...], "groups": {item: [benchmark files]}}`` for items ("table <id>",
+    "figure <id>") given the run outputs they read, plus ``others``: (family, benchmark file) of
+    jobs without run.json (data, benchmark tables, tables, figures)."""
+    jobs = {bench: {"family": family, "benchmark": bench, "run_json": None} for family, bench in others}
+    groups = {}
+    for item, outputs in items.items():
+        item_jobs = [job for output in outputs for job in run_jobs(output, runs_root, bench_root)]
+        jobs.update({job["benchmark"]: job for job in item_jobs})
+        groups[item] = sorted({job["benchmark"] for job in item_jobs})
+    return {"jobs": [jobs[k] for k in sorted(jobs)], "groups": groups}
+
+
+def job_cost(job: dict) -> dict:
+    """Wall, CPU and GPU hours of one job from its benchmark file (and run.json, if any)."""
+    bench = pd.read_csv(job["benchmark"], sep="\t")
+    wall_s, cpu_s = float(bench["s"].sum()), float(pd.to_numeric(bench["cpu_time"]).fillna(0).sum())
+    run = json.loads(Path(job["run_json"]).read_text()) if job.get("run_json") else {}
+    on_gpu = str(run.get("device", "cpu")).startswith("cuda")
+    config = run.get("config", {})
+    return {"family": job["family"], "benchmark": job["benchmark"],
+            "run": f"{config['space']}/{config['run']}" if job["family"] == "search" else None,
+            "wall_h": wall_s / 3600, "cpu_h": cpu_s / 3600, "gpu_h": wall_s / 3600 if on_gpu else 0.0}
+
+
+def _row(scope: str, name: str, costs: list[dict], thesis: dict | None = None) -> dict:
+    row = {"scope": scope, "name": name, "jobs": len(costs),
+           **{k: round(sum(c[k] for c in costs), 4) for k in ("wall_h", "cpu_h", "gpu_h")}}
+    row["days_per_job"] = round(row["wall_h"] / max(1, len(costs)) / 24, 4)
+    row["thesis_gpu_days"], row["thesis_source"] = (thesis or {}).get("gpu_days", ""), (thesis or {}).get("source", "")
+    return row
+
+
+def build(spec: dict, thesis_costs: str | Path) -> pd.DataFrame:
+    """One row per rule family, per table/figure (``spec['groups']``) and per searched run."""
+    costs = [job_cost(job) for job in spec["jobs"] if Path(job["benchmark"]).exists()]
+    by_bench = {c["benchmark"]: c for c in costs}
+    thesis = {f"{r['space']}/{r['run']}": r for r in
+              pd.read_csv(thesis_costs, dtype=str, keep_default_na=False).to_dict("records")}
+    families, runs = defaultdict(list), defaultdict(list)
+    for cost in costs:
+        families[cost["family"]].append(cost)
+        if cost["run"]:
+            runs[cost["run"]].append(cost)
+    rows = [_row("rule", name, group) for name, group in sorted(families.items())]
+    rows += [_row(name.split()[0], name.split()[1], [by_bench[b] for b in benches if b in by_bench])
+             for name, benches in sorted(spec["groups"].items())]
+    rows += [_row("search", name, group, thesis.get(name)) for name, group in sorted(runs.items())]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def to_markdown(table: pd.DataFrame, note: str) -> str:
+    """The cost table as Markdown, with the provenance note."""
+    lines = ["# Compute cost (CPU-/GPU-hours) beside the thesis' stated search costs", "",
+             f"**{note}** `days_per_job`: wall days per job on this machine (for `search` rows: "
+             "per search, comparable to the thesis' GPU days only on the thesis profile's GPUs).",
+             "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines) + "\n"
+
+
+def write_cost(spec: dict, thesis_costs: str | Path, out_prefix: str, note: str) -> None:
+    """Write ``<out_prefix>.csv`` and ``<out_prefix>.md`` atomically."""
+    table = build(spec, thesis_costs)
+    write_text(f"{out_prefix}.csv", table.to_csv(index=False))
+    write_text(f"{out_prefix}.md", to_markdown(table, note))

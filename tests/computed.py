@@ -1,0 +1,70 @@
+"""Helpers for tests that run Snakemake on a copy of the repository, and the session-wide run of
+the default workflow (fixture ``computed_default`` in conftest.py): computed once with
+`snakemake --cores 2` from a clean copy and shared by the tests that need finished outputs (end to
+end, DVC, report, Slurm comparison, faults). Tests that change files work on a copy (``copy_run``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
+# What the shared run builds: the whole default DAG. Should it outgrow the test budget, narrow it
+# here with a config overlay (e.g. `--config tables={...} figures={...}`): every test that reruns
+# or checks Snakemake on the shared run passes SLICE, so they all plan the same DAG.
+SLICE: tuple[str, ...] = ()
+
+
+def snakemake(*args, cwd=ROOT, timeout=600):
+    return subprocess.run([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=ENV,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def job_counts(output: str) -> dict[str, int]:
+    block = output.split("Job stats:")[1]
+    return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", block, re.M)}
+
+
+def clean_copy(tmp_path):
+    """The repository as a fresh clone has it: tracked files only (working-tree content)."""
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split("\0")
+    for name in filter(None, files):
+        src, dst = ROOT / name, tmp_path / name
+        if src.is_file():
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dst)
+    return tmp_path
+
+
+@dataclass(frozen=True)
+class ComputedRun:
+    path: Path
+    output: str  # stdout + stderr of the run
+
+
+def run_default(base: Path) -> ComputedRun:
+    """`snakemake --cores 2` of the default profile in a clean copy at ``base``."""
+    work = clean_copy(base)
+    assert not (work / "results/default").exists(), "no pipeline output is tracked in git"
+    out = snakemake("--cores", "2", *SLICE, cwd=work, timeout=1500)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return ComputedRun(work, out.stdout + out.stderr)
+
+
+def copy_run(run: ComputedRun, dest: Path) -> Path:
+    """A copy of the computed workspace (outputs and Snakemake metadata) at ``dest``."""
+    shutil.copytree(run.path, dest, symlinks=True)
+    return dest
+
+
+def file_bytes(root: Path, *folders: str) -> dict[str, bytes]:
+    """{relative path: content} of every file under ``folders`` of ``root``."""
+    return {str(p.relative_to(root)): p.read_bytes()
+            for folder in folders for p in sorted((root / folder).rglob("*")) if p.is_file()}

@@ -1,0 +1,193 @@
+"""Faults survived, nothing computed lost: a search or retraining killed with SIGKILL at a random
+point resumes to the uninterrupted result; Snakemake interrupted mid-DAG (SIGINT, SIGKILL) rebuilds
+what was cut off; a second Snakemake on the same directory is refused; a read-only or full results
+folder and bad config values stop with a clear message and write nothing. The uninterrupted
+reference is the session's default run (tests/computed.py)."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.computed import ENV, SLICE, clean_copy, copy_run, file_bytes, snakemake
+
+RUN = "results/default/runs/nb201/cifar10/gdas"
+TIMING = ("epoch_time_s", "elapsed_s", "step_time_s")
+COMPARED = ("results/default/tables", "results/default/figures")
+LOCKED = "Directory cannot be locked"
+
+
+def start(*args, cwd: Path) -> subprocess.Popen:
+    """Snakemake in its own session (process group), as a terminal would run it; its output goes
+    to ``cwd/snakemake.out`` (a pipe nobody reads could fill up and stall it)."""
+    with open(cwd / "snakemake.out", "w") as out:
+        return subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=ENV,
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_until(condition, proc: subprocess.Popen) -> bool:
+    """Poll ``condition`` until it holds (True) or ``proc`` has exited (False)."""
+    while proc.poll() is None:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return condition()
+
+
+def last_checkpoint(state: Path) -> int:
+    epochs = [int(p.stem[5:]) for p in state.glob("epoch*.pt")]
+    return max(epochs, default=-1)
+
+
+def job_pids(session: int, marker: str) -> list[int]:
+    """Processes of our Snakemake's session whose command line contains ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getsid(int(entry.name)) == session and marker in (entry / "cmdline").read_text():
+                    found.append(int(entry.name))
+            except (OSError, ProcessLookupError):
+                continue
+    return found
+
+
+def same_records(a: Path, b: Path) -> bool:
+    def strip(path):
+        return [{k: v for k, v in json.loads(line).items() if k not in TIMING}
+                for line in path.read_text().splitlines()]
+    return strip(a) == strip(b)
+
+
+def same_weights(a: Path, b: Path) -> bool:
+    sa, sb = torch.load(a, weights_only=False), torch.load(b, weights_only=False)
+
+    def flat(obj, prefix=""):
+        if isinstance(obj, dict):
+            return {k2: v2 for k, v in obj.items() for k2, v2 in flat(v, f"{prefix}{k}.").items()}
+        return {prefix: obj}
+
+    fa, fb = flat(sa), flat(sb)
+    return fa.keys() == fb.keys() and all(
+        torch.equal(fa[k], fb[k]) if torch.is_tensor(fa[k]) else fa[k] == fb[k] for k in fa)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("out,done,model,log", [
+    (f"{RUN}/seed0/search", "genotype.json", "supernet.pt", "search/nb201/cifar10/gdas/seed0.log"),
+    (f"{RUN}/seed0/eval/cifar10", "final.json", "model.pt", "evaluate/nb201/cifar10/gdas/seed0/cifar10.log"),
+], ids=["search", "retrain"])
+def test_job_killed_at_a_random_point_resumes_to_the_same_result(computed_default, tmp_path,
+                                                                  out, done, model, log):
+    epochs = len((computed_default.path / out / "metrics.jsonl").read_text().splitlines())
+    seed = random.SystemRandom().randrange(2**32)
+    rng = random.Random(seed)
+    after, delay = rng.randrange(epochs - 2), rng.uniform(0, 0.25)
+    print(f"kill seed {seed}: SIGKILL {delay:.3f} s after checkpoint {after}")
+    work = copy_run(computed_default, tmp_path / "work")
+    shutil.rmtree(work / out)
+    target = f"{out}/{done}"
+    proc = start("--cores", "1", *SLICE, target, cwd=work)
+    assert wait_until(lambda: last_checkpoint(work / out / "_state") >= after, proc), \
+        (work / "snakemake.out").read_text()[-2000:]
+    time.sleep(delay)
+    for pid in job_pids(proc.pid, "nasrepro\0--log"):  # the job's python, not its shell
+        os.kill(pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode != 0 and not (work / out / done).exists(), "the job was cut off"
+
+    rerun = snakemake("--cores", "1", *SLICE, target, cwd=work)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert "resuming from" in (work / "results/default/logs" / log).read_text()
+    assert not (work / out / "_state").exists()
+    reference = computed_default.path / out
+    assert (work / out / done).read_bytes() == (reference / done).read_bytes()
+    assert same_records(work / out / "metrics.jsonl", reference / "metrics.jsonl")
+    assert same_weights(work / out / model, reference / model)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off(computed_default, tmp_path, sig):
+    work = copy_run(computed_default, tmp_path / "work")
+    cut = work / RUN / "seed1"
+    shutil.rmtree(cut)  # a search and its evaluations, then the table, figure and cost table
+    proc = start("--cores", "2", *SLICE, cwd=work)
+    assert wait_until(lambda: any(cut.rglob("_state/epoch*.pt")), proc)
+    second = snakemake("--cores", "1", *SLICE, cwd=work)
+    assert second.returncode != 0 and LOCKED in second.stdout + second.stderr
+    os.killpg(proc.pid, sig)  # the whole process group, as Ctrl-C or a killed terminal would
+    proc.wait()
+
+    if sig == signal.SIGKILL:  # no clean-up ran: the lock stays until `snakemake --unlock`
+        locked = snakemake("--cores", "2", *SLICE, cwd=work)
+        assert locked.returncode != 0 and LOCKED in locked.stdout + locked.stderr
+        assert snakemake("--unlock", cwd=work).returncode == 0
+    rerun = snakemake("--cores", "2", *SLICE, cwd=work, timeout=900)
+    if rerun.returncode != 0:  # only if a job was cut off after writing some of its outputs
+        assert sig == signal.SIGKILL and "--rerun-incomplete" in rerun.stdout + rerun.stderr
+        rerun = snakemake("--cores", "2", "--rerun-incomplete", *SLICE, cwd=work, timeout=900)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    logs = (work / "results/default/logs").rglob("*.log")
+    assert any("resuming from" in log.read_text() for log in logs), "a cut-off job kept its epochs"
+    assert file_bytes(work, *COMPARED) == file_bytes(computed_default.path, *COMPARED)
+    assert file_bytes(work, RUN).keys() == file_bytes(computed_default.path, RUN).keys()
+    again = snakemake("-n", "--cores", "2", *SLICE, cwd=work)
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def _mounted(path: Path, options: list[str]) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", *options, str(path)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("fault", ["read-only", "full"])
+def test_unwritable_or_full_results_folder_is_a_clear_error(tmp_path, fault):
+    if os.geteuid() != 0:
+        pytest.skip("mounting a read-only or a full folder over results/ needs root")
+    work = clean_copy(tmp_path)
+    results = work / "results"
+    options = (["--bind", str(results)] if fault == "read-only" else ["-t", "tmpfs", "-o", "size=8k", "tmpfs"])
+    if not _mounted(results, options):
+        pytest.skip("this machine does not allow mounts (container without CAP_SYS_ADMIN)")
+    try:
+        if fault == "read-only":
+            assert subprocess.run(["mount", "-o", "remount,bind,ro", str(results)]).returncode == 0
+        out = snakemake("--cores", "1", f"{RUN}/seed0/search/genotype.json", cwd=work)
+        written = [p for p in results.rglob("*") if p.is_file() and p.suffix in (".json", ".jsonl", ".pt")]
+    finally:
+        subprocess.run(["umount", str(results)], check=True)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and not written
+    if fault == "read-only":
+        assert "Failed to create output directory results/default" in text and "Read-only file system" in text
+    else:
+        assert f"error: cannot write {RUN}/seed0/search" in text and "No space left on device" in text
+        assert "free disk space or make the results folder writable" in text
+
+
+@pytest.mark.parametrize("override,message", [
+    ("method_overrides={epochs: -1}", "runs.gdas[nb201].epochs = -1: out of range, allowed >= 1"),
+    ("runs={x: {method: enas}}", "runs.x.method: unknown method 'enas'; known methods: darts-1st"),
+    ("spaces={nb999: {}}", "spaces.nb999: unknown search space 'nb999'; known search spaces: darts_cnn, nb201"),
+    ("search_dataset=imagenet99", "dataset 'imagenet99' is needed"),
+    ("tables={table_9_9: {}}", "unknown table 'table_9_9'; known tables: "),
+    ("foo=1", "foo: unknown key; allowed keys: benchmark, datasets, "),
+    ("seeds=abc", "seeds = 'abc': expected array of integer"),
+], ids=["negative epochs", "unknown method", "unknown space", "unknown dataset", "unknown table",
+        "unknown key", "wrong type"])
+def test_bad_config_value_stops_with_one_line_and_writes_nothing(tmp_path, override, message):
+    work = clean_copy(tmp_path)
+    out = snakemake("--cores", "1", "--config", override, cwd=work)
+    text = out.stdout + out.stderr
+    assert out.returncode != 0 and message in text
+    assert "Traceback" not in text and "Failed validating" not in text
+    assert not (work / "results/default").exists() and not (work / "data/prepared").exists()

@@ -22,6 +22,7 @@ nasconfig.coerce_cli_values(config)  # `--config seeds=[0]` passes every value a
 try:
     check_schema(config, "workflow/schemas/config.schema.yaml")  # one line per problem
     validate(config, "workflow/schemas/config.schema.yaml")
+    nasconfig.apply_selection(config)  # `--config select=[table_2_3,fig_3_5]`: only these
     nasconfig.check_profile(config)
 except nasconfig.ConfigError as error:
     sys.exit(f"error: {error}")

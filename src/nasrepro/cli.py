@@ -113,6 +113,16 @@ def cmd_search(args) -> None:
     clear_state(out / "_state")
 
 
+def cmd_probe_cell(args) -> None:
+    """genotype.json of probe cell ``index`` (pseudo-run probe-<index>, seed 0): checked against
+    the space, so that the evaluate rule can retrain it or look it up like a found cell."""
+    space = registry.SPACES.get(args.space)()
+    arch = space.from_string(args.arch)
+    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset,
+                                "run": f"probe-{args.index}", "method": "probe", "seed": 0,
+                                "arch": space.to_string(arch)})
+
+
 def _complexity(net, shape) -> dict:
     from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
 
@@ -216,6 +226,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--log", help="write the full log to this file (console: errors only)")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("probe-cell", help="write the genotype of one probe cell (ranking analyses)")
+    p.add_argument("--space", required=True)
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--index", type=int, required=True)
+    p.add_argument("--arch", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_probe_cell)
 
     p = sub.add_parser("prepare-data", help="fetch/verify one dataset")
     p.add_argument("--spec", required=True)

@@ -238,6 +238,21 @@ def _problems(config: dict) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+def apply_selection(config: dict) -> None:
+    """``select: [ids]`` (optional): build only these of the profile's tables and figures (and the
+    runs they read); the others are dropped from ``config`` in place."""
+    chosen = config.get("select")
+    if not chosen:
+        return
+    configured = [*(config.get("tables") or {}), *(config.get("figures") or {})]
+    unknown = sorted(set(chosen) - set(configured))
+    if unknown:
+        raise ConfigError(f"select: {unknown} are not tables or figures of this profile; "
+                          f"configured: {', '.join(configured)}")
+    for section in ("tables", "figures"):
+        config[section] = {k: v for k, v in (config.get(section) or {}).items() if k in chosen}
+
+
 def check_profile(config: dict) -> None:
     """Raise ``ConfigError`` listing every invalid setting of the profile (one per line)."""
     problems = _problems(config)

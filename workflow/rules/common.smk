@@ -92,7 +92,7 @@ def probe_problem(item, space):
     if not nasconfig.probe_cells(config, space):
         raise ValueError(
             f"{item} analyses probe cells, but spaces.{space}.probes is not set in the profile; "
-            "add e.g. `probes: {cells: 15, seed: 0, every: 1}` under spaces." + space
+            f"add e.g. `probes: {{cells: 15, seed: 0, every: 1}}` under spaces.{space}"
         )
 
 

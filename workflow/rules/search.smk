@@ -5,16 +5,18 @@ rule probe_cell:
         genotype=f"{RUNS}/{{space}}/{{dataset}}/probe-{{index}}/seed0/search/genotype.json",
     wildcard_constraints:
         index="[0-9]+",
-    run:
-        from nasrepro.utils.atomic import write_json
-
-        cells = nasconfig.probe_cells(config, wildcards.space)
-        index = int(wildcards.index)
-        write_json(
-            output.genotype,
-            {"space": wildcards.space, "dataset": wildcards.dataset, "run": f"probe-{index}",
-             "method": "probe", "seed": 0, "arch": cells[index]},
-        )
+    params:
+        arch=lambda wc: nasconfig.probe_cells(config, wc.space)[int(wc.index)],
+    conda:
+        ENV
+    log:
+        f"{LOGS}/probe_cell/{{space}}/{{dataset}}/probe-{{index}}.log",
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} probe-cell --space {wildcards.space}"
+        " --dataset {wildcards.dataset} --index {wildcards.index} --arch {params.arch:q}"
+        " --out {output.genotype}"
 
 
 rule search:

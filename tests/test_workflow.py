@@ -10,7 +10,7 @@ import shutil
 import pytest
 import yaml
 
-from tests.computed import SLICE, clean_copy, copy_run, job_counts, snakemake
+from tests.computed import ROOT, SLICE, clean_copy, copy_run, job_counts, snakemake
 
 def _searches(stdout):
     return [json.loads(m.group(1)) for m in

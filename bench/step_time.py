@@ -27,6 +27,12 @@ from nasrepro.spaces.base import DataShape
 from nasrepro.utils.device import describe, resolve_device
 
 
+def _rss_mb() -> float:
+    """Current resident memory of this process (Linux ``/proc``)."""
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--space", default="nb201")
@@ -61,6 +67,7 @@ def main() -> None:
         method.begin_epoch(0)
         batch = (torch.randn(args.batch, args.channels, args.size, args.size, device=device),
                  torch.randint(0, 10, (args.batch,), device=device))
+        before = _rss_mb()
         for _ in range(args.warmup):
             method.step(batch, batch)
         if device.type == "cuda":
@@ -72,7 +79,7 @@ def main() -> None:
             torch.cuda.synchronize()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"{name:>16}: {(time.perf_counter() - began) / args.steps:.4f} s/step  "
-              f"peak RSS {peak:.0f} MB")
+              f"peak RSS {peak:.0f} MB, {peak - before:.0f} MB above the built model")
 
 
 if __name__ == "__main__":

@@ -123,7 +123,9 @@ def test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off(computed_defaul
     shutil.rmtree(cut)  # a DARTS-space search and its retraining (a minute or more), Table 6.2, cost
     proc = start("--cores", "2", *SLICE, cwd=work)
     assert wait_until(lambda: any((work / ".snakemake/locks").glob("*.lock")), proc)
-    second = snakemake("--cores", "1", *SLICE, cwd=work)
+    # --rerun-incomplete: once the first run's jobs have started, their outputs are "incomplete"
+    # to a second run, which would otherwise stop on that before it tries the lock
+    second = snakemake("--cores", "1", "--rerun-incomplete", *SLICE, cwd=work)
     assert second.returncode != 0 and LOCKED in second.stdout + second.stderr
     assert wait_until(lambda: any(cut.rglob("_state/epoch*.pt")), proc)
     os.killpg(proc.pid, sig)  # the whole process group, as Ctrl-C or a killed terminal would

@@ -104,7 +104,8 @@ def test_default_dag_through_the_slurm_profile_matches_the_local_run(slurm_clust
         watcher.join()
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-4000:]
-    print(f"Slurm round trip ({"default DAG" if FULL else "Table 6.2 branch"}): {time.monotonic() - began:.0f} s")
+    what = "default DAG" if FULL else "Table 6.2 branch"
+    print(f"Slurm round trip ({what}): {time.monotonic() - began:.0f} s")
     planned = job_counts(text)["total"]
     assert f"{planned} of {planned} steps (100%) done" in text
     assert file_bytes(work, *COMPARED) == file_bytes(computed_default.path, *COMPARED)

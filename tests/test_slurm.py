@@ -54,9 +54,12 @@ def slurm_cluster(tmp_path_factory):
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("slurm")
     env = {**os.environ, "SLURMLAB_ROOT": str(root), "FAKE_GPUS": "2"}
-    with open(root / "up.log", "w") as log:  # not a pipe: the daemons inherit stdout
-        up = subprocess.run(["bash", str(RECIPE / "slurm_up.sh")], env=env, stdout=log,
-                            stderr=subprocess.STDOUT, timeout=900)
+    for _ in range(3):  # the recipe's `printf | head` under pipefail sometimes dies of SIGPIPE (141)
+        with open(root / "up.log", "w") as log:  # not a pipe: the daemons inherit stdout
+            up = subprocess.run(["bash", str(RECIPE / "slurm_up.sh")], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, timeout=900)
+        if up.returncode != 141:
+            break
     if up.returncode != 0 and not shutil.which("slurmctld"):
         pytest.skip(f"the Slurm packages could not be installed: {(root / 'up.log').read_text()[-500:]}")
     try:
@@ -101,7 +104,8 @@ def test_default_dag_through_the_slurm_profile_matches_the_local_run(slurm_clust
         watcher.join()
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-4000:]
-    print(f"Slurm round trip of the default DAG: {time.monotonic() - began:.0f} s")
+    what = "default DAG" if FULL else "Table 6.2 branch"
+    print(f"Slurm round trip ({what}): {time.monotonic() - began:.0f} s")
     planned = job_counts(text)["total"]
     assert f"{planned} of {planned} steps (100%) done" in text
     assert file_bytes(work, *COMPARED) == file_bytes(computed_default.path, *COMPARED)

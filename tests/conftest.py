@@ -35,7 +35,7 @@ SMALL_NETS = {"nb201": {"C": 4, "N": 1}, "darts_cnn": {"C": 4, "layers": 3}}
 
 
 def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0,
-                 net_cfg: dict | None = None, **overrides):
+                 net_cfg: dict | None = None, arch_examples: int = 1000, **overrides):
     """A registered method on a tiny supernet of a registered space, through the public API."""
     import random
 
@@ -52,7 +52,8 @@ def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0
                                     SMALL_NETS[space_name] if net_cfg is None else net_cfg)
     cls = METHODS.get(name)
     cfg = build_config(cls.Config, overrides, name)
-    return cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed)))
+    return cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed),
+                             arch_examples=arch_examples))
 
 
 @pytest.fixture(scope="session")

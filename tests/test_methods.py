@@ -10,6 +10,7 @@
   ``eval_batch_size`` images, and trains many different paths.
 """
 
+import itertools
 import random
 
 import pytest
@@ -36,7 +37,8 @@ def _planted_search(name, seed, tmp_path):
     fields = set(cls.Config.__dataclass_fields__)
     cfg = build_config(cls.Config, {k: v for k, v in PLANTED.items() if k in fields}, name)
     supernet = space.build_supernet(bundle.shape, {})
-    method = cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed)))
+    method = cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed),
+                               arch_examples=len(bundle.arch_train)))
     return run_search(method, bundle, seed, tmp_path / f"s{seed}", "planted", eval_batches=2)
 
 
@@ -104,13 +106,14 @@ def test_darts_second_order_applies_the_exact_eq_6_3_gradient():
 def test_weights_step_on_training_batch_and_alpha_on_validation_batch(name):
     method = build_method(name, batch_size=8)
     train_batch, valid_batch = [(torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,))) for _ in range(2)]
+    method.ctx.train_stream = itertools.repeat(train_batch)  # methods with several weight steps
     seen = []
     loss = method.loss
 
     def spy(batch, **forward):
         connected = any(w.requires_grad for w in (forward.get("weights") or {}).values())
-        seen.append(("train" if batch is train_batch else "valid" if batch is valid_batch else "?",
-                     connected))
+        seen.append(("train" if batch[0] is train_batch[0] else
+                     "valid" if batch[0] is valid_batch[0] else "?", connected))
         return loss(batch, **forward)
 
     method.loss = spy

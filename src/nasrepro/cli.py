@@ -94,13 +94,15 @@ def cmd_search(args) -> None:
     bundle = registry.DATASETS.get(job.dataset["loader"]).load(job.dataset)
     seed_everything(job.seed)  # supernet and alpha initialisation
     supernet = space.build_supernet(bundle.shape, job.space_cfg)
-    method = method_cls(SearchContext(space, supernet, cfg, device))
+    method = method_cls(SearchContext(space, supernet, cfg, device,
+                                      arch_examples=len(bundle.arch_train)))
     method.setup()
     out = Path(args.out_dir)
     result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(_job_json(job)),
                         job.eval_batches, job.settings.workers,
                         probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every,
-                        probe_batches=job.probe_batches)
+                        probe_batches=job.probe_batches, hessian_iters=job.hessian_iters,
+                        hessian_batches=job.hessian_batches)
     write_jsonl(out / "metrics.jsonl", result.records)
     torch_save({"arch": space.to_string(result.arch), "state": method.state_dict()},
                out / "supernet.pt")
@@ -184,6 +186,10 @@ def cmd_figure(args) -> None:
 
         plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
                            note=args.note)
+    elif spec.kind in ("epoch_stats", "sweep"):
+        from nasrepro.report.trajectories import plot_trajectories
+
+        plot_trajectories(spec, args.metrics, args.out_prefix, args.note)
     else:
         from nasrepro.report.analysis import plot_analysis
 

@@ -114,8 +114,38 @@ def probed_runs(config: dict, space: str) -> set[str]:
     for name in config.get("figures") or {}:
         spec = registry.FIGURES.get(name) if name in registry.FIGURES else None
         if spec is not None and spec.space == space and spec.needs_probes:
-            runs |= set(spec.runs)
+            runs |= set(figure_runs(config, name))
     return runs
+
+
+def hessian_runs(config: dict, space: str) -> set[str]:
+    """The runs whose searches track the Hessian's dominant eigenvalue (``search.hessian``):
+    those of the profile's figures on ``space`` that plot ``hessian_eig`` (Fig. 5.6)."""
+    runs: set[str] = set()
+    for name in config.get("figures") or {}:
+        spec = registry.FIGURES.get(name) if name in registry.FIGURES else None
+        if spec is not None and spec.space == space and "hessian_eig" in spec.keys:
+            runs |= set(figure_runs(config, name))
+    return runs
+
+
+def figure_runs(config: dict, figure: str) -> list[str]:
+    """The runs a figure plots; a profile may restrict them (``figures.<id>.runs``)."""
+    spec = registry.FIGURES.get(figure)
+    chosen = ((config.get("figures") or {}).get(figure) or {}).get("runs")
+    if chosen is None:
+        return list(spec.runs)
+    unknown = sorted(set(chosen) - set(spec.runs))
+    if unknown:
+        raise ConfigError(f"figures.{figure}.runs: {unknown} are not plotted by {figure}; its "
+                          f"runs: {list(spec.runs)}")
+    return list(chosen)
+
+
+def figure_curve_target(config: dict, figure: str) -> str | None:
+    """The first of the figure's ``curve_targets`` the profile evaluates (None: no curve panel)."""
+    spec = registry.FIGURES.get(figure)
+    return next((t for t in spec.curve_targets if t in config["evaluation"]["targets"]), None)
 
 
 def probe_runs(config: dict, space: str) -> list[str]:
@@ -196,6 +226,8 @@ def _problems(config: dict) -> list[str]:
             if attempt(reg.get, name) is not None and section == "tables":
                 attempt(table_runs, config, name)
                 attempt(table_targets, config, name)
+            elif name in reg and section == "figures":
+                attempt(figure_runs, config, name)
     for name, spec in (config.get("datasets") or {}).items():
         if attempt(registry.DATASETS.get, spec["loader"]) is None:
             problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
@@ -273,7 +305,10 @@ def jobs(config: dict) -> dict[str, list[str]]:
     for name in config.get("figures") or {}:
         if name in registry.FIGURES:
             spec = registry.FIGURES.get(name)
-            out.setdefault(spec.space, []).extend(spec.runs)
+            try:
+                out.setdefault(spec.space, []).extend(figure_runs(config, name))
+            except ConfigError:
+                continue  # reported by _problems
     return {space: list(dict.fromkeys(runs)) for space, runs in out.items()}
 
 
@@ -302,6 +337,8 @@ class SearchJob:
     probes: tuple[str, ...] = ()
     probe_every: int = 1
     probe_batches: int | None = None
+    hessian_iters: int = 0
+    hessian_batches: int = 1
 
     @classmethod
     def from_json(cls, text: str) -> "SearchJob":
@@ -342,6 +379,7 @@ def settings(config: dict) -> RunSettings:
 
 def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> SearchJob:
     probes = probe_cells(config, space) if run in probed_runs(config, space) else []
+    hessian = (config["search"].get("hessian") or {}) if run in hessian_runs(config, space) else {}
     return SearchJob(space=space, dataset=dataset, run=run,
                      method=run_variant(config, run).method,
                      method_cfg=method_params(config, run, space),
@@ -349,7 +387,9 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
                      eval_batches=config["search"]["eval_batches"], settings=settings(config),
                      probes=tuple(probes),
                      probe_every=int((probe_settings(config, space) or {}).get("every", 1)),
-                     probe_batches=(probe_settings(config, space) or {}).get("batches"))
+                     probe_batches=(probe_settings(config, space) or {}).get("batches"),
+                     hessian_iters=int(hessian.get("iters", 0)),
+                     hessian_batches=int(hessian.get("batches", 1)))
 
 
 def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,

@@ -121,19 +121,27 @@ def table_finals(table):
 
 
 def figure_metrics(figure):
-    """Every file a figure reads: the searches' metrics, and for the analysis figures the probe
-    ground truth and the found cells' evaluation on the search dataset."""
+    """Every file a figure reads: the searches' metrics; for the analysis figures the probe
+    ground truth; the found cells' evaluation on the search dataset where the figure shows it;
+    their retraining curves on the figure's curve target (Fig. 5.4 b)."""
     spec = registry.FIGURES.get(figure)
     seeds = nasconfig.item_seeds(config, "figures", figure)
-    files = [
-        f"{run_dir(spec.space, run, seed)}/search/metrics.jsonl" for run in spec.runs for seed in seeds
-    ]
+    runs = nasconfig.figure_runs(config, figure)
+    files = [f"{run_dir(spec.space, run, seed)}/search/metrics.jsonl" for run in runs for seed in seeds]
     if spec.needs_probes:
         probe_problem(figure, spec.space)
         files += probe_outputs(spec.space, curves=spec.kind == "forgetting")
+    if spec.needs_found_cells:
         files += [
             f"{run_dir(spec.space, run, seed)}/eval/{config['search_dataset']}/final.json"
-            for run in spec.runs
+            for run in runs
+            for seed in seeds
+        ]
+    curve_target = nasconfig.figure_curve_target(config, figure)
+    if curve_target is not None:
+        files += [
+            f"{run_dir(spec.space, run, seed)}/eval/{curve_target}/metrics.jsonl"
+            for run in runs
             for seed in seeds
         ]
     return files

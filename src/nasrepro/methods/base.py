@@ -16,7 +16,7 @@ import dataclasses
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch import nn
@@ -52,7 +52,9 @@ class ArchConfig(WeightConfig):
 @dataclass
 class SearchContext:
     """Everything a method may use. ``rng`` draws discrete choices (re-seeded every epoch by the
-    search loop); ``inputs`` are named input files of the job (e.g. a pretrained model)."""
+    search loop); ``inputs`` are named input files of the job (e.g. a pretrained model);
+    ``arch_examples`` is the size of the architecture split (N of BaLeNAS' Eq. 5.12);
+    ``train_stream`` yields training batches beyond the one each step gets."""
 
     space: SearchSpace
     supernet: nn.Module
@@ -60,6 +62,8 @@ class SearchContext:
     device: torch.device
     rng: random.Random = field(default_factory=random.Random)
     inputs: dict[str, Path] = field(default_factory=dict)
+    arch_examples: int = 0               # examples in the architecture (validation) split
+    train_stream: Iterator | None = None  # endless training batches, set per epoch by the loop
 
     @property
     def task(self) -> Task:
@@ -114,6 +118,17 @@ class SearchMethod:
         nn.utils.clip_grad_norm_(self.supernet.parameters(), self.cfg.grad_clip)
         self.w_opt.step()
         return float(loss.detach())
+
+    def hessian_eigenvalue(self, batches, iters: int, generator: torch.Generator) -> float | None:
+        """Methods with continuous architecture parameters report the Hessian's dominant
+        eigenvalue of their validation loss w.r.t. them; others have none."""
+        return None
+
+    def more_train_batches(self, count: int) -> list:
+        """``count`` further training batches on the device (methods with several weight steps
+        per search step, e.g. iDARTS' T inner steps), from the loop's ``ctx.train_stream``."""
+        return [self.ctx.task.to_device(next(self.ctx.train_stream), self.device)
+                for _ in range(count)]
 
     def inherited_score(self, arch, batches) -> float:
         """The task metric of ``arch`` with inherited supernet weights (eval mode: BatchNorm
@@ -183,6 +198,19 @@ class ArchParamMethod(SearchMethod):
     def mixing_weights(self) -> dict[str, torch.Tensor]:
         """softmax(alpha) per edge: the mixing weights of Eq. (1.8)."""
         return {name: a.softmax(dim=-1) for name, a in self.alphas.items()}
+
+    def relaxed_loss(self, batch) -> torch.Tensor:
+        """The loss of the continuous relaxation at the current alpha (Eq. 1.8's mixed forward)."""
+        return self.loss(batch, weights=self.mixing_weights())
+
+    def hessian_eigenvalue(self, batches, iters: int, generator: torch.Generator) -> float:
+        """Dominant eigenvalue of the Hessian of the relaxed validation loss (mean over
+        ``batches``) w.r.t. alpha (Fig. 5.6; ``analysis.hessian``)."""
+        from nasrepro.analysis.hessian import dominant_eigenvalue
+
+        batches = list(batches)
+        return dominant_eigenvalue(lambda: sum(self.relaxed_loss(b) for b in batches) / len(batches),
+                                   self.alpha_list(), iters, generator)
 
     def set_alpha_grads(self, grads) -> None:
         for alpha, grad in zip(self.alpha_list(), grads):

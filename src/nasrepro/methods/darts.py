@@ -34,22 +34,21 @@ class _Darts(ArchParamMethod):
     second_order = False
     memory = "whole supernet"
 
-    def mixed_loss(self, batch):
-        return self.loss(batch, weights=self.mixing_weights())
-
-    def arch_step(self, train_batch, valid_batch) -> float:
-        """One Adam step of alpha with the hypergradient of Eq. (6.3) (1st order: gamma = 0)."""
-        self.a_opt.zero_grad(set_to_none=True)
+    def hypergradient(self, train_batch, valid_batch) -> tuple[list[torch.Tensor], float]:
+        """Eq. (6.3) at the current alpha (1st order: gamma = 0) and L2's value."""
         if self.second_order:
             weights = [p for p in self.supernet.parameters() if p.requires_grad]
-            grads, loss = unrolled_hypergradient(lambda: self.mixed_loss(train_batch),
-                                                 lambda: self.mixed_loss(valid_batch),
-                                                 weights, self.alpha_list(), lr=self.w_lr,
-                                                 eps_scale=self.cfg.fd_eps)
-        else:
-            value = self.mixed_loss(valid_batch)
-            grads = torch.autograd.grad(value, self.alpha_list())
-            loss = float(value.detach())
+            return unrolled_hypergradient(lambda: self.relaxed_loss(train_batch),
+                                          lambda: self.relaxed_loss(valid_batch),
+                                          weights, self.alpha_list(), lr=self.w_lr,
+                                          eps_scale=self.cfg.fd_eps)
+        value = self.relaxed_loss(valid_batch)
+        return list(torch.autograd.grad(value, self.alpha_list())), float(value.detach())
+
+    def arch_step(self, train_batch, valid_batch) -> float:
+        """One Adam step of alpha with the hypergradient of Eq. (6.3)."""
+        self.a_opt.zero_grad(set_to_none=True)
+        grads, loss = self.hypergradient(train_batch, valid_batch)
         self.set_alpha_grads(grads)
         self.a_opt.step()
         return loss

@@ -85,7 +85,9 @@ class TableSpec:
         return next((c.target for c in self.columns if c.needs_probes), None)
 
 
-FIGURE_KINDS = ("search_curves", "forgetting", "ranking", "tau_curves", "rank_scatter")
+FIGURE_KINDS = ("search_curves", "forgetting", "ranking", "tau_curves", "rank_scatter",
+                "epoch_stats", "sweep")
+PROBE_KINDS = ("forgetting", "ranking", "tau_curves", "rank_scatter")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,12 @@ class FigureSpec:
     - ``ranking``: (a) Kendall tau per run, (b) retrained validation score of the found cells
       (Figs. 2.3, 3.6 b);
     - ``tau_curves``: Kendall tau per search epoch (Fig. 3.5);
-    - ``rank_scatter``: supernet rank against ground-truth rank of the probe cells (Fig. 3.6 a).
+    - ``rank_scatter``: supernet rank against ground-truth rank of the probe cells (Fig. 3.6 a);
+    - ``epoch_stats``: per-epoch search statistics ``keys`` (``depth``, ``skip_ratio``,
+      ``hessian_eig``), with ``curve_targets`` also the found cells' retraining curve on the first
+      of them the profile evaluates (Figs. 5.4-5.6; ``report.trajectories``);
+    - ``sweep``: test accuracy of the found cell against a hyperparameter, one panel per
+      ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2).
     """
 
     id: str
@@ -109,6 +116,9 @@ class FigureSpec:
     kind: str = "search_curves"
     probes_shown: int = 4
     retrained: bool = False
+    keys: tuple[str, ...] = ()
+    curve_targets: tuple[str, ...] = ()
+    sweeps: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
     def __post_init__(self):
         if self.kind not in FIGURE_KINDS:
@@ -116,7 +126,12 @@ class FigureSpec:
 
     @property
     def needs_probes(self) -> bool:
-        return self.kind != "search_curves"
+        return self.kind in PROBE_KINDS
+
+    @property
+    def needs_found_cells(self) -> bool:
+        """Whether it reads the found cells' evaluation on the search dataset."""
+        return self.kind in PROBE_KINDS or self.kind == "sweep"
 
 
 def _register_table(spec: TableSpec) -> None:
@@ -130,6 +145,13 @@ NB201_COLUMNS = tuple(Column(f"{t}_{split}", f"{label} {split.title()} (%)", t, 
 
 _register_table(TableSpec(
     "table_6_1", "Table 6.1: Comparison results with NAS baselines on NAS-Bench-201.", "nb201",
+    NB201_COLUMNS))
+
+_register_table(TableSpec(
+    "table_5_2", "Table 5.2: Comparison results with different MCMC number for BaLeNAS on "
+    "NAS-Bench-201.", "nb201", NB201_COLUMNS))
+_register_table(TableSpec(
+    "table_6_3", "Table 6.3: Ablation study on K for iDARTS on NAS-Bench-201.", "nb201",
     NB201_COLUMNS))
 
 _register_table(TableSpec(
@@ -187,7 +209,38 @@ _register_table(TableSpec(
      Column("params_m", "Params (M)", "imagenet", "params_m"),
      Column("flops_m", "FLOPs (M, multiply-adds)", "imagenet", "madds_m"))))
 
+_register_table(TableSpec(
+    "table_5_1", "Table 5.1: Comparison results with state-of-the-art weight-sharing NAS "
+    "approaches (DARTS search space).", "darts_cnn",
+    (Column("cifar10_test_error", "CIFAR-10 test error (%)", "cifar10", "test_acc", error=True),
+     Column("cifar100_test_error", "CIFAR-100 test error (%)", "cifar100", "test_acc", error=True),
+     Column("imagenet_top1_top5", "ImageNet top-1 error (%)", "imagenet", "test_acc", error=True),
+     Column("params_m", "Params (M)", "cifar10", "params_m"),
+     Column("flops_m", "FLOPs (M, multiply-adds)", "imagenet", "madds_m"), _SEARCH_COST)))
+
+
+def _idarts_sweeps() -> tuple:
+    """Fig. 6.2's three sweeps around iDARTS' default (T = 4, K = 2; ``runs.IDARTS_SWEEPS``)."""
+    from nasrepro.runs import IDARTS_SWEEPS
+
+    return tuple((label, tuple(points)) for label, points in IDARTS_SWEEPS.items())
+
+
 for _figure in (
+    FigureSpec("fig_5_4", "Figure 5.4: (a) depth of the derived normal cell during the search with "
+               "and without depth-aware regularisation, (b) validation accuracy of the found cells "
+               "during their evaluation", "darts_cnn", ("balenas-2nd-depth", "balenas-2nd"),
+               kind="epoch_stats", keys=("depth",), curve_targets=("imagenet", "cifar10")),
+    FigureSpec("fig_5_5", "Figure 5.5: skip-connection ratio of the derived normal cell during the "
+               "search (DARTS space)", "darts_cnn", ("darts-2nd", "balenas-2nd"),
+               kind="epoch_stats", keys=("skip_ratio",)),
+    FigureSpec("fig_5_6", "Figure 5.6: trajectory of the Hessian norm (dominant eigenvalue) "
+               "during the search (DARTS space)", "darts_cnn", ("darts-2nd", "balenas-2nd"),
+               kind="epoch_stats", keys=("hessian_eig",)),
+    FigureSpec("fig_6_2", "Figure 6.2: iDARTS on NAS-Bench-201 against (a) inner steps T, (b) "
+               "inner learning rate gamma, (c) architecture learning rate gamma_alpha", "nb201",
+               tuple(dict.fromkeys(run for _, points in _idarts_sweeps() for _, run in points)),
+               kind="sweep", sweeps=_idarts_sweeps()),
     FigureSpec("search_curves_nb201", "NAS-Bench-201 search curves (mean ± std over seeds)",
                "nb201", ("darts-1st", "darts-2nd", "gdas", "random-nas")),
     FigureSpec("fig_2_2", "Figure 2.2: validation accuracy of (a) the sampled cell and (b) fixed "

@@ -236,6 +236,28 @@ class SearchSpace(ABC):
         raise ValueError(f"space {self.name!r} has a fixed topology: a depth constraint "
                          "(depth_constraint: true) applies only to spaces whose nodes choose inputs")
 
+    def depth_edges(self) -> dict[str, list[int]]:
+        """Per cell kind, the rows of its architecture parameters that connect consecutive
+        intermediate nodes (i - 1 -> i): the connections the depth-aware regularisation rewards
+        (Eq. 5.19-5.21). Spaces whose nodes choose no inputs have none."""
+        raise ValueError(f"space {self.name!r} has a fixed topology: depth-aware regularisation "
+                         "(depth_weight > 0) applies only to spaces whose nodes choose inputs")
+
+    def cell_stats(self, arch: Arch) -> dict[str, float]:
+        """Diagnostics of the first cell kind (the normal cell; Figs. 5.4 a, 5.5): ``skip_ratio``,
+        the fraction of its input edges that are skip connections, and ``depth``, the most
+        operations on a path from a cell input to any node (``none`` edges connect nothing)."""
+        first = next(iter(self.arch_shapes))
+        nodes = {int(key.split("/")[1]): edges for key, edges in self.node_inputs(arch).items()
+                 if key.split("/")[0] == first}
+        depth: dict[int, int] = {}
+        for node in sorted(nodes):
+            depth[node] = max([depth.get(j, 0) + 1 for j, op in nodes[node] if op != "none"],
+                              default=0)
+        edges = [op for node_edges in nodes.values() for _, op in node_edges]
+        return {"skip_ratio": edges.count("skip_connect") / len(edges),
+                "depth": float(max(depth.values()))}
+
     def init_alphas(self, std: float, device: torch.device | str = "cpu") -> nn.ParameterDict:
         """Architecture parameters N(0, std^2) of ``arch_shapes`` (DARTS' 1e-3 initialisation)."""
         return nn.ParameterDict({name: nn.Parameter(std * torch.randn(shape, device=device))

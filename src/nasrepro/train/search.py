@@ -8,6 +8,15 @@ fresh, non-augmented validation batches) and the derived architecture is scored 
 forward, BatchNorm batch statistics) on ``eval_batches`` validation batches (all when null). That
 score, in the space's task metric, is the search curve (``derived_valid``).
 
+Every epoch also records the derived cell's ``cell_stats`` (skip-connection ratio and depth of
+its normal cell, Figs. 5.4 a, 5.5) and, with ``hessian_iters`` > 0, for methods with continuous
+architecture parameters the dominant eigenvalue of the Hessian of the relaxed validation loss
+w.r.t. them (``hessian_eig``: power iteration on ``hessian_batches`` validation batches, BatchNorm
+batch statistics, running statistics untouched; Fig. 5.6).
+
+Methods that take several weight steps per step draw the extra training batches from
+``ctx.train_stream`` (its own per-epoch shuffle of the training split).
+
 Probes (the forgetting and ranking analyses of chapters 2-3): every ``probe_every`` epochs and
 after the last one, each of the fixed ``probes`` cells is scored the same way on the same
 validation batches (``probe_batches`` of them, all when null; ``probe_valid``, one value per
@@ -23,6 +32,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
 from nasrepro.data.base import DataBundle, endless, make_loader
 from nasrepro.evaluation.metrics import batch_statistics
 from nasrepro.train.epochs import run_epochs
@@ -36,7 +47,8 @@ class SearchResult:
 
 def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerprint: str,
                eval_batches: int | None = None, workers: int = 0, probes: list | None = None,
-               probe_every: int = 1, probe_batches: int | None = None) -> SearchResult:
+               probe_every: int = 1, probe_batches: int | None = None, hessian_iters: int = 0,
+               hessian_batches: int = 1) -> SearchResult:
     ctx, cfg = method.ctx, method.cfg
     task, space, device = ctx.task, ctx.space, ctx.device
     probes = probes or []
@@ -51,6 +63,8 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
         train = make_loader(bundle.search_train, cfg.batch_size, True, epoch_seed, workers)
         arch_batches = endless(make_loader(bundle.arch_train, cfg.batch_size, True,
                                            epoch_seed + 1, workers))
+        ctx.train_stream = endless(make_loader(bundle.search_train, cfg.batch_size, True,
+                                               epoch_seed + 3, workers))
         probing = bool(probes) and ((epoch + 1) % probe_every == 0 or epoch + 1 == cfg.epochs)
         sums: dict[str, float] = {}
         sampled: list[float] = []
@@ -76,7 +90,17 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
         record = {**header, **{k: v / max(1, steps) for k, v in sums.items()}, "steps": steps,
                   "step_time_s": round(step_time / max(1, steps), 5),
                   "derived_valid": inherited(arch, valid_batches(cfg.batch_size, limit)),
-                  "metric": task.metric, "arch": space.to_string(arch)}
+                  "metric": task.metric, "arch": space.to_string(arch), **space.cell_stats(arch)}
+        if hessian_iters:
+            batches = [task.to_device(b, device) for b in valid_batches(cfg.batch_size, hessian_batches)]
+            # its own generator, BatchNorm buffers and global RNG state restored: tracking
+            # changes nothing in the search
+            with batch_statistics(method.supernet, grad=True), \
+                    torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                eig = method.hessian_eigenvalue(batches, hessian_iters,
+                                                torch.Generator().manual_seed(epoch_seed + 4))
+            if eig is not None:
+                record["hessian_eig"] = eig
         if probing:
             record["probe_valid"] = [inherited(p, valid_batches(cfg.batch_size, probe_batches or limit))
                                      for p in probes]

@@ -10,6 +10,15 @@ difference of DARTS (Liu et al. 2019, Eq. 8):
 
     d2L1/(dalpha dw) . v ~= [grad_alpha L1(w + eps v, alpha) - grad_alpha L1(w - eps v, alpha)] / (2 eps),
     eps = eps_scale / ||v||.
+
+``implicit_hypergradient`` is iDARTS' stochastic implicit hypergradient, Eq. (6.9): the implicit
+function theorem's inverse Hessian (Eq. 6.6) replaced by K + 1 terms of its Neumann series
+(Eq. 6.7-6.8),
+
+    grad_alpha L2 ~= dL2/dalpha - gamma * d2L1/(dalpha dw) . sum_{k=0..K} (I - gamma H)^k dL2/dw,
+    H = d2L1/(dw dw),
+
+every product by exact Hessian-vector products (double backward, never an explicit Hessian).
 """
 
 from __future__ import annotations
@@ -63,3 +72,52 @@ def unrolled_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence
             w.copy_(b)
     mixed = finite_difference_mixed_hvp(train_loss, weights, alphas, d_w, eps_scale)
     return [da - lr * m for da, m in zip(d_alpha, mixed)], float(loss.detach())
+
+
+def _swap_(params: Sequence[torch.Tensor], values: Sequence[torch.Tensor]) -> list[torch.Tensor]:
+    """Copy ``values`` into ``params`` in place; returns the previous values."""
+    previous = [p.detach().clone() for p in params]
+    with torch.no_grad():
+        for p, v in zip(params, values):
+            p.copy_(v)
+    return previous
+
+
+def implicit_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence[torch.Tensor],
+                           alphas: Sequence[torch.Tensor], lr: float, terms: int,
+                           inner_point: Sequence[torch.Tensor] | None = None,
+                           ) -> tuple[list[torch.Tensor], float]:
+    """Eq. (6.9) with K = ``terms`` and gamma = ``lr``. L2's derivatives are taken at the current
+    ``weights``; L1's second derivatives at ``inner_point`` (weight values; default: the current
+    weights), which are restored afterwards. iDARTS passes the weights before its last inner step,
+    the point where Eq. (6.3) differentiates L1, so that T = 1, K = 0 is DARTS' hypergradient.
+    Returns the hypergradient for each of ``alphas`` and L2 at the current weights."""
+    if terms < 0:
+        raise ValueError(f"the Neumann series needs K >= 0 terms; got {terms}")
+    loss = valid_loss()
+    grads = _grads(loss, list(alphas) + list(weights))
+    d_alpha, d_w = grads[: len(alphas)], grads[len(alphas):]
+    current = _swap_(weights, inner_point) if inner_point is not None else None
+    try:
+        first = torch.autograd.grad(train_loss(), weights, create_graph=True, allow_unused=True)
+        used = [i for i, g in enumerate(first) if g is not None and g.requires_grad]
+        g_w, params = [first[i] for i in used], [weights[i] for i in used]
+        vector = [d_w[i] for i in used]
+        total = [v.clone() for v in vector]
+        for _ in range(terms):                       # v_k = (I - gamma H) v_{k-1}; total = sum v_k
+            hvp = _grads_like(g_w, params, vector)
+            vector = [v - lr * h for v, h in zip(vector, hvp)]
+            total = [t + v for t, v in zip(total, vector)]
+        mixed = _grads_like(g_w, list(alphas), total, retain=False)
+    finally:
+        if current is not None:
+            _swap_(weights, current)
+    return [da - lr * m for da, m in zip(d_alpha, mixed)], float(loss.detach())
+
+
+def _grads_like(outputs: Sequence[torch.Tensor], params: Sequence[torch.Tensor],
+                vector: Sequence[torch.Tensor], retain: bool = True) -> list[torch.Tensor]:
+    """(d outputs / d params)^T . vector: a Hessian-vector product when ``outputs`` is a gradient."""
+    grads = torch.autograd.grad(outputs, params, grad_outputs=vector, retain_graph=retain,
+                                allow_unused=True)
+    return [torch.zeros_like(p) if g is None else g for p, g in zip(params, grads)]

@@ -228,6 +228,10 @@ class DartsCnnSpace(SearchSpace):
                 bias[e, OPS.index("none")] = 0.0
         return {cell: bias.clone() for cell in CELLS}
 
+    def depth_edges(self) -> dict[str, list[int]]:
+        """Edges (2, 1), (3, 2), (4, 3), (5, 4) of both cells: node i fed by node i - 1."""
+        return {cell: [EDGE_INDEX[(i, i - 1)] for i in range(2, 2 + NODES)] for cell in CELLS}
+
     def one_hot(self, arch: Genotype) -> dict[str, torch.Tensor]:
         out = {}
         for cell in CELLS:

@@ -1,0 +1,114 @@
+"""Figures of chapters 5-6 (``FigureSpec`` kinds ``epoch_stats`` and ``sweep``).
+
+- ``epoch_stats``: one panel per per-epoch search statistic in ``spec.keys`` (``depth`` and
+  ``skip_ratio`` of the derived normal cell, ``hessian_eig``: the Hessian's dominant eigenvalue;
+  ``train.search``), one line per run, mean ± std over seeds (Figs. 5.4 a, 5.5, 5.6); with
+  ``curve_targets``, a last panel with the validation curve of the found cells' retraining on the
+  first of those targets the profile evaluates (Fig. 5.4 b: ImageNet in the thesis).
+- ``sweep``: one panel per swept hyperparameter (``spec.sweeps``): test accuracy of the found cell
+  on the search dataset (``eval/<dataset>/final.json``), mean ± std over seeds, against the value
+  (Fig. 6.2). Values whose run the profile does not build are left out.
+
+Inputs are the files the workflow passes (``figure_metrics`` in workflow/rules/common.smk).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from nasrepro.report.catalog import FigureSpec  # noqa: E402
+from nasrepro.report.figure import save  # noqa: E402
+from nasrepro.utils.atomic import read_jsonl  # noqa: E402
+
+LABELS = {"depth": "depth of the derived normal cell (operations on the longest path)",
+          "skip_ratio": "skip-connection ratio of the derived normal cell",
+          "hessian_eig": "dominant eigenvalue of the validation-loss Hessian w.r.t. alpha"}
+
+
+def _run_of(path: Path) -> str:
+    """The run of .../<run>/seed<k>/{search,eval/<target>}/<file>."""
+    parts = path.parts
+    return parts[parts.index("search") - 2] if "search" in parts else parts[parts.index("eval") - 2]
+
+
+def _load(files: list[str]):
+    searches, curves, finals = defaultdict(list), defaultdict(list), defaultdict(list)
+    for path in sorted(Path(f) for f in files):
+        run = _run_of(path)
+        if path.parent.name == "search":
+            searches[run].append(read_jsonl(path))
+        elif path.name == "metrics.jsonl":
+            curves[run].append([r["valid_acc"] for r in read_jsonl(path) if "valid_acc" in r])
+        elif path.name == "final.json":
+            finals[run].append(float(json.loads(path.read_text())["test_acc"]))
+    return searches, curves, finals
+
+
+def _band(ax, rows: list[list[float]], label: str) -> None:
+    length = min(len(r) for r in rows)
+    values = np.array([r[:length] for r in rows], dtype=float)
+    x = np.arange(1, length + 1)
+    mean, std = values.mean(axis=0), values.std(axis=0)
+    ax.plot(x, mean, label=f"{label} (n={len(rows)})")
+    ax.fill_between(x, mean - std, mean + std, alpha=0.2)
+
+
+def _epoch_stats(spec: FigureSpec, files: list[str]):
+    searches, curves, _ = _load(files)
+    missing = [key for key in spec.keys
+               if not all(key in r for runs in searches.values() for s in runs for r in s)]
+    if missing:
+        raise ValueError(f"{spec.id}: search records without {missing}; hessian_eig is recorded "
+                         "only with search.hessian set in the profile")
+    panels = len(spec.keys) + (1 if curves else 0)
+    fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.4), squeeze=False)
+    for ax, key in zip(axes[0], spec.keys):
+        for run in spec.runs:
+            if searches.get(run):
+                _band(ax, [[r[key] for r in records] for records in searches[run]], run)
+        ax.set_xlabel("search epoch")
+        ax.set_ylabel(LABELS.get(key, key), fontsize=8)
+        ax.legend(fontsize=7)
+    if curves:
+        target = next(Path(f).parent.name for f in files if Path(f).name == "metrics.jsonl"
+                      and "eval" in Path(f).parts)
+        ax = axes[0][-1]
+        for run in spec.runs:
+            if curves.get(run):
+                _band(ax, curves[run], run)
+        ax.set_xlabel(f"retraining epoch ({target})")
+        ax.set_ylabel("validation accuracy (%) of the found cell")
+        ax.legend(fontsize=7)
+    return fig
+
+
+def _sweep(spec: FigureSpec, files: list[str]):
+    _, _, finals = _load(files)
+    fig, axes = plt.subplots(1, len(spec.sweeps), figsize=(4.4 * len(spec.sweeps), 4.2), squeeze=False)
+    for ax, (label, points) in zip(axes[0], spec.sweeps):
+        shown = [(value, finals[run]) for value, run in points if finals.get(run)]
+        if not shown:
+            raise ValueError(f"{spec.id}: no evaluated run of the {label} sweep among the inputs")
+        x = np.arange(len(shown))
+        ax.errorbar(x, [np.mean(v) for _, v in shown], yerr=[np.std(v) for _, v in shown],
+                    marker="o", capsize=3)
+        ax.set_xticks(x, [value for value, _ in shown])
+        ax.set_xlabel(label)
+        ax.set_ylabel("test accuracy (%) of the found cell")
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_trajectories(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -> None:
+    """Write ``<out_prefix>.png`` and ``.pdf`` of an ``epoch_stats`` or ``sweep`` figure."""
+    fig = _epoch_stats(spec, files) if spec.kind == "epoch_stats" else _sweep(spec, files)
+    fig.suptitle(spec.title, fontsize=9)
+    save(fig, out_prefix, note)

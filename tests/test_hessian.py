@@ -92,3 +92,18 @@ def test_tracking_records_and_changes_nothing(name, tmp_path):
         for key in ("elapsed_s", "epoch_time_s", "step_time_s"):
             with_h.pop(key), without.pop(key)
         assert with_h == without
+
+
+def test_eigenvalue_under_batch_statistics_leaves_batchnorm_buffers_alone():
+    from nasrepro.evaluation.metrics import batch_statistics
+    from tests.conftest import build_method
+
+    method = build_method("darts-2nd")
+    before = {k: v.clone() for k, v in method.supernet.state_dict().items() if "running" in k}
+    assert before
+    batch = (torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,)))
+    with batch_statistics(method.supernet, grad=True):
+        eig = method.hessian_eigenvalue([batch], 3, torch.Generator().manual_seed(0))
+    assert eig == eig and eig != 0.0
+    after = method.supernet.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)

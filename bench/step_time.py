@@ -13,6 +13,7 @@ process's peak resident memory (meaningful with one ``--method`` per process).
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import resource
 import time
@@ -62,11 +63,13 @@ def main() -> None:
         fields = {f for f in cls.Config.__dataclass_fields__}
         cfg = build_config(cls.Config, {"batch_size": args.batch,
                                         **{k: v for k, v in overrides.items() if k in fields}}, name)
-        method = cls(SearchContext(space, space.build_supernet(shape, net), cfg, device,
-                                   random.Random(0)))
-        method.begin_epoch(0)
         batch = (torch.randn(args.batch, args.channels, args.size, args.size, device=device),
                  torch.randint(0, 10, (args.batch,), device=device))
+        # N of BaLeNAS' Eq. 5.12: CIFAR-10's validation half; extra weight batches: the same batch
+        method = cls(SearchContext(space, space.build_supernet(shape, net), cfg, device,
+                                   random.Random(0), arch_examples=25000,
+                                   train_stream=itertools.repeat(batch)))
+        method.begin_epoch(0)
         before = _rss_mb()
         for _ in range(args.warmup):
             method.step(batch, batch)

@@ -16,11 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
 # What the shared run builds: a slice of the default DAG (README command 1 builds all of it) that
-# has every kind of job: Tables 6.2 (DARTS space) and 2.3 (ranking columns over 5 probe cells),
-# Figure 3.5 (tau curves) and the search curves, and the cost table over them. Every test that
+# has every kind of job: Tables 6.2 (DARTS space, with iDARTS) and 2.3 (ranking columns over 5
+# probe cells), Figures 3.5 (tau curves) and 5.6 (Hessian tracking, BaLeNAS) and the search
+# curves, and the cost table over them. Every test that
 # reruns or checks Snakemake on the shared run passes SLICE, so they all plan the same DAG ("--"
 # ends `--config`: targets may follow).
-SLICE: tuple[str, ...] = ("--config", "select=[table_2_3,table_6_2,fig_3_5,search_curves_nb201]",
+SLICE: tuple[str, ...] = ("--config", "select=[table_2_3,table_6_2,fig_3_5,fig_5_6,search_curves_nb201]",
                           "spaces={nb201: {probes: {cells: 5, seed: 0, every: 2}}}", "--")
 
 

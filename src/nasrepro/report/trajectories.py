@@ -15,6 +15,7 @@ Inputs are the files the workflow passes (``figure_metrics`` in workflow/rules/c
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -22,15 +23,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nasrepro.report.catalog import FigureSpec  # noqa: E402
 from nasrepro.report.figure import save  # noqa: E402
 from nasrepro.utils.atomic import read_jsonl  # noqa: E402
 
-LABELS = {"depth": "depth of the derived normal cell (operations on the longest path)",
+LABELS = {"depth": "depth of the derived normal cell",
           "skip_ratio": "skip-connection ratio of the derived normal cell",
-          "hessian_eig": "dominant eigenvalue of the validation-loss Hessian w.r.t. alpha"}
+          "hessian_eig": "dominant Hessian eigenvalue (validation loss, alpha)"}
 
 
 def _run_of(path: Path) -> str:
@@ -59,6 +61,7 @@ def _band(ax, rows: list[list[float]], label: str) -> None:
     mean, std = values.mean(axis=0), values.std(axis=0)
     ax.plot(x, mean, label=f"{label} (n={len(rows)})")
     ax.fill_between(x, mean - std, mean + std, alpha=0.2)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _epoch_stats(spec: FigureSpec, files: list[str]):
@@ -110,5 +113,6 @@ def _sweep(spec: FigureSpec, files: list[str]):
 def plot_trajectories(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -> None:
     """Write ``<out_prefix>.png`` and ``.pdf`` of an ``epoch_stats`` or ``sweep`` figure."""
     fig = _epoch_stats(spec, files) if spec.kind == "epoch_stats" else _sweep(spec, files)
-    fig.suptitle(spec.title, fontsize=9)
+    width = fig.get_size_inches()[0]
+    fig.suptitle(textwrap.fill(spec.title, int(16 * width)), fontsize=9)
     save(fig, out_prefix, note)

@@ -44,6 +44,11 @@ class BalenasConfig(DartsConfig):
     l0_gamma: float = hp(-0.1, None, 0, doc="gamma < 0 of the hard-concrete stretch")
     l0_zeta: float = hp(1.1, 1, doc="zeta > 1 of the hard-concrete stretch")
 
+    def __post_init__(self):
+        if self.l0_gamma >= 0:
+            raise ConfigError(f"l0_gamma = {self.l0_gamma}: the hard-concrete stretch needs "
+                              "gamma < 0 (Louizos et al. use -0.1)")
+
 
 class _Balenas(_Darts):
     Config = BalenasConfig

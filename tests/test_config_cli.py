@@ -272,3 +272,15 @@ def test_table_error_columns_and_provenance_in_every_format(tmp_path):
         assert "profile 'default'" in (tmp_path / f"t.{ext}").read_text()
     tex = (tmp_path / "t.tex").read_text()
     assert "\\caption{" in tex and "profile 'default'" in tex and "cifar10 = digits" in tex
+
+
+def test_bench_step_and_standalone_print_one_json_object():
+    for args in (["step", "--method", "idarts", "--set", "inner_steps=2"], ["standalone"]):
+        out = subprocess.run([sys.executable, "-m", "nasrepro", "bench", *args, "--C", "2", "--N", "1",
+                              "--size", "8", "--channels", "1", "--batch", "8", "--iters", "2",
+                              "--warmup", "1"], capture_output=True, text=True, cwd=ROOT)
+        assert out.returncode == 0, out.stderr[-2000:]
+        result = json.loads(out.stdout)
+        assert {"median_s", "min_s", "peak_mb", "device", "threads"} <= set(result)
+        assert result["min_s"] <= result["median_s"] and result["peak_mb"] > 0
+        assert result["device"] == "cpu" and result["threads"] == 1 and result["iters"] == 2

@@ -227,6 +227,30 @@ def cmd_arch(args) -> int:
     return 0
 
 
+def cmd_bench(args) -> None:
+    import yaml
+
+    from nasrepro import bench
+
+    net = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.net)}
+    net.update({k: v for k, v in (("C", args.C), ("N", args.N)) if v is not None})
+    shape = dict(batch=args.batch, size=args.size, channels=args.channels, device=args.device,
+                 threads=args.threads, iters=args.iters, warmup=args.warmup)
+    if args.what == "step":
+        overrides = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
+        result = bench.step(args.space, args.method, net, overrides=overrides, **shape)
+    elif args.what == "standalone":
+        result = bench.standalone(args.space, net, **shape)
+    elif args.what == "lookup":
+        if not args.table:
+            raise ConfigError("bench lookup needs --table PATH (a converted benchmark table, e.g. "
+                              "data/prepared/thesis/benchmarks/nb201.parquet)")
+        result = bench.lookup(args.space, args.table)
+    else:
+        result = bench.dag(args.configfile)
+    print(json.dumps(result, sort_keys=True))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasrepro", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -291,6 +315,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", type=int)
     p.add_argument("--benchmark", help="converted benchmark table (Parquet) for accuracies")
     p.set_defaults(func=cmd_arch)
+
+    p = sub.add_parser("bench", help="speed and memory benchmarks (one JSON object on stdout)")
+    p.add_argument("what", choices=("step", "standalone", "lookup", "dag"))
+    p.add_argument("--space", default="nb201")
+    p.add_argument("--method", default="darts-1st", help="step: the registered method")
+    p.add_argument("--C", type=int, help="supernet / network channels")
+    p.add_argument("--N", type=int, help="cells per stage (NB201)")
+    p.add_argument("--net", nargs="*", default=[], help="other network settings KEY=VALUE")
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--size", type=int, default=32)
+    p.add_argument("--channels", type=int, default=3)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--iters", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--set", nargs="*", default=[], help="step: method hyperparameters KEY=VALUE")
+    p.add_argument("--table", help="lookup: the converted benchmark table")
+    p.add_argument("--configfile", help="dag: the profile to dry-run (default: config/config.yaml)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

@@ -1,0 +1,171 @@
+"""Benchmarks behind ``python -m nasrepro bench ...`` (speed is measured here, never asserted in
+tests). Each prints one JSON object on stdout; run each measurement in a fresh process.
+
+- ``step``: one search step (weight step + architecture step) of a registered method on a
+  registered space's supernet, on random inputs of the given shape: ``warmup`` steps, then
+  ``iters`` timed steps (synchronised on GPU); median and min seconds per step, peak memory
+  (``peak_mb``: the process's peak RSS on CPU, ``torch.cuda.max_memory_allocated`` on GPU) and
+  ``above_start_mb``, the part of it above the process's memory before the supernet was built.
+- ``standalone``: the same for training the stand-alone network of one sampled cell at the same
+  sizes (the single-path memory reference of Table 2.1's claim).
+- ``lookup``: load time and memory of a converted benchmark table, and 10,000 random lookups.
+- ``dag``: dry-run time of a profile (``snakemake -n``) and the fixed cost of one job's process
+  (interpreter start and imports) and of loading the default data.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+
+from nasrepro import registry
+from nasrepro.spaces.base import DataShape
+from nasrepro.utils.device import describe, resolve_device
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * resource.getpagesize() / 2**20
+
+
+def _peak_mb(device: torch.device) -> float:
+    if device.type == "cuda":
+        return torch.cuda.max_memory_allocated(device) / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _timed(run_step, device, iters: int, warmup: int) -> list[float]:
+    for _ in range(warmup):
+        run_step()
+    times = []
+    for _ in range(iters):
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        began = time.perf_counter()
+        run_step()
+        if device.type == "cuda":
+            torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - began)
+    return times
+
+
+def _setting(space_name: str, net: dict, batch: int, size: int, channels: int, device: str,
+             threads: int):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    dev = resolve_device(device)
+    registry.load_all()
+    space = registry.SPACES.get(space_name)()
+    shape = DataShape(10, channels, size, size)
+
+    def make_batch():
+        return (torch.randn(batch, channels, size, size, device=dev),
+                torch.randint(0, 10, (batch,), device=dev))
+
+    return dev, space, shape, make_batch
+
+
+def _result(times, dev, start_mb, threads, **fields) -> dict:
+    peak = _peak_mb(dev)
+    return {"median_s": statistics.median(times), "min_s": min(times), "peak_mb": round(peak, 1),
+            "above_start_mb": round(peak - (0.0 if dev.type == "cuda" else start_mb), 1),
+            "device": describe(dev), "threads": threads, "iters": len(times), **fields}
+
+
+def step(space: str, method: str, net: dict, batch: int, size: int, channels: int, device: str,
+         threads: int, iters: int, warmup: int, overrides: dict) -> dict:
+    """Median and min seconds of ``method``'s search step; the method's state carries over
+    from step to step (archives fill during ``warmup``)."""
+    from nasrepro.methods.base import SearchContext
+    from nasrepro.params import build_config
+
+    dev, space_obj, shape, make_batch = _setting(space, net, batch, size, channels, device, threads)
+    start = _rss_mb()
+    cls = registry.METHODS.get(method)
+    fields = set(cls.Config.__dataclass_fields__)
+    cfg = build_config(cls.Config, {"batch_size": batch,
+                                    **{k: v for k, v in overrides.items() if k in fields}}, method)
+    train_batch, valid_batch = make_batch(), make_batch()
+    # N of BaLeNAS' Eq. 5.12: CIFAR-10's validation half; extra weight batches: the same batch
+    ctx = SearchContext(space_obj, space_obj.build_supernet(shape, net), cfg, dev, random.Random(0),
+                        arch_examples=25000, train_stream=itertools.repeat(train_batch))
+    searcher = cls(ctx)
+    searcher.setup()
+    searcher.begin_epoch(0)
+    times = _timed(lambda: searcher.step(train_batch, valid_batch), dev, iters, warmup)
+    return _result(times, dev, start, threads, kind="step", space=space, method=method, net=net,
+                   batch=batch, size=size, overrides=overrides)
+
+
+def standalone(space: str, net: dict, batch: int, size: int, channels: int, device: str,
+               threads: int, iters: int, warmup: int, seed: int = 0) -> dict:
+    """One SGD step (momentum 0.9) of the stand-alone network of a uniformly sampled cell."""
+    dev, space_obj, shape, make_batch = _setting(space, net, batch, size, channels, device, threads)
+    start = _rss_mb()
+    arch = space_obj.sample(random.Random(seed))
+    model = space_obj.build_network(arch, shape, net).to(dev)
+    opt = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9)
+    x, y = make_batch()
+
+    def run_step():
+        opt.zero_grad(set_to_none=True)
+        out = model(x)
+        logits = out[0] if isinstance(out, tuple) else out
+        torch.nn.functional.cross_entropy(logits, y).backward()
+        opt.step()
+
+    model.train()
+    times = _timed(run_step, dev, iters, warmup)
+    return _result(times, dev, start, threads, kind="standalone", space=space, net=net,
+                   batch=batch, size=size, arch=space_obj.to_string(arch))
+
+
+def lookup(space: str, table: str, lookups: int = 10000, target: str = "cifar10") -> dict:
+    """Load time and RSS growth of a converted benchmark table; seconds for ``lookups`` random
+    thesis-metric lookups of cells present in it."""
+    registry.load_all()
+    space_obj = registry.SPACES.get(space)()
+    start = _rss_mb()
+    began = time.perf_counter()
+    bench = registry.BENCHMARKS.get(space).load(table)
+    load_s = time.perf_counter() - began
+    loaded = _rss_mb()
+    cells = [space_obj.from_string(a) for a in sorted(set(bench.table["arch"]))]
+    rng = random.Random(0)
+    picks = [rng.choice(cells) for _ in range(lookups)]
+    began = time.perf_counter()
+    for arch in picks:
+        bench.thesis_metrics(arch, target)
+    return {"kind": "lookup", "space": space, "table": table, "cells": len(cells),
+            "rows": len(bench.table), "load_s": load_s, "load_rss_mb": round(loaded - start, 1),
+            "lookups": lookups, "lookup_s": time.perf_counter() - began}
+
+
+def dag(configfile: str | None, repeats: int = 3) -> dict:
+    """Seconds of ``snakemake -n`` for a profile, and of a job process' fixed costs: starting
+    Python with the package's CLI (``--help``), importing torch, loading the default data."""
+
+    def seconds(cmd: list[str]) -> float:
+        began = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        return time.perf_counter() - began
+
+    dry = [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules"]
+    if configfile:
+        dry += ["--configfile", configfile]
+    load = ("from nasrepro import registry; registry.load_all(); "
+            "registry.DATASETS.get('digits').load({'split_seed': 0})")
+    return {"kind": "dag", "configfile": configfile,
+            "dry_run_s": min(seconds(dry) for _ in range(repeats)),
+            "cli_start_s": min(seconds([sys.executable, "-m", "nasrepro", "--help"])
+                               for _ in range(repeats)),
+            "import_torch_s": min(seconds([sys.executable, "-c", "import torch"])
+                                  for _ in range(repeats)),
+            "default_data_load_s": min(seconds([sys.executable, "-c", load]) for _ in range(repeats))}

@@ -298,23 +298,18 @@ class Nb1Shot1Space(SearchSpace):
         return dataclasses.replace(arch, parents=tuple(parents))
 
     def node_inputs(self, arch: Nb1Shot1Arch) -> dict[str, list[tuple[int, str]]]:
-        """Node i's input edges as (input, node i's operation); the output's as (input, 'output'):
-        9 edges in every space. Two cells share an edge when its end, input and operation agree."""
-        ops = (*arch.ops, OUTPUT)
-        return {f"cell/{node}": [(j, ops[node - 1]) for j in inputs]
-                for node, inputs in enumerate(arch.parents, start=1)}
-
-    def embed(self, arch: Nb1Shot1Arch) -> torch.Tensor:
-        """One 1 per (node, input, operation) edge of ``node_inputs`` (its distance as a dot)."""
-        n = arch.nodes
-        parts = []
+        """The decisions of each node, the 1s of ``one_hot``: its operation as (-1, operation)
+        and, where its inputs are a choice, each chosen input j as (j, 'input'). So §3.3.2's
+        distance is the fraction of decisions two cells do not share (``embed``'s dot product);
+        every cell of a space has the same number of decisions (10, 12, 13 in spaces 1-3)."""
+        n, keys = arch.nodes, set(arch_shapes_of(arch.variant))
+        nodes: dict[str, list[tuple[int, str]]] = {}
         for node, inputs in enumerate(arch.parents, start=1):
-            labels = (OUTPUT,) if node == n + 1 else OPS
-            rows = torch.zeros(node, len(labels))
-            op = OUTPUT if node == n + 1 else arch.ops[node - 1]
-            rows[list(inputs), labels.index(op)] = 1.0
-            parts.append(rows.flatten())
-        return torch.cat(parts)
+            entries = [(-1, arch.ops[node - 1])] if node <= n else []
+            if _key(node, n) in keys:
+                entries += [(j, "input") for j in inputs]
+            nodes[f"cell/{node}"] = entries
+        return nodes
 
     def complement(self, arch, others, rng):
         """Not defined here: operations sit on nodes, so a cell with ``arch``'s inputs that shares

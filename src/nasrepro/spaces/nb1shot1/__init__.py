@@ -2,4 +2,4 @@
 (``ops``), the one-shot model (``supernet``), NAS-Bench-101's network (``network``), the TFRecord
 reader (``tfrecord``) and the NAS-Bench-101 table (``benchmark``)."""
 
-from nasrepro.spaces.nb1shot1 import space  # noqa: F401
+from nasrepro.spaces.nb1shot1 import benchmark, space  # noqa: F401

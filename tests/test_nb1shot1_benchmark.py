@@ -125,3 +125,12 @@ def test_corrupted_record_is_rejected_with_file_and_record_number(tfrecord):
     tfrecord.write_bytes(_frame(_row(*RECORDS[0]))[:-10])
     with pytest.raises(CorruptRecordError, match="record 0: truncated"):
         list(read_records(tfrecord))
+
+
+def test_best_accuracy_of_a_space_counts_only_its_cells(tfrecord):
+    bench = Nb101Benchmark(convert(tfrecord))
+    # OTHER's pruned cell is also a space-1 cell (a chain of three nodes); ARCH uses 5 nodes
+    assert bench.best_accuracy(1, "valid") == pytest.approx(80.0)
+    assert bench.best_accuracy(1, "test") == pytest.approx(79.0)
+    with pytest.raises(KeyError, match="no cell of search space 2"):
+        bench.best_accuracy(2)

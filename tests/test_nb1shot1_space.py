@@ -37,6 +37,15 @@ README_STORED = ModelSpec(((0, 1, 1, 1, 1, 0, 0), (0, 0, 0, 0, 0, 0, 1), (0, 0, 
 CIFAR = DataShape(10, 3, 32, 32)
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny networks: one thread avoids contention on a shared 2-core machine (100x here)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def test_official_hash_and_parameter_counts_of_published_cells():
     assert NNI_CELL.hash() == NNI_HASH
     assert README_CELL.hash() == README_STORED.hash()

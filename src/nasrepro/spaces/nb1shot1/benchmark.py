@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasrepro.registry import BENCHMARKS
-from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch
+from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch, distinct_cells
 from nasrepro.spaces.nb1shot1.tfrecord import parse_record, read_records
 from nasrepro.utils.download import fetch
 
@@ -80,6 +80,7 @@ class Nb101Benchmark:
     def __init__(self, table: pd.DataFrame):
         self.table = table
         self._means = table.groupby(["hash", "epochs"])[[f"final_{m}" for m in METRICS]].mean()
+        self._space_hashes: dict[int, set[str]] = {}
 
     @classmethod
     def load(cls, path: str | Path) -> "Nb101Benchmark":
@@ -114,3 +115,14 @@ class Nb101Benchmark:
         """{'valid_acc', 'test_acc'} (percent) of ``arch`` for one thesis column group."""
         return {f"{col}_acc": self.accuracy(arch, *THESIS_COLUMNS[(target, col)], epochs=epochs)
                 for col in ("valid", "test")}
+
+    def best_accuracy(self, variant: int, split: str = "test", epochs: int = 108) -> float:
+        """The best mean accuracy (percent) among the table's cells of search space ``variant``:
+        the reference of the test regret of Figs. 5.2, 6.1, 6.4 (about 15 s for space 3, once)."""
+        if variant not in self._space_hashes:
+            self._space_hashes[variant] = {a.nb101_hash() for a in distinct_cells(variant)}
+        means = self._means.xs(int(epochs), level="epochs")[f"final_{SPLITS[split]}"]
+        inside = means[means.index.isin(self._space_hashes[variant])]
+        if inside.empty:
+            raise KeyError(f"the table has no cell of search space {variant} at {epochs} epochs")
+        return 100.0 * float(inside.max())

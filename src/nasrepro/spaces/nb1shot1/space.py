@@ -20,7 +20,7 @@ Counting: the paper's numbers of architectures, 6,240 and 363,648 for spaces 1 a
 operation node that feeds another node (an operation on a node that feeds nothing is not a
 choice). For space 2 this rule gives 16,632; the paper's 29,160 there is the number of raw choices
 (``num_choices``: 360 parent choices x 3^4 operations). Neither rule counts isomorphism classes
-(distinct hashes: 2,685 and 7,773 in spaces 1 and 2).
+(distinct hashes: 2,685 / 7,773 / 55,854).
 
 Architecture parameters (``arch_shapes``), as the benchmark's one-shot model has them: ``ops``
 [n, 3] (operation of each node), ``in<i>`` [1, i] for every node i whose inputs are a choice
@@ -177,6 +177,31 @@ def enumerate_cells(variant: int):
     for parents in enumerate_topologies(variant):
         for ops in itertools.product(OPS, repeat=n):
             yield Nb1Shot1Arch(variant, ops, parents)
+
+
+def used_nodes(parents: tuple[tuple[int, ...], ...]) -> list[int]:
+    """Operation nodes that reach the output (all nodes reach the input through their parents)."""
+    used, stack = set(), [j for j in parents[-1] if j > 0]
+    while stack:
+        v = stack.pop()
+        if v not in used:
+            used.add(v)
+            stack.extend(j for j in parents[v - 1] if j > 0)
+    return sorted(used)
+
+
+def distinct_cells(variant: int):
+    """One cell per distinct pruned NAS-Bench-101 form (as a labelled matrix) of the space: the
+    connectivity of the nodes that reach the output, and their operations (3,702 / 12,474 /
+    135,900 in spaces 1-3; isomorphic forms are not merged: compare ``nb101_hash``)."""
+    n, seen = num_nodes(variant), {}
+    for parents in enumerate_topologies(variant):
+        used = used_nodes(parents)
+        seen.setdefault((tuple((i, parents[i - 1]) for i in used), parents[-1]), (parents, used))
+    for parents, used in seen.values():
+        for combo in itertools.product(OPS, repeat=len(used)):
+            ops = dict(zip(used, combo))
+            yield Nb1Shot1Arch(variant, tuple(ops.get(i, OPS[0]) for i in range(1, n + 1)), parents)
 
 
 @dataclass

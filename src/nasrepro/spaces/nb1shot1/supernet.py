@@ -30,18 +30,7 @@ from torch import nn
 
 from nasrepro.spaces.base import DataShape
 from nasrepro.spaces.nb1shot1.ops import ConvBnRelu, downsample, make_op
-from nasrepro.spaces.nb1shot1.space import OPS, Nb1Shot1Arch, num_nodes
-
-
-def _needed(arch: Nb1Shot1Arch) -> set[int]:
-    """Operation nodes whose output reaches the cell output."""
-    need, stack = set(), [j for j in arch.parents[-1] if j > 0]
-    while stack:
-        v = stack.pop()
-        if v not in need:
-            need.add(v)
-            stack.extend(j for j in arch.parents[v - 1] if j > 0)
-    return need
+from nasrepro.spaces.nb1shot1.space import OPS, Nb1Shot1Arch, num_nodes, used_nodes
 
 
 class OneShotCell(nn.Module):
@@ -64,7 +53,7 @@ class OneShotCell(nn.Module):
 
     def forward(self, s0: torch.Tensor, weights=None, choice=None, arch=None) -> torch.Tensor:
         n, states = self.n, {}
-        need = _needed(arch) if arch is not None else set(range(1, n + 1))
+        need = set(used_nodes(arch.parents)) if arch is not None else set(range(1, n + 1))
         for i in range(1, n + 1):
             if i not in need:
                 continue
@@ -127,7 +116,7 @@ class Nb1Shot1Supernet(nn.Module):
         input channels sliced to the blocks of the nodes feeding the previous cell's output."""
         sd = self.state_dict()
         state = {k: v.clone() for k, v in sd.items() if k.startswith("stem.")}
-        vertices = sorted(_needed(arch))  # pruned vertex t = 1, 2, ... is node vertices[t - 1]
+        vertices = used_nodes(arch.parents)  # pruned vertex t = 1, 2, ... is node vertices[t - 1]
         blocks = [j for j in arch.parents[-1] if j > 0]
         spec = arch.nb101()
 

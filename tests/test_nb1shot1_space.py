@@ -185,3 +185,16 @@ def test_mixed_and_hard_forwards_with_one_hot_weights_are_the_single_path():
         torch.testing.assert_close(supernet(x, weights=one_hot), single, rtol=0, atol=1e-6)
         choice = {"ops": [OPS.index(op) for op in arch.ops]}
         torch.testing.assert_close(supernet(x, weights=one_hot, choice=choice), single, rtol=0, atol=1e-6)
+
+
+def test_cell_stats_and_errors_of_operations_on_nodes():
+    space = Nb1Shot1Space(3)
+    chain = Nb1Shot1Arch(3, (C3, MP, C1, C3, C3), ((0,), (1,), (2,), (0, 3), (1, 4), (4, 5)))
+    fan = Nb1Shot1Arch(3, (C1,) * 5, ((0,), (0,), (0,), (0, 3), (0, 4), (0, 5)))
+    assert space.cell_stats(chain) == {"skip_ratio": 0.0, "depth": 5.0}
+    assert space.cell_stats(fan) == {"skip_ratio": 0.0, "depth": 3.0}
+X
+    for call in (lambda: space.complement(chain, [fan], random.Random(0)), space.depth_edges,
+                 space.fixed_depth_bias):
+        with pytest.raises(ValueError, match="nb1shot1"):
+            call()

@@ -300,9 +300,6 @@ class Nb1Shot1Space(SearchSpace):
                 out[_key(node, n)][0, list(inputs)] = 1.0
         return out
 
-    def choice(self, arch: Nb1Shot1Arch) -> dict[str, list[int]]:
-        return {"ops": [OPS.index(op) for op in arch.ops]}
-
     def sample(self, rng: random.Random) -> Nb1Shot1Arch:
         ops = tuple(rng.choice(OPS) for _ in range(num_nodes(self.variant)))
         return Nb1Shot1Arch(self.variant, ops, tuple(rng.choice(c) for c in _parent_choices(self.variant)))
@@ -341,6 +338,11 @@ class Nb1Shot1Space(SearchSpace):
         no (edge, operation) with ``others`` need not exist (the output's edges carry no choice)."""
         raise ValueError("nb1shot1: the complement cell (NSAS-G, E²NAS Fig. 4.2) needs operations on "
                          "edges; NAS-Bench-1Shot1 has them on nodes. Use strategy 'nsas' here")
+
+    def fixed_depth_bias(self) -> dict[str, torch.Tensor]:
+        raise ValueError("nb1shot1: NSAS-C's fixed depth (§3.4.1.2) forbids edges through their "
+                         "'none' operation, which NAS-Bench-1Shot1 does not have; use "
+                         "depth_constraint: false")
 
     def depth_edges(self) -> dict[str, list[int]]:
         raise ValueError("nb1shot1: depth-aware regularisation (Eq. 5.19-5.21) gates edges through "

@@ -193,7 +193,8 @@ def test_cell_stats_and_errors_of_operations_on_nodes():
     fan = Nb1Shot1Arch(3, (C1,) * 5, ((0,), (0,), (0,), (0, 3), (0, 4), (0, 5)))
     assert space.cell_stats(chain) == {"skip_ratio": 0.0, "depth": 5.0}
     assert space.cell_stats(fan) == {"skip_ratio": 0.0, "depth": 3.0}
-X
+    # shared decisions: node 3's op, node 4's inputs 0 and 3, node 5's input 4, output's input 5
+    assert space.distance(chain, fan) == pytest.approx(1 - 5 / 13)
     for call in (lambda: space.complement(chain, [fan], random.Random(0)), space.depth_edges,
                  space.fixed_depth_bias):
         with pytest.raises(ValueError, match="nb1shot1"):

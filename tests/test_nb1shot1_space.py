@@ -87,6 +87,9 @@ def test_pruning_is_the_identity_on_pruned_cells_and_drops_dead_vertices():
     assert spec.pruned() == ModelSpec(((0, 1, 0), (0, 0, 1), (0, 0, 0)), (I, C3, O))
     with pytest.raises(InvalidArchError, match="does not reach"):
         ModelSpec(((0, 0), (0, 0)), (I, O)).pruned()
+    dense = ModelSpec(tuple(tuple(int(j > i) for j in range(5)) for i in range(5)), (I, C3, C3, C3, O))
+    assert dense.num_edges == 10 and not dense.is_valid()       # NAS-Bench-101: at most 9 edges
+    assert NNI_CELL.num_edges == 9 and NNI_CELL.is_valid()
 
 
 def test_space_1_cell_in_nasbench_form():

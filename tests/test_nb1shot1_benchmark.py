@@ -104,6 +104,8 @@ def test_round_trip_keeps_every_repeat_and_budget(tfrecord, tmp_path):
     assert metrics == pytest.approx({"valid_acc": 94.0, "test_acc": 92.5})
     assert bench.hash_accuracy(OTHER.nb101_hash(), "test", epochs=4) == pytest.approx(45.0)
     assert len(bench.repeats(ARCH.nb101_hash())) == 3
+    with pytest.raises(KeyError, match="CIFAR-10 results only"):
+        bench.thesis_metrics(ARCH, "cifar100")
     with pytest.raises(KeyError, match="no record"):
         bench.thesis_metrics(Nb1Shot1Arch(3, (MP,) * 5, ARCH.parents))
 

@@ -113,6 +113,8 @@ class Nb101Benchmark:
     def thesis_metrics(self, arch: Nb1Shot1Arch, target: str = "cifar10",
                        epochs: int = 108) -> dict[str, float]:
         """{'valid_acc', 'test_acc'} (percent) of ``arch`` for one thesis column group."""
+        if (target, "valid") not in THESIS_COLUMNS:
+            raise KeyError(f"NAS-Bench-101 has CIFAR-10 results only; got target {target!r}")
         return {f"{col}_acc": self.accuracy(arch, *THESIS_COLUMNS[(target, col)], epochs=epochs)
                 for col in ("valid", "test")}
 

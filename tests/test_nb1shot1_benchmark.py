@@ -9,6 +9,7 @@ import struct
 import pytest
 
 from nasrepro.spaces.nb1shot1.benchmark import Nb101Benchmark, convert
+from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
 from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch
 from nasrepro.spaces.nb1shot1.tfrecord import (CorruptRecordError, ModelMetrics, crc32c,
                                                masked_crc32c, read_records)
@@ -96,7 +97,8 @@ def test_round_trip_keeps_every_repeat_and_budget(tfrecord, tmp_path):
     assert set(table["trainable_parameters"]) == {1234567}
     assert sorted(table[table["hash"] == OTHER.nb101_hash()]["epochs"]) == [4, 108]
     assert table["index"].tolist() == [0, 0, 1, 0, 1]
-    assert rows["adjacency"].iloc[0] == ARCH.nb101().flat_matrix()
+    stored = ModelSpec.from_record(rows["adjacency"].iloc[0], rows["operations"].iloc[0])
+    assert stored == ARCH.nb101() and stored.hash() == rows["hash"].iloc[0]
 
     table.to_parquet(tmp_path / "nb101.parquet", index=False)
     bench = Nb101Benchmark.load(tmp_path / "nb101.parquet")

@@ -1,0 +1,204 @@
+"""NAS-Bench-1Shot1 on NAS-Bench-101 cells: the official hash and parameter counts on published
+cells, pruning, isomorphism invariance, the paper's space sizes, derivation, and the stand-alone
+network against the one-shot model's single path."""
+
+import random
+
+import pytest
+import torch
+
+from nasrepro.spaces.base import DataShape, InvalidArchError
+from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
+from nasrepro.spaces.nb1shot1.network import Nb101Network, vertex_channels
+from nasrepro.spaces.nb1shot1.space import (OPS, Nb1Shot1Arch, Nb1Shot1Space, count_architectures,
+                                            enumerate_cells, num_choices)
+
+I, O = "input", "output"
+C3, C1, MP = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
+
+# Published in NNI v1.7's NAS-Bench-101 example (microsoft/nni docs/en_US/NAS/BenchmarksExample,
+# quoted in its v1.7 release notes): inputs of vertices 1..6 = [0], [1], [2], [0], [0, 3, 4], [2, 5];
+# ops conv3x3, maxpool, conv3x3, conv3x3, conv1x1; hash 00005c142e6f48ac74fdcf73e3439874, 8.55553M
+# parameters (8,555,530 as `trainable_parameters` of the record).
+NNI_CELL = ModelSpec(((0, 1, 0, 0, 1, 1, 0), (0, 0, 1, 0, 0, 0, 0), (0, 0, 0, 1, 0, 0, 1),
+                      (0, 0, 0, 0, 0, 1, 0), (0, 0, 0, 0, 0, 1, 0), (0, 0, 0, 0, 0, 0, 1),
+                      (0, 0, 0, 0, 0, 0, 0)), (I, C3, MP, C3, C3, C1, O))
+NNI_HASH = "00005c142e6f48ac74fdcf73e3439874"
+# The Inception-like cell of the nasbench README / example.py, and the form in which the dataset
+# stores it (`module_adjacency`/`module_operations` of its query output, with
+# trainable_parameters 2,694,282; printed e.g. in github.com/gary9987/tensorflow-get-started,
+# gcn/NAS_BENCH_101.md).
+README_CELL = ModelSpec(((0, 1, 1, 1, 0, 1, 0), (0, 0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 0, 1),
+                         (0, 0, 0, 0, 1, 0, 0), (0, 0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 0, 1),
+                         (0, 0, 0, 0, 0, 0, 0)), (I, C1, C3, C3, C3, MP, O))
+README_STORED = ModelSpec(((0, 1, 1, 1, 1, 0, 0), (0, 0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 0, 1),
+                           (0, 0, 0, 0, 0, 0, 1), (0, 0, 0, 0, 0, 1, 0), (0, 0, 0, 0, 0, 0, 1),
+                           (0, 0, 0, 0, 0, 0, 0)), (I, C3, C1, MP, C3, C3, O))
+CIFAR = DataShape(10, 3, 32, 32)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny networks: one thread avoids contention on a shared 2-core machine (100x here)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_official_hash_and_parameter_counts_of_published_cells():
+    assert NNI_CELL.hash() == NNI_HASH
+    assert README_CELL.hash() == README_STORED.hash()
+    assert README_CELL.hash() != NNI_HASH
+    for cell, params in ((NNI_CELL, 8_555_530), (README_CELL, 2_694_282)):
+        net = Nb101Network(cell.pruned(), CIFAR)
+        assert sum(p.numel() for p in net.parameters()) == params
+
+
+def test_isomorphic_cells_share_the_hash_and_labels_matter():
+    space, rng, renumbered = Nb1Shot1Space(3), random.Random(0), 0
+    for _ in range(30):
+        spec = space.sample(rng).nb101()
+        n, order, left = spec.num_vertices, [], set(range(spec.num_vertices))
+        while left:  # a random topological order: another valid numbering of the same graph
+            ready = [v for v in left if not any(spec.matrix[u][v] for u in left)]
+            order.append(rng.choice(ready))
+            left.remove(order[-1])
+        matrix = tuple(tuple(spec.matrix[a][b] for b in order) for a in order)
+        permuted = ModelSpec(matrix, tuple(spec.ops[v] for v in order))
+        assert permuted.hash() == spec.hash()
+        renumbered += order != list(range(n))
+    assert renumbered >= 5
+    other = list(NNI_CELL.ops)
+    other[1] = C1
+    assert ModelSpec(NNI_CELL.matrix, tuple(other)).hash() != NNI_HASH
+
+
+def test_pruning_is_the_identity_on_pruned_cells_and_drops_dead_vertices():
+    for variant in (1, 2, 3):
+        space, rng = Nb1Shot1Space(variant), random.Random(variant)
+        for _ in range(40):
+            pruned = space.sample(rng).nb101()
+            assert pruned.pruned() == pruned and pruned.is_valid()
+    assert NNI_CELL.pruned() == NNI_CELL
+    # vertex 2 feeds nothing, vertex 3 has no input: both go
+    spec = ModelSpec(((0, 1, 1, 0, 0), (0, 0, 0, 0, 1), (0, 0, 0, 0, 0), (0, 0, 0, 0, 1),
+                      (0, 0, 0, 0, 0)), (I, C3, C1, MP, O))
+    assert spec.pruned() == ModelSpec(((0, 1, 0), (0, 0, 1), (0, 0, 0)), (I, C3, O))
+    with pytest.raises(InvalidArchError, match="does not reach"):
+        ModelSpec(((0, 0), (0, 0)), (I, O)).pruned()
+    dense = ModelSpec(tuple(tuple(int(j > i) for j in range(5)) for i in range(5)), (I, C3, C3, C3, O))
+    assert dense.num_edges == 10 and not dense.is_valid()       # NAS-Bench-101: at most 9 edges
+    assert NNI_CELL.num_edges == 9 and NNI_CELL.is_valid()
+
+
+def test_space_1_cell_in_nasbench_form():
+    arch = Nb1Shot1Arch(1, (C3, C1, MP, C3), ((0,), (0, 1), (1, 2), (0, 2), (0, 3)))
+    spec = arch.to_spec()
+    assert spec.ops == (I, C3, C1, MP, C3, C1, O)         # unused conv1x1 vertex 5
+    assert spec.matrix[5] == (0,) * 7 and all(row[5] == 0 for row in spec.matrix)
+    pruned = arch.nb101()                                   # node 4 and the dummy vertex go
+    assert pruned.ops == (I, C3, C1, MP, O)
+    assert pruned.matrix == ((0, 1, 1, 0, 1), (0, 0, 1, 1, 0), (0, 0, 0, 1, 0), (0, 0, 0, 0, 1),
+                             (0, 0, 0, 0, 0))
+    assert arch.nb101_hash() == pruned.hash()
+
+
+def test_space_sizes_of_the_paper():
+    """6,240 / 363,648 (spaces 1, 3) by the benchmark's rule; 29,160 (space 2) = raw choices."""
+    assert count_architectures(1) == 6240
+    assert count_architectures(3) == 363648
+    assert num_choices(2) == 29160
+    assert count_architectures(2) == 16632  # the same rule in space 2 (docs/methods.md)
+    assert sum(1 for _ in enumerate_cells(1)) == num_choices(1) == 14580
+
+
+def test_discretize_takes_argmax_ops_and_top_k_inputs():
+    space = Nb1Shot1Space(3)
+    alphas = {name: torch.zeros(shape) for name, shape in space.arch_shapes.items()}
+    alphas["ops"][:, 1] = 1.0
+    alphas["ops"][2] = torch.tensor([3.0, 0.0, 0.0])
+    alphas["in2"][0] = torch.tensor([0.1, 0.2])
+    alphas["in3"][0] = torch.tensor([0.5, 0.1, 0.2])
+    alphas["in4"][0] = torch.tensor([0.1, 0.9, 0.8, 0.0])
+    alphas["in5"][0] = torch.tensor([0.3, 0.0, 0.0, 0.3, 0.1])   # tie: lower node first
+    alphas["out"][0] = torch.tensor([0.0, 0.0, 0.0, 0.0, 2.0, 1.0])
+    arch = space.discretize(alphas)
+    assert arch == Nb1Shot1Arch(3, (C3, C3, MP, C3, C3), ((0,), (1,), (0,), (1, 2), (0, 3), (4, 5)))
+    assert space.discretize(space.one_hot(arch)) == arch
+
+
+def test_strings_round_trip_and_reject_bad_cells():
+    space = Nb1Shot1Space()
+    text = "s2|maxpool3x3~0|conv1x1-bn-relu~1|conv3x3-bn-relu~0+2|conv3x3-bn-relu~1+3|output~1+2+4"
+    assert space.to_string(space.from_string(text)) == text
+    for bad in ("s3|maxpool3x3~0", "x2|maxpool3x3~0", text.replace("~0+2", "~0+3"),
+                text.replace("output~1+2+4", "output~1+2"), text.replace("maxpool3x3", "skip")):
+        with pytest.raises(InvalidArchError):
+            space.from_string(bad)
+
+
+def test_build_supernet_switches_the_variant():
+    space = Nb1Shot1Space()
+    space.build_supernet(DataShape(10, 1, 8, 8), {"variant": 1, "C": 2, "cells_per_stack": 1})
+    assert space.arch_shapes == {"ops": (4, 3), "in3": (1, 3), "in4": (1, 4), "out": (1, 5)}
+    assert space.sample(random.Random(0)).variant == 1
+    assert vertex_channels(NNI_CELL.matrix, 128, 128) == [128, 64, 64, 64, 64, 64, 128]
+
+
+def _pair(arch, seed):
+    space = Nb1Shot1Space(arch.variant)
+    torch.manual_seed(seed)
+    shape = DataShape(10, 3, 8, 8)
+    supernet = space.build_supernet(shape, {"variant": arch.variant, "C": 2, "cells_per_stack": 2})
+    for module in supernet.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.2, 0.2)
+            module.running_mean.uniform_(-0.1, 0.1)
+            module.running_var.uniform_(0.5, 1.5)
+    net = space.build_network(arch, shape, {"stem_channels": 2, "cells_per_stack": 2,
+                                            "channel_rule": "per_node"})
+    net.load_state_dict(supernet.subnet_state_dict(arch), strict=True)
+    return supernet, net
+
+
+@pytest.mark.parametrize("variant,seed", [(1, 0), (2, 1), (3, 2), (3, 3)])
+def test_standalone_network_equals_the_single_path(variant, seed):
+    rng = random.Random(seed)
+    for _ in range(3):
+        arch = Nb1Shot1Space(variant).sample(rng)
+        supernet, net = _pair(arch, seed)
+        x = torch.randn(3, 3, 8, 8)
+        supernet.eval(), net.eval()
+        torch.testing.assert_close(net(x), supernet(x, arch=arch), rtol=0, atol=1e-5)
+        supernet.train(), net.train()
+        torch.testing.assert_close(net(x), supernet(x, arch=arch), rtol=0, atol=1e-4)
+
+
+def test_mixed_and_hard_forwards_with_one_hot_weights_are_the_single_path():
+    space = Nb1Shot1Space(3)
+    for seed in range(3):
+        arch = space.sample(random.Random(seed))
+        supernet, _ = _pair(arch, seed)
+        supernet.eval()
+        x = torch.randn(2, 3, 8, 8)
+        one_hot = space.one_hot(arch)
+        single = supernet(x, arch=arch)
+        torch.testing.assert_close(supernet(x, weights=one_hot), single, rtol=0, atol=1e-6)
+        choice = {"ops": [OPS.index(op) for op in arch.ops]}
+        torch.testing.assert_close(supernet(x, weights=one_hot, choice=choice), single, rtol=0, atol=1e-6)
+
+
+def test_cell_stats_and_errors_of_operations_on_nodes():
+    space = Nb1Shot1Space(3)
+    chain = Nb1Shot1Arch(3, (C3, MP, C1, C3, C3), ((0,), (1,), (2,), (0, 3), (1, 4), (4, 5)))
+    fan = Nb1Shot1Arch(3, (C1,) * 5, ((0,), (0,), (0,), (0, 3), (0, 4), (0, 5)))
+    assert space.cell_stats(chain) == {"skip_ratio": 0.0, "depth": 5.0}
+    assert space.cell_stats(fan) == {"skip_ratio": 0.0, "depth": 3.0}
+    # shared decisions: node 3's op, node 4's inputs 0 and 3, node 5's input 4, output's input 5
+    assert space.distance(chain, fan) == pytest.approx(1 - 5 / 13)
+    for call in (lambda: space.complement(chain, [fan], random.Random(0)), space.depth_edges,
+                 space.fixed_depth_bias):
+        with pytest.raises(ValueError, match="nb1shot1"):
+            call()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from nasrepro.methods.parts.constraints import STRATEGIES
 from nasrepro.registry import RUNS
+from nasrepro.sweeps import IDARTS_SWEEP_PARAMS, idarts_run
 
 
 @dataclass(frozen=True)
@@ -95,33 +96,8 @@ for _run in (
 ):
     RUNS.register(_run.name)(_run)
 
-IDARTS_DEFAULT = (4, 2)
-
-
-def idarts_run(inner_steps: int, terms: int) -> str:
-    """The iDARTS run with T = ``inner_steps`` and K = ``terms`` (``idarts`` for the default)."""
-    return "idarts" if (inner_steps, terms) == IDARTS_DEFAULT else f"idarts-t{inner_steps}-k{terms}"
-
-
 for _t, _k in [(1, 1), (4, 0), (4, 1), (4, 3)] + [(t, 2) for t in (1, 2, 3, 5)]:
     RUNS.register(idarts_run(_t, _k))(RunVariant(idarts_run(_t, _k), "idarts",
                                                   {"inner_steps": _t, "neumann_terms": _k}))
-
-# Fig. 6.2: (a) T, (b) the inner learning rate gamma (``w_lr``, 0.025 by default), (c) the
-# architecture learning rate gamma_alpha as a multiple of the profile's ``a_lr``. The thesis'
-# grids are not printed (the figure is lost); these span each default (docs/methods.md).
-IDARTS_SWEEPS: dict[str, list[tuple[str, str]]] = {
-    "(a) inner steps T": [(str(t), idarts_run(t, 2)) for t in (1, 2, 3, 4, 5)],
-    "(b) inner learning rate gamma": [],
-    "(c) gamma_alpha / a_lr": [],
-}
-for _lr, _name in ((0.005, "idarts-gamma-5e-3"), (0.01, "idarts-gamma-1e-2"), (0.025, "idarts"),
-                   (0.05, "idarts-gamma-5e-2")):
-    IDARTS_SWEEPS["(b) inner learning rate gamma"].append((f"{_lr:g}", _name))
-    if _name != "idarts":
-        RUNS.register(_name)(RunVariant(_name, "idarts", {"w_lr": _lr}))
-for _scale, _name in ((0.3, "idarts-galpha-x03"), (1.0, "idarts"), (3.0, "idarts-galpha-x3"),
-                      (10.0, "idarts-galpha-x10")):
-    IDARTS_SWEEPS["(c) gamma_alpha / a_lr"].append((f"{_scale:g}", _name))
-    if _name != "idarts":
-        RUNS.register(_name)(RunVariant(_name, "idarts", {"a_lr_scale": _scale}))
+for _name, _params in IDARTS_SWEEP_PARAMS.items():   # Fig. 6.2 (b), (c)
+    RUNS.register(_name)(RunVariant(_name, "idarts", _params))

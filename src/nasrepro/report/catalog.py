@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasrepro.registry import FIGURES, TABLES
+from nasrepro.sweeps import IDARTS_SWEEPS
 
 THESIS_VALUES = Path("config/thesis_values")
 
@@ -220,9 +221,7 @@ _register_table(TableSpec(
 
 
 def _idarts_sweeps() -> tuple:
-    """Fig. 6.2's three sweeps around iDARTS' default (T = 4, K = 2; ``runs.IDARTS_SWEEPS``)."""
-    from nasrepro.runs import IDARTS_SWEEPS
-
+    """Fig. 6.2's three sweeps around iDARTS' default (T = 4, K = 2; ``sweeps.IDARTS_SWEEPS``)."""
     return tuple((label, tuple(points)) for label, points in IDARTS_SWEEPS.items())
 
 

@@ -186,6 +186,10 @@ def cmd_figure(args) -> None:
 
         plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
                            note=args.note)
+    elif spec.kind == "cell":
+        from nasrepro.report.cells import plot_cells
+
+        plot_cells(spec, args.metrics, args.out_prefix, args.note)
     elif spec.kind in ("epoch_stats", "sweep"):
         from nasrepro.report.trajectories import plot_trajectories
 

@@ -142,6 +142,13 @@ def figure_runs(config: dict, figure: str) -> list[str]:
     return list(chosen)
 
 
+def figure_seeds(config: dict, figure: str) -> list[int]:
+    """The seeds whose searches a figure reads: its ``item_seeds``, of which a cell figure
+    (Figs. 2.1, 3.3) draws the cells found with the first."""
+    seeds = item_seeds(config, "figures", figure)
+    return seeds[:1] if registry.FIGURES.get(figure).first_seed_only else seeds
+
+
 def figure_curve_target(config: dict, figure: str) -> str | None:
     """The first of the figure's ``curve_targets`` the profile evaluates (None: no curve panel)."""
     spec = registry.FIGURES.get(figure)

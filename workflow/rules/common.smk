@@ -121,13 +121,13 @@ def table_finals(table):
 
 
 def figure_metrics(figure):
-    """Every file a figure reads: the searches' metrics; for the analysis figures the probe
-    ground truth; the found cells' evaluation on the search dataset where the figure shows it;
-    their retraining curves on the figure's curve target (Fig. 5.4 b)."""
+    """Every file a figure reads: the searches' metrics (a cell figure: their found cells); for
+    the analysis figures the probe ground truth; the found cells' evaluation on the search dataset
+    where the figure shows it; their retraining curves on the figure's curve target (Fig. 5.4 b)."""
     spec = registry.FIGURES.get(figure)
-    seeds = nasconfig.item_seeds(config, "figures", figure)
+    seeds = nasconfig.figure_seeds(config, figure)
     runs = nasconfig.figure_runs(config, figure)
-    files = [f"{run_dir(spec.space, run, seed)}/search/metrics.jsonl" for run in runs for seed in seeds]
+    files = [f"{run_dir(spec.space, run, seed)}/search/{spec.search_file}" for run in runs for seed in seeds]
     if spec.needs_probes:
         probe_problem(figure, spec.space)
         files += probe_outputs(spec.space, curves=spec.kind == "forgetting")

@@ -7,7 +7,7 @@ rule figure:
     params:
         title=lambda wc: registry.FIGURES.get(wc.figure).title,
         note=lambda wc: provenance_note()
-        + f" Seeds {nasconfig.item_seeds(config, 'figures', wc.figure)}.",
+        + f" Seeds {nasconfig.figure_seeds(config, wc.figure)}.",
         prefix=lambda wc: f"results/{P}/figures/{wc.figure}",
     conda:
         ENV

@@ -87,7 +87,7 @@ class TableSpec:
 
 
 FIGURE_KINDS = ("search_curves", "forgetting", "ranking", "tau_curves", "rank_scatter",
-                "epoch_stats", "sweep")
+                "epoch_stats", "sweep", "cell")
 PROBE_KINDS = ("forgetting", "ranking", "tau_curves", "rank_scatter")
 
 
@@ -107,7 +107,10 @@ class FigureSpec:
       ``hessian_eig``), with ``curve_targets`` also the found cells' retraining curve on the first
       of them the profile evaluates (Figs. 5.4-5.6; ``report.trajectories``);
     - ``sweep``: test accuracy of the found cell against a hyperparameter, one panel per
-      ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2).
+      ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2);
+    - ``cell``: diagrams of the cells found by each run with the first of the figure's seeds
+      (``search/genotype.json``), one panel per run and cell kind of ``cells`` (empty: every
+      cell kind of the space; e.g. ``("normal",)``) (Figs. 2.1, 3.3; ``report.cells``).
     """
 
     id: str
@@ -120,6 +123,7 @@ class FigureSpec:
     keys: tuple[str, ...] = ()
     curve_targets: tuple[str, ...] = ()
     sweeps: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    cells: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.kind not in FIGURE_KINDS:
@@ -133,6 +137,16 @@ class FigureSpec:
     def needs_found_cells(self) -> bool:
         """Whether it reads the found cells' evaluation on the search dataset."""
         return self.kind in PROBE_KINDS or self.kind == "sweep"
+
+    @property
+    def search_file(self) -> str:
+        """The file of each search it reads: the found cell, or the per-epoch records."""
+        return "genotype.json" if self.kind == "cell" else "metrics.jsonl"
+
+    @property
+    def first_seed_only(self) -> bool:
+        """Whether it reads only the first of its seeds (a cell figure draws one cell per run)."""
+        return self.kind == "cell"
 
 
 def _register_table(spec: TableSpec) -> None:
@@ -259,5 +273,9 @@ for _figure in (
     FigureSpec("fig_3_6", "Figure 3.6: (a) supernet against ground-truth ranks of the probe cells "
                "(b) retrained validation accuracy of the found cells", "nb201",
                ("random-nas", "random-nas-nsas", "gdas", "gdas-nsas"), kind="rank_scatter"),
+    FigureSpec("fig_2_1", "Figure 2.1: Best cell structures found by EN²AS", "darts_cnn",
+               ("en2as",), kind="cell"),
+    FigureSpec("fig_3_3", "Figure 3.3: The best found cells with NSAS and NSAS-C on CIFAR-10",
+               "darts_cnn", ("random-nas-nsas", "random-nas-nsas-c"), kind="cell"),
 ):
     FIGURES.register(_figure.id)(_figure)

@@ -18,6 +18,9 @@ Methods see a space only through this contract (they never import a space module
   the (edge, operation) weights that ``others`` use (NSAS-G §3.4.2.3, E²NAS Fig. 4.2).
 - ``encode(arch)``: a DAG with operation-labelled nodes (``CellGraph``), the input of the D-VAE
   (thesis Eq. 4.6).
+- ``cell_diagrams(arch)``: each cell kind as the thesis draws it (``CellDiagram``: labelled
+  nodes, operation-labelled edges; Figs. 2.1, 3.3), what ``report.cells`` renders; optional
+  (a space without cell figures raises ``ValueError``).
 - ``to_string``/``from_string``: the space's official notation, round trip exact.
 - ``build_supernet(shape, cfg)``: a weight-sharing network whose ``forward(x, *, weights=None,
   choice=None, arch=None)`` runs, per named parameter,
@@ -77,6 +80,23 @@ class CellGraph:
         for src, dst in self.edges:
             adj[src, dst] = 1.0
         return adj
+
+
+@dataclass(frozen=True)
+class CellDiagram:
+    """A discrete cell as the thesis' cell figures draw it (Figs. 2.1, 3.3; the DARTS paper's
+    style): ``nodes`` in topological order, the cell ``inputs`` first; ``edges`` (source, target,
+    operation) between them, ``none`` edges left out; ``output`` is the cell's output node, which
+    concatenates the nodes ``concat`` without an operation (empty: ``output`` is an ordinary node
+    fed by labelled edges, as in NAS-Bench-201). Node labels are TeX math, e.g. ``c_{k-1}``;
+    ``title`` names the cell kind in a figure, e.g. "reduction cell"."""
+
+    nodes: tuple[str, ...]
+    inputs: tuple[str, ...]
+    edges: tuple[tuple[str, str, str], ...]
+    output: str
+    title: str
+    concat: tuple[str, ...] = ()
 
 
 class Task(ABC):
@@ -257,6 +277,12 @@ class SearchSpace(ABC):
         edges = [op for node_edges in nodes.values() for _, op in node_edges]
         return {"skip_ratio": edges.count("skip_connect") / len(edges),
                 "depth": float(max(depth.values()))}
+
+    def cell_diagrams(self, arch: Arch) -> dict[str, CellDiagram]:
+        """Per cell kind (``arch_shapes`` order), the cell as the thesis' cell figures draw it
+        (Figs. 2.1, 3.3; ``report.cells``). Spaces without such figures need not draw cells."""
+        raise ValueError(f"space {self.name!r} draws no cell diagrams: a cell figure (kind 'cell') "
+                         "needs the space to implement cell_diagrams")
 
     def init_alphas(self, std: float, device: torch.device | str = "cpu") -> nn.ParameterDict:
         """Architecture parameters N(0, std^2) of ``arch_shapes`` (DARTS' 1e-3 initialisation)."""

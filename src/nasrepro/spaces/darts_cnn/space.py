@@ -27,7 +27,7 @@ import torch
 
 from nasrepro.params import build_config, hp
 from nasrepro.registry import SPACES
-from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
+from nasrepro.spaces.base import CellDiagram, CellGraph, DataShape, InvalidArchError, SearchSpace
 from nasrepro.spaces.darts_cnn.ops import OPS
 from nasrepro.train.retrain import RetrainConfig
 
@@ -37,6 +37,9 @@ CONCAT = tuple(range(2, 2 + NODES))
 EDGES: tuple[tuple[int, int], ...] = tuple((i, j) for i in range(2, 2 + NODES) for j in range(i))
 EDGE_INDEX = {edge: e for e, edge in enumerate(EDGES)}
 NON_NONE = tuple(op for op in OPS if op != "none")
+# Node names of the DARTS paper's cell figures: the two cell inputs, intermediate nodes 0..3.
+LABELS = ("c_{k-2}", "c_{k-1}") + tuple(str(n) for n in range(NODES))
+TITLES = {"normal": "normal cell", "reduce": "reduction cell"}
 
 Gene = tuple[str, int]
 
@@ -292,6 +295,17 @@ class DartsCnnSpace(SearchSpace):
             types.append("output")
             edges += [(node_id[k], len(types) - 1) for k in CONCAT]
         return CellGraph(tuple(types), tuple(edges), ("input", "output", "sum") + NON_NONE)
+
+    def cell_diagrams(self, arch: Genotype) -> dict[str, CellDiagram]:
+        """Figs. 2.1, 3.3 (the DARTS paper's Figs. 4-5): inputs ``c_{k-2}``, ``c_{k-1}``, the
+        intermediate nodes 0..3 with the genes' two labelled input edges each, and the output
+        ``c_{k}`` concatenating nodes 0..3."""
+        diagrams = {}
+        for cell in CELLS:
+            edges = tuple((LABELS[j], LABELS[2 + g // 2], op) for g, (op, j) in enumerate(arch.cell(cell)))
+            diagrams[cell] = CellDiagram(LABELS + ("c_{k}",), LABELS[:2], edges, "c_{k}", TITLES[cell],
+                                         concat=tuple(LABELS[k] for k in CONCAT))
+        return diagrams
 
     def to_string(self, arch: Genotype) -> str:
         return arch.to_string()

@@ -22,7 +22,7 @@ import torch
 
 from nasrepro.params import build_config, hp
 from nasrepro.registry import SPACES
-from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
+from nasrepro.spaces.base import CellDiagram, CellGraph, DataShape, InvalidArchError, SearchSpace
 from nasrepro.train.retrain import RetrainConfig
 
 OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -205,6 +205,13 @@ class Nb201Space(SearchSpace):
         types.append("output")
         edges.append((node_id[NUM_NODES - 1], len(types) - 1))
         return CellGraph(tuple(types), tuple(edges), ("input", "output", "sum") + OPS)
+
+    def cell_diagrams(self, arch: Nb201Arch) -> dict[str, CellDiagram]:
+        """The cell as Fig. 1.5 draws it: nodes 0..3 (0 the input, 3 the output), an edge per
+        operation other than ``none`` (a ``none`` edge connects nothing)."""
+        edges = tuple((str(i), str(j), op) for (j, i), op in zip(EDGES, arch.ops) if op != "none")
+        nodes = tuple(str(n) for n in range(NUM_NODES))
+        return {"cell": CellDiagram(nodes, nodes[:1], edges, nodes[-1], "cell")}
 
     def build_supernet(self, shape: DataShape, cfg):
         from nasrepro.spaces.nb201.supernet import Nb201Supernet

@@ -1,0 +1,153 @@
+"""Cell diagrams (Figs. 2.1, 3.3; ``FigureSpec`` kind ``cell``): the spaces' ``cell_diagrams``
+against hand-written cells, the drawing (PNG and PDF, byte-identical on a rerun), the catalog's
+cell figures, and the workflow plan of one cell figure (a dry run)."""
+
+import json
+import random
+import re
+
+import pytest
+import yaml
+from matplotlib.image import imread
+
+from nasrepro import config as nasconfig
+from nasrepro.registry import FIGURES, RUNS, SPACES
+from nasrepro.report.catalog import FigureSpec
+from nasrepro.report.cells import plot_cells
+from tests.computed import ROOT, clean_copy, job_counts, snakemake
+
+DARTS_NORMAL = [("sep_conv_3x3", 0), ("sep_conv_5x5", 1), ("skip_connect", 0), ("dil_conv_3x3", 2),
+                ("max_pool_3x3", 1), ("avg_pool_3x3", 3), ("sep_conv_3x3", 2), ("dil_conv_5x5", 4)]
+DARTS_REDUCE = [("max_pool_3x3", 0), ("max_pool_3x3", 1), ("skip_connect", 2), ("max_pool_3x3", 1),
+                ("avg_pool_3x3", 0), ("skip_connect", 2), ("skip_connect", 2), ("max_pool_3x3", 1)]
+DARTS_ARCH = (f"Genotype(normal={DARTS_NORMAL}, normal_concat=range(2, 6), reduce={DARTS_REDUCE}, "
+              "reduce_concat=range(2, 6))")
+NB201_ARCH = "|nor_conv_3x3~0|+|none~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_1x1~2|"
+CELL_FIGURES = [name for name in FIGURES.names() if FIGURES.get(name).kind == "cell"]
+
+
+def test_darts_cell_diagram_is_the_genotype():
+    space = SPACES.get("darts_cnn")()
+    diagrams = space.cell_diagrams(space.from_string(DARTS_ARCH))
+    assert list(diagrams) == ["normal", "reduce"]
+    normal = diagrams["normal"]
+    assert normal.nodes == ("c_{k-2}", "c_{k-1}", "0", "1", "2", "3", "c_{k}")
+    assert normal.inputs == ("c_{k-2}", "c_{k-1}") and normal.output == "c_{k}"
+    assert normal.concat == ("0", "1", "2", "3")
+    assert sorted(normal.edges) == sorted([
+        ("c_{k-2}", "0", "sep_conv_3x3"), ("c_{k-1}", "0", "sep_conv_5x5"),
+        ("c_{k-2}", "1", "skip_connect"), ("0", "1", "dil_conv_3x3"),
+        ("c_{k-1}", "2", "max_pool_3x3"), ("1", "2", "avg_pool_3x3"),
+        ("0", "3", "sep_conv_3x3"), ("2", "3", "dil_conv_5x5")])
+    for diagram, genes in ((normal, DARTS_NORMAL), (diagrams["reduce"], DARTS_REDUCE)):
+        assert len(diagram.edges) == 8
+        assert all([dst for _, dst, _ in diagram.edges].count(node) == 2 for node in diagram.concat)
+        assert sorted(op for _, _, op in diagram.edges) == sorted(op for op, _ in genes)
+    assert (normal.title, diagrams["reduce"].title) == ("normal cell", "reduction cell")
+
+
+def test_nb201_cell_diagram_leaves_out_none_edges():
+    space = SPACES.get("nb201")()
+    (name, diagram), = space.cell_diagrams(space.from_string(NB201_ARCH)).items()
+    assert name == "cell" and diagram.title == "cell"
+    assert diagram.nodes == ("0", "1", "2", "3") and diagram.inputs == ("0",)
+    assert diagram.output == "3" and diagram.concat == ()
+    assert sorted(diagram.edges) == sorted([("0", "1", "nor_conv_3x3"), ("1", "2", "avg_pool_3x3"),
+                                            ("0", "3", "skip_connect"), ("2", "3", "nor_conv_1x1")])
+    empty = space.cell_diagrams(space.from_string("|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"))
+    assert empty["cell"].edges == () and empty["cell"].nodes == ("0", "1", "2", "3")
+
+
+@pytest.mark.parametrize("space_name", SPACES.names())
+def test_cell_diagrams_follow_node_inputs(space_name):
+    """For any space that draws cells: one diagram per cell kind; its edges are the cell's
+    non-``none`` input edges, between known nodes, from an earlier node to a later one. A space
+    that draws none says so."""
+    space = SPACES.get(space_name)()
+    for seed in range(5):
+        arch = space.sample(random.Random(seed))
+        try:
+            diagrams = space.cell_diagrams(arch)
+        except ValueError as error:
+            assert "draws no cell diagrams" in str(error)
+            return
+        assert list(diagrams) == list(space.arch_shapes)
+        inputs = space.node_inputs(arch)
+        for kind, diagram in diagrams.items():
+            order = {node: i for i, node in enumerate(diagram.nodes)}
+            assert all(op != "none" and order[src] < order[dst] for src, dst, op in diagram.edges)
+            assert set(diagram.inputs) | {diagram.output} | set(diagram.concat) <= set(order)
+            wanted = sorted(op for key, edges in inputs.items() if key.split("/")[0] == kind
+                            for _, op in edges if op != "none")
+            assert sorted(op for _, _, op in diagram.edges) == wanted
+
+
+def _genotype(path, space, run, seed, arch):
+    path.write_text(json.dumps({"space": space, "dataset": "cifar10", "run": run, "method": run,
+                                "seed": seed, "arch": arch}))
+    return str(path)
+
+
+@pytest.mark.parametrize("space_name,arch", [("darts_cnn", DARTS_ARCH), ("nb201", NB201_ARCH)])
+def test_cell_figure_is_written_and_deterministic(space_name, arch, tmp_path):
+    spec = FigureSpec("cells", "Cells", space_name, ("gdas", "en2as"), kind="cell")
+    files = [_genotype(tmp_path / f"{run}.json", space_name, run, 0, arch) for run in spec.runs]
+    plot_cells(spec, files, str(tmp_path / "a"), "note: stand-in data")
+    plot_cells(spec, files[::-1], str(tmp_path / "b"), "note: stand-in data")
+    for ext in ("png", "pdf"):
+        first = (tmp_path / f"a.{ext}").read_bytes()
+        assert first and first == (tmp_path / f"b.{ext}").read_bytes()
+
+
+def test_cell_figure_shows_only_the_chosen_cell_kinds(tmp_path):
+    files = [_genotype(tmp_path / "g.json", "darts_cnn", "en2as", 0, DARTS_ARCH)]
+    both = FigureSpec("both", "Both", "darts_cnn", ("en2as",), kind="cell")
+    normal = FigureSpec("normal", "Normal", "darts_cnn", ("en2as",), kind="cell", cells=("normal",))
+    plot_cells(both, files, str(tmp_path / "both"), "")
+    plot_cells(normal, files, str(tmp_path / "normal"), "")
+    assert imread(tmp_path / "normal.png").shape[1] < imread(tmp_path / "both.png").shape[1]
+
+
+def test_cell_figure_errors_name_the_problem(tmp_path):
+    darts = [_genotype(tmp_path / "g.json", "darts_cnn", "en2as", 0, DARTS_ARCH)]
+    with pytest.raises(ValueError, match="not cell kinds of darts_cnn"):
+        plot_cells(FigureSpec("f", "F", "darts_cnn", ("en2as",), kind="cell", cells=("cell",)),
+                   darts, str(tmp_path / "f"), "")
+    with pytest.raises(ValueError, match="not nb201"):
+        plot_cells(FigureSpec("f", "F", "nb201", ("en2as",), kind="cell"), darts, str(tmp_path / "f"), "")
+    with pytest.raises(ValueError, match="none of its runs"):
+        plot_cells(FigureSpec("f", "F", "darts_cnn", ("gdas",), kind="cell"), darts, str(tmp_path / "f"), "")
+    twice = darts + [_genotype(tmp_path / "h.json", "darts_cnn", "en2as", 1, DARTS_ARCH)]
+    with pytest.raises(ValueError, match="two genotypes of run 'en2as'"):
+        plot_cells(FigureSpec("f", "F", "darts_cnn", ("en2as",), kind="cell"), twice, str(tmp_path / "f"), "")
+
+
+@pytest.mark.parametrize("figure", CELL_FIGURES)
+def test_catalog_cell_figures_name_runs_and_cell_kinds_that_exist(figure):
+    spec = FIGURES.get(figure)
+    space = SPACES.get(spec.space)()
+    assert all(run in RUNS for run in spec.runs)
+    assert set(spec.cells) <= set(space.cell_diagrams(space.sample(random.Random(0))))
+    assert spec.search_file == "genotype.json" and not spec.needs_probes and not spec.needs_found_cells
+
+
+@pytest.mark.parametrize("profile", ["config.yaml", "thesis.yaml"])
+def test_cell_figures_read_the_first_seed_only(profile):
+    config = yaml.safe_load((ROOT / "config" / profile).read_text())
+    assert {"fig_2_1", "fig_3_3"} <= set(config["figures"])
+    assert nasconfig.figure_seeds(config, "fig_2_1") == [0]
+    assert nasconfig.figure_seeds(config, "fig_3_5") == nasconfig.item_seeds(config, "figures", "fig_3_5")
+
+
+def test_cell_figure_plans_only_its_search(tmp_path):
+    """`snakemake -n results/default/figures/fig_2_1.png`: one search (EN²AS, DARTS space, seed 0,
+    the search Table 2.1 also reads) and the figure, which reads the found cell."""
+    out = snakemake("-n", "-p", "--cores", "2", "results/default/figures/fig_2_1.png",
+                    cwd=clean_copy(tmp_path))
+    assert out.returncode == 0, out.stderr
+    counts = job_counts(out.stdout)
+    assert counts["search"] == 1 and counts["figure"] == 1 and "evaluate" not in counts
+    search, = [json.loads(m) for m in re.findall(r"nasrepro --log \S+ search --spec '(\{.*?\})'", out.stdout)]
+    assert (search["space"], search["run"], search["seed"]) == ("darts_cnn", "en2as", 0)
+    assert "results/default/runs/darts_cnn/cifar10/en2as/seed0/search/genotype.json" in re.search(
+        r"nasrepro --log \S+ figure .*", out.stdout).group(0)

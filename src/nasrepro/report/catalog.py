@@ -277,5 +277,10 @@ for _figure in (
                ("en2as",), kind="cell"),
     FigureSpec("fig_3_3", "Figure 3.3: The best found cells with NSAS and NSAS-C on CIFAR-10",
                "darts_cnn", ("random-nas-nsas", "random-nas-nsas-c"), kind="cell"),
+    FigureSpec("fig_5_3", "Figure 5.3: The best normal cells discovered by BaLeNAS with and "
+               "without depth regularization", "darts_cnn", ("balenas-2nd-depth", "balenas-2nd"),
+               kind="cell", cells=("normal",)),
+    FigureSpec("fig_6_3", "Figure 6.3: The best cells discovered by iDARTS on the DARTS search "
+               "space", "darts_cnn", ("idarts",), kind="cell"),
 ):
     FIGURES.register(_figure.id)(_figure)

@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("finals", nargs="*")
     p.set_defaults(func=cmd_table)
 
-    p = sub.add_parser("figure", help="build a search-curve figure")
+    p = sub.add_parser("figure", help="build a thesis figure (kind: see report.catalog.FigureSpec)")
     p.add_argument("--figure", required=True)
     p.add_argument("--out-prefix", required=True)
     p.add_argument("--note", required=True, help="provenance: profile, data roles, seeds")

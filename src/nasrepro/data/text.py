@@ -112,7 +112,7 @@ def _files(name: str, spec: dict, download: bool) -> dict[str, Path]:
             out[split] = local  # a compressed copy (as in ../shared/data): checked by its content
             continue
         out[split] = fetch(root / filename, urls[split] if download else None, sums[split],
-                           f"{name} {split} split (get it from {urls[split]})")
+                           f"{name} {split} split (download: true fetches it from {urls[split]})")
     return out
 
 

@@ -167,3 +167,14 @@ def test_download_from_a_url_with_checksum_and_clear_error_offline(tmp_path):
             f.write(text)
     again = DATASETS.get("ptb").load({"root": str(gz), "bptt": 2})
     assert torch.equal(again.search_train.tokens, bundle.search_train.tokens)
+
+
+@pytest.mark.parametrize("run", ["darts-1st", "darts-2nd", "gdas", "random-nas", "en2as"])
+def test_runs_on_the_recurrent_space_follow_darts_rnn_search_protocol(run):
+    from nasrepro.config import method_params
+
+    params = method_params({}, run, "darts_rnn")
+    assert (params["w_lr"], params["w_lr_min"], params["w_weight_decay"], params["batch_size"],
+            params["grad_clip"], params["w_momentum"]) == (20.0, 20.0, 5e-7, 256, 0.25, 0.0)
+    if "a_lr" in params:
+        assert (params["a_lr"], params["a_beta1"], params["a_weight_decay"]) == (3e-3, 0.9, 1e-3)

@@ -56,13 +56,11 @@ class RNNLanguageModel(nn.Module):
 
     def __init__(self, ntoken: int, cfg):
         super().__init__()
-        ninp, nhid = int(cfg.get("emsize", 300)), int(cfg.get("nhid", 300))
+        ninp, nhid = int(cfg["emsize"]), int(cfg["nhid"])
         if ninp != nhid:
             raise ValueError(f"the tied decoder needs emsize == nhid (got {ninp}, {nhid})")
         self.nhid = nhid
-        self.drop = {k: float(cfg.get(k, d)) for k, d in
-                     (("dropout", 0.75), ("dropouth", 0.25), ("dropoutx", 0.75),
-                      ("dropouti", 0.2), ("dropoute", 0.0))}
+        self.drop = {k: float(cfg[k]) for k in ("dropout", "dropouth", "dropoutx", "dropouti", "dropoute")}
         self.encoder = nn.Embedding(ntoken, ninp)
         self.w0 = nn.Parameter(torch.empty(ninp + nhid, 2 * nhid).uniform_(-INIT_RANGE, INIT_RANGE))
         self.ws = nn.ParameterList([nn.Parameter(torch.empty(nhid, 2 * nhid).uniform_(-INIT_RANGE, INIT_RANGE))

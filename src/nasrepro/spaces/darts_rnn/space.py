@@ -10,17 +10,53 @@ genotype list, e.g. ``sigmoid~0|relu~1|...`` (op~input per node 1..8).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from dataclasses import dataclass
 
 import torch
 
+from nasrepro.params import build_config, hp
 from nasrepro.registry import SPACES
 from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
 from nasrepro.spaces.darts_rnn.model import OPS, STEPS, RNNNetwork, RNNSupernet, edge_offset, num_edges
 from nasrepro.spaces.darts_rnn.task import LanguageModelTask
 
 CELL_OPS = OPS[1:]
+
+
+@dataclass
+class RNNSearchNet:
+    """DARTS' search model (rnn/train_search.py, [86]): embedding = hidden = 300; variational
+    dropouts on the outputs 0.75, on h_{t-1} 0.25, on x_t 0.75, on the embeddings 0.2; no
+    embedding-row dropout. ``emsize`` must equal ``nhid`` (tied decoder)."""
+
+    emsize: int = hp(300, 1)
+    nhid: int = hp(300, 1)
+    dropout: float = hp(0.75, 0, 1, doc="variational dropout on the cell outputs")
+    dropouth: float = hp(0.25, 0, 1, doc="variational dropout on h_{t-1} (hidden nodes)")
+    dropoutx: float = hp(0.75, 0, 1, doc="variational dropout on x_t (input nodes)")
+    dropouti: float = hp(0.2, 0, 1, doc="variational dropout on the embeddings")
+    dropoute: float = hp(0.0, 0, 1, doc="embedding-row (word) dropout")
+
+
+@dataclass
+class RNNEvalNet(RNNSearchNet):
+    """DARTS' PTB evaluation model (rnn/train.py): embedding = hidden = 850, the search dropouts
+    plus embedding-row dropout 0.1."""
+
+    emsize: int = hp(850, 1)
+    nhid: int = hp(850, 1)
+    dropoute: float = hp(0.1, 0, 1, doc="embedding-row (word) dropout")
+
+
+@dataclass
+class RNNEvalNetWT2(RNNEvalNet):
+    """WikiText-2 transfer (thesis §2.4.2.2): embedding = hidden = 700, hidden-node dropout 0.15."""
+
+    emsize: int = hp(700, 1)
+    nhid: int = hp(700, 1)
+    dropouth: float = hp(0.15, 0, 1, doc="variational dropout on h_{t-1} (hidden nodes)")
 
 
 @dataclass(frozen=True)
@@ -49,6 +85,15 @@ class DartsRNNSpace(SearchSpace):
     ops = OPS
     arch_shapes = {"recurrent": (num_edges(), len(OPS))}
     task = LanguageModelTask()
+    search_net_config = RNNSearchNet
+
+    def eval_net_config(self, target: str) -> type:
+        return RNNEvalNetWT2 if target == "wikitext2" else RNNEvalNet
+
+    def retrain_config(self, target: str) -> type:
+        raise ValueError("retraining a recurrent cell (DARTS' language-model training with the "
+                         "NT-ASGD switch, 1600 epochs, batch 64) is not implemented: the shared "
+                         "retraining loop trains classifiers only (docs/methods.md)")
 
     @property
     def cell_ops(self) -> tuple[str, ...]:
@@ -124,18 +169,11 @@ class DartsRNNSpace(SearchSpace):
         return RNNGenotype(genes)
 
     def build_supernet(self, shape: DataShape, cfg) -> RNNSupernet:
-        """``shape.num_classes`` is the vocabulary size; ``cfg``: emsize, nhid and the dropouts
-        (defaults: DARTS' search, ``SEARCH_NET``)."""
-        return RNNSupernet(shape.num_classes, {**SEARCH_NET, **dict(cfg)})
+        """``shape.num_classes`` is the vocabulary size; ``cfg``: ``RNNSearchNet``."""
+        net = build_config(RNNSearchNet, cfg, "spaces.darts_rnn.search")
+        return RNNSupernet(shape.num_classes, dataclasses.asdict(net))
 
     def build_network(self, arch: RNNGenotype, shape: DataShape, cfg) -> RNNNetwork:
-        """``cfg`` defaults: DARTS' PTB evaluation model, ``EVAL_NET``."""
-        return RNNNetwork(arch.genes, shape.num_classes, {**EVAL_NET, **dict(cfg)})
-
-
-# DARTS' settings (rnn/train_search.py, rnn/train.py; thesis §2.4.2 follows [86, 95]).
-SEARCH_NET = {"emsize": 300, "nhid": 300, "dropout": 0.75, "dropouth": 0.25, "dropoutx": 0.75,
-              "dropouti": 0.2, "dropoute": 0.0}
-EVAL_NET = {"emsize": 850, "nhid": 850, "dropout": 0.75, "dropouth": 0.25, "dropoutx": 0.75,
-            "dropouti": 0.2, "dropoute": 0.1}
-WT2_NET = {**EVAL_NET, "emsize": 700, "nhid": 700, "dropouth": 0.15}
+        """``cfg``: ``RNNEvalNet`` (DARTS' PTB evaluation model)."""
+        net = build_config(RNNEvalNet, cfg, "spaces.darts_rnn.evaluate")
+        return RNNNetwork(arch.genes, shape.num_classes, dataclasses.asdict(net))

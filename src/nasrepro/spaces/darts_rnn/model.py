@@ -60,11 +60,13 @@ class RNNLanguageModel(nn.Module):
         if ninp != nhid:
             raise ValueError(f"the tied decoder needs emsize == nhid (got {ninp}, {nhid})")
         self.nhid = nhid
-        self.drop = {k: float(cfg[k]) for k in ("dropout", "dropouth", "dropoutx", "dropouti", "dropoute")}
+        self.drop = {k: float(cfg[k])
+                     for k in ("dropout", "dropouth", "dropoutx", "dropouti", "dropoute")}
         self.encoder = nn.Embedding(ntoken, ninp)
         self.w0 = nn.Parameter(torch.empty(ninp + nhid, 2 * nhid).uniform_(-INIT_RANGE, INIT_RANGE))
-        self.ws = nn.ParameterList([nn.Parameter(torch.empty(nhid, 2 * nhid).uniform_(-INIT_RANGE, INIT_RANGE))
-                                    for _ in range(STEPS)])
+        self.ws = nn.ParameterList(
+            [nn.Parameter(torch.empty(nhid, 2 * nhid).uniform_(-INIT_RANGE, INIT_RANGE))
+             for _ in range(STEPS)])
         self.decoder = nn.Linear(ninp, ntoken)
         self.decoder.weight = self.encoder.weight
         nn.init.uniform_(self.encoder.weight, -0.1, 0.1)

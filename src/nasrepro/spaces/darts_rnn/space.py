@@ -19,7 +19,8 @@ import torch
 from nasrepro.params import build_config, hp
 from nasrepro.registry import SPACES
 from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
-from nasrepro.spaces.darts_rnn.model import OPS, STEPS, RNNNetwork, RNNSupernet, edge_offset, num_edges
+from nasrepro.spaces.darts_rnn.model import (OPS, STEPS, RNNNetwork, RNNSupernet, edge_offset,
+                                             num_edges)
 from nasrepro.spaces.darts_rnn.task import LanguageModelTask
 
 CELL_OPS = OPS[1:]
@@ -52,7 +53,8 @@ class RNNEvalNet(RNNSearchNet):
 
 @dataclass
 class RNNEvalNetWT2(RNNEvalNet):
-    """WikiText-2 transfer (thesis §2.4.2.2): embedding = hidden = 700, hidden-node dropout 0.15."""
+    """WikiText-2 transfer (thesis §2.4.2.2): embedding = hidden = 700, hidden-node dropout
+    0.15."""
 
     emsize: int = hp(700, 1)
     nhid: int = hp(700, 1)
@@ -67,7 +69,8 @@ class RNNGenotype:
 
     def __post_init__(self):
         if len(self.genes) != STEPS:
-            raise InvalidArchError(f"a DARTS recurrent cell has {STEPS} nodes, got {len(self.genes)}")
+            raise InvalidArchError(f"a DARTS recurrent cell has {STEPS} nodes, "
+                                   f"got {len(self.genes)}")
         for i, (op, j) in enumerate(self.genes, start=1):
             if op not in CELL_OPS or not 0 <= j < i:
                 raise InvalidArchError(f"node {i}: ({op!r}, {j}) is not an op of {CELL_OPS} "
@@ -115,7 +118,8 @@ class DartsRNNSpace(SearchSpace):
         return {"recurrent": out}
 
     def sample(self, rng: random.Random) -> RNNGenotype:
-        return RNNGenotype(tuple((rng.choice(CELL_OPS), rng.randrange(i)) for i in range(1, STEPS + 1)))
+        return RNNGenotype(tuple((rng.choice(CELL_OPS), rng.randrange(i))
+                                 for i in range(1, STEPS + 1)))
 
     def mutate(self, arch: RNNGenotype, rng: random.Random) -> RNNGenotype:
         """Change one node's operation or (for nodes 2..8) its input."""
@@ -163,9 +167,11 @@ class DartsRNNSpace(SearchSpace):
 
     def from_string(self, text: str) -> RNNGenotype:
         try:
-            genes = tuple((op, int(j)) for op, j in (part.split("~") for part in text.strip().split("|")))
+            parts = (part.split("~") for part in text.strip().split("|"))
+            genes = tuple((op, int(j)) for op, j in parts)
         except ValueError as exc:
-            raise InvalidArchError(f"not a DARTS recurrent genotype 'op~input|...': {text!r}") from exc
+            raise InvalidArchError(f"not a DARTS recurrent genotype 'op~input|...': "
+                                   f"{text!r}") from exc
         return RNNGenotype(genes)
 
     def build_supernet(self, shape: DataShape, cfg) -> RNNSupernet:

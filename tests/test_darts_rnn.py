@@ -182,3 +182,23 @@ def test_runs_on_the_recurrent_space_follow_darts_rnn_search_protocol(run):
             params["grad_clip"], params["w_momentum"]) == (20.0, 20.0, 5e-7, 256, 0.25, 0.0)
     if "a_lr" in params:
         assert (params["a_lr"], params["a_beta1"], params["a_weight_decay"]) == (3e-3, 0.9, 1e-3)
+
+
+def test_network_settings_are_darts_and_thesis_values():
+    from nasrepro.spaces.darts_rnn.space import RNNSearchNet
+
+    search = RNNSearchNet()
+    ptb, wt2 = SPACE.eval_net_config("ptb")(), SPACE.eval_net_config("wikitext2")()
+    assert (search.emsize, search.nhid, search.dropout, search.dropouth, search.dropoutx,
+            search.dropouti, search.dropoute) == (300, 300, 0.75, 0.25, 0.75, 0.2, 0.0)
+    assert (ptb.emsize, ptb.nhid, ptb.dropoute) == (850, 850, 0.1)
+    assert (wt2.emsize, wt2.nhid, wt2.dropouth) == (700, 700, 0.15)  # thesis §2.4.2.2
+    with pytest.raises(ValueError, match="not implemented"):
+        SPACE.retrain_config("ptb")
+
+
+def test_fixed_depth_bias_gives_the_chain():
+    bias = SPACE.fixed_depth_bias()["recurrent"]
+    arch = SPACE.discretize({"recurrent": bias + torch.randn(bias.shape)})
+    assert [j for _, j in arch.genes] == list(range(8))
+    assert SPACE.cell_stats(arch)["depth"] == 8.0

@@ -30,15 +30,26 @@ class RunVariant:
 # DARTS' own search settings on its space (Liu et al. 2019, the DARTS baselines of Tables 5.1 and
 # 6.2): SGD without Nesterov, weight decay 3e-4; everything else equals the NAS-Bench-201 protocol.
 DARTS_SPACE_PROTOCOL = {"w_nesterov": False, "w_weight_decay": 3e-4}
+# DARTS' recurrent search on PTB (rnn/train_search.py; thesis §2.4.2 follows [86, 95]): 50 epochs,
+# batch 256, plain SGD lr 20 held constant (w_lr_min = w_lr: no decay), weight decay 5e-7,
+# gradient clip 0.25; architecture Adam lr 3e-3, betas (0.9, 0.999), weight decay 1e-3.
+DARTS_RNN_PROTOCOL = {"epochs": 50, "batch_size": 256, "w_lr": 20.0, "w_lr_min": 20.0,
+                      "w_momentum": 0.0, "w_nesterov": False, "w_weight_decay": 5e-7,
+                      "grad_clip": 0.25}
+DARTS_RNN_ARCH = {**DARTS_RNN_PROTOCOL, "a_lr": 3e-3, "a_beta1": 0.9, "a_weight_decay": 1e-3}
 
 for _run in (
-    RunVariant("darts-1st", "darts-1st", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL}),
-    RunVariant("darts-2nd", "darts-2nd", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL}),
+    RunVariant("darts-1st", "darts-1st", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL,
+                                                       "darts_rnn": DARTS_RNN_ARCH}),
+    RunVariant("darts-2nd", "darts-2nd", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL,
+                                                       "darts_rnn": DARTS_RNN_ARCH}),
     # GDAS and RandomNAS on the DARTS space: the DARTS protocol with DARTS' 50 epochs (a choice:
     # the thesis copies their DARTS-space numbers from the papers; documented in docs/methods.md)
-    RunVariant("gdas", "gdas", space_params={"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}),
+    RunVariant("gdas", "gdas", space_params={"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50},
+                                             "darts_rnn": DARTS_RNN_ARCH}),
     RunVariant("random-nas", "random-nas",
-               space_params={"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}),
+               space_params={"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50},
+                             "darts_rnn": DARTS_RNN_PROTOCOL}),
 ):
     RUNS.register(_run.name)(_run)
 
@@ -49,7 +60,7 @@ for _run in (
 DARTS_SPACE_50 = {"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}
 NSAS_DEFAULTS = {"random-nas": (5, 0.5), "gdas": (2, 0.2)}
 for _run in (
-    RunVariant("en2as", "en2as", space_params=DARTS_SPACE_50),
+    RunVariant("en2as", "en2as", space_params={**DARTS_SPACE_50, "darts_rnn": DARTS_RNN_PROTOCOL}),
     RunVariant("random-nas-nsas", "random-nas-nsas", space_params=DARTS_SPACE_50),
     RunVariant("gdas-nsas", "gdas-nsas", space_params=DARTS_SPACE_50),
     RunVariant("random-nas-nsas-c", "random-nas-nsas", {"depth_constraint": True}, DARTS_SPACE_50),

@@ -1,3 +1,3 @@
 """Dataset registry. Importing this package registers every loader in ``DATASETS``."""
 
-from nasrepro.data import cifar, digits, imagenet, imagenet16  # noqa: F401
+from nasrepro.data import cifar, digits, imagenet, imagenet16, text  # noqa: F401

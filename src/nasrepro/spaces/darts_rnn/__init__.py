@@ -1,0 +1,4 @@
+"""The DARTS recurrent space: the cell and language model (``model``), the language-model task
+(``task``) and the space (``space``)."""
+
+from nasrepro.spaces.darts_rnn import space  # noqa: F401

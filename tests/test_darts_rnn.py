@@ -1,0 +1,204 @@
+"""DARTS recurrent space (thesis §1.2.4, §2.4.2): language-model task, carried hidden state,
+the cell against the supernet, DARTS_V2's parameter count, the corpora and their loaders."""
+
+import gzip
+import hashlib
+import math
+import random
+
+import pytest
+import torch
+
+from nasrepro.data.base import make_loader
+from nasrepro.data.text import TextSegments
+from nasrepro.registry import DATASETS, SPACES
+from nasrepro.spaces.base import DataShape, InvalidArchError
+from nasrepro.spaces.darts_rnn.space import DARTS_V2
+from nasrepro.spaces.darts_rnn.task import LMInput
+from nasrepro.utils.download import MissingDataError
+from tests.conftest import shared
+
+torch.set_num_threads(1)
+SPACE = SPACES.get("darts_rnn")()
+NO_DROP = {"dropout": 0.0, "dropouth": 0.0, "dropoutx": 0.0, "dropouti": 0.0, "dropoute": 0.0}
+TINY = {"emsize": 6, "nhid": 6}
+
+
+def _inp(tokens, pos, mode="score", stream=0):
+    return LMInput(tokens, torch.tensor([[stream, pos]] * tokens.shape[0]), mode)
+
+
+def test_perplexity_is_exp_of_mean_token_loss_on_a_hand_example():
+    # vocabulary 2; the model gives every token probability 1/2 in batch 1 (2 x 1 tokens) and
+    # p(target) = 0.8 in batch 2 (1 x 2 tokens): mean loss over the 4 tokens, not over batches
+    def model(inp):
+        if inp.tokens.shape[0] == 2:
+            return torch.zeros(2, 1, 2)
+        return torch.log(torch.tensor([[[0.8, 0.2], [0.2, 0.8]]]))
+    batches = [(torch.zeros(2, 1, dtype=torch.long), torch.zeros(2, 1, dtype=torch.long),
+                torch.zeros(2, 2, dtype=torch.long)),
+               (torch.zeros(1, 2, dtype=torch.long), torch.tensor([[0, 1]]),
+                torch.zeros(1, 2, dtype=torch.long))]
+    expected = math.exp((2 * math.log(2) + 2 * -math.log(0.8)) / 4)
+    score = SPACE.task.score(model, batches, torch.device("cpu"))
+    assert score == pytest.approx(expected, rel=1e-6)
+    assert SPACE.task.metric == "perplexity" and not SPACE.task.higher_is_better
+
+
+def test_hidden_state_is_carried_across_segments_and_detached_between_them():
+    torch.manual_seed(0)
+    net = SPACE.build_network(DARTS_V2, DataShape(20, 1, 1, 4), {**TINY, **NO_DROP}).eval()
+    first_a, first_b = torch.randint(20, (3, 4)), torch.randint(20, (3, 4))
+    second = torch.randint(20, (3, 4))
+    net(_inp(first_a, 0))
+    out_a = net(_inp(second, 1))
+    net(_inp(first_b, 0))
+    out_b = net(_inp(second, 1))
+    assert not torch.allclose(out_a, out_b)  # the second segment sees the first one's input
+    net.state.clear()
+    assert torch.equal(net(_inp(second, 1)), net(_inp(second, 1)))  # no predecessor: zeros
+    # gradient of the second segment's loss equals the one of a run started from the first
+    # segment's final state as a constant: nothing flows back into the first segment
+    net.state.clear()
+    net(_inp(first_a, 0, "train"))
+    carried = net.state.slots[(0, "train")][2]
+    assert not carried.requires_grad
+    net.zero_grad()
+    net(_inp(second, 1, "train")).sum().backward()
+    grads = [p.grad.clone() for p in net.parameters()]
+    net.state.slots[(0, "train")] = (0, torch.zeros_like(carried), carried.clone())
+    net.zero_grad()
+    net(_inp(second, 1, "train")).sum().backward()
+    assert all(torch.equal(g, p.grad) for g, p in zip(grads, net.parameters()))
+    # a repeated call on the same segment (second-order DARTS) starts from the same state
+    assert torch.equal(net(_inp(second, 1, "train")), net(_inp(second, 1, "train")))
+
+
+@pytest.mark.parametrize("drop", [NO_DROP, {}], ids=["no-dropout", "darts-dropouts"])
+def test_stand_alone_cell_equals_supernet_single_path(drop):
+    torch.manual_seed(1)
+    shape, cfg = DataShape(30, 1, 1, 5), {**TINY, "dropoute": 0.1, **drop}
+    supernet = SPACE.build_supernet(shape, cfg).train()
+    arch = SPACE.sample(random.Random(3))
+    net = SPACE.build_network(arch, shape, cfg).train()
+    net.load_state_dict(supernet.state_dict())
+    x = torch.randint(30, (4, 5))
+    for pos in (0, 1):
+        torch.manual_seed(7)
+        a = supernet(_inp(x, pos, "train"), arch=arch)
+        torch.manual_seed(7)
+        b = net(_inp(x, pos, "train"))
+        assert torch.allclose(a, b, atol=1e-6)
+    torch.manual_seed(7)
+    mixed = supernet(_inp(x, 2, "train"), weights=SPACE.one_hot(arch))
+    torch.manual_seed(7)
+    assert torch.allclose(mixed, net(_inp(x, 2, "train")), atol=1e-6)
+
+
+def test_darts_v2_at_850_has_the_published_23m_parameters():
+    """DARTS (Liu et al. 2019, Table 2) reports 23M for its PTB cell at embedding = hidden = 850
+    with the 10k-word PTB vocabulary. Counted as DARTS' train.py does: every parameter once, so
+    the embedding matrix shared with the decoder (tied) counts once; the decoder bias counts."""
+    net = SPACE.build_network(DARTS_V2, DataShape(10000, 1, 1, 35), {})
+    count = sum(p.numel() for p in net.parameters())
+    assert count == 10000 * 850 + 1700 * 1700 + 8 * 850 * 1700 + 10000
+    assert round(count / 1e6) == 23
+
+
+def test_space_derivation_and_notation():
+    alphas = torch.zeros(36, 5)
+    alphas[:, 0] = 10.0  # none strongest everywhere: ignored
+    alphas[0, 3] = 1.0   # node 1: sigmoid from node 0
+    alphas[2, 2] = 2.0   # node 2: relu from node 1
+    arch = SPACE.discretize({"recurrent": alphas})
+    assert arch.genes[:2] == (("sigmoid", 0), ("relu", 1))
+    assert SPACE.to_string(DARTS_V2) == \
+        "sigmoid~0|relu~1|relu~1|identity~1|tanh~2|sigmoid~5|tanh~3|relu~5"
+    assert SPACE.discretize(SPACE.one_hot(DARTS_V2)) == DARTS_V2
+    with pytest.raises(InvalidArchError):
+        SPACE.from_string("relu~1|relu~1|relu~1|relu~1|relu~1|relu~1|relu~1|relu~1")  # node 1 <- 1
+    other = SPACE.sample(random.Random(0))
+    comp = SPACE.complement(DARTS_V2, [other], random.Random(0))
+    assert SPACE.distance(comp, other) == 1.0
+
+
+def test_sequential_loader_continues_each_row_in_the_next_batch():
+    data = TextSegments(torch.arange(61), bptt=3, stream=0)  # 20 segments, 4 streams of 5
+    loader = make_loader(data, 4, True, 0)
+    batches = list(loader)
+    assert len(batches) == 5
+    for prev, nxt in zip(batches, batches[1:]):
+        assert torch.equal(prev[0][:, -1] + 1, nxt[0][:, 0])  # token stream continues per row
+        assert torch.equal(prev[2][:, 1] + 1, nxt[2][:, 1])
+
+
+def test_standin_corpus_is_offline_and_deterministic():
+    a = DATASETS.get("text_standin").load({"vocab": 100, "bptt": 7})
+    b = DATASETS.get("text_standin").load({"vocab": 100, "bptt": 7})
+    assert a.num_classes <= 100 and len(a.search_train) > 1000 and len(a.test) > 10
+    assert torch.equal(a.search_train.tokens, b.search_train.tokens)
+
+
+def test_real_ptb_files():
+    root = shared("ptb/ptb.train.txt.gz").parent
+    bundle = DATASETS.get("ptb").load({"root": str(root), "bptt": 35})
+    assert bundle.num_classes == 10000
+    assert [len(s.tokens) for s in (bundle.search_train, bundle.search_valid, bundle.test)] == \
+        [929589, 73760, 82430]
+
+
+def test_download_from_a_url_with_checksum_and_clear_error_offline(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    texts = {"train": "a b c\nb c\n", "valid": "a c\n", "test": "c b\n"}
+    urls, sums = {}, {}
+    for split, text in texts.items():
+        (src / f"{split}.txt").write_text(text)
+        urls[split] = (src / f"{split}.txt").as_uri()
+        sums[split] = hashlib.sha256(text.encode()).hexdigest()
+    spec = {"root": str(tmp_path / "raw"), "download": True, "urls": urls, "checksums": sums,
+            "bptt": 2}
+    bundle = DATASETS.get("ptb").load(spec)
+    assert (tmp_path / "raw" / "ptb.train.txt").exists() and bundle.num_classes == 4  # a b c <eos>
+    with pytest.raises(MissingDataError, match="download: true.*empty/ptb.train.txt"):
+        DATASETS.get("ptb").load({"root": str(tmp_path / "empty")})
+    missing = DATASETS.get("wikitext2").missing({"root": str(tmp_path / "empty")})
+    assert len(missing) == 3 and "wiki.train.tokens" in missing[0]
+    gz = tmp_path / "gz"  # gzipped copies (as in ../shared/data) are read too
+    gz.mkdir()
+    for split, text in texts.items():
+        with gzip.open(gz / f"ptb.{split}.txt.gz", "wt") as f:
+            f.write(text)
+    again = DATASETS.get("ptb").load({"root": str(gz), "bptt": 2})
+    assert torch.equal(again.search_train.tokens, bundle.search_train.tokens)
+
+
+@pytest.mark.parametrize("run", ["darts-1st", "darts-2nd", "gdas", "random-nas", "en2as"])
+def test_runs_on_the_recurrent_space_follow_darts_rnn_search_protocol(run):
+    from nasrepro.config import method_params
+
+    params = method_params({}, run, "darts_rnn")
+    assert (params["w_lr"], params["w_lr_min"], params["w_weight_decay"], params["batch_size"],
+            params["grad_clip"], params["w_momentum"]) == (20.0, 20.0, 5e-7, 256, 0.25, 0.0)
+    if "a_lr" in params:
+        assert (params["a_lr"], params["a_beta1"], params["a_weight_decay"]) == (3e-3, 0.9, 1e-3)
+
+
+def test_network_settings_are_darts_and_thesis_values():
+    from nasrepro.spaces.darts_rnn.space import RNNSearchNet
+
+    search = RNNSearchNet()
+    ptb, wt2 = SPACE.eval_net_config("ptb")(), SPACE.eval_net_config("wikitext2")()
+    assert (search.emsize, search.nhid, search.dropout, search.dropouth, search.dropoutx,
+            search.dropouti, search.dropoute) == (300, 300, 0.75, 0.25, 0.75, 0.2, 0.0)
+    assert (ptb.emsize, ptb.nhid, ptb.dropoute) == (850, 850, 0.1)
+    assert (wt2.emsize, wt2.nhid, wt2.dropouth) == (700, 700, 0.15)  # thesis §2.4.2.2
+    with pytest.raises(ValueError, match="not implemented"):
+        SPACE.retrain_config("ptb")
+
+
+def test_fixed_depth_bias_gives_the_chain():
+    bias = SPACE.fixed_depth_bias()["recurrent"]
+    arch = SPACE.discretize({"recurrent": bias + torch.randn(bias.shape)})
+    assert [j for _, j in arch.genes] == list(range(8))
+    assert SPACE.cell_stats(arch)["depth"] == 8.0

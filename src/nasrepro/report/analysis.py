@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from nasrepro.analysis.ranking import kendall_tau  # noqa: E402
 from nasrepro.config import PROBE_PREFIX  # noqa: E402
 from nasrepro.report.catalog import FigureSpec  # noqa: E402
-from nasrepro.report.figure import save  # noqa: E402
+from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.utils.atomic import read_jsonl  # noqa: E402
 
 
@@ -184,5 +184,5 @@ def plot_analysis(spec: FigureSpec, files: list[str], out_prefix: str, note: str
         1 if spec.kind == "tau_curves" else 2
     fig, axes = plt.subplots(1, panels, figsize=(5.2 * panels, 4.4), squeeze=False)
     PANELS[spec.kind](spec, data, list(axes[0]))
-    fig.suptitle(spec.title, fontsize=9)
+    suptitle(fig, spec.title)
     save(fig, out_prefix, note)

@@ -27,7 +27,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from nasrepro import registry  # noqa: E402
 from nasrepro.report.catalog import FigureSpec  # noqa: E402
-from nasrepro.report.figure import save  # noqa: E402
+from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.spaces.base import CellDiagram  # noqa: E402
 
 COLORS = {"input": "#c1e1c1", "node": "#add8e6", "output": "#eee8aa"}  # the DARTS figures' colours
@@ -151,5 +151,5 @@ def plot_cells(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -
         for ax, kind in zip(row, kinds):
             draw_cell(ax, diagrams[kind])
             ax.set_title(f"{run} (seed {genotype['seed']}): {diagrams[kind].title}", fontsize=9)
-    fig.suptitle(spec.title, fontsize=10)
+    suptitle(fig, spec.title, fontsize=10)
     save(fig, out_prefix, note)

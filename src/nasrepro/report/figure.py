@@ -6,6 +6,7 @@ creation date, so the same inputs give byte-identical PNG and PDF files."""
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -52,6 +53,12 @@ def plot_search_curves(metrics_files: list[str], out_prefix: str, title: str,
     ax.grid(alpha=0.3)
     ax.legend()
     save(fig, out_prefix, note)
+
+
+def suptitle(fig, text: str, fontsize: float = 9) -> None:
+    """The figure title, wrapped to the figure's width (about 0.55 em per character)."""
+    chars = int(fig.get_size_inches()[0] * 72 / (0.55 * fontsize))
+    fig.suptitle(textwrap.fill(text, max(20, chars)), fontsize=fontsize)
 
 
 def save(fig, out_prefix: str, note: str) -> None:

@@ -15,7 +15,6 @@ Inputs are the files the workflow passes (``figure_metrics`` in workflow/rules/c
 from __future__ import annotations
 
 import json
-import textwrap
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,7 +26,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nasrepro.report.catalog import FigureSpec  # noqa: E402
-from nasrepro.report.figure import save  # noqa: E402
+from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.utils.atomic import read_jsonl  # noqa: E402
 
 LABELS = {"depth": "depth of the derived normal cell",
@@ -113,6 +112,5 @@ def _sweep(spec: FigureSpec, files: list[str]):
 def plot_trajectories(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -> None:
     """Write ``<out_prefix>.png`` and ``.pdf`` of an ``epoch_stats`` or ``sweep`` figure."""
     fig = _epoch_stats(spec, files) if spec.kind == "epoch_stats" else _sweep(spec, files)
-    width = fig.get_size_inches()[0]
-    fig.suptitle(textwrap.fill(spec.title, int(16 * width)), fontsize=9)
+    suptitle(fig, spec.title)
     save(fig, out_prefix, note)

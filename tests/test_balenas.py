@@ -136,7 +136,7 @@ def test_depth_penalty_rewards_only_the_consecutive_node_edges():
     # the value: minus the expected number of open connections, 4 per cell
     by_hand = -sum(float(open_probability(connection_logits(alphas[c][e].detach(), none)).sum())
                    for c, e in space.depth_edges().items())
-    assert float(penalty) == pytest.approx(by_hand)
+    assert float(penalty.detach()) == pytest.approx(by_hand)
     grads = torch.autograd.grad(penalty, list(alphas.values()))
     for (cell, edges), grad in zip(space.depth_edges().items(), grads):
         rows = grad.abs().sum(1).nonzero().flatten().tolist()

@@ -95,15 +95,16 @@ for _base, _strategy, _m, _beta in sorted(_grid):
 # Chapters 5-6. BaLeNAS (M = 1 MCMC sample; Table 5.2 varies M) and BaLeNAS with the depth-aware
 # regulariser (eta_1 = 0.05, §5.4.2.1: Table 5.1's "BaLeNAS"; without it "BaLeNAS w/o"); iDARTS
 # with T inner steps and K Neumann terms (default T = 4, K = 2: Tables 6.1, 6.3) and the
-# sweeps of Fig. 6.2. On the DARTS space all follow DARTS' protocol (50 epochs).
+# sweeps of Fig. 6.2. On the DARTS spaces they follow DARTS' protocols (CNN: 50 epochs; RNN: PTB).
+DARTS_PROTOCOLS = {"darts_cnn": DARTS_SPACE_PROTOCOL, "darts_rnn": DARTS_RNN_ARCH}
 for _run in (
-    RunVariant("balenas-1st", "balenas-1st", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL}),
-    RunVariant("balenas-2nd", "balenas-2nd", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL}),
+    RunVariant("balenas-1st", "balenas-1st", space_params=DARTS_PROTOCOLS),
+    RunVariant("balenas-2nd", "balenas-2nd", space_params=DARTS_PROTOCOLS),
     RunVariant("balenas-2nd-depth", "balenas-2nd", {"depth_weight": 0.05},
                {"darts_cnn": DARTS_SPACE_PROTOCOL}),
-    *(RunVariant(f"balenas-2nd-m{m}", "balenas-2nd", {"samples": m},
-                 {"darts_cnn": DARTS_SPACE_PROTOCOL}) for m in (2, 3, 4)),
-    RunVariant("idarts", "idarts", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL}),
+    *(RunVariant(f"balenas-2nd-m{m}", "balenas-2nd", {"samples": m}, DARTS_PROTOCOLS)
+      for m in (2, 3, 4)),
+    RunVariant("idarts", "idarts", space_params=DARTS_PROTOCOLS),
 ):
     RUNS.register(_run.name)(_run)
 

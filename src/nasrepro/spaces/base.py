@@ -39,6 +39,7 @@ import random
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 import torch
@@ -97,6 +98,23 @@ class CellDiagram:
     output: str
     title: str
     concat: tuple[str, ...] = ()
+
+
+class ConvertedBenchmark:
+    """A tabular benchmark converted once by the pipeline (``build``) and read back from its
+    Parquet table; subclasses name their ``space`` and index the table in ``__init__``."""
+
+    space: str
+
+    @classmethod
+    def load(cls, path):
+        import pandas as pd
+
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"benchmark table {path} not found; build it with "
+                                    f"`snakemake {path}` (needs benchmark.{cls.space} in the config)")
+        return cls(pd.read_parquet(path))
 
 
 class Task(ABC):

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasrepro.registry import BENCHMARKS
+from nasrepro.spaces.base import ConvertedBenchmark
 from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch, distinct_cells
 from nasrepro.spaces.nb1shot1.tfrecord import parse_record, read_records
 from nasrepro.utils.download import fetch
@@ -67,7 +68,7 @@ def convert(path: str | Path) -> pd.DataFrame:
 
 
 @BENCHMARKS.register("nb1shot1")
-class Nb101Benchmark:
+class Nb101Benchmark(ConvertedBenchmark):
     """Lookups in a converted table (passed in, never global, so tests can inject one)."""
 
     space = "nb1shot1"
@@ -81,14 +82,6 @@ class Nb101Benchmark:
         self.table = table
         self._means = table.groupby(["hash", "epochs"])[[f"final_{m}" for m in METRICS]].mean()
         self._space_hashes: dict[int, set[str]] = {}
-
-    @classmethod
-    def load(cls, path: str | Path) -> "Nb101Benchmark":
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"benchmark table {path} not found; build it with "
-                                    f"`snakemake {path}` (needs benchmark.nb1shot1 in the config)")
-        return cls(pd.read_parquet(path))
 
     def repeats(self, cell_hash: str, epochs: int = 108) -> pd.DataFrame:
         """The rows of every training repeat of a cell at one budget."""

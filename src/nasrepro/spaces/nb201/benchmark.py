@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasrepro.registry import BENCHMARKS
+from nasrepro.spaces.base import ConvertedBenchmark
 from nasrepro.spaces.nb201.space import Nb201Arch, Nb201Space
 from nasrepro.utils.download import MissingDataError, fetch
 
@@ -88,7 +89,7 @@ def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200")) -> pd.DataFra
 
 
 @BENCHMARKS.register("nb201")
-class Nb201Benchmark:
+class Nb201Benchmark(ConvertedBenchmark):
     """Lookups in a converted table (passed in, never global, so tests can inject one)."""
 
     space = "nb201"
@@ -102,14 +103,6 @@ class Nb201Benchmark:
     def __init__(self, table: pd.DataFrame):
         self.table = table
         self._by_key = table.set_index(["arch", "dataset", "split", "epochs"])["mean_accuracy"]
-
-    @classmethod
-    def load(cls, path: str | Path) -> "Nb201Benchmark":
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"benchmark table {path} not found; build it with "
-                                    f"`snakemake {path}` (needs benchmark.nb201 in the config)")
-        return cls(pd.read_parquet(path))
 
     def accuracy(self, arch: Nb201Arch, dataset: str, split: str, epochs: int = 200) -> float:
         key = (arch.to_string(), dataset, split, int(epochs))

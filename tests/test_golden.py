@@ -61,17 +61,20 @@ def _trace(case: str) -> dict:
             "arch": method.space.to_string(arch)}
 
 
-def _close(actual, expected, path=""):
+def _close(actual, expected, path="", atol=1e-6):
+    """Losses and sums to 1e-5 relative. Alphas to 5e-5 absolute: Adam moves a parameter by about
+    lr * sign(g) wherever |g| is far above its eps, so float-rounding noise in a near-zero
+    gradient shows as a few percent of lr (3e-4) after three steps; a wrong step moves it by lr."""
     if isinstance(expected, dict):
         assert set(actual) == set(expected), path
         for key in expected:
-            _close(actual[key], expected[key], f"{path}.{key}")
+            _close(actual[key], expected[key], f"{path}.{key}", 5e-5 if key == "alphas" else atol)
     elif isinstance(expected, list):
         assert len(actual) == len(expected), path
         for i, (a, e) in enumerate(zip(actual, expected)):
-            _close(a, e, f"{path}[{i}]")
+            _close(a, e, f"{path}[{i}]", atol)
     elif isinstance(expected, float):
-        assert actual == pytest.approx(expected, rel=1e-5, abs=1e-6), path
+        assert actual == pytest.approx(expected, rel=1e-5, abs=atol), path
     else:
         assert actual == expected, path
 

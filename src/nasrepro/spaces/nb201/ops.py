@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from nasrepro.spaces.pooling import AvgPool3x3
+
 
 class ReLUConvBN(nn.Sequential):
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, affine: bool, track: bool):
@@ -24,11 +26,6 @@ class Zero(nn.Module):
         return x.mul(0.0)
 
 
-class AvgPool(nn.AvgPool2d):
-    def __init__(self):
-        super().__init__(3, stride=1, padding=1, count_include_pad=False)
-
-
 def make_op(name: str, channels: int, affine: bool, track: bool) -> nn.Module:
     if name == "none":
         return Zero()
@@ -39,7 +36,7 @@ def make_op(name: str, channels: int, affine: bool, track: bool) -> nn.Module:
     if name == "nor_conv_3x3":
         return ReLUConvBN(channels, channels, 3, 1, affine, track)
     if name == "avg_pool_3x3":
-        return AvgPool()
+        return AvgPool3x3(stride=1)
     raise ValueError(f"unknown NAS-Bench-201 operation {name!r}")
 
 

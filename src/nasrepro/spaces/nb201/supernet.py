@@ -39,6 +39,8 @@ class Cell(nn.Module):
                 choice: list[int] | None = None) -> torch.Tensor:
         """``weights``: [edges, ops] tensor (mixed); with ``choice`` only op ``choice[e]`` of each
         edge runs, scaled by ``weights[e, choice[e]]`` when weights are given (hard forward)."""
+        if weights is not None and choice is None:
+            return self._mixed(x, weights)
         nodes = [x]
         for j in range(1, NUM_NODES):
             total = 0
@@ -53,12 +55,44 @@ class Cell(nn.Module):
                     if weights is not None:
                         out = weights[e, k] * out + torch.cat([weights[e, :k], weights[e, k + 1:]]).sum()
                     total = total + out
-                elif weights is not None:
-                    total = total + sum(weights[e, k] * op(src) for k, op in enumerate(ops))
                 else:
                     total = total + sum(op(src) for op in ops)
             if isinstance(total, int):  # every incoming edge was 'none' in a stand-alone cell
                 total = torch.zeros_like(x)
+            nodes.append(total)
+        return nodes[-1]
+
+    def _mixed(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Eq. 1.8, computed once per source node where the result is the same for every edge
+        leaving it: ReLU (the first layer of both convolutions) and the average pooling (no
+        parameters). ``none`` contributes w * 0 = 0 and is skipped: the value and every gradient
+        equal those of the op-by-op sum (the golden-value test checks this)."""
+        nodes = [x]
+        relu: dict[int, torch.Tensor] = {}
+        pool: dict[int, torch.Tensor] = {}
+        for j in range(1, NUM_NODES):
+            total = 0
+            for e, edge in enumerate(EDGES):
+                if edge[0] != j:
+                    continue
+                i = edge[1]
+                src = nodes[i]
+                terms = []
+                for k, (name, op) in enumerate(zip(self.edge_ops[e], self.edges[_edge_key(edge)])):
+                    if name == "none":
+                        continue
+                    if name.startswith("nor_conv"):
+                        if i not in relu:
+                            relu[i] = torch.relu(src)
+                        out = op[2](op[1](relu[i]))
+                    elif name == "avg_pool_3x3":
+                        if i not in pool:
+                            pool[i] = op(src)
+                        out = pool[i]
+                    else:
+                        out = op(src)
+                    terms.append(weights[e, k] * out)
+                total = total + sum(terms)
             nodes.append(total)
         return nodes[-1]
 

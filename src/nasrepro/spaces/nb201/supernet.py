@@ -52,8 +52,9 @@ class Cell(nn.Module):
                 if choice is not None:
                     k = choice[e]
                     out = ops[k](src)
-                    if weights is not None:
-                        out = weights[e, k] * out + torch.cat([weights[e, :k], weights[e, k + 1:]]).sum()
+                    if weights is not None:  # w_k * out + sum of the other weights, one pass
+                        rest = torch.cat([weights[e, :k], weights[e, k + 1:]]).sum()
+                        out = torch.addcmul(rest, weights[e, k], out)
                     total = total + out
                 else:
                     total = total + sum(op(src) for op in ops)
@@ -77,7 +78,7 @@ class Cell(nn.Module):
                     continue
                 i = edge[1]
                 src = nodes[i]
-                terms = []
+                edge_sum = None
                 for k, (name, op) in enumerate(zip(self.edge_ops[e], self.edges[_edge_key(edge)])):
                     if name == "none":
                         continue
@@ -91,8 +92,9 @@ class Cell(nn.Module):
                         out = pool[i]
                     else:
                         out = op(src)
-                    terms.append(weights[e, k] * out)
-                total = total + sum(terms)
+                    edge_sum = (weights[e, k] * out if edge_sum is None
+                                else torch.addcmul(edge_sum, weights[e, k], out))
+                total = total + edge_sum
             nodes.append(total)
         return nodes[-1]
 

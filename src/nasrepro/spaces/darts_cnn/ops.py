@@ -33,11 +33,24 @@ class DilConv(nn.Sequential):
                          nn.Conv2d(c_in, c_out, 1, bias=False),
                          nn.BatchNorm2d(c_out, affine=affine))
 
+    def from_relu(self, r: torch.Tensor) -> torch.Tensor:
+        """The op on ``r = relu(x)``: a supernet computes the ReLU once per input."""
+        return self[3](self[2](self[1](r)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.from_relu(self[0](x))
+
 
 class SepConv(nn.Sequential):
     def __init__(self, c_in: int, c_out: int, kernel: int, stride: int, padding: int, affine: bool):
         super().__init__(DilConv(c_in, c_in, kernel, stride, padding, 1, affine),
                          DilConv(c_in, c_out, kernel, 1, padding, 1, affine))
+
+    def from_relu(self, r: torch.Tensor) -> torch.Tensor:
+        return self[1](self[0].from_relu(r))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.from_relu(torch.relu(x))
 
 
 class Zero(nn.Module):
@@ -59,10 +72,12 @@ class FactorizedReduce(nn.Module):
         self.conv_2 = nn.Conv2d(c_in, c_out - c_out // 2, 1, stride=2, bias=False)
         self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
+    def from_relu(self, r: torch.Tensor) -> torch.Tensor:
+        shifted = nn.functional.pad(r[:, :, 1:, 1:], (0, 1, 0, 1))  # odd sizes: keep shapes equal
+        return self.bn(torch.cat([self.conv_1(r), self.conv_2(shifted)], dim=1))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.relu(x)
-        shifted = nn.functional.pad(x[:, :, 1:, 1:], (0, 1, 0, 1))  # odd sizes: keep shapes equal
-        return self.bn(torch.cat([self.conv_1(x), self.conv_2(shifted)], dim=1))
+        return self.from_relu(self.relu(x))
 
 
 def make_op(name: str, channels: int, stride: int, affine: bool) -> nn.Module:

@@ -40,23 +40,49 @@ class SearchCell(nn.Module):
 
     def forward(self, s0, s1, weights=None, choice=None, genes=None):
         states = [self.pre0(s0), self.pre1(s1)]
+        shared: dict = {}  # mixed forward: per-input results shared by its edges
         for i in range(2, 2 + NODES):
             if genes is not None:
                 pairs = genes[2 * (i - 2): 2 * (i - 1)]
                 node = sum(self.edges[EDGES.index((i, j))][OPS.index(op)](states[j]) for op, j in pairs)
+            elif choice is None:
+                node = self._mixed_node(i, states, weights, shared)
             else:
                 node = 0
                 for e, (t, j) in enumerate(EDGES):
-                    if t != i:
-                        continue
-                    ops = self.edges[e]
-                    if choice is not None:
-                        k = choice[e]
-                        node = node + weights[e, k] * ops[k](states[j])
-                    else:
-                        node = node + sum(weights[e, k] * op(states[j]) for k, op in enumerate(ops))
+                    if t == i:
+                        node = node + weights[e, choice[e]] * self.edges[e][choice[e]](states[j])
             states.append(node)
         return torch.cat([states[k] for k in CONCAT], dim=1)
+
+    def _mixed_node(self, i: int, states: list, weights: torch.Tensor, shared: dict):
+        """Eq. 1.8 for node ``i``. What is the same for every edge leaving an input ``j`` (all
+        its edges have the same stride) is computed once: the ReLU that starts the convolutions
+        (and the stride-2 skip), and the two poolings before their per-edge BatchNorm. ``none``
+        adds w * 0 = 0 and is skipped. Values and gradients equal the op-by-op sum."""
+        node = 0
+        for e, (t, j) in enumerate(EDGES):
+            if t != i:
+                continue
+            x = states[j]
+            edge_sum = None
+            for k, (name, op) in enumerate(zip(OPS, self.edges[e])):
+                if name == "none":
+                    continue
+                if hasattr(op, "from_relu"):
+                    if ("relu", j) not in shared:
+                        shared["relu", j] = torch.relu(x)
+                    out = op.from_relu(shared["relu", j])
+                elif "pool" in name:
+                    if (name, j) not in shared:
+                        shared[name, j] = op[0](x)
+                    out = op[1](shared[name, j])
+                else:
+                    out = op(x)
+                edge_sum = (weights[e, k] * out if edge_sum is None
+                            else torch.addcmul(edge_sum, weights[e, k], out))
+            node = node + edge_sum
+        return node
 
 
 class DartsSupernet(nn.Module):

@@ -153,7 +153,7 @@ def _pair(arch, seed):
     space = Nb1Shot1Space(arch.variant)
     torch.manual_seed(seed)
     shape = DataShape(10, 3, 8, 8)
-    supernet = space.build_supernet(shape, {"variant": arch.variant, "C": 2, "cells_per_stack": 2})
+    supernet = space.build_supernet(shape, {"C": 2, "cells_per_stack": 2})
     for module in supernet.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.weight.data.uniform_(0.5, 1.5)

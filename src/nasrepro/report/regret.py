@@ -73,10 +73,12 @@ def plot_regret(spec: FigureSpec, files: list[str], out_prefix: str, note: str) 
     bench = Nb101Benchmark.load(tables[0])
     curves: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for path in sorted(Path(f) for f in files if f.endswith("metrics.jsonl")):
-        curves[_where(path)].append(epoch_errors(read_jsonl(path), bench))
+        if _where(path)[1] in spec.runs:
+            curves[_where(path)].append(epoch_errors(read_jsonl(path), bench))
     spaces = [s for s in spec.spaces if any(key[0] == s for key in curves)]
     if not spaces:
-        raise ValueError(f"{spec.id}: no search of {list(spec.spaces)} among the inputs")
+        raise ValueError(f"{spec.id}: no search of its runs {list(spec.runs)} on "
+                         f"{list(spec.spaces)} among the inputs")
     groups = spec.groups or (("", spec.runs),)
     cols = 2 * len(groups)
     fig, axes = plt.subplots(len(spaces), cols, figsize=(3.9 * cols, 3.3 * len(spaces) + 0.9),
@@ -91,6 +93,7 @@ def plot_regret(spec: FigureSpec, files: list[str], out_prefix: str, note: str) 
                 ax.set_xlabel("search epoch")
                 ax.set_ylabel(ylabel, fontsize=8)
                 ax.grid(alpha=0.3)
-                ax.legend(fontsize=6)
+                if ax.lines:
+                    ax.legend(fontsize=6)
     suptitle(fig, spec.title)
     save(fig, out_prefix, note)

@@ -181,7 +181,8 @@ def cmd_evaluate(args) -> None:
     arch = space.from_string(json.loads(Path(args.genotype).read_text())["arch"])
     out = Path(args.out_dir)
     if job.mode == "benchmark":
-        final = registry.BENCHMARKS.get(job.space).load(job.benchmark_table).thesis_metrics(arch, job.target)
+        bench = registry.BENCHMARKS.get(registry.benchmark_of(job.space)).load(job.benchmark_table)
+        final = bench.thesis_metrics(arch, job.target)
         records = [final]
         weights = None  # looked up, not trained
     else:
@@ -263,7 +264,7 @@ def cmd_arch(args) -> int:
         print(f"index: {space.index(arch)}")
     print(f"arch:  {space.to_string(arch)}")
     if args.benchmark:
-        bench = registry.BENCHMARKS.get(args.space).load(args.benchmark)
+        bench = registry.BENCHMARKS.get(registry.benchmark_of(args.space)).load(args.benchmark)
         for (target, column), (dataset, split) in bench.columns.items():
             try:
                 value = f"{bench.accuracy(arch, dataset, split):.2f}"

@@ -299,9 +299,9 @@ def _problems(config: dict) -> list[str]:
             attempt(eval_settings, config, space, target)
         for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
             attempt(method_params, config, run, space)
-        if config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS \
-                and not (config.get("benchmark") or {}).get(space):
-            problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{space} (path/url/"
+        bench = registry.benchmark_of(space)
+        if uses_benchmark(config, space) and not (config.get("benchmark") or {}).get(bench):
+            problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{bench} (path/url/"
                             f"sha256 of the benchmark file); set it, or use mode 'retrain'")
     for name in needed_datasets(config):
         if name not in (config.get("datasets") or {}):
@@ -445,7 +445,8 @@ def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int,
 
 def uses_benchmark(config: dict, space: str) -> bool:
     """Whether ``space``'s architectures are evaluated by benchmark lookup (else retrained)."""
-    return config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS
+    return (config["evaluation"]["mode"] == "benchmark"
+            and registry.benchmark_of(space) in registry.BENCHMARKS)
 
 
 def needed_datasets(config: dict) -> list[str]:

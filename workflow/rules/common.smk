@@ -55,7 +55,7 @@ def evaluate_spec(wildcards):
         wildcards.seed,
         wildcards.target,
         dataset,
-        benchmark_table(wildcards.space),
+        benchmark_table(registry.benchmark_of(wildcards.space)),
     )
     return nasconfig.to_json(job)
 
@@ -69,7 +69,7 @@ def evaluate_inputs(wildcards):
         "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.run}/seed{wildcards.seed}/search/genotype.json"
     }
     if uses_benchmark(wildcards.space):
-        inputs["benchmark"] = benchmark_table(wildcards.space)
+        inputs["benchmark"] = benchmark_table(registry.benchmark_of(wildcards.space))
     else:
         inputs["data"] = f"{PREPARED}/{wildcards.target}.json"
     return inputs

@@ -245,6 +245,7 @@ class Nb1Shot1Space(SearchSpace):
     on any instance."""
 
     name = "nb1shot1"
+    benchmark = "nb1shot1"  # NAS-Bench-101, shared by the three spaces (registry.benchmark_of)
     ops = OPS
     InvalidArch = InvalidArchError
     search_net_config = Nb1Shot1SearchNet

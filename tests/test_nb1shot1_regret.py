@@ -149,3 +149,28 @@ def test_standin_table_dedupes_by_hash_resumes_and_reads_as_the_benchmark(tmp_pa
     assert math.isnan(table["final_train_accuracy"][0]) and set(table["repeat"]) == {0}
     with pytest.raises(ValueError, match="at least one search"):
         build_standin([], train_cell, tmp_path / "empty")
+
+
+def test_evaluate_looks_up_a_found_cell_in_the_shared_nb101_benchmark(tmp_path):
+    """The three spaces share the ``nb1shot1`` benchmark (``registry.benchmark_of``): a found
+    cell of space 1 evaluates by lookup (mean of the repeats at 108 epochs)."""
+    from nasrepro.cli import main
+    from nasrepro.config import uses_benchmark
+    from nasrepro.registry import benchmark_of
+
+    assert [benchmark_of(f"nb1shot1-s{v}") for v in (1, 2, 3)] == ["nb1shot1"] * 3
+    assert benchmark_of("nb201") == "nb201"
+    assert uses_benchmark({"evaluation": {"mode": "benchmark"}}, "nb1shot1-s3")
+    assert not uses_benchmark({"evaluation": {"mode": "retrain"}}, "nb1shot1-s3")
+    table = tmp_path / "nb101.parquet"
+    _table().to_parquet(table, index=False)
+    genotype = tmp_path / "genotype.json"
+    genotype.write_text(json.dumps({"space": "nb1shot1-s1", "arch": B.to_string()}))
+    spec = {"mode": "benchmark", "target": "cifar10", "space": "nb1shot1-s1", "seed": 0,
+            "run": "darts-2nd", "method": "darts-2nd", "search_dataset": "cifar10",
+            "benchmark_table": str(table),
+            "settings": {"device": "cpu", "threads": 1, "workers": 0, "profile": "test"}}
+    assert main(["evaluate", "--spec", json.dumps(spec), "--genotype", str(genotype),
+                 "--out-dir", str(tmp_path / "eval")]) == 0
+    final = json.loads((tmp_path / "eval" / "final.json").read_text())
+    assert (final["valid_acc"], final["test_acc"]) == pytest.approx((81.0, 93.0))

@@ -32,7 +32,8 @@ def _registries():
 
 # Tiny networks per space: enough to run every method quickly on CPU. A new space adds a line.
 SMALL_NETS = {"nb201": {"C": 4, "N": 1}, "darts_cnn": {"C": 4, "layers": 3},
-              "nb1shot1": {"C": 2, "cells_per_stack": 1}, "darts_rnn": {"emsize": 4, "nhid": 4}}
+              **{f"nb1shot1-s{v}": {"C": 2, "cells_per_stack": 1} for v in (1, 2, 3)},
+              "darts_rnn": {"emsize": 4, "nhid": 4}}
 
 
 def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0,

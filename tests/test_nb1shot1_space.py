@@ -7,6 +7,7 @@ import random
 import pytest
 import torch
 
+from nasrepro.registry import SPACES
 from nasrepro.spaces.base import DataShape, InvalidArchError
 from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
 from nasrepro.spaces.nb1shot1.network import Nb101Network, vertex_channels
@@ -138,11 +139,13 @@ def test_strings_round_trip_and_reject_bad_cells():
             space.from_string(bad)
 
 
-def test_build_supernet_switches_the_variant():
-    space = Nb1Shot1Space()
-    space.build_supernet(DataShape(10, 1, 8, 8), {"variant": 1, "C": 2, "cells_per_stack": 1})
+def test_registered_spaces_fix_the_variant_of_cells_and_supernet():
+    space = SPACES.get("nb1shot1-s1")()
+    supernet = space.build_supernet(DataShape(10, 1, 8, 8), {"C": 2, "cells_per_stack": 1})
+    assert supernet.variant == 1 and space.name == "nb1shot1-s1"
     assert space.arch_shapes == {"ops": (4, 3), "in3": (1, 3), "in4": (1, 4), "out": (1, 5)}
     assert space.sample(random.Random(0)).variant == 1
+    assert [SPACES.get(f"nb1shot1-s{v}")().variant for v in (2, 3)] == [2, 3]
     assert vertex_channels(NNI_CELL.matrix, 128, 128) == [128, 64, 64, 64, 64, 64, 128]
 
 
@@ -150,7 +153,7 @@ def _pair(arch, seed):
     space = Nb1Shot1Space(arch.variant)
     torch.manual_seed(seed)
     shape = DataShape(10, 3, 8, 8)
-    supernet = space.build_supernet(shape, {"variant": arch.variant, "C": 2, "cells_per_stack": 2})
+    supernet = space.build_supernet(shape, {"C": 2, "cells_per_stack": 2})
     for module in supernet.modules():
         if isinstance(module, torch.nn.BatchNorm2d):
             module.weight.data.uniform_(0.5, 1.5)

@@ -45,7 +45,7 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
                     cwd=clean_copy(tmp_path))
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
-    assert counts["benchmark"] == 1
+    assert counts["benchmark"] == 2  # NAS-Bench-201, NAS-Bench-101 (Figs. 5.2, 6.1, 6.4)
     searches = _searches(out.stdout)
     nb201 = [s for s in searches if s["space"] == "nb201"]
     table_6_1 = [s for s in nb201 if s["run"] in ("darts-1st", "darts-2nd", "gdas", "random-nas")]
@@ -55,6 +55,14 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
         darts_family = job["method"].startswith(("darts", "balenas", "idarts"))  # DARTS' 50 epochs
         assert job["method_cfg"]["epochs"] == (50 if darts_family else 250)
         assert job["settings"]["profile"] == "thesis"
+    one_shot1 = [s for s in searches if s["space"].startswith("nb1shot1-s")]
+    assert len(one_shot1) == 17 * 3 * 4   # Figs. 5.2, 6.1, 6.4: 17 runs, 3 spaces, 4 seeds
+    for job in one_shot1:  # NAS-Bench-1Shot1's DARTS search settings on every run
+        assert job["space_cfg"] == {"C": 16, "cells_per_stack": 3, "stacks": 3}
+        cfg = job["method_cfg"]
+        assert (cfg["epochs"], cfg["batch_size"], cfg["w_weight_decay"], cfg["w_nesterov"]) == \
+            (50, 96, 3e-4, False)
+    assert "data/prepared/thesis/benchmarks/nb1shot1.parquet" in out.stdout
     en2as = next(s for s in nb201 if s["run"] == "en2as")
     assert en2as["method_cfg"]["archive_size"] == 1000 and len(en2as["probes"]) == 15
     # every NAS-Bench-201 evaluation (the found cells and the 15 probe cells) is a lookup

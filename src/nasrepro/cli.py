@@ -60,6 +60,44 @@ def cmd_benchmark(args) -> None:
     log.info("wrote %d rows for %d cells to %s", len(table), table["index"].nunique(), args.out)
 
 
+def cmd_nb101_standin(args) -> None:
+    """The stand-in NAS-Bench-101 table of a profile without the benchmark file
+    (``spaces/nb1shot1/standin.py``): the cells the searches in ``args.metrics`` derived, each
+    retrained once on the search dataset."""
+    from nasrepro.config import RunSettings
+    from nasrepro.params import build_config
+    from nasrepro.spaces.nb1shot1.standin import build_standin, derived_cells
+    from nasrepro.train.epochs import clear_state, config_fingerprint
+    from nasrepro.train.retrain import run_retrain
+    from nasrepro.utils.atomic import atomic_path
+    from nasrepro.utils.seeding import seed_everything
+
+    spec = json.loads(args.spec)
+    device = _setup(RunSettings(**spec["settings"]))
+    bundle = registry.DATASETS.get(spec["dataset"]["loader"]).load(spec["dataset"])
+    state = Path(args.out).parent / "_state_standin"
+
+    def train_cell(arch):
+        space = registry.SPACES.get(f"nb1shot1-s{arch.variant}")()
+        net_cfg, retrain = spec["spaces"][space.name]
+        cfg = build_config(space.retrain_config(spec["dataset"]["name"]), retrain,
+                           f"spaces.{space.name}.retrain")
+        seed_everything(spec["seed"])
+        net = space.build_network(arch, bundle.shape, net_cfg)
+        params = sum(p.numel() for p in net.parameters() if p.requires_grad)
+        records = run_retrain(net, bundle, cfg, spec["seed"], device, state / "run",
+                              config_fingerprint(json.dumps([arch.to_string(), spec], sort_keys=True)),
+                              spec["settings"]["workers"])
+        clear_state(state / "run")
+        return records, params, cfg.epochs
+
+    table = build_standin(derived_cells(args.metrics), train_cell, state / "cells")
+    with atomic_path(args.out) as tmp:
+        table.to_parquet(tmp, index=False)
+    clear_state(state)
+    log.info("stand-in NAS-Bench-101 table: %d cells -> %s", len(table), args.out)
+
+
 def _records_json(run_json: Path, job, device, began: float, records: list[dict]) -> None:
     from nasrepro.utils.device import describe
     from nasrepro.utils.runinfo import write_run_json
@@ -143,7 +181,8 @@ def cmd_evaluate(args) -> None:
     arch = space.from_string(json.loads(Path(args.genotype).read_text())["arch"])
     out = Path(args.out_dir)
     if job.mode == "benchmark":
-        final = registry.BENCHMARKS.get(job.space).load(job.benchmark_table).thesis_metrics(arch, job.target)
+        bench = registry.BENCHMARKS.get(registry.benchmark_of(job.space)).load(job.benchmark_table)
+        final = bench.thesis_metrics(arch, job.target)
         records = [final]
         weights = None  # looked up, not trained
     else:
@@ -190,6 +229,10 @@ def cmd_figure(args) -> None:
         from nasrepro.report.cells import plot_cells
 
         plot_cells(spec, args.metrics, args.out_prefix, args.note)
+    elif spec.kind == "regret":
+        from nasrepro.report.regret import plot_regret
+
+        plot_regret(spec, args.metrics, args.out_prefix, args.note)
     elif spec.kind in ("epoch_stats", "sweep"):
         from nasrepro.report.trajectories import plot_trajectories
 
@@ -221,7 +264,7 @@ def cmd_arch(args) -> int:
         print(f"index: {space.index(arch)}")
     print(f"arch:  {space.to_string(arch)}")
     if args.benchmark:
-        bench = registry.BENCHMARKS.get(args.space).load(args.benchmark)
+        bench = registry.BENCHMARKS.get(registry.benchmark_of(args.space)).load(args.benchmark)
         for (target, column), (dataset, split) in bench.columns.items():
             try:
                 value = f"{bench.accuracy(arch, dataset, split):.2f}"
@@ -279,6 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--spec", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_benchmark)
+
+    p = sub.add_parser("nb101-standin", help="stand-in NAS-Bench-101 table: derived cells retrained")
+    p.add_argument("--spec", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("metrics", nargs="+", help="the searches' metrics.jsonl")
+    p.set_defaults(func=cmd_nb101_standin)
 
     p = sub.add_parser("search", help="run one architecture search")
     p.add_argument("--spec", required=True)

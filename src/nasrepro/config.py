@@ -142,6 +142,39 @@ def figure_runs(config: dict, figure: str) -> list[str]:
     return list(chosen)
 
 
+def figure_spaces(config: dict, figure: str) -> list[str]:
+    """The spaces whose runs a figure shows: its ``spaces`` (NAS-Bench-1Shot1's three, Figs. 5.2,
+    6.1, 6.4) or its one ``space``; a profile may restrict them (``figures.<id>.spaces``)."""
+    spec = registry.FIGURES.get(figure)
+    own = list(spec.spaces or (spec.space,))
+    chosen = ((config.get("figures") or {}).get(figure) or {}).get("spaces")
+    if chosen is None:
+        return own
+    unknown = sorted(set(chosen) - set(own))
+    if unknown:
+        raise ConfigError(f"figures.{figure}.spaces: {unknown} are not shown by {figure}; its "
+                          f"spaces: {own}")
+    return list(chosen)
+
+
+NB101_STANDIN = "nb1shot1"  # the benchmark whose table a profile without its file replaces
+
+
+def regret_table_standin(config: dict) -> bool:
+    """Whether the NAS-Bench-1Shot1 figures read the stand-in table (``benchmark.nb1shot1`` not
+    set: the cells the searches derived, retrained; ``spaces/nb1shot1/standin.py``)."""
+    return not (config.get("benchmark") or {}).get(NB101_STANDIN)
+
+
+def standin_spec(config: dict, spaces: list[str]) -> str:
+    """The job of the stand-in NAS-Bench-101 table: the search dataset, each space's evaluation
+    network and retraining settings on it, seed 0 and the run settings (JSON)."""
+    target = config["search_dataset"]
+    nets = {space: eval_settings(config, space, target) for space in spaces}
+    return json.dumps({"dataset": {"name": target, **config["datasets"][target]}, "spaces": nets,
+                       "seed": 0, "settings": dataclasses.asdict(settings(config))}, sort_keys=True)
+
+
 def figure_seeds(config: dict, figure: str) -> list[int]:
     """The seeds whose searches a figure reads: its ``item_seeds``, of which a cell figure
     (Figs. 2.1, 3.3) draws the cells found with the first."""
@@ -235,6 +268,7 @@ def _problems(config: dict) -> list[str]:
                 attempt(table_targets, config, name)
             elif name in reg and section == "figures":
                 attempt(figure_runs, config, name)
+                attempt(figure_spaces, config, name)
     for name, spec in (config.get("datasets") or {}).items():
         if attempt(registry.DATASETS.get, spec["loader"]) is None:
             problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
@@ -265,9 +299,9 @@ def _problems(config: dict) -> list[str]:
             attempt(eval_settings, config, space, target)
         for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
             attempt(method_params, config, run, space)
-        if config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS \
-                and not (config.get("benchmark") or {}).get(space):
-            problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{space} (path/url/"
+        bench = registry.benchmark_of(space)
+        if uses_benchmark(config, space) and not (config.get("benchmark") or {}).get(bench):
+            problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{bench} (path/url/"
                             f"sha256 of the benchmark file); set it, or use mode 'retrain'")
     for name in needed_datasets(config):
         if name not in (config.get("datasets") or {}):
@@ -311,9 +345,9 @@ def jobs(config: dict) -> dict[str, list[str]]:
                 continue  # reported by _problems
     for name in config.get("figures") or {}:
         if name in registry.FIGURES:
-            spec = registry.FIGURES.get(name)
             try:
-                out.setdefault(spec.space, []).extend(figure_runs(config, name))
+                for space in figure_spaces(config, name):
+                    out.setdefault(space, []).extend(figure_runs(config, name))
             except ConfigError:
                 continue  # reported by _problems
     return {space: list(dict.fromkeys(runs)) for space, runs in out.items()}
@@ -411,7 +445,8 @@ def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int,
 
 def uses_benchmark(config: dict, space: str) -> bool:
     """Whether ``space``'s architectures are evaluated by benchmark lookup (else retrained)."""
-    return config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS
+    return (config["evaluation"]["mode"] == "benchmark"
+            and registry.benchmark_of(space) in registry.BENCHMARKS)
 
 
 def needed_datasets(config: dict) -> list[str]:

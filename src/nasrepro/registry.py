@@ -57,6 +57,12 @@ FIGURES: Registry = Registry("figure")
 RUNS: Registry = Registry("run")
 
 
+def benchmark_of(space: str) -> str:
+    """The benchmark a space's cells are looked up in: the space's ``benchmark`` attribute (the
+    three NAS-Bench-1Shot1 spaces share NAS-Bench-101, ``nb1shot1``), else its own name."""
+    return getattr(SPACES.get(space), "benchmark", space) if space in SPACES else space
+
+
 def load_all() -> None:
     """Import every family so that all registrations have run."""
     import nasrepro.data  # noqa: F401

@@ -24,7 +24,19 @@ class RunVariant:
     space_params: dict = field(default_factory=dict)
 
     def overrides(self, space: str) -> dict:
-        return {**self.params, **self.space_params.get(space, {})}
+        """The space's search protocol (``SPACE_PROTOCOLS``) <- ``params`` <- ``space_params``."""
+        return {**SPACE_PROTOCOLS.get(space, {}), **self.params, **self.space_params.get(space, {})}
+
+
+# NAS-Bench-1Shot1's one-shot search settings (Zela et al. 2020, their DARTS configuration
+# ``experiments/configs/darts_config.yaml``), used by every run on its three spaces (Figs. 5.2,
+# 6.1, 6.4): 50 epochs, batch 96, SGD lr 0.025 cosine to 0.001, momentum 0.9 without Nesterov,
+# weight decay 3e-4, gradient clip 5; architecture Adam lr 3e-4, weight decay 1e-3 (the methods'
+# defaults already). The thesis gives no other settings for these figures.
+NB1SHOT1_PROTOCOL = {"epochs": 50, "batch_size": 96, "w_lr": 0.025, "w_lr_min": 0.001,
+                     "w_momentum": 0.9, "w_nesterov": False, "w_weight_decay": 3e-4,
+                     "grad_clip": 5.0}
+SPACE_PROTOCOLS = {f"nb1shot1-s{v}": NB1SHOT1_PROTOCOL for v in (1, 2, 3)}
 
 
 # DARTS' own search settings on its space (Liu et al. 2019, the DARTS baselines of Tables 5.1 and
@@ -108,7 +120,9 @@ for _run in (
 ):
     RUNS.register(_run.name)(_run)
 
-for _t, _k in [(1, 1), (4, 0), (4, 1), (4, 3)] + [(t, 2) for t in (1, 2, 3, 5)]:
+# T x K: Table 6.3 (T = 4), Fig. 6.2 (a) (K = 2) and Fig. 6.4's K ablation at T = 1 and T = 5
+_TK = [(4, 0), (4, 1), (4, 3)] + [(t, 2) for t in (1, 2, 3, 5)] + [(t, k) for t in (1, 5) for k in (0, 1, 3)]
+for _t, _k in _TK:
     RUNS.register(idarts_run(_t, _k))(RunVariant(idarts_run(_t, _k), "idarts",
                                                   {"inner_steps": _t, "neumann_terms": _k}))
 for _name, _params in IDARTS_SWEEP_PARAMS.items():   # Fig. 6.2 (b), (c)

@@ -1,4 +1,6 @@
 rule benchmark:
+    wildcard_constraints:
+        space="|".join(registry.BENCHMARKS.names()),
     output:
         benchmark_table("{space}"),
     params:
@@ -15,3 +17,27 @@ rule benchmark:
     shell:
         "python -m nasrepro --log {log} benchmark --space {wildcards.space}"
         " --spec {params.spec:q} --out {output}"
+
+
+rule nb101_standin:
+    """The stand-in NAS-Bench-101 table of a profile without benchmark.nb1shot1 (the default
+    profile): every cell the NAS-Bench-1Shot1 figures' searches derived, retrained once."""
+    input:
+        searches=lambda wc: standin_searches(),
+        data=lambda wc: f"{PREPARED}/{config['search_dataset']}.json",
+    output:
+        f"{PREPARED}/benchmarks/nb1shot1-standin.parquet",
+    params:
+        spec=lambda wc: nasconfig.standin_spec(config, standin_spaces()),
+    conda:
+        ENV
+    log:
+        f"{LOGS}/benchmark/nb1shot1-standin.log",
+    benchmark:
+        f"{BENCH}/benchmark/nb1shot1-standin.tsv"
+    threads: lambda wc: config["threads"]
+    resources:
+        gpu=1,
+    shell:
+        "python -m nasrepro --log {log} nb101-standin --spec {params.spec:q}"
+        " --out {output} {input.searches}"

@@ -55,7 +55,7 @@ def evaluate_spec(wildcards):
         wildcards.seed,
         wildcards.target,
         dataset,
-        benchmark_table(wildcards.space),
+        benchmark_table(registry.benchmark_of(wildcards.space)),
     )
     return nasconfig.to_json(job)
 
@@ -69,7 +69,7 @@ def evaluate_inputs(wildcards):
         "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.run}/seed{wildcards.seed}/search/genotype.json"
     }
     if uses_benchmark(wildcards.space):
-        inputs["benchmark"] = benchmark_table(wildcards.space)
+        inputs["benchmark"] = benchmark_table(registry.benchmark_of(wildcards.space))
     else:
         inputs["data"] = f"{PREPARED}/{wildcards.target}.json"
     return inputs
@@ -127,7 +127,14 @@ def figure_metrics(figure):
     spec = registry.FIGURES.get(figure)
     seeds = nasconfig.figure_seeds(config, figure)
     runs = nasconfig.figure_runs(config, figure)
-    files = [f"{run_dir(spec.space, run, seed)}/search/{spec.search_file}" for run in runs for seed in seeds]
+    files = [
+        f"{run_dir(space, run, seed)}/search/{spec.search_file}"
+        for space in nasconfig.figure_spaces(config, figure)
+        for run in runs
+        for seed in seeds
+    ]
+    if spec.kind == "regret":
+        files.append(nb101_table())
     if spec.needs_probes:
         probe_problem(figure, spec.space)
         files += probe_outputs(spec.space, curves=spec.kind == "forgetting")
@@ -145,6 +152,41 @@ def figure_metrics(figure):
             for seed in seeds
         ]
     return files
+
+
+def nb101_table():
+    """The NAS-Bench-101 table of the NAS-Bench-1Shot1 figures: the converted benchmark, or
+    without benchmark.nb1shot1 the stand-in of the cells their searches derived."""
+    if nasconfig.regret_table_standin(config):
+        return f"{PREPARED}/benchmarks/nb1shot1-standin.parquet"
+    return benchmark_table(nasconfig.NB101_STANDIN)
+
+
+def regret_figures():
+    return [f for f in config["figures"] if registry.FIGURES.get(f).kind == "regret"]
+
+
+def standin_searches():
+    """The searches whose derived cells the stand-in NAS-Bench-101 table holds."""
+    files = [f for fig in regret_figures() for f in figure_metrics(fig) if f.endswith(".jsonl")]
+    return sorted(set(files))
+
+
+def standin_spaces():
+    return sorted({s for fig in regret_figures() for s in nasconfig.figure_spaces(config, fig)})
+
+
+def figure_note(figure):
+    """The provenance note of a figure; the NAS-Bench-1Shot1 figures name their table."""
+    note = provenance_note() + f" Seeds {nasconfig.figure_seeds(config, figure)}."
+    if registry.FIGURES.get(figure).kind == "regret":
+        if nasconfig.regret_table_standin(config):
+            note += (" STAND-IN for NAS-Bench-101: the derived cells retrained once on "
+                     f"{config['datasets'][config['search_dataset']]['loader']} (not the "
+                     "benchmark); regret against the best of those cells, not of the space.")
+        else:
+            note += " NAS-Bench-101 lookup (mean of 3 repeats, 108 epochs)."
+    return note
 
 
 def table_inputs(wildcards):

@@ -6,8 +6,7 @@ rule figure:
         pdf=f"results/{P}/figures/{{figure}}.pdf",
     params:
         title=lambda wc: registry.FIGURES.get(wc.figure).title,
-        note=lambda wc: provenance_note()
-        + f" Seeds {nasconfig.figure_seeds(config, wc.figure)}.",
+        note=lambda wc: figure_note(wc.figure),
         prefix=lambda wc: f"results/{P}/figures/{wc.figure}",
     conda:
         ENV

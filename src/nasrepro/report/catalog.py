@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasrepro.registry import FIGURES, TABLES
-from nasrepro.sweeps import IDARTS_SWEEPS
+from nasrepro.sweeps import IDARTS_SWEEPS, idarts_run
 
 THESIS_VALUES = Path("config/thesis_values")
 
@@ -87,7 +87,7 @@ class TableSpec:
 
 
 FIGURE_KINDS = ("search_curves", "forgetting", "ranking", "tau_curves", "rank_scatter",
-                "epoch_stats", "sweep", "cell")
+                "epoch_stats", "sweep", "cell", "regret")
 PROBE_KINDS = ("forgetting", "ranking", "tau_curves", "rank_scatter")
 
 
@@ -110,7 +110,10 @@ class FigureSpec:
       ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2);
     - ``cell``: diagrams of the cells found by each run with the first of the figure's seeds
       (``search/genotype.json``), one panel per run and cell kind of ``cells`` (empty: every
-      cell kind of the space; e.g. ``("normal",)``) (Figs. 2.1, 3.3; ``report.cells``).
+      cell kind of the space; e.g. ``("normal",)``) (Figs. 2.1, 3.3; ``report.cells``);
+    - ``regret``: validation error and test regret per search epoch of the derived cell looked up
+      in NAS-Bench-101, one row per space of ``spaces``, two panels per group of runs of
+      ``groups`` (label, runs) (Figs. 5.2, 6.1, 6.4; ``report.regret``).
     """
 
     id: str
@@ -124,6 +127,8 @@ class FigureSpec:
     curve_targets: tuple[str, ...] = ()
     sweeps: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     cells: tuple[str, ...] = ()
+    spaces: tuple[str, ...] = ()
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def __post_init__(self):
         if self.kind not in FIGURE_KINDS:
@@ -233,12 +238,31 @@ _register_table(TableSpec(
                       _SEARCH_COST)))
 
 
+# NAS-Bench-1Shot1 (§5.4.1.2, §6.4.1): its three search spaces; the runs of Figs. 5.2, 6.1, 6.4.
+# Fig. 6.1 adds GDAS and RandomNAS (the issue's baselines) to the thesis' DARTS.
+NB1SHOT1_SPACES = tuple(f"nb1shot1-s{v}" for v in (1, 2, 3))
+NB1SHOT1_BALENAS = ("darts-1st", "darts-2nd", "balenas-1st", "balenas-2nd")
+NB1SHOT1_IDARTS_T = ("darts-2nd", "gdas", "random-nas") + tuple(idarts_run(t, 2) for t in range(1, 6))
+NB1SHOT1_K_GROUPS = (("T = 1", ("darts-2nd",) + tuple(idarts_run(1, k) for k in range(4))),
+                     ("T = 5", tuple(idarts_run(5, k) for k in range(4))))
+
+
 def _idarts_sweeps() -> tuple:
     """Fig. 6.2's three sweeps around iDARTS' default (T = 4, K = 2; ``sweeps.IDARTS_SWEEPS``)."""
     return tuple((label, tuple(points)) for label, points in IDARTS_SWEEPS.items())
 
 
 for _figure in (
+    FigureSpec("fig_5_2", "Figure 5.2: Validation error and test regret of BaLeNAS and DARTS "
+               "(first and second order) on the search spaces of NAS-Bench-1Shot1 (the thesis: "
+               "space 3)", "nb1shot1-s3", NB1SHOT1_BALENAS, kind="regret", spaces=NB1SHOT1_SPACES),
+    FigureSpec("fig_6_1", "Figure 6.1: Validation error and test regret of iDARTS with different "
+               "T (K = 2) and the baselines on NAS-Bench-1Shot1 (the thesis: space 3)",
+               "nb1shot1-s3", NB1SHOT1_IDARTS_T, kind="regret", spaces=NB1SHOT1_SPACES),
+    FigureSpec("fig_6_4", "Figure 6.4: Ablation study on K for iDARTS with T = 1 and T = 5 on "
+               "NAS-Bench-1Shot1", "nb1shot1-s3",
+               tuple(dict.fromkeys(r for _, runs in NB1SHOT1_K_GROUPS for r in runs)),
+               kind="regret", spaces=NB1SHOT1_SPACES, groups=NB1SHOT1_K_GROUPS),
     FigureSpec("fig_5_4", "Figure 5.4: (a) depth of the derived normal cell during the search with "
                "and without depth-aware regularisation, (b) validation accuracy of the found cells "
                "during their evaluation", "darts_cnn", ("balenas-2nd-depth", "balenas-2nd"),

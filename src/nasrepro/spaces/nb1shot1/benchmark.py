@@ -83,6 +83,11 @@ class Nb101Benchmark(ConvertedBenchmark):
         self._means = table.groupby(["hash", "epochs"])[[f"final_{m}" for m in METRICS]].mean()
         self._space_hashes: dict[int, set[str]] = {}
 
+    @property
+    def budget(self) -> int:
+        """The largest training budget (epochs) of the table: 108 in NAS-Bench-101."""
+        return int(self.table["epochs"].max())
+
     def repeats(self, cell_hash: str, epochs: int = 108) -> pd.DataFrame:
         """The rows of every training repeat of a cell at one budget."""
         rows = self.table[(self.table["hash"] == cell_hash) & (self.table["epochs"] == int(epochs))]

@@ -207,9 +207,8 @@ def distinct_cells(variant: int):
 @dataclass
 class Nb1Shot1SearchNet:
     """One-shot model of NAS-Bench-1Shot1 (their DARTS search: ``init_channels`` 16, 9 layers =
-    3 stacks x 3 cells); ``variant``: search space 1, 2 or 3 (the thesis' figures use space 3)."""
+    3 stacks x 3 cells); the search space (1, 2, 3) is the registered space's."""
 
-    variant: int = hp(3, 1, 3)
     C: int = hp(16, 1)
     cells_per_stack: int = hp(3, 1)
     stacks: int = hp(3, 1)
@@ -238,14 +237,15 @@ class Nb101Training(RetrainConfig):
     weight_decay: float = hp(1e-4, 0)
 
 
-@SPACES.register("nb1shot1")
 class Nb1Shot1Space(SearchSpace):
-    """NAS-Bench-1Shot1 through the ``SearchSpace`` contract. ``variant`` (default 3) fixes the
-    layout of ``arch_shapes``; ``build_supernet`` switches the space to its config's variant, so a
-    search's alphas always match its supernet. Cells carry their variant, so strings, one-hot
-    views and networks of any variant work on any instance."""
+    """NAS-Bench-1Shot1 through the ``SearchSpace`` contract. ``variant`` fixes the layout of
+    ``arch_shapes`` and the supernet; the registered spaces are ``nb1shot1-s1``, ``-s2``, ``-s3``
+    (one per search space, so runs of the three live side by side and one figure can show all
+    three). Cells carry their variant, so strings, one-hot views and networks of any variant work
+    on any instance."""
 
     name = "nb1shot1"
+    benchmark = "nb1shot1"  # NAS-Bench-101, shared by the three spaces (registry.benchmark_of)
     ops = OPS
     InvalidArch = InvalidArchError
     search_net_config = Nb1Shot1SearchNet
@@ -371,12 +371,29 @@ class Nb1Shot1Space(SearchSpace):
     def build_supernet(self, shape: DataShape, cfg):
         from nasrepro.spaces.nb1shot1.supernet import Nb1Shot1Supernet
 
-        net = build_config(Nb1Shot1SearchNet, cfg, "spaces.nb1shot1.search")
-        self.set_variant(net.variant)
-        return Nb1Shot1Supernet(shape, **dataclasses.asdict(net))
+        net = build_config(Nb1Shot1SearchNet, cfg, f"spaces.{self.name}.search")
+        return Nb1Shot1Supernet(shape, variant=self.variant, **dataclasses.asdict(net))
 
     def build_network(self, arch: Nb1Shot1Arch, shape: DataShape, cfg):
         from nasrepro.spaces.nb1shot1.network import Nb101Network
 
-        net = build_config(Nb1Shot1EvalNet, cfg, "spaces.nb1shot1.evaluate")
+        net = build_config(Nb1Shot1EvalNet, cfg, f"spaces.{self.name}.evaluate")
         return Nb101Network(arch.nb101(), shape, **dataclasses.asdict(net))
+
+
+def _register(variant: int) -> None:
+    name = f"nb1shot1-s{variant}"
+
+    class Registered(Nb1Shot1Space):
+        __doc__ = f"NAS-Bench-1Shot1 search space {variant}."
+
+        def __init__(self):
+            super().__init__(variant)
+
+    Registered.name = name
+    Registered.__name__ = Registered.__qualname__ = f"Nb1Shot1Space{variant}"
+    SPACES.register(name)(Registered)
+
+
+for _variant in PARENTS:
+    _register(_variant)

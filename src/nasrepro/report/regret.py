@@ -1,0 +1,99 @@
+"""Figs. 5.2, 6.1, 6.4 (``FigureSpec`` kind ``regret``): the NAS-Bench-1Shot1 curves.
+
+After every search epoch the search records the cell it derives (``arch`` in
+``search/metrics.jsonl``). That cell is looked up in the NAS-Bench-101 table (``Nb101Benchmark``:
+mean over the training repeats, at the table's largest budget, 108 epochs in NAS-Bench-101):
+
+- validation error = 100 - validation accuracy (%);
+- test regret = test error of the cell - the lowest test error of any cell of the search space
+  (= best test accuracy of the space - test accuracy of the cell), as NAS-Bench-1Shot1 plots it.
+
+Curves are mean ± std over seeds, one line per run; one row of panels per search space
+(``nb1shot1-s1..s3``) and, per group of runs (``spec.groups``, e.g. T = 1 and T = 5 in Fig. 6.4),
+a validation-error and a test-regret panel. The thesis draws space 3 only (Figs. 5.2, 6.1); the
+rows for spaces 1 and 2 follow the issue. With the default profile's stand-in table (the cells
+the searches derived, retrained on the stand-in data: ``spaces/nb1shot1/standin.py``) "best of the
+space" is the best of the cells in that table, and the note under the figure says so.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from nasrepro.report.catalog import FigureSpec  # noqa: E402
+from nasrepro.report.figure import save, suptitle  # noqa: E402
+from nasrepro.report.trajectories import _band  # noqa: E402
+from nasrepro.utils.atomic import read_jsonl  # noqa: E402
+
+
+def epoch_errors(records: list[dict], bench, epochs: int | None = None) -> dict[str, list[float]]:
+    """{'valid_error': [...], 'test_regret': [...]} (percent), one value per search epoch, of the
+    cells derived in ``records`` (module docstring); ``epochs``: the benchmark's training budget
+    (default: the table's largest)."""
+    from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch
+
+    epochs = bench.budget if epochs is None else epochs
+    archs = [Nb1Shot1Arch.from_string(r["arch"]) for r in records]
+    variants = {a.variant for a in archs}
+    if len(variants) != 1:
+        raise ValueError(f"one search derives cells of one search space; got spaces {sorted(variants)}")
+    best = bench.best_accuracy(variants.pop(), "test", epochs)
+    out: dict[str, list[float]] = {"valid_error": [], "test_regret": []}
+    for arch in archs:
+        cell = arch.nb101_hash()
+        out["valid_error"].append(100.0 - bench.hash_accuracy(cell, "valid", epochs))
+        out["test_regret"].append(best - bench.hash_accuracy(cell, "test", epochs))
+    return out
+
+
+def _where(path: Path) -> tuple[str, str]:
+    """(space, run) of .../<space>/<dataset>/<run>/seed<k>/search/metrics.jsonl."""
+    parts = path.parts
+    at = parts.index("search")
+    return parts[at - 4], parts[at - 2]
+
+
+PANELS = (("valid_error", "validation error (%)"), ("test_regret", "test regret (%)"))
+
+
+def plot_regret(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -> None:
+    """Write ``<out_prefix>.png`` and ``.pdf``; ``files``: the searches' ``metrics.jsonl`` and
+    one NAS-Bench-101 table (``.parquet``: converted, or the stand-in)."""
+    from nasrepro.spaces.nb1shot1.benchmark import Nb101Benchmark
+
+    tables = [f for f in files if f.endswith(".parquet")]
+    if len(tables) != 1:
+        raise ValueError(f"{spec.id}: give exactly one NAS-Bench-101 table (.parquet); got {tables}")
+    bench = Nb101Benchmark.load(tables[0])
+    curves: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    for path in sorted(Path(f) for f in files if f.endswith("metrics.jsonl")):
+        if _where(path)[1] in spec.runs:
+            curves[_where(path)].append(epoch_errors(read_jsonl(path), bench))
+    spaces = [s for s in spec.spaces if any(key[0] == s for key in curves)]
+    if not spaces:
+        raise ValueError(f"{spec.id}: no search of its runs {list(spec.runs)} on "
+                         f"{list(spec.spaces)} among the inputs")
+    groups = spec.groups or (("", spec.runs),)
+    cols = 2 * len(groups)
+    fig, axes = plt.subplots(len(spaces), cols, figsize=(3.9 * cols, 3.3 * len(spaces) + 0.9),
+                             squeeze=False)
+    for row, space in zip(axes, spaces):
+        for g, (label, runs) in enumerate(groups):
+            for ax, (key, ylabel) in zip(row[2 * g:2 * g + 2], PANELS):
+                for run in runs:
+                    if curves.get((space, run)):
+                        _band(ax, [c[key] for c in curves[(space, run)]], run)
+                ax.set_title(f"{space}{f', {label}' if label else ''}", fontsize=8)
+                ax.set_xlabel("search epoch")
+                ax.set_ylabel(ylabel, fontsize=8)
+                ax.grid(alpha=0.3)
+                if ax.lines:
+                    ax.legend(fontsize=6)
+    suptitle(fig, spec.title)
+    save(fig, out_prefix, note)

@@ -125,11 +125,17 @@ def cmd_probe_cell(args) -> None:
                                 "arch": space.to_string(arch)})
 
 
-def _complexity(net, shape) -> dict:
+def _complexity(net, shape, task) -> dict:
+    """Parameters (M) and, for image classifiers, multiply-adds (M) of one forward pass (a
+    language model's cost depends on the sequence length: parameters only, as Table 2.2)."""
     from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
+    from nasrepro.spaces.base import ClassificationTask
 
-    return {"params_m": count_parameters(net) / 1e6,
-            "madds_m": count_multiply_adds(net, (1, shape.in_channels, shape.height, shape.width)) / 1e6}
+    out = {"params_m": count_parameters(net) / 1e6}
+    if isinstance(task, ClassificationTask):
+        out["madds_m"] = count_multiply_adds(
+            net, (1, shape.in_channels, shape.height, shape.width)) / 1e6
+    return out
 
 
 def cmd_evaluate(args) -> None:
@@ -149,17 +155,19 @@ def cmd_evaluate(args) -> None:
     else:
         from nasrepro.params import build_config
         from nasrepro.train.epochs import config_fingerprint
-        from nasrepro.train.retrain import run_retrain
+        from nasrepro.train.retrain import reported, run_retrain
         from nasrepro.utils.seeding import seed_everything
 
         cfg = build_config(space.retrain_config(job.target), job.retrain, f"spaces.{job.space}.retrain")
         bundle = registry.DATASETS.get(job.dataset["loader"]).load(job.dataset)
         seed_everything(job.seed)
         net = space.build_network(arch, bundle.shape, job.net_cfg)
-        complexity = _complexity(net, bundle.shape)
+        complexity = _complexity(net, bundle.shape, space.task)
         records = run_retrain(net, bundle, cfg, job.seed, device, out / "_state",
-                              config_fingerprint(_job_json(job)), job.settings.workers)
-        final = {**{k: records[-1][k] for k in ("valid_acc", "test_acc")}, **complexity}
+                              config_fingerprint(_job_json(job)), job.settings.workers, space.task)
+        chosen = reported(records, cfg, space.task)
+        final = {**{k: v for k, v in chosen.items() if k.startswith(("valid_", "test_"))},
+                 "reported_epoch": chosen["epoch"], **complexity}
         weights = net.state_dict()
     write_jsonl(out / "metrics.jsonl", records)
     torch_save({"arch": space.to_string(arch), "mode": job.mode, "state": weights},

@@ -22,6 +22,7 @@ from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchS
 from nasrepro.spaces.darts_rnn.model import (OPS, STEPS, RNNNetwork, RNNSupernet, edge_offset,
                                              num_edges)
 from nasrepro.spaces.darts_rnn.task import LanguageModelTask
+from nasrepro.train.retrain import RetrainConfig
 
 CELL_OPS = OPS[1:]
 
@@ -61,6 +62,36 @@ class RNNEvalNetWT2(RNNEvalNet):
     dropouth: float = hp(0.15, 0, 1, doc="variational dropout on h_{t-1} (hidden nodes)")
 
 
+@dataclass
+class RNNTraining(RetrainConfig):
+    """DARTS' PTB evaluation (rnn/train.py; thesis §2.4.2: 1600 epochs, batch 64): plain SGD lr 20
+    held constant, no momentum, weight decay 8e-7, gradient clip 0.25, BPTT 35 (the data's
+    ``bptt``), NT-ASGD with ``nonmono`` 5 (``train.ntasgd``), validation and test scored with batch
+    10 (DARTS: valid 10, test 1); the epoch of the best validation perplexity is reported (DARTS
+    tests its best-validation checkpoint). The thesis' "+" rows train 3600 epochs."""
+
+    epochs: int = hp(1600, 1)
+    batch_size: int = hp(64, 1)
+    lr: float = hp(20.0, 0, low_open=True)
+    lr_min: float = hp(20.0, 0, doc="= lr: the learning rate is held constant")
+    momentum: float = hp(0.0, 0, 1)
+    nesterov: bool = hp(False)
+    weight_decay: float = hp(8e-7, 0)
+    grad_clip: float = hp(0.25, 0, low_open=True)
+    eval_batch_size: int = hp(10, 1, doc="batch size of the valid/test scoring")
+    nonmono: int = hp(5, 0, doc="NT-ASGD: switch to averaged SGD after this many epochs without "
+                                "a better validation perplexity (0 = plain SGD throughout)")
+    report: str = hp("best_valid", choices=("last", "best_valid"),
+                     doc="the epoch whose scores are reported: the last or the best validation")
+
+
+@dataclass
+class RNNTrainingWT2(RNNTraining):
+    """WikiText-2 transfer (thesis §2.4.2.2): weight decay 5e-7, the rest as on PTB."""
+
+    weight_decay: float = hp(5e-7, 0)
+
+
 @dataclass(frozen=True)
 class RNNGenotype:
     """(operation, input node) for nodes 1..8; the cell output is the mean of nodes 1..8."""
@@ -94,9 +125,8 @@ class DartsRNNSpace(SearchSpace):
         return RNNEvalNetWT2 if target == "wikitext2" else RNNEvalNet
 
     def retrain_config(self, target: str) -> type:
-        raise ValueError("retraining a recurrent cell (DARTS' language-model training with the "
-                         "NT-ASGD switch, 1600 epochs, batch 64) is not implemented: the shared "
-                         "retraining loop trains classifiers only (docs/methods.md)")
+        """DARTS' language-model training (``RNNTraining``; WikiText-2: ``RNNTrainingWT2``)."""
+        return RNNTrainingWT2 if target == "wikitext2" else RNNTraining
 
     @property
     def cell_ops(self) -> tuple[str, ...]:

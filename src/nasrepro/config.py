@@ -50,6 +50,13 @@ def method_params(config: dict, run: str, space: str) -> dict:
     return dataclasses.asdict(cfg)
 
 
+def search_dataset(config: dict, space: str) -> str:
+    """The dataset ``space`` is searched on: ``spaces.<space>.search_dataset`` (e.g. PTB for the
+    DARTS recurrent space), else the profile's ``search_dataset``."""
+    return ((config.get("spaces") or {}).get(space) or {}).get("search_dataset") \
+        or config["search_dataset"]
+
+
 def space_overrides(config: dict, space: str, part: str) -> dict:
     return dict(((config.get("spaces") or {}).get(space) or {}).get(part) or {})
 
@@ -415,8 +422,8 @@ def uses_benchmark(config: dict, space: str) -> bool:
 
 
 def needed_datasets(config: dict) -> list[str]:
-    """The search dataset and every evaluation target some table retrains on."""
-    needed = [config["search_dataset"]]
+    """The search datasets and every evaluation target some table retrains on."""
+    needed = [config["search_dataset"]] + [search_dataset(config, space) for space in jobs(config)]
     for table in config.get("tables") or {}:
         if table in registry.TABLES and not uses_benchmark(config, registry.TABLES.get(table).space):
             needed += table_targets(config, table)

@@ -87,7 +87,8 @@ class CellGraph:
 class CellDiagram:
     """A discrete cell as the thesis' cell figures draw it (Figs. 2.1, 3.3; the DARTS paper's
     style): ``nodes`` in topological order, the cell ``inputs`` first; ``edges`` (source, target,
-    operation) between them, ``none`` edges left out; ``output`` is the cell's output node, which
+    operation; ``""``: an unlabelled edge, e.g. into the DARTS recurrent cell's highway node)
+    between them, ``none`` edges left out; ``output`` is the cell's output node, which
     concatenates the nodes ``concat`` without an operation (empty: ``output`` is an ordinary node
     fed by labelled edges, as in NAS-Bench-201). Node labels are TeX math, e.g. ``c_{k-1}``;
     ``title`` names the cell kind in a figure, e.g. "reduction cell"."""

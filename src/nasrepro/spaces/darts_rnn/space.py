@@ -18,7 +18,8 @@ import torch
 
 from nasrepro.params import build_config, hp
 from nasrepro.registry import SPACES
-from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
+from nasrepro.spaces.base import (CellDiagram, CellGraph, DataShape, InvalidArchError,
+                                  SearchSpace)
 from nasrepro.spaces.darts_rnn.model import (OPS, STEPS, RNNNetwork, RNNSupernet, edge_offset,
                                              num_edges)
 from nasrepro.spaces.darts_rnn.task import LanguageModelTask
@@ -191,6 +192,16 @@ class DartsRNNSpace(SearchSpace):
         edges = [(0, 2), (1, 2)] + [(j + 2, i + 2) for i, (_, j) in enumerate(arch.genes, start=1)]
         edges += [(i + 2, STEPS + 3) for i in range(1, STEPS + 1)]
         return CellGraph(node_types, tuple(edges), types)
+
+    def cell_diagrams(self, arch: RNNGenotype) -> dict[str, CellDiagram]:
+        """Fig. 2.1 (c) (the DARTS paper's Fig. 6): inputs ``x_{t}`` and ``h_{t-1}`` into the
+        highway node 0 (unlabelled edges), nodes 1..8 each with its one labelled input edge, and
+        the output ``h_{t}`` averaging nodes 1..8."""
+        nodes = ("x_{t}", "h_{t-1}", *(str(i) for i in range(STEPS + 1)), "h_{t}")
+        edges = (("x_{t}", "0", ""), ("h_{t-1}", "0", ""),
+                 *((str(j), str(i), op) for i, (op, j) in enumerate(arch.genes, start=1)))
+        return {"recurrent": CellDiagram(nodes, nodes[:2], edges, "h_{t}", "recurrent cell",
+                                         concat=tuple(str(i) for i in range(1, STEPS + 1)))}
 
     def to_string(self, arch: RNNGenotype) -> str:
         return "|".join(f"{op}~{j}" for op, j in arch.genes)

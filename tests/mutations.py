@@ -139,6 +139,35 @@ MUTATIONS = [
      "        model.load_state_dict(buffers, strict=False)\n", "        pass\n", "tests/test_hessian.py"),
     ("cell depth counts none edges", "src/nasrepro/spaces/base.py",
      'for j, op in nodes[node] if op != "none"]', "for j, op in nodes[node]]", "tests/test_hessian.py"),
+    # DARTS recurrent space: carried hidden state and DARTS' NT-ASGD language-model training
+    ("RNN hidden state not detached between BPTT segments", "src/nasrepro/spaces/darts_rnn/task.py",
+     "h_in.detach(), h_out.detach())", "h_in.detach(), h_out)", "tests/test_darts_rnn.py"),
+    ("RNN hidden state not carried across BPTT segments", "src/nasrepro/spaces/darts_rnn/task.py",
+     "            if pos == last + 1:\n                return h_out\n", "",
+     "tests/test_darts_rnn.py"),
+    ("NT-ASGD switch ignores the non-monotone window", "src/nasrepro/train/ntasgd.py",
+     "losses[-1] > min(earlier[:len(earlier) - nonmono])", "losses[-1] > min(earlier)",
+     "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD switch on an improvement", "src/nasrepro/train/ntasgd.py",
+     "losses[-1] > min(", "losses[-1] < min(", "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD never switches in the loop", "src/nasrepro/train/retrain.py",
+     "if nonmono_triggered(history, cfg.nonmono):", "if False:", "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD averages from the first step of the switch epoch", "src/nasrepro/train/retrain.py",
+     "            if average is not None:\n                average.update()\n",
+     "            if average is None and cfg.nonmono and epoch >= 1:\n"
+     "                average = IterateAverage(net)\n"
+     "            if average is not None:\n                average.update()\n",
+     "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD scores the live weights, not the average", "src/nasrepro/train/retrain.py",
+     "            average.swap()\n            record = scores()\n            average.swap()\n",
+     "            record = scores()\n", "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD keeps the last iterate, not the average", "src/nasrepro/train/retrain.py",
+     "        average.swap()  # the network", "        pass  # the network",
+     "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD resume forgets the average", "src/nasrepro/train/retrain.py",
+     'if state.get("average") is not None:', "if False:", "tests/test_darts_rnn_retrain.py"),
+    ("iterate average weights every iterate 1/2", "src/nasrepro/train/ntasgd.py",
+     "alpha=1.0 / self.count)", "alpha=1.0 / min(self.count, 2))", "tests/test_darts_rnn_retrain.py"),
 ]
 
 

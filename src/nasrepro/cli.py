@@ -125,6 +125,16 @@ def cmd_probe_cell(args) -> None:
                                 "arch": space.to_string(arch)})
 
 
+def cmd_published_cell(args) -> None:
+    """genotype.json of the space's published cell ``name`` (pseudo-run published-<name>)."""
+    from nasrepro.config import PUBLISHED_PREFIX, published_arch
+
+    run = f"{PUBLISHED_PREFIX}{args.name}"
+    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset, "run": run,
+                                "method": "published", "seed": args.seed,
+                                "arch": published_arch(args.space, run)})
+
+
 def _complexity(net, shape, task) -> dict:
     """Parameters (M) and, for image classifiers, multiply-adds (M) of one forward pass (a
     language model's cost depends on the sequence length: parameters only, as Table 2.2)."""
@@ -276,6 +286,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_probe_cell)
+
+    p = sub.add_parser("published-cell", help="write the genotype of a published (literature) cell")
+    p.add_argument("--space", required=True)
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_published_cell)
 
     p = sub.add_parser("prepare-data", help="fetch/verify one dataset")
     p.add_argument("--spec", required=True)

@@ -172,6 +172,29 @@ def is_probe_run(run: str) -> bool:
     return run.startswith(PROBE_PREFIX)
 
 
+PUBLISHED_PREFIX = "published-"
+
+
+def is_published_run(run: str) -> bool:
+    """Pseudo-run ``published-<name>``: the space's literature cell ``name`` (``published``),
+    evaluated like a found cell (e.g. Table 2.2's "DARTS (2nd)*"); it has no search."""
+    return run.startswith(PUBLISHED_PREFIX)
+
+
+def published_arch(space: str, run: str) -> str:
+    """The architecture string of pseudo-run ``published-<name>`` on ``space``."""
+    obj, name = registry.SPACES.get(space)(), run[len(PUBLISHED_PREFIX):]
+    if name not in obj.published:
+        raise ConfigError(f"run {run!r}: space {space!r} has no published cell {name!r}; its "
+                          f"published cells: {sorted(obj.published) or 'none'}")
+    return obj.to_string(obj.published[name])
+
+
+def has_search(run: str) -> bool:
+    """Whether ``run`` is searched (probe and published pseudo-runs only write a genotype)."""
+    return not (is_probe_run(run) or is_published_run(run))
+
+
 def table_runs(config: dict, table: str) -> list[str]:
     """The runs that fill the table's rows; a profile may restrict them (``tables.<id>.runs``)."""
     spec = registry.TABLES.get(table)
@@ -255,9 +278,10 @@ def _problems(config: dict) -> list[str]:
             problems.append(f"{where}.{key}: no registered method has this hyperparameter; "
                             f"known: {', '.join(sorted(known_keys))}")
     for run, variant in (config.get("runs") or {}).items():
-        if is_probe_run(run):
-            problems.append(f"runs.{run}: names starting with {PROBE_PREFIX!r} are reserved for "
-                            "the probe cells of the ranking analyses; rename the run")
+        if not has_search(run):
+            problems.append(f"runs.{run}: names starting with {PROBE_PREFIX!r} or "
+                            f"{PUBLISHED_PREFIX!r} are reserved for the probe cells and the "
+                            "published cells; rename the run")
         if attempt(registry.METHODS.get, variant["method"]) is None:
             problems[-1] = f"runs.{run}.method: {problems[-1]}"
     for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):
@@ -271,7 +295,8 @@ def _problems(config: dict) -> list[str]:
         for target in config["evaluation"]["targets"]:
             attempt(eval_settings, config, space, target)
         for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
-            attempt(method_params, config, run, space)
+            attempt(published_arch if is_published_run(run) else
+                    lambda space, run: method_params(config, run, space), space, run)
         if config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS \
                 and not (config.get("benchmark") or {}).get(space):
             problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{space} (path/url/"
@@ -408,7 +433,8 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
 
 def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,
              dataset: dict | None, benchmark_table: str | None) -> EvalJob:
-    method = "probe" if is_probe_run(run) else run_variant(config, run).method
+    method = "probe" if is_probe_run(run) else "published" if is_published_run(run) \
+        else run_variant(config, run).method
     ident = (space, search_dataset, run, method, int(seed), target)
     if uses_benchmark(config, space):
         return EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)

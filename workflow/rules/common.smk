@@ -111,6 +111,7 @@ def table_finals(table):
         files += [
             f"{run_dir(spec.space, run, seed)}/search/{name}"
             for run in runs
+            if nasconfig.has_search(run)
             for seed in seeds
             for name in ("metrics.jsonl", "run.json")
         ]

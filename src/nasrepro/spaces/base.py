@@ -21,6 +21,8 @@ Methods see a space only through this contract (they never import a space module
 - ``cell_diagrams(arch)``: each cell kind as the thesis draws it (``CellDiagram``: labelled
   nodes, operation-labelled edges; Figs. 2.1, 3.3), what ``report.cells`` renders; optional
   (a space without cell figures raises ``ValueError``).
+- ``published``: literature cells by name (e.g. ``"darts-v2"``), evaluated as pseudo-runs
+  ``published-<name>`` (a table row such as Table 2.2's "DARTS (2nd)*"); optional, empty default.
 - ``to_string``/``from_string``: the space's official notation, round trip exact.
 - ``build_supernet(shape, cfg)``: a weight-sharing network whose ``forward(x, *, weights=None,
   choice=None, arch=None)`` runs, per named parameter,
@@ -180,6 +182,7 @@ class SearchSpace(ABC):
     ops: tuple[str, ...]
     arch_shapes: dict[str, tuple[int, int]]
     task: Task = ClassificationTask()
+    published: Mapping[str, Arch] = {}  # literature cells, evaluated as runs "published-<name>"
     InvalidArch = InvalidArchError
 
     @abstractmethod

@@ -109,7 +109,10 @@ class RNNGenotype:
                                        f"on an earlier node 0..{i - 1}")
 
 
-# The recurrent cell DARTS (second order) found on PTB (Liu et al. 2019, genotypes.py DARTS_V2).
+# The recurrent cells DARTS found on PTB (Liu et al. 2019, rnn/genotypes.py): first order
+# (DARTS_V1) and second order (DARTS_V2, the paper's cell, Table 2.2's "DARTS (2nd)*").
+DARTS_V1 = RNNGenotype((("relu", 0), ("relu", 1), ("tanh", 2), ("relu", 3),
+                        ("relu", 4), ("identity", 1), ("relu", 5), ("relu", 1)))
 DARTS_V2 = RNNGenotype((("sigmoid", 0), ("relu", 1), ("relu", 1), ("identity", 1),
                         ("tanh", 2), ("sigmoid", 5), ("tanh", 3), ("relu", 5)))
 
@@ -121,6 +124,7 @@ class DartsRNNSpace(SearchSpace):
     arch_shapes = {"recurrent": (num_edges(), len(OPS))}
     task = LanguageModelTask()
     search_net_config = RNNSearchNet
+    published = {"darts-v1": DARTS_V1, "darts-v2": DARTS_V2}
 
     def eval_net_config(self, target: str) -> type:
         return RNNEvalNetWT2 if target == "wikitext2" else RNNEvalNet

@@ -173,6 +173,35 @@ MUTATIONS = [
      "keep = sorted(forward & backward)", "keep = sorted(forward | backward)", "tests/test_nb1shot1_space.py"),
     ("NB101: TFRecord data checksum unchecked", "src/nasrepro/spaces/nb1shot1/tfrecord.py",
      'masked_crc32c(data)', 'struct.unpack("<I", footer)[0]', "tests/test_nb1shot1_benchmark.py"),
+    # DARTS recurrent space: carried hidden state and DARTS' NT-ASGD language-model training
+    ("RNN hidden state not detached between BPTT segments", "src/nasrepro/spaces/darts_rnn/task.py",
+     "h_in.detach(), h_out.detach())", "h_in.detach(), h_out)", "tests/test_darts_rnn.py"),
+    ("RNN hidden state not carried across BPTT segments", "src/nasrepro/spaces/darts_rnn/task.py",
+     "            if pos == last + 1:\n                return h_out\n", "",
+     "tests/test_darts_rnn.py"),
+    ("NT-ASGD switch ignores the non-monotone window", "src/nasrepro/train/ntasgd.py",
+     "losses[-1] > min(earlier[:len(earlier) - nonmono])", "losses[-1] > min(earlier)",
+     "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD switch on an improvement", "src/nasrepro/train/ntasgd.py",
+     "losses[-1] > min(", "losses[-1] < min(", "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD never switches in the loop", "src/nasrepro/train/retrain.py",
+     "if nonmono_triggered(history, cfg.nonmono):", "if False:", "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD averages from the first step of the switch epoch", "src/nasrepro/train/retrain.py",
+     "            if average is not None:\n                average.update()\n",
+     "            if average is None and cfg.nonmono and epoch >= 1:\n"
+     "                average = IterateAverage(net)\n"
+     "            if average is not None:\n                average.update()\n",
+     "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD scores the live weights, not the average", "src/nasrepro/train/retrain.py",
+     "            average.swap()\n            record = scores()\n            average.swap()\n",
+     "            record = scores()\n", "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD keeps the last iterate, not the average", "src/nasrepro/train/retrain.py",
+     "        average.swap()  # the network", "        pass  # the network",
+     "tests/test_darts_rnn_retrain.py"),
+    ("NT-ASGD resume forgets the average", "src/nasrepro/train/retrain.py",
+     'if state.get("average") is not None:', "if False:", "tests/test_darts_rnn_retrain.py"),
+    ("iterate average weights every iterate 1/2", "src/nasrepro/train/ntasgd.py",
+     "alpha=1.0 / self.count)", "alpha=1.0 / min(self.count, 2))", "tests/test_darts_rnn_retrain.py"),
 ]
 
 def main(only: list[str]) -> int:

@@ -58,7 +58,16 @@ def test_every_registered_run_and_table_resolves():
     for table in TABLES.names():
         spec = TABLES.get(table)
         assert spec.space in SPACES and spec.runs(ROOT)
-        assert all(run in RUNS for run in spec.runs(ROOT))
+        for run in spec.runs(ROOT):  # a named run, or a published cell of the table's space
+            assert run in RUNS or nasconfig.published_arch(spec.space, run)
+
+
+def test_published_cells_are_pseudo_runs_with_a_clear_error_for_unknown_names():
+    assert nasconfig.published_arch("darts_rnn", "published-darts-v2") == \
+        "sigmoid~0|relu~1|relu~1|identity~1|tanh~2|sigmoid~5|tanh~3|relu~5"
+    assert not nasconfig.has_search("published-darts-v2") and nasconfig.has_search("darts-2nd")
+    with pytest.raises(ConfigError, match="no published cell 'enas'; its published cells: \\['darts-v1', 'darts-v2'\\]"):
+        nasconfig.published_arch("darts_rnn", "published-enas")
 
 
 def test_thesis_profile_resolves_to_the_thesis_hyperparameters():
@@ -157,7 +166,7 @@ def test_table_targets_restriction_must_name_columns_and_restricts_the_evaluatio
 def test_reserved_probe_run_names_are_rejected():
     profile = _profile("config.yaml")
     profile["runs"] = {"probe-1": {"method": "gdas"}}
-    with pytest.raises(ConfigError, match=r"runs.probe-1: names starting with 'probe-' are reserved"):
+    with pytest.raises(ConfigError, match=r"runs.probe-1: names starting with 'probe-' or 'published-' are reserved"):
         nasconfig.check_profile(profile)
 
 

@@ -193,8 +193,6 @@ def test_network_settings_are_darts_and_thesis_values():
             search.dropouti, search.dropoute) == (300, 300, 0.75, 0.25, 0.75, 0.2, 0.0)
     assert (ptb.emsize, ptb.nhid, ptb.dropoute) == (850, 850, 0.1)
     assert (wt2.emsize, wt2.nhid, wt2.dropouth) == (700, 700, 0.15)  # thesis §2.4.2.2
-    with pytest.raises(ValueError, match="not implemented"):
-        SPACE.retrain_config("ptb")
 
 
 def test_fixed_depth_bias_gives_the_chain():

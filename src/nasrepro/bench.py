@@ -2,7 +2,8 @@
 tests). Each prints one JSON object on stdout; run each measurement in a fresh process.
 
 - ``step``: one search step (weight step + architecture step) of a registered method on a
-  registered space's supernet, on random inputs of the given shape: ``warmup`` steps, then
+  registered space's supernet, on random inputs of the given shape (a language-model space:
+  ``batch`` sequences of ``size`` random tokens of a 10,000-word vocabulary, i.e. PTB's): ``warmup`` steps, then
   ``iters`` timed steps (synchronised on GPU); median and min seconds per step, peak memory
   (``peak_mb``: the process's peak RSS on CPU, ``torch.cuda.max_memory_allocated`` on GPU) and
   ``above_start_mb``, the part of it above the process's memory before the supernet was built.
@@ -28,6 +29,8 @@ import torch
 from nasrepro import registry
 from nasrepro.spaces.base import DataShape
 from nasrepro.utils.device import describe, resolve_device
+
+LM_VOCAB = 10000  # language-model spaces (DARTS RNN): random tokens of PTB's vocabulary
 
 
 def _rss_mb() -> float:
@@ -63,6 +66,15 @@ def _setting(space_name: str, net: dict, batch: int, size: int, channels: int, d
     dev = resolve_device(device)
     registry.load_all()
     space = registry.SPACES.get(space_name)()
+    if space.task.metric == "perplexity":  # language model: ``size`` = BPTT, PTB's 10k words
+        shape, streams = DataShape(LM_VOCAB, 1, 1, size), itertools.count()
+
+        def make_batch():
+            tokens = torch.randint(0, LM_VOCAB, (batch, size + 1), device=dev)
+            tag = torch.tensor([[next(streams), 0]] * batch, device=dev)  # own stream per batch
+            return tokens[:, :-1], tokens[:, 1:], tag
+
+        return dev, space, shape, make_batch
     shape = DataShape(10, channels, size, size)
 
     def make_batch():

@@ -163,11 +163,27 @@ def cmd_probe_cell(args) -> None:
                                 "arch": space.to_string(arch)})
 
 
-def _complexity(net, shape) -> dict:
-    from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
+def cmd_published_cell(args) -> None:
+    """genotype.json of the space's published cell ``name`` (pseudo-run published-<name>)."""
+    from nasrepro.config import PUBLISHED_PREFIX, published_arch
 
-    return {"params_m": count_parameters(net) / 1e6,
-            "madds_m": count_multiply_adds(net, (1, shape.in_channels, shape.height, shape.width)) / 1e6}
+    run = f"{PUBLISHED_PREFIX}{args.name}"
+    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset, "run": run,
+                                "method": "published", "seed": args.seed,
+                                "arch": published_arch(args.space, run)})
+
+
+def _complexity(net, shape, task) -> dict:
+    """Parameters (M) and, for image classifiers, multiply-adds (M) of one forward pass (a
+    language model's cost depends on the sequence length: parameters only, as Table 2.2)."""
+    from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
+    from nasrepro.spaces.base import ClassificationTask
+
+    out = {"params_m": count_parameters(net) / 1e6}
+    if isinstance(task, ClassificationTask):
+        out["madds_m"] = count_multiply_adds(
+            net, (1, shape.in_channels, shape.height, shape.width)) / 1e6
+    return out
 
 
 def cmd_evaluate(args) -> None:
@@ -188,17 +204,19 @@ def cmd_evaluate(args) -> None:
     else:
         from nasrepro.params import build_config
         from nasrepro.train.epochs import config_fingerprint
-        from nasrepro.train.retrain import run_retrain
+        from nasrepro.train.retrain import reported, run_retrain
         from nasrepro.utils.seeding import seed_everything
 
         cfg = build_config(space.retrain_config(job.target), job.retrain, f"spaces.{job.space}.retrain")
         bundle = registry.DATASETS.get(job.dataset["loader"]).load(job.dataset)
         seed_everything(job.seed)
         net = space.build_network(arch, bundle.shape, job.net_cfg)
-        complexity = _complexity(net, bundle.shape)
+        complexity = _complexity(net, bundle.shape, space.task)
         records = run_retrain(net, bundle, cfg, job.seed, device, out / "_state",
-                              config_fingerprint(_job_json(job)), job.settings.workers)
-        final = {**{k: records[-1][k] for k in ("valid_acc", "test_acc")}, **complexity}
+                              config_fingerprint(_job_json(job)), job.settings.workers, space.task)
+        chosen = reported(records, cfg, space.task)
+        final = {**{k: v for k, v in chosen.items() if k.startswith(("valid_", "test_"))},
+                 "reported_epoch": chosen["epoch"], **complexity}
         weights = net.state_dict()
     write_jsonl(out / "metrics.jsonl", records)
     torch_save({"arch": space.to_string(arch), "mode": job.mode, "state": weights},
@@ -311,6 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--arch", required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_probe_cell)
+
+    p = sub.add_parser("published-cell", help="write the genotype of a published (literature) cell")
+    p.add_argument("--space", required=True)
+    p.add_argument("--dataset", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_published_cell)
 
     p = sub.add_parser("prepare-data", help="fetch/verify one dataset")
     p.add_argument("--spec", required=True)

@@ -50,6 +50,13 @@ def method_params(config: dict, run: str, space: str) -> dict:
     return dataclasses.asdict(cfg)
 
 
+def search_dataset(config: dict, space: str) -> str:
+    """The dataset ``space`` is searched on: ``spaces.<space>.search_dataset`` (e.g. PTB for the
+    DARTS recurrent space), else the profile's ``search_dataset``."""
+    return ((config.get("spaces") or {}).get(space) or {}).get("search_dataset") \
+        or config["search_dataset"]
+
+
 def space_overrides(config: dict, space: str, part: str) -> dict:
     return dict(((config.get("spaces") or {}).get(space) or {}).get(part) or {})
 
@@ -198,6 +205,29 @@ def is_probe_run(run: str) -> bool:
     return run.startswith(PROBE_PREFIX)
 
 
+PUBLISHED_PREFIX = "published-"
+
+
+def is_published_run(run: str) -> bool:
+    """Pseudo-run ``published-<name>``: the space's literature cell ``name`` (``published``),
+    evaluated like a found cell (e.g. Table 2.2's "DARTS (2nd)*"); it has no search."""
+    return run.startswith(PUBLISHED_PREFIX)
+
+
+def published_arch(space: str, run: str) -> str:
+    """The architecture string of pseudo-run ``published-<name>`` on ``space``."""
+    obj, name = registry.SPACES.get(space)(), run[len(PUBLISHED_PREFIX):]
+    if name not in obj.published:
+        raise ConfigError(f"run {run!r}: space {space!r} has no published cell {name!r}; its "
+                          f"published cells: {sorted(obj.published) or 'none'}")
+    return obj.to_string(obj.published[name])
+
+
+def has_search(run: str) -> bool:
+    """Whether ``run`` is searched (probe and published pseudo-runs only write a genotype)."""
+    return not (is_probe_run(run) or is_published_run(run))
+
+
 def table_runs(config: dict, table: str) -> list[str]:
     """The runs that fill the table's rows; a profile may restrict them (``tables.<id>.runs``)."""
     spec = registry.TABLES.get(table)
@@ -282,9 +312,10 @@ def _problems(config: dict) -> list[str]:
             problems.append(f"{where}.{key}: no registered method has this hyperparameter; "
                             f"known: {', '.join(sorted(known_keys))}")
     for run, variant in (config.get("runs") or {}).items():
-        if is_probe_run(run):
-            problems.append(f"runs.{run}: names starting with {PROBE_PREFIX!r} are reserved for "
-                            "the probe cells of the ranking analyses; rename the run")
+        if not has_search(run):
+            problems.append(f"runs.{run}: names starting with {PROBE_PREFIX!r} or "
+                            f"{PUBLISHED_PREFIX!r} are reserved for the probe cells and the "
+                            "published cells; rename the run")
         if attempt(registry.METHODS.get, variant["method"]) is None:
             problems[-1] = f"runs.{run}.method: {problems[-1]}"
     for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):
@@ -298,7 +329,8 @@ def _problems(config: dict) -> list[str]:
         for target in config["evaluation"]["targets"]:
             attempt(eval_settings, config, space, target)
         for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
-            attempt(method_params, config, run, space)
+            attempt(published_arch if is_published_run(run) else
+                    lambda space, run: method_params(config, run, space), space, run)
         bench = registry.benchmark_of(space)
         if uses_benchmark(config, space) and not (config.get("benchmark") or {}).get(bench):
             problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{bench} (path/url/"
@@ -435,7 +467,8 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
 
 def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,
              dataset: dict | None, benchmark_table: str | None) -> EvalJob:
-    method = "probe" if is_probe_run(run) else run_variant(config, run).method
+    method = "probe" if is_probe_run(run) else "published" if is_published_run(run) \
+        else run_variant(config, run).method
     ident = (space, search_dataset, run, method, int(seed), target)
     if uses_benchmark(config, space):
         return EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)
@@ -450,8 +483,8 @@ def uses_benchmark(config: dict, space: str) -> bool:
 
 
 def needed_datasets(config: dict) -> list[str]:
-    """The search dataset and every evaluation target some table retrains on."""
-    needed = [config["search_dataset"]]
+    """The search datasets and every evaluation target some table retrains on."""
+    needed = [config["search_dataset"]] + [search_dataset(config, space) for space in jobs(config)]
     for table in config.get("tables") or {}:
         if table in registry.TABLES and not uses_benchmark(config, registry.TABLES.get(table).space):
             needed += table_targets(config, table)

@@ -61,7 +61,7 @@ def evaluate_spec(wildcards):
 
 
 def run_dir(space, run, seed):
-    return f"{RUNS}/{space}/{config['search_dataset']}/{run}/seed{seed}"
+    return f"{RUNS}/{space}/{nasconfig.search_dataset(config, space)}/{run}/seed{seed}"
 
 
 def evaluate_inputs(wildcards):
@@ -79,7 +79,7 @@ def probe_outputs(space, curves=False):
     """Ground truth of the probe cells (ranking and forgetting analyses): the evaluation of each
     probe pseudo-run on the search dataset (final score and, with ``curves``, its per-epoch
     record: the retraining curve)."""
-    target = config["search_dataset"]
+    target = nasconfig.search_dataset(config, space)
     names = ("final.json", "metrics.jsonl") if curves else ("final.json",)
     return [
         f"{run_dir(space, run, 0)}/eval/{target}/{name}"
@@ -111,6 +111,7 @@ def table_finals(table):
         files += [
             f"{run_dir(spec.space, run, seed)}/search/{name}"
             for run in runs
+            if nasconfig.has_search(run)
             for seed in seeds
             for name in ("metrics.jsonl", "run.json")
         ]
@@ -140,7 +141,7 @@ def figure_metrics(figure):
         files += probe_outputs(spec.space, curves=spec.kind == "forgetting")
     if spec.needs_found_cells:
         files += [
-            f"{run_dir(spec.space, run, seed)}/eval/{config['search_dataset']}/final.json"
+            f"{run_dir(spec.space, run, seed)}/eval/{nasconfig.search_dataset(config, spec.space)}/final.json"
             for run in runs
             for seed in seeds
         ]

@@ -4,7 +4,7 @@ from nasrepro.report import cost as nascost
 
 def prepared_datasets():
     """The datasets the configured tables and figures prepare (search data, retraining targets)."""
-    names = {config["search_dataset"]}
+    names = set(nasconfig.needed_datasets(config))
     for name in config["tables"]:
         if not uses_benchmark(registry.TABLES.get(name).space):
             names.update(nasconfig.table_targets(config, name))

@@ -19,9 +19,28 @@ rule probe_cell:
         " --out {output.genotype}"
 
 
+rule published_cell:
+    """A literature cell of the space (``published``, e.g. DARTS' recurrent cell) as the "found
+    cell" of pseudo-run published-<name>, so that the evaluate rule retrains it like any run's."""
+    output:
+        genotype=f"{RUNS}/{{space}}/{{dataset}}/published-{{name}}/seed{{seed}}/search/genotype.json",
+    wildcard_constraints:
+        name="[a-z0-9\\-]+",
+    conda:
+        ENV
+    log:
+        f"{LOGS}/published_cell/{{space}}/{{dataset}}/published-{{name}}/seed{{seed}}.log",
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} published-cell --space {wildcards.space}"
+        " --dataset {wildcards.dataset} --name {wildcards.name} --seed {wildcards.seed}"
+        " --out {output.genotype}"
+
+
 rule search:
     wildcard_constraints:
-        run="(?!probe-)[a-z0-9\\-]+",
+        run="(?!probe-|published-)[a-z0-9\\-]+",
     input:
         data=f"{PREPARED}/{{dataset}}.json",
     output:

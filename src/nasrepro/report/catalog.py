@@ -238,6 +238,21 @@ _register_table(TableSpec(
                       _SEARCH_COST)))
 
 
+# Table 2.2: perplexity (lower is better) of the PTB-found cells on PTB and transferred to WT2
+_PPL = "perplexity, lower is better"
+_register_table(TableSpec(
+    "table_2_2", "Table 2.2: Comparison results with state-of-the-art NAS approaches on PTB and "
+    f"WT2 (DARTS recurrent space; {_PPL}).", "darts_rnn",
+    (Column("ptb_valid", f"PTB valid ({_PPL})", "ptb", "valid_ppl"),
+     Column("ptb_test", f"PTB test ({_PPL})", "ptb", "test_ppl"),
+     Column("wt2_valid", f"WT2 valid ({_PPL})", "wikitext2", "valid_ppl"),
+     Column("wt2_test", f"WT2 test ({_PPL})", "wikitext2", "test_ppl"),
+     Column("params_m", "Params (M, PTB)", "ptb", "params_m"),
+     Column("search_cost", "Search cost (days; GPU-days on a GPU)", "ptb", source="search_cost",
+            digits=4),
+     Column("memory", "Memory consumption", "ptb", source="memory"))))
+
+
 # NAS-Bench-1Shot1 (§5.4.1.2, §6.4.1): its three search spaces; the runs of Figs. 5.2, 6.1, 6.4.
 # Fig. 6.1 adds GDAS and RandomNAS (the issue's baselines) to the thesis' DARTS.
 NB1SHOT1_SPACES = tuple(f"nb1shot1-s{v}" for v in (1, 2, 3))
@@ -298,6 +313,8 @@ for _figure in (
                ("random-nas", "random-nas-nsas", "gdas", "gdas-nsas"), kind="rank_scatter"),
     FigureSpec("fig_2_1", "Figure 2.1: Best cell structures found by EN²AS", "darts_cnn",
                ("en2as",), kind="cell"),
+    FigureSpec("fig_2_1c", "Figure 2.1 (c): Best recurrent cell found by EN²AS on PTB",
+               "darts_rnn", ("en2as",), kind="cell"),
     FigureSpec("fig_3_3", "Figure 3.3: The best found cells with NSAS and NSAS-C on CIFAR-10",
                "darts_cnn", ("random-nas-nsas", "random-nas-nsas-c"), kind="cell"),
     FigureSpec("fig_5_3", "Figure 5.3: The best normal cells discovered by BaLeNAS with and "

@@ -1,7 +1,8 @@
 """Cell diagrams (``FigureSpec`` kind ``cell``): the cells a run found, drawn like the DARTS
 paper's cell figures (thesis Figs. 2.1, 3.3): boxes for nodes (cell inputs green, intermediate
 nodes blue, the cell output yellow), arrows labelled with their operation, and unlabelled arrows
-into an output that concatenates nodes. Nodes and edges come from the space
+into an output that concatenates (or, in the recurrent cell, averages) nodes and for edges whose
+operation is ``""``. Nodes and edges come from the space
 (``SearchSpace.cell_diagrams``); matplotlib only draws them.
 
 Layout: the nodes in topological order on a half ellipse, inputs at the left end and the output
@@ -68,6 +69,9 @@ def _label_spots(diagram: CellDiagram, pos) -> list[float]:
     placed: list[tuple[float, float]] = []
     spots = []
     for src, dst, op in diagram.edges:
+        if not op:  # an unlabelled edge
+            spots.append(0.5)
+            continue
         for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75):
             points = _label_points(pos, src, dst, op, t)
             clear = all(math.dist(a, b) > LABEL_GAP for a in points for b in placed) and not any(
@@ -97,6 +101,8 @@ def draw_cell(ax, diagram: CellDiagram) -> None:
         boxes[node] = box
     for (src, dst, op), t in zip(diagram.edges, _label_spots(diagram, pos)):
         _arrow(ax, pos, boxes, src, dst, "black")
+        if not op:
+            continue
         (x0, y0), (x1, y1) = pos[src], pos[dst]
         ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), op, fontsize=6, ha="center", va="center",
                 rotation=math.degrees(math.atan2(y1 - y0, x1 - x0)), rotation_mode="anchor",

@@ -21,6 +21,8 @@ Methods see a space only through this contract (they never import a space module
 - ``cell_diagrams(arch)``: each cell kind as the thesis draws it (``CellDiagram``: labelled
   nodes, operation-labelled edges; Figs. 2.1, 3.3), what ``report.cells`` renders; optional
   (a space without cell figures raises ``ValueError``).
+- ``published``: literature cells by name (e.g. ``"darts-v2"``), evaluated as pseudo-runs
+  ``published-<name>`` (a table row such as Table 2.2's "DARTS (2nd)*"); optional, empty default.
 - ``to_string``/``from_string``: the space's official notation, round trip exact.
 - ``build_supernet(shape, cfg)``: a weight-sharing network whose ``forward(x, *, weights=None,
   choice=None, arch=None)`` runs, per named parameter,
@@ -87,7 +89,8 @@ class CellGraph:
 class CellDiagram:
     """A discrete cell as the thesis' cell figures draw it (Figs. 2.1, 3.3; the DARTS paper's
     style): ``nodes`` in topological order, the cell ``inputs`` first; ``edges`` (source, target,
-    operation) between them, ``none`` edges left out; ``output`` is the cell's output node, which
+    operation; ``""``: an unlabelled edge, e.g. into the DARTS recurrent cell's highway node)
+    between them, ``none`` edges left out; ``output`` is the cell's output node, which
     concatenates the nodes ``concat`` without an operation (empty: ``output`` is an ordinary node
     fed by labelled edges, as in NAS-Bench-201). Node labels are TeX math, e.g. ``c_{k-1}``;
     ``title`` names the cell kind in a figure, e.g. "reduction cell"."""
@@ -179,6 +182,7 @@ class SearchSpace(ABC):
     ops: tuple[str, ...]
     arch_shapes: dict[str, tuple[int, int]]
     task: Task = ClassificationTask()
+    published: Mapping[str, Arch] = {}  # literature cells, evaluated as runs "published-<name>"
     InvalidArch = InvalidArchError
 
     @abstractmethod

@@ -12,6 +12,15 @@ here, a documented simplification.)
 Networks may offer ``train_outputs(x) -> [(weight, logits), ...]`` (e.g. DARTS' auxiliary head,
 loss = sum of weight * cross entropy) and a ``drop_path_prob`` attribute, raised linearly from 0
 to ``drop_path`` over the epochs as in DARTS.
+
+Other tasks (``task``: the space's ``Task``, e.g. the DARTS recurrent space's language model) train
+on ``task.loss`` and are scored with ``task.score``; the records then hold
+``{valid,test}_<SCORE_KEYS[task.metric]>`` (``valid_ppl``: perplexity). Language-model data is
+sequential (``make_loader`` keeps corpus order, the model carries its hidden state). DARTS'
+language-model protocol adds two options: ``nonmono`` > 0 turns on NT-ASGD (``train.ntasgd``:
+after the switch every step updates the average of the iterates, and the average is what is
+scored, checkpointed and returned), ``report = "best_valid"`` reports the epoch with the best
+validation score (DARTS keeps the checkpoint of the best validation perplexity and tests it).
 """
 
 from __future__ import annotations
@@ -24,8 +33,11 @@ from torch import nn
 from nasrepro.data import base as data_base
 from nasrepro.data.base import DataBundle, make_loader
 from nasrepro.params import hp
-from nasrepro.spaces.base import ClassificationTask
+from nasrepro.spaces.base import ClassificationTask, Task
 from nasrepro.train.epochs import run_epochs
+from nasrepro.train.ntasgd import IterateAverage, nonmono_triggered
+
+SCORE_KEYS = {"accuracy": "acc", "perplexity": "ppl"}  # record keys: valid_acc, test_ppl, ...
 
 
 @dataclass
@@ -41,49 +53,106 @@ class RetrainConfig:
     cutout: int = hp(0, 0, doc="cutout square side in pixels (0 = off)")
     drop_path: float = hp(0.0, 0, 1)
     label_smoothing: float = hp(0.0, 0, 1)
+    eval_batch_size: int = hp(512, 1, doc="batch size of the valid/test scoring")
+    nonmono: int = hp(0, 0, doc="NT-ASGD: switch to averaged SGD after this many epochs without "
+                                "a better validation score (0 = plain SGD throughout)")
+    report: str = hp("last", choices=("last", "best_valid"),
+                     doc="the epoch whose scores are reported: the last or the best validation")
 
 
 def _outputs(net: nn.Module, x: torch.Tensor):
     return net.train_outputs(x) if hasattr(net, "train_outputs") else [(1.0, net(x))]
 
 
+def _loss(task: Task, net: nn.Module, batch, cfg: RetrainConfig) -> torch.Tensor:
+    if isinstance(task, ClassificationTask):
+        x, y = batch
+        return sum(w * nn.functional.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
+                   for w, out in _outputs(net, x))
+    return task.loss(net, batch)
+
+
+def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:
+    """The record whose scores are reported (``cfg.report``; ties: the earliest)."""
+    if cfg.report == "last":
+        return records[-1]
+    key = f"valid_{SCORE_KEYS[task.metric]}"
+    best = records[0]
+    for record in records[1:]:
+        if task.better(record[key], best[key]):
+            best = record
+    return best
+
+
 def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: int,
-                device: torch.device, state_dir, fingerprint: str, workers: int = 0) -> list[dict]:
+                device: torch.device, state_dir, fingerprint: str, workers: int = 0,
+                task: Task | None = None) -> list[dict]:
+    """Train ``net`` for ``cfg.epochs`` (resuming from ``state_dir``); returns the per-epoch
+    records. With NT-ASGD the network holds the averaged weights when this returns."""
     net = net.to(device)
-    task = ClassificationTask()
+    task = task or ClassificationTask()
+    key = SCORE_KEYS[task.metric]
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                           nesterov=cfg.nesterov, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs, eta_min=cfg.lr_min)
     train_data = data_base.CutoutDataset(bundle.search_train, cfg.cutout) if cfg.cutout else bundle.search_train
+    average: IterateAverage | None = None  # NT-ASGD's average, from the switch on
+    history: list[float] = []              # validation score of every check (NT-ASGD)
 
     def get_state() -> dict:
-        return {"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict()}
+        return {"net": net.state_dict(), "opt": opt.state_dict(), "sched": sched.state_dict(),
+                "history": list(history),
+                "average": None if average is None else average.state_dict()}
 
     def set_state(state: dict) -> None:
+        nonlocal average
         net.load_state_dict(state["net"])
         opt.load_state_dict(state["opt"])
         sched.load_state_dict(state["sched"])
+        history[:] = state.get("history", [])
+        if state.get("average") is not None:
+            average = IterateAverage(net)
+            average.load_state_dict(state["average"])
+
+    def scores() -> dict:
+        net.eval()
+        return {f"{split}_{key}": task.score(
+            net, make_loader(getattr(bundle, name), cfg.eval_batch_size, False, 0, workers), device)
+            for split, name in (("valid", "search_valid"), ("test", "test"))}
 
     def run_epoch(epoch: int, epoch_seed: int) -> dict:
+        nonlocal average
         if hasattr(net, "drop_path_prob"):
             net.drop_path_prob = cfg.drop_path * epoch / cfg.epochs
         net.train()
         lr = opt.param_groups[0]["lr"]
         total_loss, steps = 0.0, 0
         for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers):
-            x, y = task.to_device(batch, device)
+            loss = _loss(task, net, task.to_device(batch, device), cfg)
             opt.zero_grad(set_to_none=True)
-            loss = sum(w * nn.functional.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
-                       for w, out in _outputs(net, x))
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
             opt.step()
+            if average is not None:
+                average.update()
             total_loss, steps = total_loss + float(loss.detach()), steps + 1
         sched.step()
-        net.eval()
-        scores = {f"{split}_acc": task.score(net, make_loader(getattr(bundle, name), 512, False, 0, workers), device)
-                  for split, name in (("valid", "search_valid"), ("test", "test"))}
-        return {"lr": lr, "train_loss": total_loss / max(1, steps), **scores}
+        if average is not None:  # score the average; the live weights go on training
+            average.swap()
+            record = scores()
+            average.swap()
+        else:
+            record = scores()
+        record.update(lr=lr, train_loss=total_loss / max(1, steps), averaged=average is not None)
+        if cfg.nonmono and average is None:
+            history.append(record[f"valid_{key}"] if not task.higher_is_better
+                           else -record[f"valid_{key}"])
+            if nonmono_triggered(history, cfg.nonmono):
+                average = IterateAverage(net)
+        return record
 
-    return run_epochs(cfg.epochs, seed, state_dir, get_state, set_state, run_epoch,
-                      fingerprint=fingerprint)
+    records = run_epochs(cfg.epochs, seed, state_dir, get_state, set_state, run_epoch,
+                         fingerprint=fingerprint)
+    if average is not None:
+        average.swap()  # the network that is kept is the average (DARTS' saved model)
+    return records

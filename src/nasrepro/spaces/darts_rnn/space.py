@@ -18,10 +18,12 @@ import torch
 
 from nasrepro.params import build_config, hp
 from nasrepro.registry import SPACES
-from nasrepro.spaces.base import CellGraph, DataShape, InvalidArchError, SearchSpace
+from nasrepro.spaces.base import (CellDiagram, CellGraph, DataShape, InvalidArchError,
+                                  SearchSpace)
 from nasrepro.spaces.darts_rnn.model import (OPS, STEPS, RNNNetwork, RNNSupernet, edge_offset,
                                              num_edges)
 from nasrepro.spaces.darts_rnn.task import LanguageModelTask
+from nasrepro.train.retrain import RetrainConfig
 
 CELL_OPS = OPS[1:]
 
@@ -61,6 +63,36 @@ class RNNEvalNetWT2(RNNEvalNet):
     dropouth: float = hp(0.15, 0, 1, doc="variational dropout on h_{t-1} (hidden nodes)")
 
 
+@dataclass
+class RNNTraining(RetrainConfig):
+    """DARTS' PTB evaluation (rnn/train.py; thesis §2.4.2: 1600 epochs, batch 64): plain SGD lr 20
+    held constant, no momentum, weight decay 8e-7, gradient clip 0.25, BPTT 35 (the data's
+    ``bptt``), NT-ASGD with ``nonmono`` 5 (``train.ntasgd``), validation and test scored with batch
+    10 (DARTS: valid 10, test 1); the epoch of the best validation perplexity is reported (DARTS
+    tests its best-validation checkpoint). The thesis' "+" rows train 3600 epochs."""
+
+    epochs: int = hp(1600, 1)
+    batch_size: int = hp(64, 1)
+    lr: float = hp(20.0, 0, low_open=True)
+    lr_min: float = hp(20.0, 0, doc="= lr: the learning rate is held constant")
+    momentum: float = hp(0.0, 0, 1)
+    nesterov: bool = hp(False)
+    weight_decay: float = hp(8e-7, 0)
+    grad_clip: float = hp(0.25, 0, low_open=True)
+    eval_batch_size: int = hp(10, 1, doc="batch size of the valid/test scoring")
+    nonmono: int = hp(5, 0, doc="NT-ASGD: switch to averaged SGD after this many epochs without "
+                                "a better validation perplexity (0 = plain SGD throughout)")
+    report: str = hp("best_valid", choices=("last", "best_valid"),
+                     doc="the epoch whose scores are reported: the last or the best validation")
+
+
+@dataclass
+class RNNTrainingWT2(RNNTraining):
+    """WikiText-2 transfer (thesis §2.4.2.2): weight decay 5e-7, the rest as on PTB."""
+
+    weight_decay: float = hp(5e-7, 0)
+
+
 @dataclass(frozen=True)
 class RNNGenotype:
     """(operation, input node) for nodes 1..8; the cell output is the mean of nodes 1..8."""
@@ -77,7 +109,10 @@ class RNNGenotype:
                                        f"on an earlier node 0..{i - 1}")
 
 
-# The recurrent cell DARTS (second order) found on PTB (Liu et al. 2019, genotypes.py DARTS_V2).
+# The recurrent cells DARTS found on PTB (Liu et al. 2019, rnn/genotypes.py): first order
+# (DARTS_V1) and second order (DARTS_V2, the paper's cell, Table 2.2's "DARTS (2nd)*").
+DARTS_V1 = RNNGenotype((("relu", 0), ("relu", 1), ("tanh", 2), ("relu", 3),
+                        ("relu", 4), ("identity", 1), ("relu", 5), ("relu", 1)))
 DARTS_V2 = RNNGenotype((("sigmoid", 0), ("relu", 1), ("relu", 1), ("identity", 1),
                         ("tanh", 2), ("sigmoid", 5), ("tanh", 3), ("relu", 5)))
 
@@ -89,14 +124,14 @@ class DartsRNNSpace(SearchSpace):
     arch_shapes = {"recurrent": (num_edges(), len(OPS))}
     task = LanguageModelTask()
     search_net_config = RNNSearchNet
+    published = {"darts-v1": DARTS_V1, "darts-v2": DARTS_V2}
 
     def eval_net_config(self, target: str) -> type:
         return RNNEvalNetWT2 if target == "wikitext2" else RNNEvalNet
 
     def retrain_config(self, target: str) -> type:
-        raise ValueError("retraining a recurrent cell (DARTS' language-model training with the "
-                         "NT-ASGD switch, 1600 epochs, batch 64) is not implemented: the shared "
-                         "retraining loop trains classifiers only (docs/methods.md)")
+        """DARTS' language-model training (``RNNTraining``; WikiText-2: ``RNNTrainingWT2``)."""
+        return RNNTrainingWT2 if target == "wikitext2" else RNNTraining
 
     @property
     def cell_ops(self) -> tuple[str, ...]:
@@ -161,6 +196,16 @@ class DartsRNNSpace(SearchSpace):
         edges = [(0, 2), (1, 2)] + [(j + 2, i + 2) for i, (_, j) in enumerate(arch.genes, start=1)]
         edges += [(i + 2, STEPS + 3) for i in range(1, STEPS + 1)]
         return CellGraph(node_types, tuple(edges), types)
+
+    def cell_diagrams(self, arch: RNNGenotype) -> dict[str, CellDiagram]:
+        """Fig. 2.1 (c) (the DARTS paper's Fig. 6): inputs ``x_{t}`` and ``h_{t-1}`` into the
+        highway node 0 (unlabelled edges), nodes 1..8 each with its one labelled input edge, and
+        the output ``h_{t}`` averaging nodes 1..8."""
+        nodes = ("x_{t}", "h_{t-1}", *(str(i) for i in range(STEPS + 1)), "h_{t}")
+        edges = (("x_{t}", "0", ""), ("h_{t-1}", "0", ""),
+                 *((str(j), str(i), op) for i, (op, j) in enumerate(arch.genes, start=1)))
+        return {"recurrent": CellDiagram(nodes, nodes[:2], edges, "h_{t}", "recurrent cell",
+                                         concat=tuple(str(i) for i in range(1, STEPS + 1)))}
 
     def to_string(self, arch: RNNGenotype) -> str:
         return "|".join(f"{op}~{j}" for op, j in arch.genes)

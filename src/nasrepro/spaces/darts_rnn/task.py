@@ -54,7 +54,8 @@ class LanguageModelTask(Task):
                 tokens += y.numel()
         if tokens == 0:
             raise ValueError("perplexity over an empty set of batches")
-        return math.exp(total / tokens)
+        mean = total / tokens
+        return math.exp(mean) if mean < 700 else math.inf  # a diverged model: infinite perplexity
 
     def to_device(self, batch, device: torch.device):
         return tuple(t.to(device, non_blocking=True) for t in batch)

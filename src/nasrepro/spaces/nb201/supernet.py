@@ -51,6 +51,8 @@ class Cell(nn.Module):
                 src = nodes[edge[1]]
                 if choice is not None:
                     k = choice[e]
+                    if weights is None and self.edge_ops[e][k] == "none":
+                        continue  # single path: a none edge adds nothing
                     out = ops[k](src)
                     if weights is not None:  # w_k * out + sum of the other weights, one pass
                         rest = torch.cat([weights[e, :k], weights[e, k + 1:]]).sum()

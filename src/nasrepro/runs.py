@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from nasrepro.methods.parts.constraints import STRATEGIES
 from nasrepro.registry import RUNS
-from nasrepro.sweeps import IDARTS_SWEEP_PARAMS, idarts_run
+from nasrepro.sweeps import (IDARTS_SWEEP_PARAMS, REPLAY_EPSILONS, REPLAY_STRATEGIES, idarts_run,
+                             replay_run)
 
 
 @dataclass(frozen=True)
@@ -113,3 +114,14 @@ for _t, _k in [(1, 1), (4, 0), (4, 1), (4, 3)] + [(t, 2) for t in (1, 2, 3, 5)]:
                                                   {"inner_steps": _t, "neumann_terms": _k}))
 for _name, _params in IDARTS_SWEEP_PARAMS.items():   # Fig. 6.2 (b), (c)
     RUNS.register(_name)(RunVariant(_name, "idarts", _params))
+
+
+# Chapter 4. GDAS-A (Table 4.2) and the single-path baselines with the complementation loss of
+# Eq. 4.12 (Table 4.3, Fig. 4.4): on the DARTS space with their baselines' protocol (50 epochs).
+RUNS.register("gdas-a")(RunVariant("gdas-a", "gdas-a", space_params=DARTS_SPACE_50))
+for _base in ("random-nas", "gdas"):
+    for _strategy in REPLAY_STRATEGIES:
+        for _eps in REPLAY_EPSILONS:
+            _name = replay_run(_base, _strategy, _eps)
+            RUNS.register(_name)(RunVariant(_name, f"{_base}-replay",
+                                            {"replay": _strategy, "epsilon": _eps}, DARTS_SPACE_50))

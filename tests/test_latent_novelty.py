@@ -48,7 +48,7 @@ def test_linear_decoder_novelty_equals_the_hand_computed_value():
     assert sorted(tan.singular.tolist()) == pytest.approx([2.0, 3.0])
     w_par, r = rotated(tan, cell)
     # residual (1 - 0.6, 0 + 0.6, 0.5, 1): the last two coordinates are orthogonal to span(A)
-    assert float(r.detach()) == pytest.approx(math.sqrt(0.5 ** 2 + 1.0), rel=1e-9) > 0
+    assert float(r.detach()) == pytest.approx(math.sqrt(0.5 ** 2 + 1.0), rel=1e-9)
     assert sorted(w_par.abs().tolist()) == pytest.approx([0.4, 0.6])
     archive = _archive([[0.0, 0.0]], [2.0])          # one member: bandwidth = its floor 0.05
     k, h, sigma2 = 2, 0.05, 4.0 / 2

@@ -133,17 +133,22 @@ class Novelty(NamedTuple):
     parts: dict              # the three log terms (floats), for logging
 
 
+def log_novelty(tan: Tangent, z: torch.Tensor, perp_norm: torch.Tensor,
+                archive: LatentArchive) -> Novelty:
+    """Eq. 4.11 from the tangent at z and the decoded cell's ||w_perp|| (``rotated``)."""
+    if not len(archive):
+        return Novelty(z.sum() * 0.0, perp_norm, {})
+    k = tan.decoded.numel() - z.numel()
+    log_det = -tan.singular.clamp(min=1e-12).log().sum()               # log |det S^-1|
+    log_latent = log_kde(z, torch.stack(list(archive.latents)).to(z), archive.bandwidth())
+    log_perp = log_perp_factor(perp_norm, k) + log_chi(perp_norm, k, archive.sigma2(k))
+    parts = {"log_det": float(log_det.detach()), "log_latent": float(log_latent.detach()),
+             "log_perp": float(log_perp.detach())}
+    return Novelty(log_det + log_latent + log_perp, perp_norm, parts)
+
+
 def novelty_loss(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor,
                  alpha: torch.Tensor, archive: LatentArchive) -> Novelty:
     """Eq. 4.11 at z for the decoded architecture vector ``alpha`` against ``archive``."""
     tan = tangent(decoder, z)
-    _, r = rotated(tan, alpha)
-    if not len(archive):
-        return Novelty(z.sum() * 0.0, r, {})
-    k = tan.decoded.numel() - z.numel()
-    log_det = -tan.singular.clamp(min=1e-12).log().sum()               # log |det S^-1|
-    log_latent = log_kde(z, torch.stack(list(archive.latents)).to(z), archive.bandwidth())
-    log_perp = log_perp_factor(r, k) + log_chi(r, k, archive.sigma2(k))
-    parts = {"log_det": float(log_det.detach()), "log_latent": float(log_latent.detach()),
-             "log_perp": float(log_perp.detach())}
-    return Novelty(log_det + log_latent + log_perp, r, parts)
+    return log_novelty(tan, z, rotated(tan, alpha)[1], archive)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from nasrepro.methods.parts.constraints import STRATEGIES
 from nasrepro.registry import RUNS
-from nasrepro.sweeps import (IDARTS_SWEEP_PARAMS, REPLAY_EPSILONS, REPLAY_STRATEGIES, idarts_run,
+from nasrepro.sweeps import (E2NAS_EPSILONS, E2NAS_GAMMAS, IDARTS_SWEEP_PARAMS, REPLAY_EPSILONS,
+                             REPLAY_STRATEGIES, e2nas_gamma_params, e2nas_run, idarts_run,
                              replay_run)
 
 
@@ -125,3 +126,22 @@ for _base in ("random-nas", "gdas"):
             _name = replay_run(_base, _strategy, _eps)
             RUNS.register(_name)(RunVariant(_name, f"{_base}-replay",
                                             {"replay": _strategy, "epsilon": _eps}, DARTS_SPACE_50))
+
+
+# E²NAS (Alg. 4): eps = 0.5, Sig_gamma(10); E²NAS-R adds the depth term (zeta = 0.05, M = 10).
+# On the DARTS space §4.4.2: DARTS' protocol, 100 epochs, batch 32 (8 cells, C = 16: the space's
+# search network). The grids of Tables 4.2 (eps = 0, gamma static or Sig), 4.4 (eps x Sig) and
+# the OP/RP rows of Table 4.3 (E²NAS with AC is the eps grid at Sig_gamma(10)).
+E2NAS_DARTS = {"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 100, "batch_size": 32}}
+RUNS.register("e2nas-r")(RunVariant("e2nas-r", "e2nas", {"depth_weight": 0.05}, E2NAS_DARTS))
+_e2nas_grid = {(0.0, g) for g in E2NAS_GAMMAS}
+_e2nas_grid |= {(e, g) for e in E2NAS_EPSILONS for g in E2NAS_GAMMAS if isinstance(g, str)}
+for _eps, _gamma in sorted(_e2nas_grid, key=str):
+    _name = e2nas_run(_eps, _gamma)
+    RUNS.register(_name)(RunVariant(_name, "e2nas", {"epsilon": _eps, **e2nas_gamma_params(_gamma)},
+                                    E2NAS_DARTS))
+for _strategy in ("rp", "op"):
+    for _eps in REPLAY_EPSILONS:
+        _name = replay_run("e2nas", _strategy, _eps)
+        RUNS.register(_name)(RunVariant(_name, "e2nas", {"replay": _strategy, "epsilon": _eps},
+                                        E2NAS_DARTS))

@@ -42,6 +42,7 @@ from nasrepro.methods.parts.latent_novelty import (LatentArchive, log_novelty, r
 from nasrepro.methods.parts.replay import ReplayLoss, ReplayParams
 from nasrepro.params import ConfigError, hp
 from nasrepro.registry import METHODS
+from nasrepro.spaces.base import InvalidArchError
 
 
 @dataclass
@@ -54,6 +55,17 @@ class E2nasConfig(ReplayParams, ArchConfig):
     depth_weight: float = hp(0.0, 0)              # zeta of Eq. 4.15 (E²NAS-R: 0.05)
     depth_samples: int = hp(10, 1)                # M of Eq. 4.14
     depth_noise: float = hp(0.1, 0, low_open=True)
+
+
+def relaxed_depth(space, weights: dict[str, torch.Tensor]) -> torch.Tensor:
+    """l0^depth of Eq. 4.13 on (edge, operation) weights: the summed non-``none`` weight of the
+    i-1 -> i edges (``space.depth_edges()``); for ``one_hot(a)`` the number of such edges of a."""
+    none = space.ops.index("none")
+    total = 0.0
+    for name, rows in space.depth_edges().items():
+        w = weights[name][rows]
+        total = total + w.sum() - w[:, none].sum()
+    return total
 
 
 @METHODS.register("e2nas")
@@ -98,19 +110,26 @@ class E2nas(ReplayLoss, SearchMethod):
         return torch.cat([types[0].flatten(), edges[0].flatten()])
 
     def graph_vector(self, graph) -> torch.Tensor:
-        """A discrete cell graph in D's layout: one-hot node types, then the adjacency."""
+        """A discrete cell graph in D's layout: one-hot node types [n, T], then the edge
+        indicators [n, n] with [i, j] for j -> i (``decode_probs``' layout)."""
         types = torch.nn.functional.one_hot(torch.tensor(graph.type_indices()), len(graph.types))
-        return torch.cat([types.flatten().float(), graph.adjacency().flatten()]).to(self.device)
+        return torch.cat([types.flatten().float(), graph.adjacency().T.flatten()]).to(self.device)
 
     def soft_weights(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
         types, edges = self.vae.decode_probs(z.unsqueeze(0))
         return self.space.graph_weights(types[0], edges[0])
 
     def decode_cell(self):
-        """(alpha_i, its graph) decoded from z."""
+        """(alpha_i, its graph, valid) decoded from z: ``space.decode`` of the decoded graph; a
+        graph that encodes no cell of the space (valid = False) falls back to ``discretize`` of
+        its relaxed weights, the graph then being that cell's own encoding."""
         with torch.no_grad():
             graph = self.vae.decode(self.z.detach().unsqueeze(0))[0]
-        return self.space.decode(graph), graph
+            try:
+                return self.space.decode(graph), graph, True
+            except InvalidArchError:
+                cell = self.space.discretize(self.soft_weights(self.z.detach()))
+                return cell, self.space.encode(cell), False
 
     # --- Eq. 4.7 / 4.15 --------------------------------------------------------------------------
     def hard_forward(self, cell, soft: dict) -> dict:
@@ -125,17 +144,13 @@ class E2nas(ReplayLoss, SearchMethod):
         return {"weights": weights, "choice": choice}
 
     def depth_loss(self, z: torch.Tensor) -> torch.Tensor:
-        """L_depth of Eq. 4.14: minus the mean relaxed count of i-1 -> i edges over M noisy
-        decodes of z."""
-        none = self.space.ops.index("none")
-        edges = self.space.depth_edges()
+        """L_depth of Eq. 4.14: minus the mean relaxed depth count (``relaxed_depth``) of M noisy
+        decodes z + delta_m."""
         total = 0.0
+        gen = self._generator()
         for _ in range(self.cfg.depth_samples):
-            noise = torch.randn(z.shape, generator=self._generator(), device="cpu").to(z)
-            soft = self.soft_weights(z + self.cfg.depth_noise * noise)
-            for name, rows in edges.items():
-                w = soft[name][rows]
-                total = total + w.sum() - w[:, none].sum()
+            noise = torch.randn(z.shape, generator=gen, dtype=z.dtype).to(z.device)
+            total = total + relaxed_depth(self.space, self.soft_weights(z + self.cfg.depth_noise * noise))
         return -total / self.cfg.depth_samples
 
     def _generator(self) -> torch.Generator:
@@ -166,14 +181,14 @@ class E2nas(ReplayLoss, SearchMethod):
 
     def step(self, train_batch, valid_batch) -> dict:
         self._check_setup()
-        cell, graph = self.decode_cell()
+        cell, graph, valid = self.decode_cell()
         train_loss = self.replay_weight_step(train_batch, {"arch": cell}, cell)
         self.supernet.train()
         objective, logs = self.arch_objective(valid_batch, cell, graph)
         self.a_opt.zero_grad(set_to_none=True)
         self.z.grad, = torch.autograd.grad(objective, [self.z])
         self.a_opt.step()
-        return {"train_loss": train_loss, **logs}
+        return {"train_loss": train_loss, "invalid_decode": float(not valid), **logs}
 
     def begin_epoch(self, epoch: int) -> dict:
         if self.cfg.gamma is None:

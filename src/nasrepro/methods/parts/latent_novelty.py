@@ -52,7 +52,10 @@ class Tangent(NamedTuple):
 
 
 def tangent(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> Tangent:
-    """D(z), and the SVD of the Jacobian J_D(z) (Eq. 4.8), differentiable in z."""
+    """D(z), and the SVD of the Jacobian J_D(z) (Eq. 4.8, one reverse pass per output, batched),
+    differentiable in z (``z`` must require grad)."""
+    if not z.requires_grad:
+        z = z.detach().requires_grad_(True)
     decoded = decoder(z)
     if decoded.dim() != 1 or z.dim() != 1:
         raise ValueError(f"the decoder maps a latent vector [n] to a vector [m]; got {tuple(z.shape)} "
@@ -60,7 +63,8 @@ def tangent(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) ->
     if decoded.numel() <= z.numel():
         raise ValueError(f"E²NAS novelty needs m > n (Eq. 4.8): decoder output {decoded.numel()} "
                          f"<= latent {z.numel()}; use a smaller latent")
-    jac = torch.autograd.functional.jacobian(decoder, z, create_graph=True, vectorize=True)
+    eye = torch.eye(decoded.numel(), dtype=decoded.dtype, device=decoded.device)
+    jac, = torch.autograd.grad(decoded, z, eye, create_graph=True, is_grads_batched=True)
     u_par, singular, _ = torch.linalg.svd(jac, full_matrices=False)
     return Tangent(decoded, u_par, singular)
 

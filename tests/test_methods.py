@@ -25,7 +25,8 @@ from tests.conftest import build_method
 from tests.planted import PlantedSpace, best_fraction, planted_bundle
 
 PLANTED = {"epochs": 4, "batch_size": 64, "w_lr": 0.1, "a_lr": 0.05, "num_candidates": 20,
-           "eval_batch_size": 128, "eval_batches": 4}
+           "eval_batch_size": 128, "eval_batches": 4,
+           "seed_archs": 6, "top_k": 3, "new_archs": 6, "ctrl_epochs": 40, "ctrl_batch": 8, "eta": 0.5}
 
 
 def _planted_search(name, seed, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nasrepro import registry
 from nasrepro.params import ConfigError
-from nasrepro.utils.atomic import torch_save, write_json, write_jsonl
+from nasrepro.utils.atomic import read_jsonl, torch_save, write_json, write_jsonl
 from nasrepro.utils.device import DeviceUnavailableError
 from nasrepro.utils.download import ChecksumError, MissingDataError
 
@@ -125,6 +125,24 @@ def cmd_probe_cell(args) -> None:
                                 "arch": space.to_string(arch)})
 
 
+def cmd_best_cell(args) -> None:
+    """genotype.json of pseudo-run ``<run>-best``: the best cell over the epochs of the search
+    (``analysis.best_cell``), for Table 4.2's "Best" column."""
+    from nasrepro.analysis.best_cell import best_epoch
+    from nasrepro.config import BEST_SUFFIX
+
+    found = json.loads(Path(args.genotype).read_text())
+    space = registry.SPACES.get(found["space"])()
+    record = best_epoch(read_jsonl(Path(args.metrics)), space.task.higher_is_better)
+    arch = space.from_string(record["arch"])
+    genotype = {key: found[key] for key in ("space", "dataset", "method", "seed")}
+    genotype.update(run=found["run"] + BEST_SUFFIX, arch=space.to_string(arch),
+                    derived_valid=record["derived_valid"])
+    if hasattr(space, "index"):
+        genotype["index"] = space.index(arch)
+    write_json(Path(args.out), genotype)
+
+
 def _complexity(net, shape) -> dict:
     from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
 
@@ -190,7 +208,7 @@ def cmd_figure(args) -> None:
         from nasrepro.report.cells import plot_cells
 
         plot_cells(spec, args.metrics, args.out_prefix, args.note)
-    elif spec.kind in ("epoch_stats", "sweep"):
+    elif spec.kind in ("epoch_stats", "sweep", "gamma_schedule"):
         from nasrepro.report.trajectories import plot_trajectories
 
         plot_trajectories(spec, args.metrics, args.out_prefix, args.note)
@@ -269,6 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_probe_cell)
 
+    p = sub.add_parser("best-cell", help="write the best cell over a search's epochs (Table 4.2)")
+    p.add_argument("--genotype", required=True)
+    p.add_argument("--metrics", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_best_cell)
+
     p = sub.add_parser("prepare-data", help="fetch/verify one dataset")
     p.add_argument("--spec", required=True)
     p.add_argument("--out", required=True)
@@ -303,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figure", required=True)
     p.add_argument("--out-prefix", required=True)
     p.add_argument("--note", required=True, help="provenance: profile, data roles, seeds")
-    p.add_argument("metrics", nargs="+")
+    p.add_argument("metrics", nargs="*")
     p.set_defaults(func=cmd_figure)
 
     p = sub.add_parser("cost", help="build the cost table (CPU-/GPU-hours)")

@@ -25,7 +25,17 @@ registry.load_all()
 
 
 # ----------------------------------------------------------------------------- resolution
+BEST_SUFFIX = "-best"  # pseudo-run <run>-best: the best cell over the epochs of <run>'s search
+
+
+def base_run(name: str) -> str:
+    """The run whose search a pseudo-run ``<run>-best`` reads (else ``name`` itself)."""
+    return name[:-len(BEST_SUFFIX)] if name.endswith(BEST_SUFFIX) else name
+
+
 def run_variant(config: dict, name: str) -> RunVariant:
+    """The run ``name`` (a ``<run>-best`` pseudo-run resolves to ``<run>``'s settings)."""
+    name = base_run(name)
     extra = (config.get("runs") or {}).get(name)
     if extra is not None:
         return RunVariant(name, extra["method"], dict(extra.get("params") or {}),

@@ -19,9 +19,28 @@ rule probe_cell:
         " --out {output.genotype}"
 
 
+rule best_cell:
+    """Pseudo-run <run>-best: the best cell over the epochs of <run>'s search (Table 4.2 "Best";
+    nasrepro.analysis.best_cell), evaluated by the evaluate rule like a found cell."""
+    input:
+        genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/genotype.json",
+        metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/metrics.jsonl",
+    output:
+        genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}-best/seed{{seed}}/search/genotype.json",
+    conda:
+        ENV
+    log:
+        f"{LOGS}/best_cell/{{space}}/{{dataset}}/{{run}}-best/seed{{seed}}.log",
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} best-cell --genotype {input.genotype}"
+        " --metrics {input.metrics} --out {output.genotype}"
+
+
 rule search:
     wildcard_constraints:
-        run="(?!probe-)[a-z0-9\\-]+",
+        run="(?!probe-)(?![a-z0-9\\-]*-best$)[a-z0-9\\-]+",
     input:
         data=f"{PREPARED}/{{dataset}}.json",
     output:

@@ -69,11 +69,17 @@ class DataShape:
 @dataclass(frozen=True)
 class CellGraph:
     """A cell as a DAG with typed nodes: ``node_types[i]`` in ``types``; ``edges`` are (src, dst)
-    with src < dst (nodes in topological order). Input of the graph autoencoder (Eq. 4.6)."""
+    with src < dst (nodes in topological order), stored sorted so that equal graphs compare
+    equal. Input of the graph autoencoder (Eq. 4.6)."""
 
     node_types: tuple[str, ...]
     edges: tuple[tuple[int, int], ...]
     types: tuple[str, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "node_types", tuple(self.node_types))
+        object.__setattr__(self, "edges", tuple(sorted((int(s), int(d)) for s, d in self.edges)))
+        object.__setattr__(self, "types", tuple(self.types))
 
     def mismatch(self, expected: "CellGraph") -> str:
         """What differs from ``expected`` (empty when equal): node count, node types, edges."""

@@ -85,6 +85,18 @@ class PlantedSpace(SearchSpace):
                          tuple((0, i + 1) for i in range(EDGES)) + tuple((i + 1, EDGES + 1) for i in range(EDGES)),
                          ("input", "output", *OPS))
 
+    def decode(self, graph):
+        """Inverse of ``encode``: the operations of the op nodes 1..EDGES, the wiring fixed."""
+        ops = tuple(graph.node_types[1:EDGES + 1])
+        if any(op not in OPS for op in ops) or graph != self.encode(ops):
+            raise InvalidArchError(f"not a planted cell graph: {graph}")
+        return ops
+
+    def graph_weights(self, type_probs, edge_probs):
+        """Edge e's row: the type distribution of op node e + 1 restricted to the operations."""
+        types = self.encode(("none",) * EDGES).types
+        return {"cell": type_probs[1:EDGES + 1][:, [types.index(op) for op in OPS]]}
+
     def to_string(self, arch):
         return "+".join(arch)
 

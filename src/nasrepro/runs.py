@@ -55,6 +55,10 @@ for _run in (
 ):
     RUNS.register(_run.name)(_run)
 
+# NAO-WS (the thesis' NAO*, Tables 4.1, 4.2, 4.5); on the DARTS space DARTS' protocol, 50 epochs
+RUNS.register("nao")(RunVariant("nao", "nao", space_params={
+    "darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}))
+
 
 # Chapters 2-3. EN²AS and the NSAS family; on the DARTS space with DARTS' protocol and 50 epochs
 # like the baselines above. RandomNAS-NSAS: M = 5, beta = 0.5; GDAS-NSAS: M = 2, beta = 0.2

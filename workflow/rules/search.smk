@@ -40,7 +40,7 @@ rule best_cell:
 
 rule search:
     wildcard_constraints:
-        run="(?!probe-)(?![a-z0-9\\-]*-best$)[a-z0-9\\-]+",
+        run="(?!probe-)(?![a-z0-9\\-]*-best(?![a-z0-9\\-]))[a-z0-9\\-]+",
     input:
         data=f"{PREPARED}/{{dataset}}.json",
     output:

@@ -112,6 +112,8 @@ class FigureSpec:
     - ``sweep``: test accuracy of the found cell against a hyperparameter, one panel per
       ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2); ``keys`` names the fields of
       ``final.json`` drawn (default ``test_acc``; Fig. 4.4 a: ``valid_acc`` and ``test_acc``);
+      with ``overlay`` every entry is a line of one panel (x axis ``values_label``; Fig. 4.4 a),
+      and entries whose runs the profile does not build are left out;
     - ``gamma_schedule``: E²NAS' Sig_gamma(b) of Eq. 4.16 against the epoch for each b of
       ``values`` (Fig. 4.3); no runs, drawn from ``methods.parts.latent_novelty.sigmoid_gamma``;
     - ``cell``: diagrams of the cells found by each run with the first of the figure's seeds
@@ -131,6 +133,8 @@ class FigureSpec:
     sweeps: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     cells: tuple[str, ...] = ()
     values: tuple[float, ...] = ()
+    overlay: bool = False
+    values_label: str = ""
 
     def __post_init__(self):
         if self.kind not in FIGURE_KINDS:
@@ -327,8 +331,7 @@ _register_table(TableSpec(
                       _SEARCH_COST)))
 
 _AC_SWEEPS = tuple((label, tuple((f"{eps:g}", replay_run(base, "ac", eps)) for eps in E2NAS_EPSILONS))
-                   for label, base in (("RandomNAS-AC: eps", "random-nas"), ("GDAS-AC: eps", "gdas"),
-                                       ("E²NAS: eps", "e2nas")))
+                   for label, base in (("RandomNAS", "random-nas"), ("GDAS", "gdas"), ("E²NAS", "e2nas")))
 for _figure in (
     FigureSpec("fig_4_3", "Figure 4.3: Sigmoid-type function Sig_gamma(b) for the hyperparameter "
                "gamma over the training epochs (Eq. 4.16)", "nb201", (), kind="gamma_schedule",
@@ -336,7 +339,8 @@ for _figure in (
     FigureSpec("fig_4_4a", "Figure 4.4 (a): validation (dashed) and test accuracy of the found "
                "cells against eps of the complementation loss (NAS-Bench-201, AC)", "nb201",
                tuple(dict.fromkeys(run for _, points in _AC_SWEEPS for _, run in points)),
-               kind="sweep", sweeps=_AC_SWEEPS, keys=("valid_acc", "test_acc")),
+               kind="sweep", sweeps=_AC_SWEEPS, keys=("valid_acc", "test_acc"), overlay=True,
+               values_label="eps of the complementation loss (Eq. 4.12; AC)"),
     FigureSpec("fig_4_4b", "Figure 4.4 (b): validation accuracy of the derived cell with "
                "inherited weights per search epoch (DARTS space)", "darts_cnn",
                ("darts-1st", "darts-2nd", "gdas", "gdas-ac-e05")),

@@ -98,22 +98,30 @@ def _epoch_stats(spec: FigureSpec, files: list[str]):
 def _sweep(spec: FigureSpec, files: list[str]):
     _, _, finals = _load(files)
     keys = spec.keys or ("test_acc",)
-    fig, axes = plt.subplots(1, len(spec.sweeps), figsize=(4.4 * len(spec.sweeps), 4.2), squeeze=False)
-    for ax, (label, points) in zip(axes[0], spec.sweeps):
-        shown = [(value, finals[run]) for value, run in points if finals.get(run)]
+    entries = [(label, [(value, finals[run]) for value, run in points if finals.get(run)])
+               for label, points in spec.sweeps]
+    if spec.overlay:   # one panel, one line per entry; entries the profile does not build left out
+        entries = [(label, shown) for label, shown in entries if shown]
+        if not entries:
+            raise ValueError(f"{spec.id}: no evaluated run of any sweep among the inputs")
+    fig, axes = plt.subplots(1, 1 if spec.overlay else len(entries),
+                             figsize=(5.6 if spec.overlay else 4.4 * len(entries), 4.2), squeeze=False)
+    for i, (label, shown) in enumerate(entries):
         if not shown:
             raise ValueError(f"{spec.id}: no evaluated run of the {label} sweep among the inputs")
+        ax = axes[0][0 if spec.overlay else i]
         x = np.arange(len(shown))
         for key in keys:
             values = [[float(r[key]) for r in results] for _, results in shown]
+            name = " ".join(([label] if spec.overlay else []) + ([key.replace("_acc", "")] if len(keys) > 1 else []))
             ax.errorbar(x, [np.mean(v) for v in values], yerr=[np.std(v) for v in values],
-                        marker="o", capsize=3, label=key.replace("_acc", ""),
+                        marker="o", capsize=3, label=name or None,
                         linestyle="--" if key == "valid_acc" else "-")
         ax.set_xticks(x, [value for value, _ in shown])
-        ax.set_xlabel(label)
+        ax.set_xlabel(spec.values_label if spec.overlay else label)
         ax.set_ylabel("accuracy (%) of the found cell" if len(keys) > 1 else
                       "test accuracy (%) of the found cell")
-        if len(keys) > 1:
+        if spec.overlay or len(keys) > 1:
             ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     return fig

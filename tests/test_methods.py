@@ -26,7 +26,8 @@ from tests.planted import PlantedSpace, best_fraction, planted_bundle
 
 PLANTED = {"epochs": 4, "batch_size": 64, "w_lr": 0.1, "a_lr": 0.05, "num_candidates": 20,
            "eval_batch_size": 128, "eval_batches": 4,
-           "seed_archs": 6, "top_k": 3, "new_archs": 6, "ctrl_epochs": 40, "ctrl_batch": 8, "eta": 0.5}
+           "seed_archs": 6, "top_k": 3, "new_archs": 6, "ctrl_epochs": 40, "ctrl_batch": 8, "eta": 5.0,
+           "max_eta": 100.0, "cycles": 3}
 
 
 def _planted_search(name, seed, tmp_path):

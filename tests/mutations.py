@@ -17,6 +17,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 MUTATIONS = [
+    ("ch4 report: Best picks the worst epoch", "src/nasrepro/analysis/best_cell.py",
+     "sign = 1.0 if higher_is_better else -1.0", "sign = -1.0 if higher_is_better else 1.0",
+     "tests/test_ch4_report.py"),
+    ("ch4 report: ratio to the first GDAS seed", "src/nasrepro/report/table.py",
+     "reference = float(np.mean(seconds[column.field]))", "reference = float(seconds[column.field][0])",
+     "tests/test_ch4_report.py"),
+    ("ch4 report: best cell keeps the final cell's index", "src/nasrepro/cli.py",
+     'genotype["index"] = space.index(arch)', 'genotype["index"] = found.get("index")',
+     "tests/test_ch4_report.py"),
     ("NAO: gradient descent instead of ascent", "src/nasrepro/methods/parts/seq2seq.py",
      "return (states + eta * grad).detach()", "return (states - eta * grad).detach()", "tests/test_nao.py"),
     ("NAO: pool keeps the worst cells", "src/nasrepro/methods/nao.py",

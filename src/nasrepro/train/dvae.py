@@ -116,8 +116,8 @@ def train(space: SearchSpace, cfg: DvaeConfig, data: dict[str, list[CellGraph]],
             opt.zero_grad()
             (recon + KL_WEIGHT * kl).backward()
             opt.step()
-            totals["recon"] += float(recon)
-            totals["kl"] += float(kl)
+            totals["recon"] += float(recon.detach())
+            totals["kl"] += float(kl.detach())
         record = {k: v / len(data["train"]) for k, v in totals.items()}
         if data["valid"]:
             model.eval()

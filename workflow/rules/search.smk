@@ -42,7 +42,7 @@ rule search:
     wildcard_constraints:
         run="(?!probe-)(?![a-z0-9\\-]*-best(?![a-z0-9\\-]))[a-z0-9\\-]+",
     input:
-        data=f"{PREPARED}/{{dataset}}.json",
+        unpack(search_inputs),
     output:
         genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/genotype.json",
         metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/metrics.jsonl",
@@ -51,6 +51,9 @@ rule search:
     params:
         spec=search_spec,
         out_dir=lambda wc, output: os.path.dirname(output.genotype),
+        inputs=lambda wc, input: "".join(
+            f" --input {name}={path}" for name, path in input.items() if name != "data"
+        ),
     conda:
         ENV
     log:
@@ -62,3 +65,4 @@ rule search:
         gpu=1,
     shell:
         "python -m nasrepro --log {log} search --spec {params.spec:q} --out-dir {params.out_dir}"
+        "{params.inputs}"

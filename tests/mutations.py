@@ -147,7 +147,7 @@ MUTATIONS = [
      "Novelty(log_det + log_latent + log_perp, r, parts)", "Novelty(log_latent + log_perp, r, parts)",
      "tests/test_latent_novelty.py"),
     ("latent novelty: Jacobian without its graph", "src/nasrepro/methods/parts/latent_novelty.py",
-     "create_graph=True, is_grads_batched=True", "create_graph=False, is_grads_batched=True", "tests/test_latent_novelty.py"),
+     "jac_t, = torch.autograd.grad(jt_u, probe, eye, create_graph=True,", "jac_t, = torch.autograd.grad(jt_u, probe, eye, create_graph=False,", "tests/test_latent_novelty.py"),
     ("latent novelty: KDE detached from z", "src/nasrepro/methods/parts/latent_novelty.py",
      "sq = (latents - z).pow(2).sum(dim=1)", "sq = (latents - z.detach()).pow(2).sum(dim=1)",
      "tests/test_latent_novelty.py"),

@@ -21,7 +21,7 @@ from nasrepro.params import build_config
 from nasrepro.registry import METHODS
 from nasrepro.train.search import run_search
 from nasrepro.utils.seeding import make_deterministic, seed_everything
-from tests.conftest import build_method
+from tests.conftest import build_method, method_inputs
 from tests.planted import PlantedSpace, best_fraction, planted_bundle
 
 PLANTED = {"epochs": 4, "batch_size": 64, "w_lr": 0.1, "a_lr": 0.05, "num_candidates": 20,
@@ -40,7 +40,8 @@ def _planted_search(name, seed, tmp_path):
     cfg = build_config(cls.Config, {k: v for k, v in PLANTED.items() if k in fields}, name)
     supernet = space.build_supernet(bundle.shape, {})
     method = cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed),
-                               arch_examples=len(bundle.arch_train)))
+                               inputs=method_inputs(cls, space), arch_examples=len(bundle.arch_train)))
+    method.setup()
     return run_search(method, bundle, seed, tmp_path / f"s{seed}", "planted", eval_batches=2)
 
 

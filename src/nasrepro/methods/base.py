@@ -79,6 +79,13 @@ class SearchMethod:
     inputs: tuple[str, ...] = ()
     trained_arch: object = None
     memory: str = "single path"  # what a step trains: "single path" or "whole supernet" (Table 2.1)
+    inputs: tuple[str, ...] = ()  # named input files the method reads in setup() (ctx.inputs)
+
+    @classmethod
+    def supports(cls, space: SearchSpace) -> bool:
+        """Whether the method is defined on ``space`` (all are, unless a method needs an optional
+        part of the contract)."""
+        return True
 
     def __init__(self, ctx: SearchContext):
         self.ctx = ctx

@@ -42,7 +42,7 @@ from nasrepro.methods.parts.latent_novelty import (LatentArchive, log_novelty, r
 from nasrepro.methods.parts.replay import ReplayLoss, ReplayParams
 from nasrepro.params import ConfigError, hp
 from nasrepro.registry import METHODS
-from nasrepro.spaces.base import InvalidArchError
+from nasrepro.spaces.base import InvalidArchError, SearchSpace
 
 
 @dataclass
@@ -72,6 +72,12 @@ def relaxed_depth(space, weights: dict[str, torch.Tensor]) -> torch.Tensor:
 class E2nas(ReplayLoss, SearchMethod):
     Config = E2nasConfig
     inputs = ("dvae",)
+
+    @classmethod
+    def supports(cls, space) -> bool:
+        """E²NAS needs the optional ``decode`` and ``graph_weights`` of the contract."""
+        return super().supports(space) and all(getattr(type(space), f) is not getattr(SearchSpace, f)
+                                               for f in ("decode", "graph_weights"))
 
     def __init__(self, ctx):
         super().__init__(ctx)

@@ -52,8 +52,7 @@ class Tangent(NamedTuple):
 
 
 def tangent(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) -> Tangent:
-    """D(z), and the SVD of the Jacobian J_D(z) (Eq. 4.8, one reverse pass per output, batched),
-    differentiable in z (``z`` must require grad)."""
+    """D(z), and the SVD of the Jacobian J_D(z) (Eq. 4.8), differentiable in z."""
     if not z.requires_grad:
         z = z.detach().requires_grad_(True)
     decoded = decoder(z)
@@ -63,8 +62,14 @@ def tangent(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) ->
     if decoded.numel() <= z.numel():
         raise ValueError(f"E²NAS novelty needs m > n (Eq. 4.8): decoder output {decoded.numel()} "
                          f"<= latent {z.numel()}; use a smaller latent")
-    eye = torch.eye(decoded.numel(), dtype=decoded.dtype, device=decoded.device)
-    jac, = torch.autograd.grad(decoded, z, eye, create_graph=True, is_grads_batched=True)
+    # J column by column (n forward-mode products through the double-backward trick: J^T u is
+    # linear in u, so d(J^T u)/du applied to e_i is J e_i), batched over i: n products instead
+    # of m reverse passes, and differentiable in z (create_graph)
+    probe = torch.zeros_like(decoded, requires_grad=True)
+    jt_u, = torch.autograd.grad(decoded, z, probe, create_graph=True)
+    eye = torch.eye(z.numel(), dtype=z.dtype, device=z.device)
+    jac_t, = torch.autograd.grad(jt_u, probe, eye, create_graph=True, is_grads_batched=True)
+    jac = jac_t.T
     u_par, singular, _ = torch.linalg.svd(jac, full_matrices=False)
     return Tangent(decoded, u_par, singular)
 

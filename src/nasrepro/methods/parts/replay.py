@@ -32,6 +32,7 @@ exactly. With eps = 1 the current cell has no term at all (neither L nor R).
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 from nasrepro.methods.parts.multi_cell import MultiCellLoss
@@ -68,6 +69,17 @@ def replay_cells(space, strategy: str, current, previous, rng, sample) -> list:
 
 class ReplayLoss(MultiCellLoss):
     """Mixin for single-path methods: ``replay_weight_step`` replaces ``weight_step``."""
+
+    @classmethod
+    def supports(cls, space) -> bool:
+        """Complementation needs ``space.complement`` (operations on edges: not NAS-Bench-1Shot1)."""
+        rng = random.Random(0)
+        cell = space.sample(rng)
+        try:
+            space.complement(cell, [cell], rng)
+        except ValueError:
+            return False
+        return super().supports(space)
 
     def init_replay(self) -> None:
         self.init_multi_cell()

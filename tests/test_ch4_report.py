@@ -129,6 +129,12 @@ def test_gamma_schedule_is_eq_4_16_and_the_figures_draw(tmp_path):
         files.append(str(base / "final.json"))
     plot_trajectories(spec, files, str(tmp_path / "fig_4_4a"), "note")
     assert (tmp_path / "fig_4_4a.png").stat().st_size > 0
+    # one panel; each method's points sit at their eps (GDAS has only eps = 0 here)
+    from nasrepro.report.trajectories import _sweep
+
+    bars = _sweep(spec, files).axes[0].containers
+    xs = {bar.get_label(): list(bar.lines[0].get_xdata()) for bar in bars}
+    assert xs["RandomNAS test"] == [0.0, 0.5] and xs["GDAS valid"] == [0.0]
 
 
 def test_thesis_profile_runs_e2nas_with_the_darts_space_settings_of_4_4_2():

@@ -101,6 +101,7 @@ def _sweep(spec: FigureSpec, files: list[str]):
     entries = [(label, [(value, finals[run]) for value, run in points if finals.get(run)])
                for label, points in spec.sweeps]
     if spec.overlay:   # one panel, one line per entry; entries the profile does not build left out
+        ticks = sorted({float(value) for _, points in spec.sweeps for value, _ in points})
         entries = [(label, shown) for label, shown in entries if shown]
         if not entries:
             raise ValueError(f"{spec.id}: no evaluated run of any sweep among the inputs")
@@ -110,14 +111,18 @@ def _sweep(spec: FigureSpec, files: list[str]):
         if not shown:
             raise ValueError(f"{spec.id}: no evaluated run of the {label} sweep among the inputs")
         ax = axes[0][0 if spec.overlay else i]
-        x = np.arange(len(shown))
+        # overlay: the values are numbers on a shared axis; else evenly spaced labels
+        x = [float(value) for value, _ in shown] if spec.overlay else np.arange(len(shown))
         for key in keys:
             values = [[float(r[key]) for r in results] for _, results in shown]
             name = " ".join(([label] if spec.overlay else []) + ([key.replace("_acc", "")] if len(keys) > 1 else []))
             ax.errorbar(x, [np.mean(v) for v in values], yerr=[np.std(v) for v in values],
                         marker="o", capsize=3, label=name or None,
                         linestyle="--" if key == "valid_acc" else "-")
-        ax.set_xticks(x, [value for value, _ in shown])
+        if spec.overlay:
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        else:
+            ax.set_xticks(x, [value for value, _ in shown])
         ax.set_xlabel(spec.values_label if spec.overlay else label)
         ax.set_ylabel("accuracy (%) of the found cell" if len(keys) > 1 else
                       "test accuracy (%) of the found cell")

@@ -111,6 +111,37 @@ def test_encoder_shapes_and_permutation_behaviour():
     assert not torch.allclose(before, model.encode([graph])[0])
 
 
+def test_encoder_is_eq_4_6_on_a_hand_graph():
+    """h_v = GRU_e(x_v, sum_{u->v} sigmoid(W_g [h_u; x_u] + b_g) * W_m [h_u; x_u]) forward, the
+    same on the reversed DAG (own parameters), mu = fc_mu([h_last; h_first^reverse])."""
+    types = ("a", "b", "c")
+    graph = CellGraph(("a", "b", "c", "a"), ((0, 1), (0, 2), (1, 3), (2, 3)), types)
+    torch.manual_seed(0)
+    model = GraphVAE(types, 4, 5, 3, True).eval()
+    x = F.one_hot(torch.tensor(graph.type_indices()), 3).float()
+
+    def message(prop, h, xu):
+        hx = torch.cat([h, xu])
+        gate = torch.sigmoid(prop.gate[0].weight @ hx + prop.gate[0].bias)
+        return gate * (prop.map.weight @ hx)
+
+    def gru(prop, xv, h_in):
+        return prop.gru(xv[None], h_in[None])[0]
+
+    with torch.no_grad():
+        f, r, zero = model.forward_pass, model.reverse_pass, torch.zeros(5)
+        h0 = gru(f, x[0], zero)
+        h1, h2 = gru(f, x[1], message(f, h0, x[0])), gru(f, x[2], message(f, h0, x[0]))
+        h3 = gru(f, x[3], message(f, h1, x[1]) + message(f, h2, x[2]))
+        b3 = gru(r, x[3], zero)
+        b1, b2 = gru(r, x[1], message(r, b3, x[3])), gru(r, x[2], message(r, b3, x[3]))
+        b0 = gru(r, x[0], message(r, b1, x[1]) + message(r, b2, x[2]))
+        state = torch.cat([h3, b0])
+        mu, logvar = model.encode([graph])
+    assert torch.allclose(mu[0], model.fc_mu(state), atol=1e-6)
+    assert torch.allclose(logvar[0], model.fc_logvar(state), atol=1e-6)
+
+
 def test_sibling_swap_is_invariant():
     """Two nodes with the same predecessors and successors (a hand-made DAG) can be renumbered
     without changing the encoding."""
@@ -156,9 +187,9 @@ def test_loss_terms():
     with torch.no_grad():
         recon, kl = model.loss(graphs)
         mu, logvar = model.encode(graphs)
-    assert kl.item() == pytest.approx(float(-0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum().detach()), rel=1e-5)
         x, adj = model._tensors(graphs)
         tl, el = model._teacher_forced(mu, x, adj)
+    assert kl.item() == pytest.approx(float(-0.5 * (1 + logvar - mu ** 2 - logvar.exp()).sum()), rel=1e-5)
     expected = sum(-tl[b].log_softmax(-1)[i, x[b, i].argmax()] for b in range(3) for i in range(11))
     for b in range(3):
         for i in range(11):
@@ -217,3 +248,91 @@ def test_bad_graphs_are_refused():
         model.encode([other.encode(other.sample(random.Random(0)))])
     with pytest.raises(ValueError, match="empty"):
         model.encode([])
+
+
+# ----------------------------------------------------------------------------- pipeline
+def test_report_metrics_on_a_hand_case():
+    from nasrepro.train.dvae import injectivity, reconstruction, validity
+
+    space = Nb201Space()
+    a, b = (space.encode(space.sample(random.Random(i))) for i in (20, 21))
+    other_op = next(op for op in space.ops if op != b.node_types[1])
+    b_bad = dataclasses.replace(b, node_types=b.node_types[:1] + (other_op,) + b.node_types[2:],
+                                edges=tuple(e for e in b.edges if e != (9, 10)))
+    # 22 nodes; b_bad differs at node 1 (type) and node 10 (lost its input 9)
+    assert reconstruction([a, b], [a, b_bad]) == {"exact": 0.5, "per_node": 20 / 22}
+    assert validity(space, [a, b_bad, b]) == pytest.approx(2 / 3)
+    mu = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 0.0], [1.0, 1e-3]])
+    assert injectivity(mu) == 0.5
+    assert injectivity(torch.tensor([[0.0], [2e-6]])) == 1.0
+
+
+def test_dataset_split_and_subset():
+    from nasrepro.train.dvae import DvaeConfig, dataset
+
+    data, note = dataset(Nb201Space(), DvaeConfig(cells=50, eval_cells=30, seed=1))
+    assert [len(data[k]) for k in ("train", "valid", "test")] == [50, 30, 30]
+    assert "subset of 50 of the 12,500 training cells" in note
+    full, _ = dataset(Nb201Space(), DvaeConfig(seed=1))
+    assert [len(full[k]) for k in ("train", "valid", "test")] == [12500, 1562, 1563]
+    cells = {g for part in full.values() for g in part}
+    assert len(cells) == 15625  # a partition of the whole space
+    darts, note = dataset(DartsCnnSpace(), DvaeConfig(cells=40, seed=0))
+    assert [len(darts[k]) for k in ("train", "valid", "test")] == [32, 4, 4]
+    assert len({g for part in darts.values() for g in part}) == 40
+    with pytest.raises(ValueError, match="dvae.darts_cnn.cells must be set"):
+        dataset(DartsCnnSpace(), DvaeConfig())
+
+
+def test_run_job_writes_model_and_report(tmp_path):
+    from nasrepro.config import DvaeJob, RunSettings
+    from nasrepro.train.dvae import DvaeConfig, run_job
+
+    cfg = dataclasses.asdict(DvaeConfig(hidden=8, latent=4, epochs=2, cells=24, eval_cells=8,
+                                        prior_samples=10, lr=0.01))
+    job = DvaeJob("nb201", cfg, RunSettings("default", "cpu", 1, 0))
+    report = run_job(job, torch.device("cpu"), tmp_path, "fp")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dvae.pt", "report.json", "report.md"]
+    assert report["train_cells"] == 24 and report["held_out_cells"] == 8 and len(report["history"]) == 2
+    assert "not the thesis' D-VAE" in report["note"] and "subset of 24" in report["data"]
+    model = GraphVAE.load(tmp_path / "dvae.pt")
+    assert model.config["hidden"] == 8 and model.config["bidirectional"] is True
+    assert 0 <= report["validity"] <= 1 and 0 <= report["reconstruction"]["per_node"] <= 1
+
+
+def test_config_key_and_method_inputs(monkeypatch, tmp_path):
+    """``dvae.<space>`` is validated; a method declaring ``inputs = ("dvae",)`` gets the space's
+    D-VAE as a search input and the CLI hands it to ``SearchContext.inputs``."""
+    import yaml
+
+    from nasrepro import config as nasconfig
+    from nasrepro import registry
+    from nasrepro.cli import _named_inputs
+    from nasrepro.params import ConfigError
+
+    profile = yaml.safe_load(open("config/config.yaml"))
+    job = nasconfig.dvae_job(profile, "darts_cnn")
+    assert job.cfg["cells"] == profile["dvae"]["darts_cnn"]["cells"] and job.cfg["bidirectional"]
+    thesis = yaml.safe_load(open("config/thesis.yaml"))
+    cfg = nasconfig.dvae_config(thesis, "nb201")
+    assert (cfg["hidden"], cfg["latent"], cfg["lr"], cfg["batch_size"], cfg["epochs"]) == (501, 30, 1e-4, 32, 100)
+    bad = {**profile, "dvae": {"nb201": {"hidden": 0}}}
+    with pytest.raises(ConfigError, match=r"dvae\.nb201\.hidden = 0"):
+        nasconfig.check_profile(bad)
+    with pytest.raises(ConfigError, match=r"dvae\.nb201\.size: unknown key"):
+        nasconfig.check_profile({**profile, "dvae": {"nb201": {"size": 3}}})
+
+    method = registry.METHODS.get("darts-1st")
+    assert nasconfig.method_inputs(profile, "nb201", "darts-1st") == {}
+    monkeypatch.setattr(method, "inputs", ("dvae",))
+    assert nasconfig.method_inputs(profile, "nb201", "darts-1st") == {
+        "dvae": "results/default/dvae/nb201/dvae.pt"}
+    with pytest.raises(ConfigError, match="needs the inputs"):
+        _named_inputs([], method)
+    with pytest.raises(FileNotFoundError, match="snakemake"):
+        _named_inputs([f"dvae={tmp_path / 'dvae.pt'}"], method)
+    (tmp_path / "dvae.pt").write_bytes(b"x")
+    assert _named_inputs([f"dvae={tmp_path / 'dvae.pt'}"], method) == {"dvae": tmp_path / "dvae.pt"}
+    monkeypatch.setattr(method, "inputs", ("nonsense",))
+    with pytest.raises(ConfigError, match="unknown inputs"):
+        nasconfig.method_inputs(profile, "nb201", "darts-1st")

@@ -94,7 +94,8 @@ def cmd_search(args) -> None:
     bundle = registry.DATASETS.get(job.dataset["loader"]).load(job.dataset)
     seed_everything(job.seed)  # supernet and alpha initialisation
     supernet = space.build_supernet(bundle.shape, job.space_cfg)
-    method = method_cls(SearchContext(space, supernet, cfg, device,
+    inputs = _named_inputs(args.input, method_cls)
+    method = method_cls(SearchContext(space, supernet, cfg, device, inputs=inputs,
                                       arch_examples=len(bundle.arch_train)))
     method.setup()
     out = Path(args.out_dir)
@@ -113,6 +114,36 @@ def cmd_search(args) -> None:
     write_json(out / "genotype.json", genotype)
     _records_json(out / "run.json", job, device, began, result.records)
     clear_state(out / "_state")
+
+
+def _named_inputs(items: list[str], method_cls) -> dict[str, Path]:
+    """``--input NAME=PATH`` arguments as ``SearchContext.inputs``; every input the method
+    declares (``SearchMethod.inputs``) must be given and exist."""
+    inputs = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(f"--input {item!r}: expected NAME=PATH, e.g. dvae=results/default/dvae/nb201/dvae.pt")
+        inputs[name] = Path(path)
+    missing = [name for name in method_cls.inputs if name not in inputs]
+    if missing:
+        raise ConfigError(f"method {method_cls.__name__} needs the inputs {missing}: pass "
+                          "--input NAME=PATH (the search rule does this)")
+    for name, path in inputs.items():
+        if not path.exists():
+            raise FileNotFoundError(f"input {name}={path} not found; build it with `snakemake {path}`")
+    return inputs
+
+
+def cmd_train_dvae(args) -> None:
+    """Train the D-VAE of one space (rule train_dvae): dvae.pt, report.json and report.md in
+    ``--out-dir``; per-epoch checkpoints in ``--out-dir``/_state while it runs."""
+    from nasrepro.config import DvaeJob
+    from nasrepro.train.dvae import run_job
+    from nasrepro.train.epochs import config_fingerprint
+
+    job = DvaeJob.from_json(args.spec)
+    run_job(job, _setup(job.settings), Path(args.out_dir), config_fingerprint(_job_json(job)))
 
 
 def cmd_probe_cell(args) -> None:
@@ -284,7 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="run one architecture search")
     p.add_argument("--spec", required=True)
     p.add_argument("--out-dir", required=True)
+    p.add_argument("--input", action="append", default=[], metavar="NAME=PATH",
+                   help="a named input file of the method (SearchContext.inputs), e.g. dvae=...")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("train-dvae", help="train the D-VAE of a space (E²NAS) and report on it")
+    p.add_argument("--spec", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_train_dvae)
 
     p = sub.add_parser("evaluate", help="evaluate a found architecture (benchmark or retraining)")
     p.add_argument("--spec", required=True)

@@ -265,10 +265,13 @@ def _problems(config: dict) -> list[str]:
             attempt(eval_settings, config, space, target)
         for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
             attempt(method_params, config, run, space)
+            attempt(method_inputs, config, space, run)
         if config["evaluation"]["mode"] == "benchmark" and space in registry.BENCHMARKS \
                 and not (config.get("benchmark") or {}).get(space):
             problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{space} (path/url/"
                             f"sha256 of the benchmark file); set it, or use mode 'retrain'")
+    for space in config.get("dvae") or {}:
+        attempt(dvae_config, config, space)
     for name in needed_datasets(config):
         if name not in (config.get("datasets") or {}):
             problems.append(f"dataset {name!r} is needed (search dataset or a retrained "
@@ -373,6 +376,49 @@ class EvalJob:
     def from_json(cls, text: str) -> "EvalJob":
         data = json.loads(text)
         return cls(**{**data, "settings": RunSettings(**data["settings"])})
+
+
+@dataclass(frozen=True)
+class DvaeJob:
+    """One D-VAE training job (rule ``train_dvae``): the space and its resolved ``DvaeConfig``."""
+
+    space: str
+    cfg: dict
+    settings: RunSettings
+
+    @classmethod
+    def from_json(cls, text: str) -> "DvaeJob":
+        data = json.loads(text)
+        return cls(**{**data, "settings": RunSettings(**data["settings"])})
+
+
+def dvae_config(config: dict, space: str) -> dict:
+    """The resolved, validated ``dvae.<space>`` settings (``DvaeConfig`` defaults: the thesis')."""
+    from nasrepro.train.dvae import DvaeConfig
+
+    registry.SPACES.get(space)
+    return dataclasses.asdict(build_config(DvaeConfig, (config.get("dvae") or {}).get(space),
+                                           f"dvae.{space}"))
+
+
+def dvae_job(config: dict, space: str) -> DvaeJob:
+    return DvaeJob(space, dvae_config(config, space), settings(config))
+
+
+# Named inputs a method may declare (``SearchMethod.inputs``): the file each one is.
+METHOD_INPUTS = {"dvae": "results/{profile}/dvae/{space}/dvae.pt"}
+
+
+def method_inputs(config: dict, space: str, run: str) -> dict[str, str]:
+    """{name: path} of the named inputs the method of ``run`` declares (e.g. the trained D-VAE
+    of the space for E²NAS), for the search rule and ``SearchContext.inputs``."""
+    method = registry.METHODS.get(run_variant(config, run).method)
+    unknown = [name for name in getattr(method, "inputs", ()) if name not in METHOD_INPUTS]
+    if unknown:
+        raise ConfigError(f"method {run_variant(config, run).method!r} declares unknown inputs "
+                          f"{unknown}; known: {sorted(METHOD_INPUTS)}")
+    return {name: METHOD_INPUTS[name].format(profile=config["profile"], space=space)
+            for name in getattr(method, "inputs", ())}
 
 
 def to_json(job) -> str:

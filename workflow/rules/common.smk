@@ -41,6 +41,15 @@ def search_spec(wildcards):
     return nasconfig.to_json(job)
 
 
+def search_inputs(wildcards):
+    """The dataset record, and the named inputs the run's method declares (e.g. `dvae`: the
+    space's trained D-VAE, rule train_dvae)."""
+    return {
+        "data": f"{PREPARED}/{wildcards.dataset}.json",
+        **nasconfig.method_inputs(config, wildcards.space, wildcards.run),
+    }
+
+
 def uses_benchmark(space):
     return nasconfig.uses_benchmark(config, space)
 

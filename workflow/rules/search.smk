@@ -23,7 +23,7 @@ rule search:
     wildcard_constraints:
         run="(?!probe-)[a-z0-9\\-]+",
     input:
-        data=f"{PREPARED}/{{dataset}}.json",
+        unpack(search_inputs),
     output:
         genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/genotype.json",
         metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/metrics.jsonl",
@@ -32,6 +32,9 @@ rule search:
     params:
         spec=search_spec,
         out_dir=lambda wc, output: os.path.dirname(output.genotype),
+        inputs=lambda wc, input: "".join(
+            f" --input {name}={path}" for name, path in input.items() if name != "data"
+        ),
     conda:
         ENV
     log:
@@ -43,3 +46,4 @@ rule search:
         gpu=1,
     shell:
         "python -m nasrepro --log {log} search --spec {params.spec:q} --out-dir {params.out_dir}"
+        "{params.inputs}"

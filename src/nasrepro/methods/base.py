@@ -74,6 +74,9 @@ class SearchMethod:
     """Base class. Subclasses set ``Config`` and implement ``step`` and ``derive``."""
 
     Config: type = WeightConfig
+    # Named input files the method needs (keys of ``nasrepro.config.METHOD_INPUTS``, e.g. "dvae":
+    # the space's trained D-VAE); the search rule builds them and passes them in ``ctx.inputs``.
+    inputs: tuple[str, ...] = ()
     trained_arch: object = None
     memory: str = "single path"  # what a step trains: "single path" or "whole supernet" (Table 2.1)
     inputs: tuple[str, ...] = ()  # named input files the method reads in setup() (ctx.inputs)

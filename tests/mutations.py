@@ -117,7 +117,7 @@ MUTATIONS = [
     ("GDAS-A takes the argmin", "src/nasrepro/methods/gdas.py",
      "    index = alpha.argmax(dim=-1)\n", "    index = alpha.argmin(dim=-1)\n", "tests/test_replay.py"),
     ("latent novelty: log |det S^-1| dropped", "src/nasrepro/methods/parts/latent_novelty.py",
-     "Novelty(log_det + log_latent + log_perp, r, parts)", "Novelty(log_latent + log_perp, r, parts)",
+     "Novelty(log_det + log_latent + log_perp, perp_norm, parts)", "Novelty(log_latent + log_perp, perp_norm, parts)",
      "tests/test_latent_novelty.py"),
     ("latent novelty: Jacobian without its graph", "src/nasrepro/methods/parts/latent_novelty.py",
      "jac_t, = torch.autograd.grad(jt_u, probe, eye, create_graph=True,", "jac_t, = torch.autograd.grad(jt_u, probe, eye, create_graph=False,", "tests/test_latent_novelty.py"),
@@ -143,8 +143,6 @@ MUTATIONS = [
      "tests/test_e2nas.py"),
     ("E²NAS-R: depth term sign", "src/nasrepro/methods/e2nas.py",
      "return -total / self.cfg.depth_samples", "return total / self.cfg.depth_samples", "tests/test_e2nas.py"),
-    ("E²NAS-R: depth counts none", "src/nasrepro/methods/e2nas.py",
-     "total = total + w.sum() - w[:, none].sum()", "total = total + w.sum()", "tests/test_e2nas.py"),
     # chapters 5-6
     ("VAdam: no momentum term", "src/nasrepro/methods/parts/vadam.py",
      "update += gamma *", "update += 0.0 *", "tests/test_balenas.py"),

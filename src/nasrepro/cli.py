@@ -291,7 +291,8 @@ def cmd_bench(args) -> None:
                  threads=args.threads, iters=args.iters, warmup=args.warmup)
     if args.what == "step":
         overrides = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
-        result = bench.step(args.space, args.method, net, overrides=overrides, **shape)
+        inputs = dict(item.split("=", 1) for item in args.input)
+        result = bench.step(args.space, args.method, net, overrides=overrides, inputs=inputs, **shape)
     elif args.what == "standalone":
         result = bench.standalone(args.space, net, **shape)
     elif args.what == "lookup":
@@ -397,6 +398,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--set", nargs="*", default=[], help="step: method hyperparameters KEY=VALUE")
+    p.add_argument("--input", nargs="*", default=[],
+                   help="step: the method's named input files NAME=PATH (e2nas: dvae=PATH)")
     p.add_argument("--table", help="lookup: the converted benchmark table")
     p.add_argument("--configfile", help="dag: the profile to dry-run (default: config/config.yaml)")
     p.set_defaults(func=cmd_bench)

@@ -79,7 +79,6 @@ class SearchMethod:
     inputs: tuple[str, ...] = ()
     trained_arch: object = None
     memory: str = "single path"  # what a step trains: "single path" or "whole supernet" (Table 2.1)
-    inputs: tuple[str, ...] = ()  # named input files the method reads in setup() (ctx.inputs)
 
     @classmethod
     def supports(cls, space: SearchSpace) -> bool:

@@ -38,7 +38,7 @@ from torch import nn
 
 from nasrepro.methods.base import ArchConfig, SearchMethod
 from nasrepro.methods.parts.latent_novelty import (LatentArchive, log_novelty, rotated,
-                                                   sigmoid_gamma, tangent)
+                                                   sigmoid_gamma, tangent_of)
 from nasrepro.methods.parts.replay import ReplayLoss, ReplayParams
 from nasrepro.params import ConfigError, hp
 from nasrepro.registry import METHODS
@@ -112,8 +112,13 @@ class E2nas(ReplayLoss, SearchMethod):
     # --- the decoder as Eq. 4.8's D: R^n -> R^m and the cells it gives -------------------------
     def decoder(self, z: torch.Tensor) -> torch.Tensor:
         """D(z): the decoder's node-type and edge probabilities, flattened."""
+        return self.relaxed(z)[0]
+
+    def relaxed(self, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
+        """D(z) and its (edge, operation) weights ``space.graph_weights``, from one decode."""
         types, edges = self.vae.decode_probs(z.unsqueeze(0))
-        return torch.cat([types[0].flatten(), edges[0].flatten()])
+        return (torch.cat([types[0].flatten(), edges[0].flatten()]),
+                self.space.graph_weights(types[0], edges[0]))
 
     def graph_vector(self, graph) -> torch.Tensor:
         """A discrete cell graph in D's layout: one-hot node types [n, T], then the edge
@@ -122,8 +127,7 @@ class E2nas(ReplayLoss, SearchMethod):
         return torch.cat([types.flatten().float(), graph.adjacency().T.flatten()]).to(self.device)
 
     def soft_weights(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
-        types, edges = self.vae.decode_probs(z.unsqueeze(0))
-        return self.space.graph_weights(types[0], edges[0])
+        return self.relaxed(z)[1]
 
     def decode_cell(self):
         """(alpha_i, its graph, valid) decoded from z: ``space.decode`` of the decoded graph; a
@@ -168,12 +172,13 @@ class E2nas(ReplayLoss, SearchMethod):
         z = self.z
         logs = {"gamma": self.gamma}
         objective = 0.0
+        decoded, soft = self.relaxed(z)
         if self.gamma < 1:
-            val = self.loss(valid_batch, **self.hard_forward(cell, self.soft_weights(z)))
+            val = self.loss(valid_batch, **self.hard_forward(cell, soft))
             objective = (1 - self.gamma) * val
             logs["arch_loss"] = float(val.detach())
         if self.gamma > 0:  # the archive serves only L_N: with gamma = 0 it stays empty
-            tan = tangent(self.decoder, z)
+            tan = tangent_of(decoded, z)
             perp = rotated(tan, self.graph_vector(graph))[1]
             self.archive.add(z, float(perp.detach()))
             novelty = log_novelty(tan, z, perp, self.archive)

@@ -55,7 +55,11 @@ def tangent(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) ->
     """D(z), and the SVD of the Jacobian J_D(z) (Eq. 4.8), differentiable in z."""
     if not z.requires_grad:
         z = z.detach().requires_grad_(True)
-    decoded = decoder(z)
+    return tangent_of(decoder(z), z)
+
+
+def tangent_of(decoded: torch.Tensor, z: torch.Tensor) -> Tangent:
+    """``tangent`` from D(z) already computed from ``z`` (with its graph)."""
     if decoded.dim() != 1 or z.dim() != 1:
         raise ValueError(f"the decoder maps a latent vector [n] to a vector [m]; got {tuple(z.shape)} "
                          f"-> {tuple(decoded.shape)}: flatten its output")
@@ -69,8 +73,7 @@ def tangent(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) ->
     jt_u, = torch.autograd.grad(decoded, z, probe, create_graph=True)
     eye = torch.eye(z.numel(), dtype=z.dtype, device=z.device)
     jac_t, = torch.autograd.grad(jt_u, probe, eye, create_graph=True, is_grads_batched=True)
-    jac = jac_t.T
-    u_par, singular, _ = torch.linalg.svd(jac, full_matrices=False)
+    u_par, singular, _ = torch.linalg.svd(jac_t.T, full_matrices=False)
     return Tangent(decoded, u_par, singular)
 
 

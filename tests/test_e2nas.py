@@ -42,7 +42,8 @@ def _e2nas(tmp_path, space_name="nb201", seed=0, **overrides):
 
 def _batches(seed=0, n=8):
     gen = torch.Generator().manual_seed(seed)
-    make = lambda: (torch.randn(n, 1, 8, 8, generator=gen), torch.randint(0, 10, (n,), generator=gen))  # noqa: E731
+    make = lambda: (torch.randn(n, 1, 8, 8, generator=gen),  # noqa: E731
+                    torch.randint(0, 10, (n,), generator=gen))
     return make(), make()
 
 
@@ -108,8 +109,8 @@ def test_gamma_zero_skips_the_novelty_and_the_archive(tmp_path):
     out = method.step(train, valid)
     assert "novelty_loss" not in out and len(method.archive) == 0
     cell, _, _ = method.decode_cell()
-    g_val, = torch.autograd.grad(method.loss(valid, **method.hard_forward(cell, method.soft_weights(method.z))),
-                                 [method.z])
+    forward = method.hard_forward(cell, method.soft_weights(method.z))
+    g_val, = torch.autograd.grad(method.loss(valid, **forward), [method.z])
     assert float(g_val.norm()) > 0
 
 
@@ -159,7 +160,8 @@ def test_depth_term_gradient_matches_finite_differences(tmp_path):
     soft = method.soft_weights(z0 + 0.0)
     assert float(loss) < 0 and float(relaxed_depth(method.space, soft)) > 0
     grad, = torch.autograd.grad(loss, [z])
-    fd = torch.stack([(value(z0 + e) - value(z0 - e)) / 2e-6 for e in torch.eye(len(z0), dtype=z0.dtype) * 1e-6])
+    steps = torch.eye(len(z0), dtype=z0.dtype) * 1e-6
+    fd = torch.stack([(value(z0 + e) - value(z0 - e)) / 2e-6 for e in steps])
     assert torch.isfinite(grad).all() and float(grad.norm()) > 0
     assert torch.allclose(grad, fd, rtol=1e-4, atol=1e-8)
 

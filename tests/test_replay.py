@@ -36,10 +36,12 @@ def test_complement_covers_current_and_shares_nothing_with_previous(space_name):
 def test_complement_follows_fig_4_2_on_nb201():
     space = SPACES.get("nb201")()
     current = space.from_string("|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|none~1|none~2|")
-    previous = space.from_string("|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|none~2|")
+    previous = space.from_string(
+        "|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|none~2|")
     comp = space.complement(current, [previous], random.Random(0))
-    same = [e for e in range(6) if space.embed(current).view(6, -1)[e].argmax() == space.embed(previous).view(6, -1)[e].argmax()]
     rows_c, rows_i = space.embed(comp).view(6, -1), space.embed(current).view(6, -1)
+    rows_p = space.embed(previous).view(6, -1)
+    same = [e for e in range(6) if rows_i[e].argmax() == rows_p[e].argmax()]
     for e in range(6):
         if e in same:   # same input and operation -> a different operation
             assert rows_c[e].argmax() != rows_i[e].argmax()

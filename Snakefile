@@ -34,6 +34,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/benchmarks.smk"
 include: "workflow/rules/search.smk"
+include: "workflow/rules/dvae.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
@@ -51,4 +52,5 @@ rule all:
     input:
         all_targets(),
         report_targets(),
+        dvae_targets(),
     default_target: True

@@ -36,9 +36,59 @@ SMALL_NETS = {"nb201": {"C": 4, "N": 1}, "darts_cnn": {"C": 4, "layers": 3},
               "darts_rnn": {"emsize": 4, "nhid": 4}}
 
 
+_INPUT_DIR: list = []
+
+
+def _tiny_dvae(space) -> Path:
+    """A tiny real graph VAE for ``space`` (E²NAS' input ``dvae``), once per session: untrained
+    (its decodes fall back to ``discretize``, E2nas.decode_cell) except on the 27-cell planted
+    space, where it is trained until it reconstructs every cell (a few seconds)."""
+    import random
+    import tempfile
+
+    import torch
+
+    from nasrepro.methods.parts.dvae import KL_WEIGHT, GraphVAE
+
+    if not _INPUT_DIR:
+        _INPUT_DIR.append(tempfile.TemporaryDirectory(prefix="nasrepro-dvae-"))
+    path = Path(_INPUT_DIR[0].name) / f"{space.name}.pt"
+    if path.exists():
+        return path
+    torch.manual_seed(0)
+    rng = random.Random(0)
+    if space.name == "planted":
+        from tests.planted import cells
+        graphs = [space.encode(c) for c in cells()]
+    else:
+        graphs = [space.encode(space.sample(rng))]
+    model = GraphVAE(graphs[0].types, len(graphs[0].node_types), 32, 6, False)
+    if space.name == "planted":
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        for step in range(600):
+            model.train()
+            recon, kl = model.loss(graphs)
+            opt.zero_grad()
+            ((recon + KL_WEIGHT * kl) / len(graphs)).backward()
+            opt.step()
+            if step % 50 == 49:
+                model.eval()
+                if model.decode(model.encode(graphs)[0]) == graphs:
+                    break
+    model.eval().save(path)
+    return path
+
+
+def method_inputs(cls, space) -> dict[str, Path]:
+    """Tiny real files for the named inputs a method declares (``cls.inputs``)."""
+    makers = {"dvae": _tiny_dvae}
+    return {name: makers[name](space) for name in cls.inputs}
+
+
 def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0,
                  net_cfg: dict | None = None, arch_examples: int = 1000, **overrides):
-    """A registered method on a tiny supernet of a registered space, through the public API."""
+    """A registered method on a tiny supernet of a registered space, through the public API
+    (with tiny input files and ``setup()`` for methods that declare inputs)."""
     import random
 
     import torch
@@ -54,8 +104,10 @@ def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0
                                     SMALL_NETS[space_name] if net_cfg is None else net_cfg)
     cls = METHODS.get(name)
     cfg = build_config(cls.Config, overrides, name)
-    return cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed),
-                             arch_examples=arch_examples))
+    method = cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed),
+                               inputs=method_inputs(cls, space), arch_examples=arch_examples))
+    method.setup()
+    return method
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ trainable linear classifier. Only ``identity`` carries the signal, so the best c
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import torch
@@ -81,9 +82,24 @@ class PlantedSpace(SearchSpace):
         return {"cell/1": [(0, op) for op in arch]}
 
     def encode(self, arch):
-        return CellGraph(("input", *arch, "output"),
-                         tuple((0, i + 1) for i in range(EDGES)) + tuple((i + 1, EDGES + 1) for i in range(EDGES)),
-                         ("input", "output", *OPS))
+        """Input node, one node per edge holding its operation, output node. The operation nodes
+        are also chained in edge order (a graph-only device: the D-VAE's sum aggregation cannot
+        tell parallel sibling nodes apart, so without it permuted cells would encode alike)."""
+        edges = [(0, i + 1) for i in range(EDGES)] + [(i + 1, i + 2) for i in range(EDGES - 1)]
+        edges += [(i + 1, EDGES + 1) for i in range(EDGES)]
+        return CellGraph(("input", *arch, "output"), tuple(sorted(edges)), ("input", "output", *OPS))
+
+    def decode(self, graph):
+        """Inverse of ``encode``: the operations of the op nodes 1..EDGES, the wiring fixed."""
+        ops = tuple(graph.node_types[1:EDGES + 1])
+        if any(op not in OPS for op in ops) or graph != self.encode(ops):
+            raise InvalidArchError(f"not a planted cell graph: {graph}")
+        return ops
+
+    def graph_weights(self, type_probs, edge_probs):
+        """Edge e's row: the type distribution of op node e + 1 restricted to the operations."""
+        types = self.encode(("none",) * EDGES).types
+        return {"cell": type_probs[1:EDGES + 1][:, [types.index(op) for op in OPS]]}
 
     def to_string(self, arch):
         return "+".join(arch)
@@ -99,6 +115,11 @@ class PlantedSpace(SearchSpace):
 
     def build_network(self, arch, shape, cfg):
         raise NotImplementedError("the planted task is searched only")
+
+
+def cells() -> list[tuple[str, ...]]:
+    """All 27 planted cells."""
+    return list(itertools.product(OPS, repeat=EDGES))
 
 
 def best_fraction(arch) -> float:

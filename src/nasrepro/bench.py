@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -92,7 +93,7 @@ def _result(times, dev, start_mb, threads, **fields) -> dict:
 
 
 def step(space: str, method: str, net: dict, batch: int, size: int, channels: int, device: str,
-         threads: int, iters: int, warmup: int, overrides: dict) -> dict:
+         threads: int, iters: int, warmup: int, overrides: dict, inputs: dict | None = None) -> dict:
     """Median and min seconds of ``method``'s search step; the method's state carries over
     from step to step (archives fill during ``warmup``)."""
     from nasrepro.methods.base import SearchContext
@@ -106,7 +107,12 @@ def step(space: str, method: str, net: dict, batch: int, size: int, channels: in
                                     **{k: v for k, v in overrides.items() if k in fields}}, method)
     train_batch, valid_batch = make_batch(), make_batch()
     # N of BaLeNAS' Eq. 5.12: CIFAR-10's validation half; extra weight batches: the same batch
+    missing = [name for name in cls.inputs if name not in (inputs or {})]
+    if missing:
+        raise ValueError(f"{method} reads the input files {list(cls.inputs)}: pass "
+                         + " ".join(f"--input {m}=PATH" for m in missing))
     ctx = SearchContext(space_obj, space_obj.build_supernet(shape, net), cfg, dev, random.Random(0),
+                        inputs={k: Path(v) for k, v in (inputs or {}).items()},
                         arch_examples=25000, train_stream=itertools.repeat(train_batch))
     searcher = cls(ctx)
     searcher.setup()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from nasrepro import registry
 from nasrepro.params import ConfigError
-from nasrepro.utils.atomic import torch_save, write_json, write_jsonl
+from nasrepro.utils.atomic import read_jsonl, torch_save, write_json, write_jsonl
 from nasrepro.utils.device import DeviceUnavailableError
 from nasrepro.utils.download import ChecksumError, MissingDataError
 
@@ -132,7 +132,8 @@ def cmd_search(args) -> None:
     bundle = registry.DATASETS.get(job.dataset["loader"]).load(job.dataset)
     seed_everything(job.seed)  # supernet and alpha initialisation
     supernet = space.build_supernet(bundle.shape, job.space_cfg)
-    method = method_cls(SearchContext(space, supernet, cfg, device,
+    inputs = _named_inputs(args.input, method_cls)
+    method = method_cls(SearchContext(space, supernet, cfg, device, inputs=inputs,
                                       arch_examples=len(bundle.arch_train)))
     method.setup()
     out = Path(args.out_dir)
@@ -153,6 +154,36 @@ def cmd_search(args) -> None:
     clear_state(out / "_state")
 
 
+def _named_inputs(items: list[str], method_cls) -> dict[str, Path]:
+    """``--input NAME=PATH`` arguments as ``SearchContext.inputs``; every input the method
+    declares (``SearchMethod.inputs``) must be given and exist."""
+    inputs = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(f"--input {item!r}: expected NAME=PATH, e.g. dvae=results/default/dvae/nb201/dvae.pt")
+        inputs[name] = Path(path)
+    missing = [name for name in method_cls.inputs if name not in inputs]
+    if missing:
+        raise ConfigError(f"method {method_cls.__name__} needs the inputs {missing}: pass "
+                          "--input NAME=PATH (the search rule does this)")
+    for name, path in inputs.items():
+        if not path.exists():
+            raise FileNotFoundError(f"input {name}={path} not found; build it with `snakemake {path}`")
+    return inputs
+
+
+def cmd_train_dvae(args) -> None:
+    """Train the D-VAE of one space (rule train_dvae): dvae.pt, report.json and report.md in
+    ``--out-dir``; per-epoch checkpoints in ``--out-dir``/_state while it runs."""
+    from nasrepro.config import DvaeJob
+    from nasrepro.train.dvae import run_job
+    from nasrepro.train.epochs import config_fingerprint
+
+    job = DvaeJob.from_json(args.spec)
+    run_job(job, _setup(job.settings), Path(args.out_dir), config_fingerprint(_job_json(job)))
+
+
 def cmd_probe_cell(args) -> None:
     """genotype.json of probe cell ``index`` (pseudo-run probe-<index>, seed 0): checked against
     the space, so that the evaluate rule can retrain it or look it up like a found cell."""
@@ -171,6 +202,24 @@ def cmd_published_cell(args) -> None:
     write_json(Path(args.out), {"space": args.space, "dataset": args.dataset, "run": run,
                                 "method": "published", "seed": args.seed,
                                 "arch": published_arch(args.space, run)})
+
+
+def cmd_best_cell(args) -> None:
+    """genotype.json of pseudo-run ``<run>-best``: the best cell over the epochs of the search
+    (``analysis.best_cell``), for Table 4.2's "Best" column."""
+    from nasrepro.analysis.best_cell import best_epoch
+    from nasrepro.config import BEST_SUFFIX
+
+    found = json.loads(Path(args.genotype).read_text())
+    space = registry.SPACES.get(found["space"])()
+    record = best_epoch(read_jsonl(Path(args.metrics)), space.task.higher_is_better)
+    arch = space.from_string(record["arch"])
+    genotype = {key: found[key] for key in ("space", "dataset", "method", "seed")}
+    genotype.update(run=found["run"] + BEST_SUFFIX, arch=space.to_string(arch),
+                    derived_valid=record["derived_valid"])
+    if hasattr(space, "index"):
+        genotype["index"] = space.index(arch)
+    write_json(Path(args.out), genotype)
 
 
 def _complexity(net, shape, task) -> dict:
@@ -251,7 +300,7 @@ def cmd_figure(args) -> None:
         from nasrepro.report.regret import plot_regret
 
         plot_regret(spec, args.metrics, args.out_prefix, args.note)
-    elif spec.kind in ("epoch_stats", "sweep"):
+    elif spec.kind in ("epoch_stats", "sweep", "gamma_schedule"):
         from nasrepro.report.trajectories import plot_trajectories
 
         plot_trajectories(spec, args.metrics, args.out_prefix, args.note)
@@ -303,7 +352,8 @@ def cmd_bench(args) -> None:
                  threads=args.threads, iters=args.iters, warmup=args.warmup)
     if args.what == "step":
         overrides = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
-        result = bench.step(args.space, args.method, net, overrides=overrides, **shape)
+        inputs = dict(item.split("=", 1) for item in args.input)
+        result = bench.step(args.space, args.method, net, overrides=overrides, inputs=inputs, **shape)
     elif args.what == "standalone":
         result = bench.standalone(args.space, net, **shape)
     elif args.what == "lookup":
@@ -337,6 +387,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_published_cell)
+    p = sub.add_parser("best-cell", help="write the best cell over a search's epochs (Table 4.2)")
+    p.add_argument("--genotype", required=True)
+    p.add_argument("--metrics", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_best_cell)
 
     p = sub.add_parser("prepare-data", help="fetch/verify one dataset")
     p.add_argument("--spec", required=True)
@@ -358,7 +413,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("search", help="run one architecture search")
     p.add_argument("--spec", required=True)
     p.add_argument("--out-dir", required=True)
+    p.add_argument("--input", action="append", default=[], metavar="NAME=PATH",
+                   help="a named input file of the method (SearchContext.inputs), e.g. dvae=...")
     p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("train-dvae", help="train the D-VAE of a space (E²NAS) and report on it")
+    p.add_argument("--spec", required=True)
+    p.add_argument("--out-dir", required=True)
+    p.set_defaults(func=cmd_train_dvae)
 
     p = sub.add_parser("evaluate", help="evaluate a found architecture (benchmark or retraining)")
     p.add_argument("--spec", required=True)
@@ -378,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--figure", required=True)
     p.add_argument("--out-prefix", required=True)
     p.add_argument("--note", required=True, help="provenance: profile, data roles, seeds")
-    p.add_argument("metrics", nargs="+")
+    p.add_argument("metrics", nargs="*")
     p.set_defaults(func=cmd_figure)
 
     p = sub.add_parser("cost", help="build the cost table (CPU-/GPU-hours)")
@@ -410,6 +472,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--iters", type=int, default=10)
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--set", nargs="*", default=[], help="step: method hyperparameters KEY=VALUE")
+    p.add_argument("--input", nargs="*", default=[],
+                   help="step: the method's named input files NAME=PATH (e2nas: dvae=PATH)")
     p.add_argument("--table", help="lookup: the converted benchmark table")
     p.add_argument("--configfile", help="dag: the profile to dry-run (default: config/config.yaml)")
     p.set_defaults(func=cmd_bench)

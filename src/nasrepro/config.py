@@ -25,7 +25,17 @@ registry.load_all()
 
 
 # ----------------------------------------------------------------------------- resolution
+BEST_SUFFIX = "-best"  # pseudo-run <run>-best: the best cell over the epochs of <run>'s search
+
+
+def base_run(name: str) -> str:
+    """The run whose search a pseudo-run ``<run>-best`` reads (else ``name`` itself)."""
+    return name[:-len(BEST_SUFFIX)] if name.endswith(BEST_SUFFIX) else name
+
+
 def run_variant(config: dict, name: str) -> RunVariant:
+    """The run ``name`` (a ``<run>-best`` pseudo-run resolves to ``<run>``'s settings)."""
+    name = base_run(name)
     extra = (config.get("runs") or {}).get(name)
     if extra is not None:
         return RunVariant(name, extra["method"], dict(extra.get("params") or {}),
@@ -331,10 +341,14 @@ def _problems(config: dict) -> list[str]:
         for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
             attempt(published_arch if is_published_run(run) else
                     lambda space, run: method_params(config, run, space), space, run)
+            if not is_published_run(run):
+                attempt(method_inputs, config, space, run)
         bench = registry.benchmark_of(space)
         if uses_benchmark(config, space) and not (config.get("benchmark") or {}).get(bench):
             problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{bench} (path/url/"
                             f"sha256 of the benchmark file); set it, or use mode 'retrain'")
+    for space in config.get("dvae") or {}:
+        attempt(dvae_config, config, space)
     for name in needed_datasets(config):
         if name not in (config.get("datasets") or {}):
             problems.append(f"dataset {name!r} is needed (search dataset or a retrained "
@@ -439,6 +453,49 @@ class EvalJob:
     def from_json(cls, text: str) -> "EvalJob":
         data = json.loads(text)
         return cls(**{**data, "settings": RunSettings(**data["settings"])})
+
+
+@dataclass(frozen=True)
+class DvaeJob:
+    """One D-VAE training job (rule ``train_dvae``): the space and its resolved ``DvaeConfig``."""
+
+    space: str
+    cfg: dict
+    settings: RunSettings
+
+    @classmethod
+    def from_json(cls, text: str) -> "DvaeJob":
+        data = json.loads(text)
+        return cls(**{**data, "settings": RunSettings(**data["settings"])})
+
+
+def dvae_config(config: dict, space: str) -> dict:
+    """The resolved, validated ``dvae.<space>`` settings (``DvaeConfig`` defaults: the thesis')."""
+    from nasrepro.train.dvae import DvaeConfig
+
+    registry.SPACES.get(space)
+    return dataclasses.asdict(build_config(DvaeConfig, (config.get("dvae") or {}).get(space),
+                                           f"dvae.{space}"))
+
+
+def dvae_job(config: dict, space: str) -> DvaeJob:
+    return DvaeJob(space, dvae_config(config, space), settings(config))
+
+
+# Named inputs a method may declare (``SearchMethod.inputs``): the file each one is.
+METHOD_INPUTS = {"dvae": "results/{profile}/dvae/{space}/dvae.pt"}
+
+
+def method_inputs(config: dict, space: str, run: str) -> dict[str, str]:
+    """{name: path} of the named inputs the method of ``run`` declares (e.g. the trained D-VAE
+    of the space for E²NAS), for the search rule and ``SearchContext.inputs``."""
+    method = registry.METHODS.get(run_variant(config, run).method)
+    unknown = [name for name in getattr(method, "inputs", ()) if name not in METHOD_INPUTS]
+    if unknown:
+        raise ConfigError(f"method {run_variant(config, run).method!r} declares unknown inputs "
+                          f"{unknown}; known: {sorted(METHOD_INPUTS)}")
+    return {name: METHOD_INPUTS[name].format(profile=config["profile"], space=space)
+            for name in getattr(method, "inputs", ())}
 
 
 def to_json(job) -> str:

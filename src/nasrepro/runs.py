@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from nasrepro.methods.parts.constraints import STRATEGIES
 from nasrepro.registry import RUNS
-from nasrepro.sweeps import IDARTS_SWEEP_PARAMS, idarts_run
+from nasrepro.sweeps import (E2NAS_EPSILONS, E2NAS_GAMMAS, IDARTS_SWEEP_PARAMS, REPLAY_EPSILONS,
+                             REPLAY_STRATEGIES, e2nas_gamma_params, e2nas_run, idarts_run,
+                             replay_run)
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ for _run in (
                              "darts_rnn": DARTS_RNN_PROTOCOL}),
 ):
     RUNS.register(_run.name)(_run)
+
+# NAO-WS (the thesis' NAO*, Tables 4.1, 4.2, 4.5); on the DARTS space DARTS' protocol, 50 epochs
+RUNS.register("nao")(RunVariant("nao", "nao", space_params={
+    "darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}))
 
 
 # Chapters 2-3. EN²AS and the NSAS family; on the DARTS space with DARTS' protocol and 50 epochs
@@ -127,3 +133,33 @@ for _t, _k in _TK:
                                                   {"inner_steps": _t, "neumann_terms": _k}))
 for _name, _params in IDARTS_SWEEP_PARAMS.items():   # Fig. 6.2 (b), (c)
     RUNS.register(_name)(RunVariant(_name, "idarts", _params))
+
+
+# Chapter 4. GDAS-A (Table 4.2) and the single-path baselines with the complementation loss of
+# Eq. 4.12 (Table 4.3, Fig. 4.4): on the DARTS space with their baselines' protocol (50 epochs).
+RUNS.register("gdas-a")(RunVariant("gdas-a", "gdas-a", space_params=DARTS_SPACE_50))
+for _base in ("random-nas", "gdas"):
+    for _strategy in REPLAY_STRATEGIES:
+        for _eps in REPLAY_EPSILONS:
+            _name = replay_run(_base, _strategy, _eps)
+            RUNS.register(_name)(RunVariant(_name, f"{_base}-replay",
+                                            {"replay": _strategy, "epsilon": _eps}, DARTS_SPACE_50))
+
+
+# E²NAS (Alg. 4): eps = 0.5, Sig_gamma(10); E²NAS-R adds the depth term (zeta = 0.05, M = 10).
+# On the DARTS space §4.4.2: DARTS' protocol, 100 epochs, batch 32 (8 cells, C = 16: the space's
+# search network). The grids of Tables 4.2 (eps = 0, gamma static or Sig), 4.4 (eps x Sig) and
+# the OP/RP rows of Table 4.3 (E²NAS with AC is the eps grid at Sig_gamma(10)).
+E2NAS_DARTS = {"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 100, "batch_size": 32}}
+RUNS.register("e2nas-r")(RunVariant("e2nas-r", "e2nas", {"depth_weight": 0.05}, E2NAS_DARTS))
+_e2nas_grid = {(0.0, g) for g in E2NAS_GAMMAS}
+_e2nas_grid |= {(e, g) for e in E2NAS_EPSILONS for g in E2NAS_GAMMAS if isinstance(g, str)}
+for _eps, _gamma in sorted(_e2nas_grid, key=str):
+    _name = e2nas_run(_eps, _gamma)
+    RUNS.register(_name)(RunVariant(_name, "e2nas", {"epsilon": _eps, **e2nas_gamma_params(_gamma)},
+                                    E2NAS_DARTS))
+for _strategy in ("rp", "op"):
+    for _eps in REPLAY_EPSILONS:
+        _name = replay_run("e2nas", _strategy, _eps)
+        RUNS.register(_name)(RunVariant(_name, "e2nas", {"replay": _strategy, "epsilon": _eps},
+                                        E2NAS_DARTS))

@@ -41,6 +41,15 @@ def search_spec(wildcards):
     return nasconfig.to_json(job)
 
 
+def search_inputs(wildcards):
+    """The dataset record, and the named inputs the run's method declares (e.g. `dvae`: the
+    space's trained D-VAE, rule train_dvae)."""
+    return {
+        "data": f"{PREPARED}/{wildcards.dataset}.json",
+        **nasconfig.method_inputs(config, wildcards.space, wildcards.run),
+    }
+
+
 def uses_benchmark(space):
     return nasconfig.uses_benchmark(config, space)
 
@@ -219,3 +228,13 @@ def provenance_note():
         f"Reproduced values: profile '{P}', evaluation by {config['evaluation']['mode']}; "
         f"data roles: {roles}."
     )
+
+
+# The D-VAE of E²NAS (workflow/rules/dvae.smk)
+def dvae_spec(wildcards):
+    return nasconfig.to_json(nasconfig.dvae_job(config, wildcards.space))
+
+
+def dvae_targets():
+    """The report of every space configured under `dvae:` (built by `all`)."""
+    return [f"results/{P}/dvae/{space}/report.json" for space in (config.get("dvae") or {})]

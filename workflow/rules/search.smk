@@ -38,11 +38,30 @@ rule published_cell:
         " --out {output.genotype}"
 
 
+rule best_cell:
+    """Pseudo-run <run>-best: the best cell over the epochs of <run>'s search (Table 4.2 "Best";
+    nasrepro.analysis.best_cell), evaluated by the evaluate rule like a found cell."""
+    input:
+        genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/genotype.json",
+        metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/metrics.jsonl",
+    output:
+        genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}-best/seed{{seed}}/search/genotype.json",
+    conda:
+        ENV
+    log:
+        f"{LOGS}/best_cell/{{space}}/{{dataset}}/{{run}}-best/seed{{seed}}.log",
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} best-cell --genotype {input.genotype}"
+        " --metrics {input.metrics} --out {output.genotype}"
+
+
 rule search:
     wildcard_constraints:
-        run="(?!probe-|published-)[a-z0-9\\-]+",
+        run="(?!probe-|published-)(?![a-z0-9\-]*-best(?![a-z0-9\-]))[a-z0-9\-]+",
     input:
-        data=f"{PREPARED}/{{dataset}}.json",
+        unpack(search_inputs),
     output:
         genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/genotype.json",
         metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/metrics.jsonl",
@@ -51,6 +70,9 @@ rule search:
     params:
         spec=search_spec,
         out_dir=lambda wc, output: os.path.dirname(output.genotype),
+        inputs=lambda wc, input: "".join(
+            f" --input {name}={path}" for name, path in input.items() if name != "data"
+        ),
     conda:
         ENV
     log:
@@ -62,3 +84,4 @@ rule search:
         gpu=1,
     shell:
         "python -m nasrepro --log {log} search --spec {params.spec:q} --out-dir {params.out_dir}"
+        "{params.inputs}"

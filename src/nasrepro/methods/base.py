@@ -74,8 +74,17 @@ class SearchMethod:
     """Base class. Subclasses set ``Config`` and implement ``step`` and ``derive``."""
 
     Config: type = WeightConfig
+    # Named input files the method needs (keys of ``nasrepro.config.METHOD_INPUTS``, e.g. "dvae":
+    # the space's trained D-VAE); the search rule builds them and passes them in ``ctx.inputs``.
+    inputs: tuple[str, ...] = ()
     trained_arch: object = None
     memory: str = "single path"  # what a step trains: "single path" or "whole supernet" (Table 2.1)
+
+    @classmethod
+    def supports(cls, space: SearchSpace) -> bool:
+        """Whether the method is defined on ``space`` (all are, unless a method needs an optional
+        part of the contract)."""
+        return True
 
     def __init__(self, ctx: SearchContext):
         self.ctx = ctx

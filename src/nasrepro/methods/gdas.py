@@ -56,9 +56,20 @@ def gumbel_hard_sample(alpha: torch.Tensor, tau: float) -> GumbelSample:
     return GumbelSample(one_hot - soft.detach() + soft, index.tolist(), soft)
 
 
+def argmax_hard_sample(alpha: torch.Tensor, tau: float) -> GumbelSample:
+    """GDAS-A (thesis §4.4.1.2): the straight-through sample without the Gumbel noise, so the
+    forward runs argmax(alpha) of every edge and the backward the softmax(alpha / tau) gradient
+    (the same tau schedule as GDAS)."""
+    soft = (alpha.log_softmax(dim=-1) / tau).softmax(dim=-1)
+    index = alpha.argmax(dim=-1)
+    one_hot = torch.zeros_like(soft).scatter_(-1, index.unsqueeze(-1), 1.0)
+    return GumbelSample(one_hot - soft.detach() + soft, index.tolist(), soft)
+
+
 @METHODS.register("gdas")
 class Gdas(ArchParamMethod):
     Config = GdasConfig
+    draw = staticmethod(gumbel_hard_sample)  # the straight-through sampler of each edge
 
     def __init__(self, ctx):
         super().__init__(ctx)
@@ -75,7 +86,7 @@ class Gdas(ArchParamMethod):
         self.last_soft = {}
         alphas = self.constrained({k: a.detach() if detach else a for k, a in self.alphas.items()})
         for name, alpha in alphas.items():
-            weights[name], choice[name], self.last_soft[name] = gumbel_hard_sample(alpha, self.tau)
+            weights[name], choice[name], self.last_soft[name] = self.draw(alpha, self.tau)
         return {"weights": weights, "choice": choice}
 
     def sampled_cell(self):
@@ -98,3 +109,11 @@ class Gdas(ArchParamMethod):
         self.trained_arch = self.sampled_cell()
         train_loss = self.weight_step(train_batch, **forward)
         return {"train_loss": train_loss, "arch_loss": self.arch_step(valid_batch)}
+
+
+@METHODS.register("gdas-a")
+class GdasA(Gdas):
+    """GDAS-A (Table 4.2): GDAS with argmax instead of Gumbel sampling (``argmax_hard_sample``),
+    the baseline of E²NAS with gamma = 0 and eps = 0; everything else as GDAS."""
+
+    draw = staticmethod(argmax_hard_sample)

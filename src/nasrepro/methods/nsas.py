@@ -6,8 +6,9 @@ L_N = (1 - beta) (L_c(alpha^t) + lambda R(alpha^t)) + beta / M sum_i (L_c(alpha^
 where alpha^1..alpha^M are the constraint cells (``parts.constraints``), L_c the cross entropy on
 the same batch and R the l2 term (lambda = ``w_weight_decay``) of the weights each cell uses. All
 M + 1 terms carry gradient into the shared weights (no term is detached or read as a float). Each
-term is its own forward and backward (single-path memory, the thesis' claim); the weights a cell
-uses are those its loss reaches. Steps without constraints (Alg. 3 lines 2-4) use the plain loss.
+term is its own forward and backward (single-path memory, the thesis' claim; the shared loop is
+``parts.multi_cell``); the weights a cell uses are those its loss reaches.
+Steps without constraints (Alg. 3 lines 2-4) use the plain loss.
 
 Choices where the thesis is silent: the loss gradient is clipped to ``grad_clip`` before the l2
 gradient is added, which is what the baselines' SGD weight decay does, so with beta = 0 a step
@@ -23,6 +24,7 @@ import torch
 
 from nasrepro.methods.gdas import Gdas, GdasConfig
 from nasrepro.methods.parts.constraints import STRATEGIES, ConstraintSelector
+from nasrepro.methods.parts.multi_cell import MultiCellLoss
 from nasrepro.methods.random_nas import RandomNas, RandomNasConfig
 from nasrepro.params import hp
 from nasrepro.registry import METHODS
@@ -39,49 +41,29 @@ class NsasParams:
     candidates: int = hp(10, 1)
 
 
-class NsasLoss:
+class NsasLoss(MultiCellLoss):
     """Mixin for single-path methods: ``nsas_weight_step`` replaces ``weight_step``."""
 
     def init_nsas(self) -> None:
         self.selector = ConstraintSelector(self.space, self.cfg.strategy, self.cfg.constraints,
                                            self.cfg.recent, self.cfg.candidates, self.sample_cell)
-        for group in self.w_opt.param_groups:  # lambda R is part of Eq. 3.6, added per cell
-            group["weight_decay"] = 0.0
+        self.init_multi_cell()
+
+    def nsas_terms(self, forward: dict, constraints: list) -> list[tuple[float, float, dict]]:
+        """The terms of Eq. 3.6 (``parts.multi_cell``): each cell's l2 term has its loss weight."""
+        beta = self.cfg.beta if constraints else 0.0
+        terms = [(1.0 - beta, forward)] + [(beta / len(constraints), {"arch": c}) for c in constraints]
+        return [(weight, weight, term) for weight, term in terms]
 
     def nsas_gradients(self, batch, forward: dict, constraints: list) -> list[torch.Tensor | None]:
         """Gradient of Eq. 3.6 for every supernet parameter (None: used by no term), the loss
-        part clipped to ``grad_clip``; also returns the loss of the current cell."""
-        params = list(self.supernet.parameters())
-        beta = self.cfg.beta if constraints else 0.0
-        terms = [(1.0 - beta, forward)] + [(beta / len(constraints), {"arch": c}) for c in constraints]
-        terms = [(weight, term) for weight, term in terms if weight > 0]  # beta = 0 or 1: skip
-        grads: list[torch.Tensor | None] = [None] * len(params)
-        l2_coef = [0.0] * len(params)
-        current_loss = float("nan")
-        for weight, term in terms:
-            loss = self.loss(batch, **term)
-            if term is forward:
-                current_loss = float(loss.detach())
-            for i, g in enumerate(torch.autograd.grad(weight * loss, params, allow_unused=True)):
-                if g is not None:
-                    grads[i] = g if grads[i] is None else grads[i] + g
-                    l2_coef[i] += weight
-        used = [g for g in grads if g is not None]
-        total = torch.linalg.vector_norm(torch.stack([torch.linalg.vector_norm(g) for g in used]))
-        clip = (self.cfg.grad_clip / (total + 1e-6)).clamp(max=1.0)  # as clip_grad_norm_
-        lam = self.cfg.w_weight_decay
-        self.last_loss = current_loss
-        return [None if g is None else g * clip + lam * c * p.detach()
-                for g, c, p in zip(grads, l2_coef, params)]
+        part clipped to ``grad_clip``."""
+        return self.multi_cell_gradients(batch, self.nsas_terms(forward, constraints))
 
     def nsas_weight_step(self, batch, forward: dict, current) -> float:
         """Alg. 3: choose the constraints for ``current``, one SGD step on Eq. 3.6."""
-        self.supernet.train()
         constraints = self.selector.select(current, self.ctx.rng)
-        self.w_opt.zero_grad(set_to_none=True)
-        for p, g in zip(self.supernet.parameters(), self.nsas_gradients(batch, forward, constraints)):
-            p.grad = g
-        self.w_opt.step()
+        self.multi_cell_step(batch, self.nsas_terms(forward, constraints))
         self.selector.observe(current)
         self.trained_arch = current
         return self.last_loss

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasrepro.registry import FIGURES, TABLES
-from nasrepro.sweeps import IDARTS_SWEEPS, idarts_run
+from nasrepro.sweeps import E2NAS_EPSILONS, IDARTS_SWEEPS, idarts_run, replay_run
 
 THESIS_VALUES = Path("config/thesis_values")
 
 
-SOURCES = ("eval", "tau", "s_tau", "search_cost", "memory")
+SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory")
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ class Column:
       search and their ground truth (``valid_acc`` of the probe runs evaluated on ``target``);
     - ``s_tau``: the stability of those rankings over the seeds (one value per run, §2.4.4);
     - ``search_cost``: the search's wall time in days (``search/run.json``; GPU-days on a GPU);
+    - ``search_seconds``: the search's wall time in seconds (``search/run.json``, Table 4.5);
+    - ``search_ratio``: that wall time divided by the mean wall time of the run named ``field``
+      over its seeds (Table 4.5: the ratio to GDAS);
     - ``memory``: what a search step keeps in memory: "single path" or "whole supernet".
     """
 
@@ -87,7 +90,7 @@ class TableSpec:
 
 
 FIGURE_KINDS = ("search_curves", "forgetting", "ranking", "tau_curves", "rank_scatter",
-                "epoch_stats", "sweep", "cell", "regret")
+                "epoch_stats", "sweep", "cell", "regret", "gamma_schedule")
 PROBE_KINDS = ("forgetting", "ranking", "tau_curves", "rank_scatter")
 
 
@@ -107,7 +110,12 @@ class FigureSpec:
       ``hessian_eig``), with ``curve_targets`` also the found cells' retraining curve on the first
       of them the profile evaluates (Figs. 5.4-5.6; ``report.trajectories``);
     - ``sweep``: test accuracy of the found cell against a hyperparameter, one panel per
-      ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2);
+      ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2); ``keys`` names the fields of
+      ``final.json`` drawn (default ``test_acc``; Fig. 4.4 a: ``valid_acc`` and ``test_acc``);
+      with ``overlay`` every entry is a line of one panel (x axis ``values_label``; Fig. 4.4 a),
+      and entries whose runs the profile does not build are left out;
+    - ``gamma_schedule``: E²NAS' Sig_gamma(b) of Eq. 4.16 against the epoch for each b of
+      ``values`` (Fig. 4.3); no runs, drawn from ``methods.parts.latent_novelty.sigmoid_gamma``;
     - ``cell``: diagrams of the cells found by each run with the first of the figure's seeds
       (``search/genotype.json``), one panel per run and cell kind of ``cells`` (empty: every
       cell kind of the space; e.g. ``("normal",)``) (Figs. 2.1, 3.3; ``report.cells``);
@@ -129,6 +137,9 @@ class FigureSpec:
     cells: tuple[str, ...] = ()
     spaces: tuple[str, ...] = ()
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    values: tuple[float, ...] = ()
+    overlay: bool = False
+    values_label: str = ""
 
     def __post_init__(self):
         if self.kind not in FIGURE_KINDS:
@@ -322,5 +333,59 @@ for _figure in (
                kind="cell", cells=("normal",)),
     FigureSpec("fig_6_3", "Figure 6.3: The best cells discovered by iDARTS on the DARTS search "
                "space", "darts_cnn", ("idarts",), kind="cell"),
+):
+    FIGURES.register(_figure.id)(_figure)
+
+
+# Chapter 4 (E²NAS). Tables 4.1-4.5 on NAS-Bench-201, Table 4.6 on the DARTS space.
+_register_table(TableSpec(
+    "table_4_1", "Table 4.1: Comparison results with state-of-the-art NAS approaches on "
+    "NAS-Bench-201.", "nb201", NB201_COLUMNS))
+# "Best": the test accuracy of the best cell over all epochs of the search, the evaluation of
+# pseudo-run ``<run>-best`` (``config.BEST_SUFFIX``, ``analysis.best_cell``)
+_register_table(TableSpec(
+    "table_4_2", "Table 4.2: Analysis of E²NAS with different gamma on NAS-Bench-201 (eps = 0; "
+    "Best: the best cell over all epochs of the search).", "nb201",
+    (Column("cifar10_test", "CIFAR-10 Test (%)", "cifar10", "test_acc"),
+     Column("cifar10_best", "CIFAR-10 Best (%)", "cifar10", "test_acc"),
+     Column("cifar100_test", "CIFAR-100 Test (%)", "cifar100", "test_acc"),
+     Column("ImageNet16-120_test", "ImageNet16-120 Test (%)", "ImageNet16-120", "test_acc"))))
+_register_table(TableSpec(
+    "table_4_3", "Table 4.3: Analysis of one-shot NAS with different eps settings on CIFAR-10 "
+    "(NAS-Bench-201; E²NAS with gamma = Sig_gamma(10); test accuracy, %).", "nb201",
+    tuple(Column(key, f"{key.upper()} Test Acc (%)", "cifar10", "test_acc")
+          for key in ("ac", "rp", "op"))))
+_register_table(TableSpec(
+    "table_4_4", "Table 4.4: The CIFAR-10 test accuracy (%) of E²NAS with different eps and "
+    "gamma settings (NAS-Bench-201).", "nb201",
+    tuple(Column(f"sig{b}", f"Sig_gamma({b})", "cifar10", "test_acc") for b in (1, 2, 5, 10))))
+_register_table(TableSpec(
+    "table_4_5", "Table 4.5: The searching time of differentiable NAS baselines (NAS-Bench-201, "
+    "CIFAR-10; seconds, and the ratio to GDAS).", "nb201",
+    (Column("search_s", "Searching time (s)", "cifar10", source="search_seconds", digits=1),
+     Column("ratio_gdas", "Ratio to GDAS", "cifar10", "gdas", source="search_ratio"))))
+_register_table(TableSpec(
+    "table_4_6", "Table 4.6: Comparison results with state-of-the-art weight-sharing NAS "
+    "approaches (DARTS search space).", "darts_cnn",
+    DARTS_TRANSFER + (Column("flops_m", "FLOPs (M; ours: multiply-adds)", "imagenet", "madds_m"),
+                      Column("madds_m", "Multiply-adds (M)", "imagenet", "madds_m"),
+                      _SEARCH_COST)))
+
+_AC_SWEEPS = tuple((label, tuple((f"{eps:g}", replay_run(base, "ac", eps)) for eps in E2NAS_EPSILONS))
+                   for label, base in (("RandomNAS", "random-nas"), ("GDAS", "gdas"), ("E²NAS", "e2nas")))
+for _figure in (
+    FigureSpec("fig_4_3", "Figure 4.3: Sigmoid-type function Sig_gamma(b) for the hyperparameter "
+               "gamma over the training epochs (Eq. 4.16)", "nb201", (), kind="gamma_schedule",
+               values=(1.0, 2.0, 5.0, 10.0)),
+    FigureSpec("fig_4_4a", "Figure 4.4 (a): validation (dashed) and test accuracy of the found "
+               "cells against eps of the complementation loss (NAS-Bench-201, AC)", "nb201",
+               tuple(dict.fromkeys(run for _, points in _AC_SWEEPS for _, run in points)),
+               kind="sweep", sweeps=_AC_SWEEPS, keys=("valid_acc", "test_acc"), overlay=True,
+               values_label="eps of the complementation loss (Eq. 4.12; AC)"),
+    FigureSpec("fig_4_4b", "Figure 4.4 (b): validation accuracy of the derived cell with "
+               "inherited weights per search epoch (DARTS space)", "darts_cnn",
+               ("darts-1st", "darts-2nd", "gdas", "gdas-ac-e05")),
+    FigureSpec("fig_4_5", "Figure 4.5: Best found cells with E²NAS and E²NAS-R on CIFAR-10",
+               "darts_cnn", ("e2nas", "e2nas-r"), kind="cell"),
 ):
     FIGURES.register(_figure.id)(_figure)

@@ -31,6 +31,7 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
     values: dict = defaultdict(list)
     truth: dict[int, float] = {}
     probe_scores: dict = defaultdict(list)
+    seconds: dict[str, list[float]] = defaultdict(list)
     for path in sorted(files):
         path = Path(path)
         data = None if path.suffix == ".jsonl" else json.loads(path.read_text())
@@ -58,11 +59,13 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
             if job.get("space") != spec.space:
                 continue
             memory = registry.METHODS.get(job["method"]).memory
+            seconds[job["run"]].append(float(info["wall_time_s"]))
             for column in spec.columns:
                 if column.source == "search_cost":
                     values[(job["run"], column.key)].append(info["wall_time_s"] / 86400.0)
                 elif column.source == "memory":
                     values[(job["run"], column.key)] = [memory]
+    _search_times(spec, seconds, values)
     if truth:
         reference = [truth[i] for i in sorted(truth)]
         for run, vectors in probe_scores.items():
@@ -72,6 +75,18 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 elif column.source == "s_tau" and len(vectors) > 1:
                     values[(run, column.key)] = [s_tau(vectors)]
     return values
+
+
+def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict) -> None:
+    """Table 4.5: each search's wall time in seconds, and its ratio to the mean wall time of the
+    reference run (``Column.field``) over that run's seeds."""
+    for column in spec.columns:
+        for run, times in seconds.items():
+            if column.source == "search_seconds":
+                values[(run, column.key)] = list(times)
+            elif column.source == "search_ratio" and seconds.get(column.field):
+                reference = float(np.mean(seconds[column.field]))
+                values[(run, column.key)] = [t / reference for t in times]
 
 
 def fmt(values: list, digits: int = 2) -> str:

@@ -5,9 +5,12 @@
   ``train.search``), one line per run, mean ± std over seeds (Figs. 5.4 a, 5.5, 5.6); with
   ``curve_targets``, a last panel with the validation curve of the found cells' retraining on the
   first of those targets the profile evaluates (Fig. 5.4 b: ImageNet in the thesis).
-- ``sweep``: one panel per swept hyperparameter (``spec.sweeps``): test accuracy of the found cell
-  on the search dataset (``eval/<dataset>/final.json``), mean ± std over seeds, against the value
-  (Fig. 6.2). Values whose run the profile does not build are left out.
+- ``sweep``: one panel per swept hyperparameter (``spec.sweeps``): test accuracy (the fields
+  ``spec.keys``, default ``test_acc``) of the found cell on the search dataset
+  (``eval/<dataset>/final.json``), mean ± std over seeds, against the value (Figs. 6.2, 4.4 a).
+  Values whose run the profile does not build are left out.
+- ``gamma_schedule``: Sig_gamma(b) of Eq. 4.16 over E²NAS' 250 NAS-Bench-201 epochs for each b of
+  ``spec.values`` (Fig. 4.3), from E²NAS' own ``sigmoid_gamma``.
 
 Inputs are the files the workflow passes (``figure_metrics`` in workflow/rules/common.smk).
 """
@@ -49,7 +52,7 @@ def _load(files: list[str]):
         elif path.name == "metrics.jsonl":
             curves[run].append([r["valid_acc"] for r in read_jsonl(path) if "valid_acc" in r])
         elif path.name == "final.json":
-            finals[run].append(float(json.loads(path.read_text())["test_acc"]))
+            finals[run].append(json.loads(path.read_text()))
     return searches, curves, finals
 
 
@@ -94,23 +97,66 @@ def _epoch_stats(spec: FigureSpec, files: list[str]):
 
 def _sweep(spec: FigureSpec, files: list[str]):
     _, _, finals = _load(files)
-    fig, axes = plt.subplots(1, len(spec.sweeps), figsize=(4.4 * len(spec.sweeps), 4.2), squeeze=False)
-    for ax, (label, points) in zip(axes[0], spec.sweeps):
-        shown = [(value, finals[run]) for value, run in points if finals.get(run)]
+    keys = spec.keys or ("test_acc",)
+    entries = [(label, [(value, finals[run]) for value, run in points if finals.get(run)])
+               for label, points in spec.sweeps]
+    if spec.overlay:   # one panel, one line per entry; entries the profile does not build left out
+        ticks = sorted({float(value) for _, points in spec.sweeps for value, _ in points})
+        entries = [(label, shown) for label, shown in entries if shown]
+        if not entries:
+            raise ValueError(f"{spec.id}: no evaluated run of any sweep among the inputs")
+    fig, axes = plt.subplots(1, 1 if spec.overlay else len(entries),
+                             figsize=(5.6 if spec.overlay else 4.4 * len(entries), 4.2), squeeze=False)
+    for i, (label, shown) in enumerate(entries):
         if not shown:
             raise ValueError(f"{spec.id}: no evaluated run of the {label} sweep among the inputs")
-        x = np.arange(len(shown))
-        ax.errorbar(x, [np.mean(v) for _, v in shown], yerr=[np.std(v) for _, v in shown],
-                    marker="o", capsize=3)
-        ax.set_xticks(x, [value for value, _ in shown])
-        ax.set_xlabel(label)
-        ax.set_ylabel("test accuracy (%) of the found cell")
+        ax = axes[0][0 if spec.overlay else i]
+        # overlay: the values are numbers on a shared axis; else evenly spaced labels
+        x = [float(value) for value, _ in shown] if spec.overlay else np.arange(len(shown))
+        for key in keys:
+            values = [[float(r[key]) for r in results] for _, results in shown]
+            name = " ".join(([label] if spec.overlay else []) + ([key.replace("_acc", "")] if len(keys) > 1 else []))
+            ax.errorbar(x, [np.mean(v) for v in values], yerr=[np.std(v) for v in values],
+                        marker="o", capsize=3, label=name or None,
+                        linestyle="--" if key == "valid_acc" else "-")
+        if spec.overlay:
+            ax.set_xticks(ticks, [f"{t:g}" for t in ticks])
+        else:
+            ax.set_xticks(x, [value for value, _ in shown])
+        ax.set_xlabel(spec.values_label if spec.overlay else label)
+        ax.set_ylabel("accuracy (%) of the found cell" if len(keys) > 1 else
+                      "test accuracy (%) of the found cell")
+        if spec.overlay or len(keys) > 1:
+            ax.legend(fontsize=7)
         ax.grid(alpha=0.3)
     return fig
 
 
+GAMMA_EPOCHS = 250  # E²NAS' NAS-Bench-201 search length (GDAS' protocol, §4.4.1.6)
+
+
+def gamma_curves(values: tuple[float, ...], epochs: int = GAMMA_EPOCHS) -> dict[float, list[float]]:
+    """Sig_gamma(b) of Eq. 4.16 per epoch for each b (E²NAS' own schedule function)."""
+    from nasrepro.methods.parts.latent_novelty import sigmoid_gamma
+
+    return {b: [sigmoid_gamma(t, epochs, b) for t in range(epochs)] for b in values}
+
+
+def _gamma_schedule(spec: FigureSpec, files: list[str]):
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    for b, curve in gamma_curves(spec.values).items():
+        ax.plot(range(len(curve)), curve, label=f"Sig_gamma({b:g})")
+    ax.set_xlabel("epoch t")
+    ax.set_ylabel("gamma(t)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return fig
+
+
 def plot_trajectories(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -> None:
-    """Write ``<out_prefix>.png`` and ``.pdf`` of an ``epoch_stats`` or ``sweep`` figure."""
-    fig = _epoch_stats(spec, files) if spec.kind == "epoch_stats" else _sweep(spec, files)
+    """Write ``<out_prefix>.png`` and ``.pdf`` of an ``epoch_stats``, ``sweep`` or
+    ``gamma_schedule`` figure."""
+    draw = {"epoch_stats": _epoch_stats, "sweep": _sweep, "gamma_schedule": _gamma_schedule}[spec.kind]
+    fig = draw(spec, files)
     suptitle(fig, spec.title)
     save(fig, out_prefix, note)

@@ -17,7 +17,10 @@ Methods see a space only through this contract (they never import a space module
 - ``complement(arch, others, rng)``: the cell with ``arch``'s input edges whose operations avoid
   the (edge, operation) weights that ``others`` use (NSAS-G §3.4.2.3, E²NAS Fig. 4.2).
 - ``encode(arch)``: a DAG with operation-labelled nodes (``CellGraph``), the input of the D-VAE
-  (thesis Eq. 4.6).
+  (thesis Eq. 4.6); ``decode(graph)`` its inverse (``decode(encode(a)) == a``, an invalid graph
+  raises ``InvalidArchError``) and ``graph_weights(type_probs, edge_probs)`` the (edge, op)
+  weights in ``arch_shapes`` layout that a relaxed decoded graph puts on the supernet
+  (``one_hot(a)`` for the hard graph ``encode(a)``); both optional (E²NAS needs them).
 - ``cell_diagrams(arch)``: each cell kind as the thesis draws it (``CellDiagram``: labelled
   nodes, operation-labelled edges; Figs. 2.1, 3.3), what ``report.cells`` renders; optional
   (a space without cell figures raises ``ValueError``).
@@ -68,11 +71,31 @@ class DataShape:
 @dataclass(frozen=True)
 class CellGraph:
     """A cell as a DAG with typed nodes: ``node_types[i]`` in ``types``; ``edges`` are (src, dst)
-    with src < dst (nodes in topological order). Input of the graph autoencoder (Eq. 4.6)."""
+    with src < dst (nodes in topological order), stored sorted so that equal graphs compare
+    equal. Input of the graph autoencoder (Eq. 4.6)."""
 
     node_types: tuple[str, ...]
     edges: tuple[tuple[int, int], ...]
     types: tuple[str, ...]
+
+    def __post_init__(self):
+        object.__setattr__(self, "node_types", tuple(self.node_types))
+        object.__setattr__(self, "edges", tuple(sorted((int(s), int(d)) for s, d in self.edges)))
+        object.__setattr__(self, "types", tuple(self.types))
+
+    def mismatch(self, expected: "CellGraph") -> str:
+        """What differs from ``expected`` (empty when equal): node count, node types, edges."""
+        if len(self.node_types) != len(expected.node_types):
+            return f"{len(self.node_types)} nodes instead of {len(expected.node_types)}"
+        problems = [f"node {i} is {got!r}, expected {want!r}"
+                    for i, (got, want) in enumerate(zip(self.node_types, expected.node_types))
+                    if got != want]
+        missing, extra = set(expected.edges) - set(self.edges), set(self.edges) - set(expected.edges)
+        if missing:
+            problems.append(f"missing edges {sorted(missing)}")
+        if extra:
+            problems.append(f"unexpected edges {sorted(extra)}")
+        return "; ".join(problems)
 
     def type_indices(self) -> list[int]:
         return [self.types.index(t) for t in self.node_types]
@@ -216,6 +239,29 @@ class SearchSpace(ABC):
 
     @abstractmethod
     def build_network(self, arch: Arch, shape: DataShape, cfg: Mapping) -> nn.Module: ...
+
+    def decode(self, graph: CellGraph) -> Arch:
+        """The architecture whose ``encode`` is ``graph``; ``InvalidArchError`` says what is wrong
+        with a graph that encodes no architecture. Optional: only E²NAS decodes graphs."""
+        raise ValueError(f"space {self.name!r} does not decode cell graphs: E²NAS (the D-VAE, "
+                         "thesis §4.3.1.1) is defined on nb201 and darts_cnn")
+
+    def graph_weights(self, type_probs: torch.Tensor, edge_probs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The (edge, operation) weights in ``arch_shapes`` layout that a relaxed decoded graph
+        (node type probabilities [n, T], edge probabilities [n, n] with [i, j] = P(j -> i)) puts
+        on the supernet; ``one_hot(a)`` for the hard graph ``encode(a)``. Optional (E²NAS)."""
+        raise ValueError(f"space {self.name!r} has no graph weights: E²NAS (the D-VAE, thesis "
+                         "§4.3.1.1) is defined on nb201 and darts_cnn")
+
+    def _check_graph(self, graph: CellGraph, types: tuple[str, ...]) -> None:
+        """Raise ``InvalidArchError`` unless ``graph`` is over ``types`` with edges src < dst."""
+        if tuple(graph.types) != tuple(types):
+            raise InvalidArchError(f"{self.name}: a cell graph has node types {types}, got "
+                                   f"{graph.types}")
+        n = len(graph.node_types)
+        if any(not 0 <= s < d < n for s, d in graph.edges):
+            raise InvalidArchError(f"{self.name}: cell graph edges must go from a lower to a higher "
+                                   f"node index below {n}; got {graph.edges}")
 
     def distance(self, a: Arch, b: Arch) -> float:
         """Thesis §3.3.2: the fraction of input edges (over all nodes) of ``a`` that ``b`` does

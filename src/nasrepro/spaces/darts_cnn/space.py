@@ -278,23 +278,58 @@ class DartsCnnSpace(SearchSpace):
         nodes, one node per gene holding its operation (fed by the gene's input), one ``sum``
         node per intermediate node and an ``output`` node fed by the four sums: 2 x 15 nodes over
         10 types (input, output, sum and the 7 non-``none`` operations)."""
-        types: list[str] = []
-        edges: list[tuple[int, int]] = []
-        for cell in CELLS:
-            node_id = {0: len(types), 1: len(types) + 1}
-            types += ["input", "input"]
-            for n in range(NODES):
-                ops = []
-                for op, j in arch.cell(cell)[2 * n: 2 * n + 2]:
-                    types.append(op)
-                    edges.append((node_id[j], len(types) - 1))
-                    ops.append(len(types) - 1)
-                types.append("sum")
-                node_id[2 + n] = len(types) - 1
-                edges += [(k, node_id[2 + n]) for k in ops]
-            types.append("output")
-            edges += [(node_id[k], len(types) - 1) for k in CONCAT]
-        return CellGraph(tuple(types), tuple(edges), ("input", "output", "sum") + NON_NONE)
+        return _graph([arch.cell(cell) for cell in CELLS])
+
+    def decode(self, graph: CellGraph) -> Genotype:
+        """Inverse of ``encode``: gene (op, j) of op node p is p's type and its single input j
+        (a cell input or an earlier node's ``sum``); the graph must be exactly the layout of
+        those genes (either order of a node's two genes is accepted), and a node's two inputs
+        must differ."""
+        self._check_graph(graph, GRAPH_TYPES)
+        if len(graph.node_types) != _CELL_NODES * len(CELLS):
+            raise InvalidArchError(f"darts_cnn: a cell graph has {_CELL_NODES * len(CELLS)} nodes, "
+                                   f"got {len(graph.node_types)}")
+        preds: dict[int, list[int]] = {}
+        for src, dst in graph.edges:
+            preds.setdefault(dst, []).append(src)
+        cells = []
+        for c, cell in enumerate(CELLS):
+            off, genes = c * _CELL_NODES, []
+            node_of = {off + pos: j for j, pos in enumerate(_NODE_POS)}
+            for g, p in enumerate(_op_positions(off)):
+                op, inputs = graph.node_types[p], preds.get(p, [])
+                if op not in NON_NONE:
+                    raise InvalidArchError(f"darts_cnn: node {p} ({cell} gene {g}) must be one of "
+                                           f"{NON_NONE}, got {op!r}")
+                if len(inputs) != 1 or node_of.get(inputs[0], NODES + 2) >= 2 + g // 2:
+                    raise InvalidArchError(f"darts_cnn: op node {p} ({cell} gene {g}) needs exactly "
+                                           f"one input from a cell input or an earlier node, got "
+                                           f"{sorted(inputs)}")
+                genes.append((op, node_of[inputs[0]]))
+            cells.append(genes)
+        problem = graph.mismatch(_graph(cells))
+        if problem:
+            raise InvalidArchError(f"darts_cnn: the graph is not a DARTS cell pair: {problem}")
+        return Genotype(tuple(cells[0]), tuple(cells[1]))
+
+    def graph_weights(self, type_probs: torch.Tensor, edge_probs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Weight of (edge j -> i, op) = sum over node i's two op nodes p of P(type p = op) *
+        P(edge from j's node to p); ``none`` gets 0 (a discrete DARTS cell never uses it)."""
+        cols = [GRAPH_TYPES.index(op) for op in NON_NONE]
+        ops = [OPS.index(op) for op in NON_NONE]
+        out = {}
+        for c, cell in enumerate(CELLS):
+            off = c * _CELL_NODES
+            rows = type_probs.new_zeros(len(EDGES), len(OPS))
+            for g, p in enumerate(_op_positions(off)):
+                node = 2 + g // 2
+                src = [off + _NODE_POS[j] for j in range(node)]
+                weight = edge_probs[p, src][:, None] * type_probs[p, cols][None, :]  # [j, op]
+                index = [EDGE_INDEX[(node, j)] for j in range(node)]
+                rows = rows.index_put((torch.tensor(index)[:, None], torch.tensor(ops)[None, :]),
+                                      weight, accumulate=True)
+            out[cell] = rows
+        return out
 
     def cell_diagrams(self, arch: Genotype) -> dict[str, CellDiagram]:
         """Figs. 2.1, 3.3 (the DARTS paper's Figs. 4-5): inputs ``c_{k-2}``, ``c_{k-1}``, the
@@ -325,3 +360,31 @@ class DartsCnnSpace(SearchSpace):
         cls = DartsImageNetNet if (cfg or {}).get("imagenet") else DartsEvalNet
         net = build_config(cls, cfg, "spaces.darts_cnn.evaluate")
         return DartsNetwork(arch, shape, **dataclasses.asdict(net))
+
+
+GRAPH_TYPES: tuple[str, ...] = ("input", "output", "sum") + NON_NONE
+_CELL_NODES = 2 + 3 * NODES + 1  # inputs, (2 op nodes + sum) per node, output
+_NODE_POS = (0, 1) + tuple(2 + 3 * n + 2 for n in range(NODES))  # cell node j's graph position
+
+
+def _op_positions(offset: int) -> list[int]:
+    """Graph positions of a cell's 8 op nodes, gene order (node n's genes at 2 + 3n, 3 + 3n)."""
+    return [offset + 2 + 3 * n + k for n in range(NODES) for k in range(2)]
+
+
+def _graph(cells) -> CellGraph:
+    """The DAG of ``encode`` for the genes of each cell (in the given order)."""
+    types: list[str] = []
+    edges: list[tuple[int, int]] = []
+    for genes in cells:
+        off = len(types)
+        types += ["input", "input"]
+        for n in range(NODES):
+            for op, j in genes[2 * n: 2 * n + 2]:
+                types.append(op)
+                edges.append((off + _NODE_POS[j], len(types) - 1))
+            types.append("sum")
+            edges += [(len(types) - 3, len(types) - 1), (len(types) - 2, len(types) - 1)]
+        types.append("output")
+        edges += [(off + _NODE_POS[k], len(types) - 1) for k in CONCAT]
+    return CellGraph(tuple(types), tuple(edges), GRAPH_TYPES)

@@ -117,6 +117,9 @@ class Nb201EvalNet(Nb201SearchNet):
     affine: bool = hp(True)
 
 
+GRAPH_TYPES: tuple[str, ...] = ("input", "output", "sum") + OPS
+
+
 @SPACES.register("nb201")
 class Nb201Space(SearchSpace):
     """NAS-Bench-201 through the ``SearchSpace`` contract, plus the benchmark's official indexing
@@ -204,7 +207,30 @@ class Nb201Space(SearchSpace):
             edges.extend((k, node_id[j]) for k in op_nodes)
         types.append("output")
         edges.append((node_id[NUM_NODES - 1], len(types) - 1))
-        return CellGraph(tuple(types), tuple(edges), ("input", "output", "sum") + OPS)
+        return CellGraph(tuple(types), tuple(edges), GRAPH_TYPES)
+
+    def decode(self, graph: CellGraph) -> Nb201Arch:
+        """Inverse of ``encode``: the operations of the 6 op nodes (in edge order); the graph must
+        then be exactly ``encode`` of that cell (fixed input/sum/output nodes and edges)."""
+        self._check_graph(graph, GRAPH_TYPES)
+        if len(graph.node_types) != len(_LAYOUT.node_types):
+            raise InvalidArchError(f"nb201: a cell graph has {len(_LAYOUT.node_types)} nodes, got "
+                                   f"{len(graph.node_types)}")
+        ops = tuple(graph.node_types[p] for p in _OP_NODES)
+        bad = [f"node {p} is {op!r}" for p, op in zip(_OP_NODES, ops) if op not in OPS]
+        if bad:
+            raise InvalidArchError(f"nb201: operation nodes must hold one of {OPS}: {'; '.join(bad)}")
+        arch = Nb201Arch(ops)
+        problem = graph.mismatch(self.encode(arch))
+        if problem:
+            raise InvalidArchError(f"nb201: the graph is not a NAS-Bench-201 cell: {problem}")
+        return arch
+
+    def graph_weights(self, type_probs: torch.Tensor, edge_probs: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Edge e's row is the type distribution of its operation node restricted to the 5
+        operations (the cell's wiring is fixed, so ``edge_probs`` does not enter)."""
+        cols = [GRAPH_TYPES.index(op) for op in OPS]
+        return {"cell": type_probs[list(_OP_NODES)][:, cols]}
 
     def cell_diagrams(self, arch: Nb201Arch) -> dict[str, CellDiagram]:
         """The cell as Fig. 1.5 draws it: nodes 0..3 (0 the input, 3 the output), an edge per
@@ -226,3 +252,7 @@ class Nb201Space(SearchSpace):
         net = build_config(Nb201EvalNet, cfg, "spaces.nb201.evaluate")
         return Nb201Network(arch, num_classes=shape.num_classes, in_channels=shape.in_channels,
                             **dataclasses.asdict(net))
+
+
+_LAYOUT = Nb201Space().encode(Nb201Arch(("none",) * len(EDGES)))
+_OP_NODES: tuple[int, ...] = tuple(p for p, t in enumerate(_LAYOUT.node_types) if t in OPS)  # edge order

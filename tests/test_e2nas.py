@@ -1,0 +1,194 @@
+"""E²NAS through its class (Alg. 4, Eq. 4.7, 4.12-4.15) with a real (tiny) graph VAE: the
+validation term reaches z straight-through with the discrete cell's loss as its value, the step
+applies exactly (1 - gamma) grad L_val + gamma grad L_N on the validation batch (so detaching
+either term, swapping gamma and 1 - gamma or the wrong batch fail), both terms are non-zero and
+finite, E²NAS-R's depth term and its gradient, derive = decode(z), and a planted search."""
+
+import copy
+import random
+
+import pytest
+import torch
+
+from nasrepro.methods.base import SearchContext
+from nasrepro.methods.e2nas import relaxed_depth
+from nasrepro.methods.parts.dvae import GraphVAE
+from nasrepro.methods.parts.latent_novelty import log_novelty, rotated, tangent
+from nasrepro.params import ConfigError, build_config
+from nasrepro.registry import METHODS, SPACES
+from nasrepro.spaces.base import DataShape
+from tests.conftest import SMALL_NETS
+
+
+def _vae_file(space, path, seed=0, latent=4):
+    torch.manual_seed(seed)
+    graph = space.encode(space.sample(random.Random(seed)))
+    vae = GraphVAE(graph.types, len(graph.node_types), 8, latent, False)
+    vae.save(path)
+    return path
+
+
+def _e2nas(tmp_path, space_name="nb201", seed=0, **overrides):
+    space = SPACES.get(space_name)()
+    torch.manual_seed(seed)
+    supernet = space.build_supernet(DataShape(10, 1, 8, 8), SMALL_NETS[space_name])
+    cls = METHODS.get("e2nas")
+    method = cls(SearchContext(space, supernet, build_config(cls.Config, overrides, "e2nas"),
+                               torch.device("cpu"), random.Random(seed),
+                               inputs={"dvae": _vae_file(space, tmp_path / "vae.pt", seed)}))
+    method.setup()
+    return method
+
+
+def _batches(seed=0, n=8):
+    gen = torch.Generator().manual_seed(seed)
+    make = lambda: (torch.randn(n, 1, 8, 8, generator=gen),  # noqa: E731
+                    torch.randint(0, 10, (n,), generator=gen))
+    return make(), make()
+
+
+def _terms(method, cell, graph, batch):
+    """grad_z of L_val (straight-through) and of L_N at the method's z and archive (the archive
+    already holds the current cell, as in the step)."""
+    z = method.z
+    val = method.loss(batch, **method.hard_forward(cell, method.soft_weights(z)))
+    g_val, = torch.autograd.grad(val, [z])
+    tan = tangent(method.decoder, z)
+    perp = rotated(tan, method.graph_vector(graph))[1]
+    g_nov, = torch.autograd.grad(log_novelty(tan, z, perp, method.archive).loss, [z])
+    return g_val, g_nov
+
+
+def test_step_applies_eq_4_7_on_the_validation_batch(tmp_path):
+    gamma = 0.3
+    method = _e2nas(tmp_path, gamma=gamma, epsilon=0.0)
+    train, valid = _batches()
+    for _ in range(2):  # fill the archive
+        method.step(train, valid)
+    cell, graph, _ = method.decode_cell()
+    state = copy.deepcopy(method.state_dict())
+    # reference: the supernet after this step's weight step, the archive with this cell added
+    method.replay_weight_step(train, {"arch": cell}, cell)
+    method.archive.add(method.z, float(rotated(tangent(method.decoder, method.z),
+                                               method.graph_vector(graph))[1]))
+    g_val, g_nov = _terms(method, cell, graph, valid)
+    assert torch.isfinite(g_val).all() and torch.isfinite(g_nov).all()
+    assert float(g_val.norm()) > 1e-6 and float(g_nov.norm()) > 1e-6
+    g_train, _ = _terms(method, cell, graph, train)
+    assert not torch.allclose(g_train, g_val)
+    # the step itself, from the state before the weight step
+    method.load_state_dict(state)
+    method.step(train, valid)
+    expected = (1 - gamma) * g_val + gamma * g_nov
+    assert torch.allclose(method.z.grad, expected, rtol=1e-4, atol=1e-7), (method.z.grad, expected)
+
+
+def test_validation_value_is_the_discrete_cells_loss(tmp_path):
+    method = _e2nas(tmp_path)
+    _, valid = _batches(1)
+    cell, _, _ = method.decode_cell()
+    soft = method.soft_weights(method.z)
+    straight = method.loss(valid, **method.hard_forward(cell, soft))
+    single = method.loss(valid, arch=cell)
+    assert float(straight) == pytest.approx(float(single), rel=1e-5)
+    g, = torch.autograd.grad(straight, [method.z])
+    assert float(g.norm()) > 0
+
+
+def test_gamma_follows_sig_gamma_or_the_static_value(tmp_path):
+    method = _e2nas(tmp_path, epochs=10, gamma_sigmoid_b=2.0)
+    assert method.begin_epoch(5)["gamma"] == pytest.approx(0.5)
+    assert method.begin_epoch(0)["gamma"] == pytest.approx(1 - 1 / (1 + 2.718281828 ** 2), rel=1e-6)
+    static = _e2nas(tmp_path, epochs=10, gamma=0.2)
+    assert static.begin_epoch(7)["gamma"] == 0.2
+
+
+def test_gamma_zero_skips_the_novelty_and_the_archive(tmp_path):
+    method = _e2nas(tmp_path, gamma=0.0, epsilon=0.0)
+    train, valid = _batches()
+    out = method.step(train, valid)
+    assert "novelty_loss" not in out and len(method.archive) == 0
+    cell, _, _ = method.decode_cell()
+    forward = method.hard_forward(cell, method.soft_weights(method.z))
+    g_val, = torch.autograd.grad(method.loss(valid, **forward), [method.z])
+    assert float(g_val.norm()) > 0
+
+
+def test_derive_decodes_z_and_the_step_trains_that_cell(tmp_path):
+    method = _e2nas(tmp_path)
+    train, valid = _batches()
+    expected = method.derive()
+    method.step(train, valid)
+    assert method.trained_arch == expected and method.previous == expected
+    assert method.derive() == method.decode_cell()[0]
+
+
+def test_missing_dvae_input_is_a_clear_error(tmp_path):
+    space = SPACES.get("nb201")()
+    cls = METHODS.get("e2nas")
+    method = cls(SearchContext(space, space.build_supernet(DataShape(10, 1, 8, 8), SMALL_NETS["nb201"]),
+                               build_config(cls.Config, {}, "e2nas"), torch.device("cpu")))
+    with pytest.raises(ConfigError, match="dvae"):
+        method.setup()
+    with pytest.raises(RuntimeError, match="setup"):
+        method.step(*_batches())
+
+
+def test_relaxed_depth_counts_i_minus_1_to_i_edges():
+    space, rng = SPACES.get("darts_cnn")(), random.Random(0)
+    for _ in range(20):
+        arch = space.sample(rng)
+        count = sum(1 for key, edges in space.node_inputs(arch).items()
+                    for j, _ in edges if j == int(key.split("/")[1]) - 1)
+        assert float(relaxed_depth(space, space.one_hot(arch))) == count
+
+
+def test_depth_term_gradient_matches_finite_differences(tmp_path):
+    method = _e2nas(tmp_path, "darts_cnn", depth_weight=0.05, depth_samples=3)
+    # a latent at which the (untrained) decoder adds edges: a node's state reaches z only
+    # through the edges it adds (parts.dvae), so without any the relaxed count is constant
+    z0 = torch.tensor([-0.7448, 0.3952, -0.6292, -1.0474], dtype=torch.float64)
+    method.vae.double()
+
+    def value(z):
+        method.ctx.rng.seed(5)  # the same noise draws for every evaluation
+        return method.depth_loss(z)
+
+    z = z0.clone().requires_grad_(True)
+    loss = value(z)
+    # Eq. 4.14: minus the mean relaxed count, so descending it deepens the cell
+    soft = method.soft_weights(z0 + 0.0)
+    assert float(loss) < 0 and float(relaxed_depth(method.space, soft)) > 0
+    grad, = torch.autograd.grad(loss, [z])
+    steps = torch.eye(len(z0), dtype=z0.dtype) * 1e-6
+    fd = torch.stack([(value(z0 + e) - value(z0 - e)) / 2e-6 for e in steps])
+    assert torch.isfinite(grad).all() and float(grad.norm()) > 0
+    assert torch.allclose(grad, fd, rtol=1e-4, atol=1e-8)
+
+
+def test_planted_search_through_the_class(tmp_path):
+    """E²NAS through the search loop on the planted task with a tiny GraphVAE trained to
+    reconstruct all 27 cells: every decode is a valid cell, gamma follows Sig_gamma(10), the
+    novelty term is finite, the archive fills, the supernet learns and derive = decode(z)."""
+    from nasrepro.train.search import run_search
+    from nasrepro.utils.seeding import make_deterministic, seed_everything
+    from tests.conftest import method_inputs
+    from tests.planted import PlantedSpace, planted_bundle
+
+    make_deterministic(1)
+    seed_everything(0)
+    space, bundle = PlantedSpace(), planted_bundle(n=256)
+    cls = METHODS.get("e2nas")
+    cfg = build_config(cls.Config, {"epochs": 3, "batch_size": 64, "w_lr": 0.1, "a_lr": 0.05}, "e2nas")
+    method = cls(SearchContext(space, space.build_supernet(bundle.shape, {}), cfg, torch.device("cpu"),
+                               random.Random(0), inputs=method_inputs(cls, space),
+                               arch_examples=len(bundle.arch_train)))
+    method.setup()
+    result = run_search(method, bundle, 0, tmp_path / "state", "planted", eval_batches=2)
+    records = result.records
+    assert [r["invalid_decode"] for r in records] == [0.0, 0.0, 0.0]
+    assert [r["gamma"] for r in records] == pytest.approx([1 - 1 / (1 + 2.718281828 ** (10 * (1 - 2 * t / 3)))
+                                                          for t in range(3)], rel=1e-6)
+    assert all(abs(r["novelty_loss"]) < 1e6 for r in records)
+    assert len(method.archive) == 3 * 4 and records[-1]["train_loss"] < records[0]["train_loss"]
+    assert result.arch == method.derive() == space.decode(method.vae.decode(method.z.detach()[None])[0])

@@ -1,0 +1,123 @@
+"""NAO-WS (methods/nao.py, parts/seq2seq.py):
+
+- tokens: a cell's token sequence, turned back into one-hot rows, discretizes to the same cell
+  (NB201 and DARTS); decoding any encoder state gives a valid cell;
+- the encoder-decoder reconstructs the cells it was trained on (NAO's reconstruction term);
+- the gradient-ascent step raises the predictor's output, and only an ascent does;
+- the predictor learns the ranking of its training scores (NAO's prediction term);
+- the method: the pool update keeps the top cells and adds only new ones; it finds the planted
+  cell; derive returns the best-scored cell of the pool.
+"""
+
+import random
+
+import pytest
+import torch
+
+from nasrepro.methods.base import SearchContext
+from nasrepro.methods.nao import Nao, NaoConfig
+from nasrepro.methods.parts.seq2seq import Seq2Seq, cell_tokens, rows_to_alphas
+from nasrepro.params import build_config
+from nasrepro.registry import SPACES
+from nasrepro.train.search import run_search
+from nasrepro.utils.seeding import make_deterministic, seed_everything
+from tests.conftest import build_method
+from tests.planted import PlantedSpace, best_fraction, planted_bundle
+
+
+def _rows(space, tokens):
+    rows = torch.zeros(len(tokens), len(space.ops) + 1)
+    rows[torch.arange(len(tokens)), torch.tensor(tokens)] = 1.0
+    return rows[:, :len(space.ops)]
+
+
+@pytest.mark.parametrize("name", ["nb201", "darts_cnn"])
+def test_tokens_round_trip_and_any_decoding_is_a_valid_cell(name):
+    space, rng = SPACES.get(name)(), random.Random(0)
+    torch.manual_seed(0)
+    model = Seq2Seq(len(space.ops) + 1, 8, 16, 16)
+    for _ in range(10):
+        arch = space.sample(rng)
+        tokens = cell_tokens(space, arch)
+        assert len(tokens) == sum(e for e, _ in space.arch_shapes.values())
+        assert space.discretize(rows_to_alphas(space, _rows(space, tokens))) == arch
+        states = torch.randn(1, len(tokens), 16)
+        decoded = space.discretize(rows_to_alphas(space, model.decode_rows(states, len(space.ops))[0]))
+        assert space.from_string(space.to_string(decoded)) == decoded
+
+
+def _trained(space, archs, targets, trade_off, steps=300):
+    torch.manual_seed(0)
+    model = Seq2Seq(len(space.ops) + 1, 16, 32, 32)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    tokens = torch.tensor([cell_tokens(space, a) for a in archs])
+    for _ in range(steps):
+        opt.zero_grad()
+        model.loss(tokens, targets, trade_off).backward()
+        opt.step()
+    return model, tokens
+
+
+def test_encoder_decoder_reconstructs_its_training_cells():
+    space, rng = SPACES.get("nb201")(), random.Random(1)
+    archs = [space.sample(rng) for _ in range(6)]
+    model, tokens = _trained(space, archs, torch.linspace(0, 1, 6), trade_off=0.2)
+    rows = model.decode_rows(model.encode(tokens), len(space.ops))
+    assert [space.discretize(rows_to_alphas(space, r)) for r in rows] == archs
+    untrained = Seq2Seq(len(space.ops) + 1, 16, 32, 32)
+    rows = untrained.decode_rows(untrained.encode(tokens), len(space.ops))
+    assert [space.discretize(rows_to_alphas(space, r)) for r in rows] != archs
+
+
+def test_predictor_learns_the_training_ranking_and_ascent_raises_it():
+    space, rng = SPACES.get("nb201")(), random.Random(2)
+    archs = [space.sample(rng) for _ in range(8)]
+    targets = torch.linspace(0, 1, 8)
+    model, tokens = _trained(space, archs, targets, trade_off=0.8)
+    with torch.no_grad():
+        pred = model.predict(model.encode(tokens))
+    assert torch.corrcoef(torch.stack([pred, targets]))[0, 1] > 0.9
+    before = model.predict(model.encode(tokens))
+    after = model.predict(model.ascend(tokens, 0.5))
+    assert (after > before).all()
+    # the ascent step is e + eta * grad f(e) exactly
+    states = model.encode(tokens).detach().requires_grad_(True)
+    grad, = torch.autograd.grad(model.predict(states).sum(), states)
+    torch.testing.assert_close(model.ascend(tokens, 0.5), states.detach() + 0.5 * grad)
+
+
+def test_pool_update_keeps_the_top_cells_and_adds_only_new_ones():
+    method = build_method("nao", "nb201", seed_archs=12, top_k=4, new_archs=5, cycles=1,
+                          ctrl_epochs=5, ctrl_batch=4, eval_batch_size=8, epochs=2)
+    old = list(method.pool)
+    method.epoch = 0                                       # the one boundary: after epoch 1
+    assert method.boundaries == {1}
+    gen = torch.Generator().manual_seed(0)
+    batch = (torch.randn(8, 1, 8, 8, generator=gen), torch.randint(0, 10, (8,), generator=gen))
+    method.score_pool(lambda size: iter([batch] * 100))
+    best4 = method.ranked()[:4]
+    assert method.ranked()[0] == old[max(range(12), key=lambda i: method.scores[i])]
+    derived = method.derive(lambda size: iter([batch] * 100), final=False)
+    assert derived == best4[0] and method.pool[:4] == best4
+    keys = [method.space.to_string(a) for a in method.pool]
+    assert len(set(keys)) == len(keys) and 4 < len(keys) <= 9
+    assert not set(keys[4:]) & {method.space.to_string(a) for a in old}
+
+
+def test_nao_finds_the_planted_cell(tmp_path):
+    found = []
+    for seed in range(3):
+        make_deterministic(1)
+        seed_everything(seed)
+        space, bundle = PlantedSpace(), planted_bundle()
+        cfg = build_config(NaoConfig, dict(epochs=6, batch_size=64, w_lr=0.1, seed_archs=6, top_k=3,
+                                           new_archs=6, cycles=2, ctrl_epochs=60, ctrl_batch=8,
+                                           eval_batch_size=128, eval_batches=2, eta=0.5,
+                                           max_eta=20.0), "nao")
+        method = Nao(SearchContext(space, space.build_supernet(bundle.shape, {}), cfg,
+                                   torch.device("cpu"), random.Random(seed)))
+        # the optimum is not in the seed pool: NAO must propose it
+        method.pool = [a for a in method.pool if best_fraction(a) < 1]
+        result = run_search(method, bundle, seed, tmp_path / f"s{seed}", "planted", eval_batches=2)
+        found.append(best_fraction(result.arch))
+    assert sum(found) / len(found) >= 2 / 3, found

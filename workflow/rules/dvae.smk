@@ -3,15 +3,6 @@
 # reconstruction, validity of prior samples and injectivity. Settings: `dvae.<space>`.
 
 
-def dvae_spec(wildcards):
-    return nasconfig.to_json(nasconfig.dvae_job(config, wildcards.space))
-
-
-def dvae_targets():
-    """The report of every space configured under `dvae:` (built by `all`)."""
-    return [f"results/{P}/dvae/{space}/report.json" for space in (config.get("dvae") or {})]
-
-
 rule train_dvae:
     output:
         model=f"results/{P}/dvae/{{space}}/dvae.pt",

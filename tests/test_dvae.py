@@ -200,6 +200,19 @@ def test_loss_terms():
     assert KL_WEIGHT == 0.005
 
 
+def test_reparameterize_is_d_vaes():
+    """Training: z = mu + 0.01 * eps * exp(logvar / 2) (D-VAE's eps_scale); evaluation: z = mu."""
+    model = _model(Nb201Space())
+    mu, logvar = torch.randn(4, 6), torch.randn(4, 6)
+    model.eval()
+    assert torch.equal(model.reparameterize(mu, logvar), mu)
+    model.train()
+    torch.manual_seed(3)
+    z = model.reparameterize(mu, logvar)
+    torch.manual_seed(3)
+    assert torch.allclose(z, mu + 0.01 * torch.randn(4, 6) * (0.5 * logvar).exp())
+
+
 def test_tiny_model_reconstructs_its_training_cells():
     """Trained for a few seconds on 6 NAS-Bench-201 cells, the decoder returns each cell from its
     encoding's mean, and the cell decodes to the architecture."""

@@ -50,6 +50,15 @@ def search_inputs(wildcards):
     }
 
 
+def dvae_spec(wildcards):
+    return nasconfig.to_json(nasconfig.dvae_job(config, wildcards.space))
+
+
+def dvae_targets():
+    """The report of every space configured under `dvae:` (built by `all`)."""
+    return [f"results/{P}/dvae/{space}/report.json" for space in (config.get("dvae") or {})]
+
+
 def uses_benchmark(space):
     return nasconfig.uses_benchmark(config, space)
 
@@ -228,13 +237,3 @@ def provenance_note():
         f"Reproduced values: profile '{P}', evaluation by {config['evaluation']['mode']}; "
         f"data roles: {roles}."
     )
-
-
-# The D-VAE of E²NAS (workflow/rules/dvae.smk)
-def dvae_spec(wildcards):
-    return nasconfig.to_json(nasconfig.dvae_job(config, wildcards.space))
-
-
-def dvae_targets():
-    """The report of every space configured under `dvae:` (built by `all`)."""
-    return [f"results/{P}/dvae/{space}/report.json" for space in (config.get("dvae") or {})]

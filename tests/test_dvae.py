@@ -349,3 +349,21 @@ def test_config_key_and_method_inputs(monkeypatch, tmp_path):
     monkeypatch.setattr(method, "inputs", ("nonsense",))
     with pytest.raises(ConfigError, match="unknown inputs"):
         nasconfig.method_inputs(profile, "nb201", "darts-1st")
+
+
+def test_training_resumes_bit_identically(tmp_path):
+    """A job stopped after epoch 1 and restarted continues from its checkpoint and ends with the
+    weights of an uninterrupted run (per-epoch checkpoints of ``nasrepro.train.epochs``)."""
+    from nasrepro.train.dvae import DvaeConfig, dataset, train
+
+    space = Nb201Space()
+    cfg = DvaeConfig(hidden=8, latent=4, epochs=2, cells=24, eval_cells=6, lr=0.01)
+    data, _ = dataset(space, cfg)
+    full, records = train(space, cfg, data, torch.device("cpu"), tmp_path / "a", "fp")
+    train(space, dataclasses.replace(cfg, epochs=1), data, torch.device("cpu"), tmp_path / "b", "fp")
+    assert sorted(p.name for p in (tmp_path / "b").glob("*.pt")) == ["epoch0000.pt"]
+    resumed, again = train(space, cfg, data, torch.device("cpu"), tmp_path / "b", "fp")
+    losses = lambda recs: [(r["epoch"], r["recon"], r["kl"], r["valid_recon"]) for r in recs]  # noqa: E731
+    assert losses(again) == losses(records)
+    for (name, a), b in zip(full.state_dict().items(), resumed.state_dict().values()):
+        assert torch.equal(a, b), name

@@ -161,7 +161,8 @@ def _named_inputs(items: list[str], method_cls) -> dict[str, Path]:
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise ConfigError(f"--input {item!r}: expected NAME=PATH, e.g. dvae=results/default/dvae/nb201/dvae.pt")
+            raise ConfigError(f"--input {item!r}: expected NAME=PATH, e.g. "
+                              "dvae=results/default/dvae/nb201/dvae.pt")
         inputs[name] = Path(path)
     missing = [name for name in method_cls.inputs if name not in inputs]
     if missing:

@@ -3,7 +3,10 @@ NeurIPS 2019) on the operation-on-node DAGs of ``SearchSpace.encode``.
 
 Encoder (Eq. 4.6): asynchronous message passing in topological order. A node's incoming state is
 the gated sum over its predecessors u of g(h_u, x_u) * m(h_u, x_u) (g a sigmoid-gated linear map,
-m a linear map without bias, both on Concat(h_u, x_u)); its state is h_v = GRU_e(x_v, h_in). A
+m a linear map without bias, both on Concat(h_u, x_u)); its state is h_v = GRU_e(x_v, h_in).
+**Choice:** Eq. 4.6 writes x_uid; D-VAE's code (``vid=True``) concatenates the one-hot *index*
+of u, we concatenate u's one-hot *type* x_u: messages then depend on the DAG and its types only,
+so a renumbering in another topological order encodes the same (tested). A
 bidirectional encoder runs a second pass (own GRU, gate and map) over the reversed DAG. The graph
 state is the state of the last node (with the reverse pass: concatenated with the reverse state
 of node 0, the last node of the reversed DAG); two linear maps give the Gaussian's mean and log
@@ -19,8 +22,9 @@ several op nodes have the same type and the same single predecessor (e.g. NAS-Be
 of edges 1<-0, 2<-0, 3<-0), so with a zero start their states coincide and neither the next type
 nor their edges can be told apart (measured: teacher-forced reconstruction stalled at ~1.2 nats
 per graph with no exact reconstruction). With h_G the decoder state carries the history, as
-§4.3.1.1 describes ("construct a DAG node-by-node based on the current state of the graph"). Graphs of a space have a fixed node count (§4.3.1.1: "sample the same number of nodes"), so
-the decoder always produces ``num_nodes`` nodes and predicts every node's type (there is no end
+§4.3.1.1 describes ("construct a DAG node-by-node based on the current state of the graph").
+Graphs of a space have a fixed node count (§4.3.1.1: "sample the same number of nodes"), so the
+decoder always produces ``num_nodes`` nodes and predicts every node's type (there is no end
 type). The decoder shares the encoder's forward gate and map (as D-VAE's code does) and has its
 own GRU.
 

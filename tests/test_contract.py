@@ -17,7 +17,9 @@ CASES = [(m, s) for s in SPACES.names() for m in METHODS.names() if METHODS.get(
 SMALL = {"epochs": 2, "batch_size": 64, "num_candidates": 4, "eval_batch_size": 64,
          # archives that fill within the first epoch, so the second exercises them
          "archive_size": 2, "k": 2, "perturbations": 2, "ea_population": 4, "ea_generations": 1,
-         "constraints": 2, "recent": 4, "candidates": 3}
+         "constraints": 2, "recent": 4, "candidates": 3,
+         # NAO: a small pool and controller (its defaults train on 1,000 cells for 1,000 epochs)
+         "seed_archs": 4, "top_k": 2, "new_archs": 2, "ctrl_epochs": 5, "cycles": 1}
 
 
 def _bundle(space_name="nb201"):

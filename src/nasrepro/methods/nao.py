@@ -65,6 +65,13 @@ class NaoConfig(WeightConfig):
 class Nao(SearchMethod):
     Config = NaoConfig
 
+    @classmethod
+    def supports(cls, space) -> bool:
+        """The token sequence needs every architecture row to be one edge's operations (not,
+        as NAS-Bench-1Shot1's input rows, a choice of several parents)."""
+        return super().supports(space) and all(ops == len(space.ops)
+                                               for _, ops in space.arch_shapes.values())
+
     def __init__(self, ctx):
         super().__init__(ctx)
         self.controller = Seq2Seq(len(self.space.ops) + 1, self.cfg.embed_size,

@@ -138,3 +138,21 @@ def planted_bundle(n: int = 512, classes: int = 4, seed: int = 0) -> DataBundle:
     train, valid = split(n), split(n)
     return DataBundle("planted", train, valid, split(n), num_classes=classes, in_channels=1,
                       arch_train=valid)
+
+
+def planted_method(name: str, seed: int = 0, n: int = 64, **overrides):
+    """Registered method ``name`` on the planted supernet (seeded) and one training batch of
+    ``n`` planted examples."""
+    from nasrepro.methods.base import SearchContext
+    from nasrepro.params import build_config
+    from nasrepro.registry import METHODS
+
+    torch.manual_seed(seed)
+    space = PlantedSpace()
+    bundle = planted_bundle(n=n)
+    cls = METHODS.get(name)
+    method = cls(SearchContext(space, space.build_supernet(bundle.shape, {}),
+                               build_config(cls.Config, overrides, name), torch.device("cpu"),
+                               random.Random(seed)))
+    x, y = bundle.search_train[:]
+    return method, (x, y)

@@ -163,6 +163,16 @@ def test_table_targets_restriction_must_name_columns_and_restricts_the_evaluatio
         nasconfig.check_profile(profile)
 
 
+def test_a_method_on_a_space_it_does_not_support_is_a_config_error(monkeypatch):
+    profile = _profile("config.yaml")
+    nasconfig.require_supported(profile, "nb201", "nao")
+    monkeypatch.setattr(nasconfig, "jobs", lambda config: {"nb1shot1-s1": ["nao", "darts-1st"]})
+    with pytest.raises(ConfigError) as error:
+        nasconfig.check_profile(profile)
+    assert "run 'nao': method 'nao' is not defined on space 'nb1shot1-s1'" in str(error.value)
+    assert "darts-1st" not in str(error.value)
+
+
 def test_reserved_probe_run_names_are_rejected():
     profile = _profile("config.yaml")
     profile["runs"] = {"probe-1": {"method": "gdas"}}
@@ -284,7 +294,9 @@ def test_table_error_columns_and_provenance_in_every_format(tmp_path):
 
 
 def test_bench_step_and_standalone_print_one_json_object():
-    for args in (["step", "--method", "idarts", "--set", "inner_steps=2"], ["standalone"]):
+    cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"
+    for args in (["step", "--method", "idarts", "--set", "inner_steps=2"], ["standalone"],
+                 ["step", "--method", "gdas", "--channels-last"], ["standalone", "--arch", cell]):
         out = subprocess.run([sys.executable, "-m", "nasrepro", "bench", *args, "--C", "2", "--N", "1",
                               "--size", "8", "--channels", "1", "--batch", "8", "--iters", "2",
                               "--warmup", "1"], capture_output=True, text=True, cwd=ROOT)
@@ -293,3 +305,6 @@ def test_bench_step_and_standalone_print_one_json_object():
         assert {"median_s", "min_s", "peak_mb", "device", "threads"} <= set(result)
         assert result["min_s"] <= result["median_s"] and result["peak_mb"] > 0
         assert result["device"] == "cpu" and result["threads"] == 1 and result["iters"] == 2
+        assert result.get("channels_last", False) == ("--channels-last" in args)
+        if "--arch" in args:
+            assert result["arch"] == cell

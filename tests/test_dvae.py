@@ -320,7 +320,7 @@ def test_config_key_and_method_inputs(monkeypatch, tmp_path):
 
     from nasrepro import config as nasconfig
     from nasrepro import registry
-    from nasrepro.cli import _named_inputs
+    from nasrepro.commands.jobs import named_inputs
     from nasrepro.params import ConfigError
 
     profile = yaml.safe_load(open("config/config.yaml"))
@@ -341,11 +341,11 @@ def test_config_key_and_method_inputs(monkeypatch, tmp_path):
     assert nasconfig.method_inputs(profile, "nb201", "darts-1st") == {
         "dvae": "results/default/dvae/nb201/dvae.pt"}
     with pytest.raises(ConfigError, match="needs the inputs"):
-        _named_inputs([], method)
+        named_inputs([], method)
     with pytest.raises(FileNotFoundError, match="snakemake"):
-        _named_inputs([f"dvae={tmp_path / 'dvae.pt'}"], method)
+        named_inputs([f"dvae={tmp_path / 'dvae.pt'}"], method)
     (tmp_path / "dvae.pt").write_bytes(b"x")
-    assert _named_inputs([f"dvae={tmp_path / 'dvae.pt'}"], method) == {"dvae": tmp_path / "dvae.pt"}
+    assert named_inputs([f"dvae={tmp_path / 'dvae.pt'}"], method) == {"dvae": tmp_path / "dvae.pt"}
     monkeypatch.setattr(method, "inputs", ("nonsense",))
     with pytest.raises(ConfigError, match="unknown inputs"):
         nasconfig.method_inputs(profile, "nb201", "darts-1st")

@@ -68,7 +68,7 @@ def test_step_applies_eq_4_7_on_the_validation_batch(tmp_path):
     cell, graph, _ = method.decode_cell()
     state = copy.deepcopy(method.state_dict())
     # reference: the supernet after this step's weight step, the archive with this cell added
-    method.replay_weight_step(train, {"arch": cell}, cell)
+    method.train_cell(train, cell)
     method.archive.add(method.z, float(rotated(tangent(method.decoder, method.z),
                                                method.graph_vector(graph))[1]))
     g_val, g_nov = _terms(method, cell, graph, valid)

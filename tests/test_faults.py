@@ -21,6 +21,9 @@ from tests.computed import ENV, SLICE, clean_copy, copy_run, file_bytes, snakema
 
 RUN = "results/default/runs/nb201/cifar10/gdas"
 CUT = "results/default/runs/darts_cnn/cifar10/gdas/seed0"
+# the run the mid-DAG interruption cuts off: a search long enough (about a minute here) that the
+# lock check below returns while it is still running
+SLOW = "results/default/runs/darts_cnn/cifar10/darts-2nd/seed0"
 TIMING = ("epoch_time_s", "elapsed_s", "step_time_s")
 COMPARED = ("results/default/tables", "results/default/figures")
 LOCKED = "Directory cannot be locked"
@@ -29,9 +32,11 @@ LOCKED = "Directory cannot be locked"
 def start(*args, cwd: Path) -> subprocess.Popen:
     """Snakemake in its own session (process group), as a terminal would run it; its output goes
     to ``cwd/snakemake.out`` (a pipe nobody reads could fill up and stall it)."""
-    with open(cwd / "snakemake.out", "w") as out:
+    with open(cwd / "snakemake.out", "w") as out:  # SIGINT as a terminal has it, even when the
+        # tests run as a background job of a non-interactive shell (which ignores SIGINT)
         return subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=cwd, env=ENV,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def wait_until(condition, proc: subprocess.Popen) -> bool:
@@ -121,7 +126,7 @@ def test_job_killed_at_a_random_point_resumes_to_the_same_result(computed_defaul
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off(computed_default, tmp_path, sig):
     work = copy_run(computed_default, tmp_path / "work")
-    cut = work / CUT
+    cut = work / SLOW
     shutil.rmtree(cut)  # a DARTS-space search and its retraining (a minute or more), Table 6.2, cost
     proc = start("--cores", "2", *SLICE, cwd=work)
     assert wait_until(lambda: any((work / ".snakemake/locks").glob("*.lock")), proc)
@@ -129,7 +134,8 @@ def test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off(computed_defaul
     # to a second run, which would otherwise stop on that before it tries the lock
     second = snakemake("--cores", "1", "--rerun-incomplete", *SLICE, cwd=work)
     assert second.returncode != 0 and LOCKED in second.stdout + second.stderr
-    assert wait_until(lambda: any(cut.rglob("_state/epoch*.pt")), proc)
+    assert wait_until(lambda: any(not (p.parent.parent / "run.json").exists()  # not finishing
+                                  for p in cut.rglob("_state/epoch*.pt")), proc)
     os.killpg(proc.pid, sig)  # the whole process group, as Ctrl-C or a killed terminal would
     proc.wait()
 
@@ -153,7 +159,7 @@ def test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off(computed_defaul
     logs = (work / "results/default/logs").rglob("*.log")
     assert any("resuming from" in log.read_text() for log in logs), "a cut-off job kept its epochs"
     assert file_bytes(work, *COMPARED) == file_bytes(computed_default.path, *COMPARED)
-    assert file_bytes(work, CUT).keys() == file_bytes(computed_default.path, CUT).keys()
+    assert file_bytes(work, SLOW).keys() == file_bytes(computed_default.path, SLOW).keys()
     again = snakemake("-n", "--cores", "2", *SLICE, cwd=work)
     assert "Nothing to be done" in again.stdout + again.stderr
 
@@ -194,7 +200,7 @@ def test_unwritable_or_full_results_folder_is_a_clear_error(tmp_path, fault):
     ("spaces={nb999: {}}", "spaces.nb999: unknown search space 'nb999'; known search spaces: darts_cnn, "),
     ("search_dataset=imagenet99", "dataset 'imagenet99' is needed"),
     ("tables={table_9_9: {}}", "unknown table 'table_9_9'; known tables: "),
-    ("foo=1", "foo: unknown key; allowed keys: benchmark, datasets, "),
+    ("foo=1", "foo: unknown key; allowed keys: benchmark, data_on_device, datasets, "),
     ("seeds=abc", "seeds = 'abc': expected array of integer"),
 ], ids=["negative epochs", "unknown method", "unknown space", "unknown dataset", "unknown table",
         "unknown key", "wrong type"])

@@ -14,7 +14,7 @@ from nasrepro.methods.parts.novelty import (diversity, es_novelty_step, greedy_n
                                             knn_novelty, novelty)
 from nasrepro.registry import SPACES
 from tests.conftest import build_method
-from tests.planted import PlantedSpace
+from tests.planted import PlantedSpace, planted_method
 
 SPACE_NAMES = ["nb201", "darts_cnn"]
 
@@ -192,26 +192,11 @@ def test_naive_strategies_pick_what_they_say():
     assert len(lg) == 3 and lg[0] == cells[1] and lg[1] == cells[1]  # previous, archive, complement
 
 
-def _planted_method(name, seed=0, **overrides):
-    from nasrepro.methods.base import SearchContext
-    from nasrepro.params import build_config
-    from nasrepro.registry import METHODS
-    from tests.planted import planted_bundle
-
-    torch.manual_seed(seed)
-    space = PlantedSpace()
-    bundle = planted_bundle(n=64)
-    supernet = space.build_supernet(bundle.shape, {})
-    cls = METHODS.get(name)
-    method = cls(SearchContext(space, supernet, build_config(cls.Config, overrides, name),
-                               torch.device("cpu"), random.Random(seed)))
-    x, y = bundle.search_train[:][0], bundle.search_train[:][1]
-    return method, (x, y)
 
 
 def test_nsas_loss_sends_eq_3_6_gradient_into_weights_only_a_constraint_uses():
     beta, lam = 0.5, 0.01
-    method, batch = _planted_method("random-nas-nsas", beta=beta, w_weight_decay=lam, grad_clip=1e9)
+    method, batch = planted_method("random-nas-nsas", beta=beta, w_weight_decay=lam, grad_clip=1e9)
     # cells without the (random) noise operation, so every term is deterministic
     current = ("none", "none", "identity")
     constraints = [("identity", "none", "none"), ("none", "identity", "none")]
@@ -238,8 +223,8 @@ def test_nsas_loss_sends_eq_3_6_gradient_into_weights_only_a_constraint_uses():
 
 
 def test_nsas_with_beta_zero_is_the_baseline_step():
-    base, batch = _planted_method("random-nas", seed=3)
-    nsas, _ = _planted_method("random-nas-nsas", seed=3, beta=0.0, constraints=1)
+    base, batch = planted_method("random-nas", seed=3)
+    nsas, _ = planted_method("random-nas-nsas", seed=3, beta=0.0, constraints=1)
     for method in (base, nsas):  # the second step runs with a constraint (M = 1)
         torch.manual_seed(0)  # the planted noise operation draws from the global generator
         for _ in range(2):
@@ -250,7 +235,7 @@ def test_nsas_with_beta_zero_is_the_baseline_step():
 
 
 def test_nsas_step_moves_weights_of_the_constraint_cells():
-    method, batch = _planted_method("random-nas-nsas", seed=1, beta=0.8, constraints=1)
+    method, batch = planted_method("random-nas-nsas", seed=1, beta=0.8, constraints=1)
     method.step(batch, batch)  # fills the archive with the first cell
     first = method.trained_arch
     before = method.supernet.scale.detach().clone()

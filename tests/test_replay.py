@@ -9,10 +9,9 @@ import torch
 
 from nasrepro.methods.gdas import argmax_hard_sample
 from nasrepro.methods.parts.replay import replay_cells
-from nasrepro.params import build_config
-from nasrepro.registry import METHODS, SPACES
+from nasrepro.registry import SPACES
 from tests.conftest import build_method
-from tests.planted import PlantedSpace, planted_bundle
+from tests.planted import PlantedSpace, planted_method
 
 
 @pytest.mark.parametrize("space_name", ["nb201", "darts_cnn"])
@@ -66,21 +65,11 @@ def test_replay_cells_by_strategy():
         replay_cells(space, "xx", current, previous, rng, sample)
 
 
-def _planted(name, seed=0, **overrides):
-    torch.manual_seed(seed)
-    space = PlantedSpace()
-    bundle = planted_bundle(n=64)
-    supernet = space.build_supernet(bundle.shape, {})
-    cls = METHODS.get(name)
-    from nasrepro.methods.base import SearchContext
-    method = cls(SearchContext(space, supernet, build_config(cls.Config, overrides, name),
-                               torch.device("cpu"), random.Random(seed)))
-    return method, (bundle.search_train[:][0], bundle.search_train[:][1])
 
 
 def test_eq_4_12_gradient_term_by_term():
     eps, lam = 0.3, 0.01
-    method, batch = _planted("random-nas-replay", epsilon=eps, replay="ac", w_weight_decay=lam,
+    method, batch = planted_method("random-nas-replay", epsilon=eps, replay="ac", w_weight_decay=lam,
                              grad_clip=1e9)
     current = ("none", "none", "identity")
     method.previous = ("identity", "none", "none")
@@ -109,8 +98,8 @@ def test_eq_4_12_gradient_term_by_term():
 @pytest.mark.parametrize("strategy", ["ac", "rp", "op", "na"])
 def test_eps_zero_is_the_baseline_step(base, name, strategy):
     eps = 0.0 if strategy != "na" else 0.5
-    ref, batch = _planted(base, seed=3)
-    rep, _ = _planted(name, seed=3, epsilon=eps, replay=strategy)
+    ref, batch = planted_method(base, seed=3)
+    rep, _ = planted_method(name, seed=3, epsilon=eps, replay=strategy)
     for method in (ref, rep):
         torch.manual_seed(0)  # the planted noise operation draws from the global generator
         for _ in range(3):
@@ -123,7 +112,7 @@ def test_eps_zero_is_the_baseline_step(base, name, strategy):
 
 
 def test_replay_step_trains_the_replayed_cells_weights():
-    method, batch = _planted("random-nas-replay", seed=1, epsilon=0.8, replay="op")
+    method, batch = planted_method("random-nas-replay", seed=1, epsilon=0.8, replay="op")
     method.step(batch, batch)
     first = method.trained_arch
     before = method.supernet.scale.detach().clone()

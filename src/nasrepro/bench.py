@@ -2,14 +2,15 @@
 tests). Each prints one JSON object on stdout; run each measurement in a fresh process.
 
 - ``step``: one search step (weight step + architecture step) of a registered method on a
-  registered space's supernet, on random inputs of the given shape (a language-model space:
+  registered space's supernet (``channels_last``: supernet and images in NHWC layout), on random inputs of the given shape (a language-model space:
   ``batch`` sequences of ``size`` random tokens of a 10,000-word vocabulary, i.e. PTB's): ``warmup`` steps, then
   ``iters`` timed steps (synchronised on GPU); median and min seconds per step, peak memory
   (``peak_mb``: the process's peak RSS on CPU, ``torch.cuda.max_memory_allocated`` on GPU) and
   ``above_start_mb``, the part of it above the process's memory before the supernet was built.
-- ``standalone``: the same for training the stand-alone network of one sampled cell at the same
-  sizes (the single-path memory reference of Table 2.1's claim).
-- ``lookup``: load time and memory of a converted benchmark table, and 10,000 random lookups.
+- ``standalone``: the same for training the stand-alone network of one cell (``arch``, default a
+  sampled one) at the same sizes (the single-path memory reference of Table 2.1's claim).
+- ``lookup``: load time and memory of a converted benchmark table (after importing the Parquet
+  reader, timed apart as ``reader_import_s``), and 10,000 random lookups.
 - ``dag``: dry-run time of a profile (``snakemake -n``) and the fixed cost of one job's process
   (interpreter start and imports) and of loading the default data.
 """
@@ -61,7 +62,7 @@ def _timed(run_step, device, iters: int, warmup: int) -> list[float]:
 
 
 def _setting(space_name: str, net: dict, batch: int, size: int, channels: int, device: str,
-             threads: int):
+             threads: int, channels_last: bool = False):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     dev = resolve_device(device)
@@ -77,9 +78,10 @@ def _setting(space_name: str, net: dict, batch: int, size: int, channels: int, d
 
         return dev, space, shape, make_batch
     shape = DataShape(10, channels, size, size)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
 
     def make_batch():
-        return (torch.randn(batch, channels, size, size, device=dev),
+        return (torch.randn(batch, channels, size, size, device=dev).contiguous(memory_format=layout),
                 torch.randint(0, 10, (batch,), device=dev))
 
     return dev, space, shape, make_batch
@@ -93,13 +95,15 @@ def _result(times, dev, start_mb, threads, **fields) -> dict:
 
 
 def step(space: str, method: str, net: dict, batch: int, size: int, channels: int, device: str,
-         threads: int, iters: int, warmup: int, overrides: dict, inputs: dict | None = None) -> dict:
+         threads: int, iters: int, warmup: int, overrides: dict, inputs: dict | None = None,
+         channels_last: bool = False) -> dict:
     """Median and min seconds of ``method``'s search step; the method's state carries over
     from step to step (archives fill during ``warmup``)."""
     from nasrepro.methods.base import SearchContext
     from nasrepro.params import build_config
 
-    dev, space_obj, shape, make_batch = _setting(space, net, batch, size, channels, device, threads)
+    dev, space_obj, shape, make_batch = _setting(space, net, batch, size, channels, device, threads,
+                                                 channels_last)
     start = _rss_mb()
     cls = registry.METHODS.get(method)
     fields = set(cls.Config.__dataclass_fields__)
@@ -111,7 +115,10 @@ def step(space: str, method: str, net: dict, batch: int, size: int, channels: in
     if missing:
         raise ValueError(f"{method} reads the input files {list(cls.inputs)}: pass "
                          + " ".join(f"--input {m}=PATH" for m in missing))
-    ctx = SearchContext(space_obj, space_obj.build_supernet(shape, net), cfg, dev, random.Random(0),
+    supernet = space_obj.build_supernet(shape, net)
+    if channels_last:
+        supernet = supernet.to(memory_format=torch.channels_last)
+    ctx = SearchContext(space_obj, supernet, cfg, dev, random.Random(0),
                         inputs={k: Path(v) for k, v in (inputs or {}).items()},
                         arch_examples=25000, train_stream=itertools.repeat(train_batch))
     searcher = cls(ctx)
@@ -119,15 +126,16 @@ def step(space: str, method: str, net: dict, batch: int, size: int, channels: in
     searcher.begin_epoch(0)
     times = _timed(lambda: searcher.step(train_batch, valid_batch), dev, iters, warmup)
     return _result(times, dev, start, threads, kind="step", space=space, method=method, net=net,
-                   batch=batch, size=size, overrides=overrides)
+                   batch=batch, size=size, overrides=overrides, channels_last=channels_last)
 
 
 def standalone(space: str, net: dict, batch: int, size: int, channels: int, device: str,
-               threads: int, iters: int, warmup: int, seed: int = 0) -> dict:
-    """One SGD step (momentum 0.9) of the stand-alone network of a uniformly sampled cell."""
+               threads: int, iters: int, warmup: int, seed: int = 0, arch: str | None = None) -> dict:
+    """One SGD step (momentum 0.9) of the stand-alone network of cell ``arch`` (default: a
+    uniformly sampled cell)."""
     dev, space_obj, shape, make_batch = _setting(space, net, batch, size, channels, device, threads)
     start = _rss_mb()
-    arch = space_obj.sample(random.Random(seed))
+    arch = space_obj.from_string(arch) if arch else space_obj.sample(random.Random(seed))
     model = space_obj.build_network(arch, shape, net).to(dev)
     opt = torch.optim.SGD(model.parameters(), lr=0.025, momentum=0.9)
     x, y = make_batch()
@@ -150,9 +158,17 @@ def lookup(space: str, table: str, lookups: int = 10000, target: str = "cifar10"
     thesis-metric lookups of cells present in it."""
     registry.load_all()
     space_obj = registry.SPACES.get(space)()
+    benchmark = registry.BENCHMARKS.get(registry.benchmark_of(space))
+    if not hasattr(benchmark, "cells"):
+        raise ValueError(f"bench lookup needs a benchmark that lists its cells as architecture "
+                         f"strings ({benchmark.__name__} does not); use --space nb201")
+    began = time.perf_counter()
+    import pyarrow.parquet  # noqa: F401  (the tables' reader: a per-process cost, reported apart)
+
+    reader_import_s = time.perf_counter() - began
     start = _rss_mb()
     began = time.perf_counter()
-    bench = registry.BENCHMARKS.get(space).load(table)
+    bench = benchmark.load(table)
     load_s = time.perf_counter() - began
     loaded = _rss_mb()
     cells = [space_obj.from_string(a) for a in sorted(bench.cells())]
@@ -162,7 +178,8 @@ def lookup(space: str, table: str, lookups: int = 10000, target: str = "cifar10"
     for arch in picks:
         bench.thesis_metrics(arch, target)
     return {"kind": "lookup", "space": space, "table": table, "cells": len(cells),
-            "load_s": load_s, "load_rss_mb": round(loaded - start, 1),
+            "reader_import_s": reader_import_s, "load_s": load_s,
+            "load_rss_mb": round(loaded - start, 1),
             "lookups": lookups, "lookup_s": time.perf_counter() - began}
 
 

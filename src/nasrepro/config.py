@@ -60,6 +60,16 @@ def method_params(config: dict, run: str, space: str) -> dict:
     return dataclasses.asdict(cfg)
 
 
+def require_supported(config: dict, space: str, run: str) -> None:
+    """Raise ``ConfigError`` unless ``run``'s method is defined on ``space``
+    (``SearchMethod.supports``: e.g. NAO needs one operation per edge, not NAS-Bench-1Shot1)."""
+    method = run_variant(config, run).method
+    if not registry.METHODS.get(method).supports(registry.SPACES.get(space)()):
+        raise ConfigError(f"run {run!r}: method {method!r} is not defined on space {space!r} (it "
+                          "needs a part of the space contract this space lacks, see the method's "
+                          "`supports`); remove the run from that space's tables and figures")
+
+
 def search_dataset(config: dict, space: str) -> str:
     """The dataset ``space`` is searched on: ``spaces.<space>.search_dataset`` (e.g. PTB for the
     DARTS recurrent space), else the profile's ``search_dataset``."""
@@ -343,6 +353,8 @@ def _problems(config: dict) -> list[str]:
                     lambda space, run: method_params(config, run, space), space, run)
             if not is_published_run(run):
                 attempt(method_inputs, config, space, run)
+            if run in runs and has_search(run):
+                attempt(require_supported, config, space, run)
         bench = registry.benchmark_of(space)
         if uses_benchmark(config, space) and not (config.get("benchmark") or {}).get(bench):
             problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{bench} (path/url/"
@@ -406,6 +418,7 @@ class RunSettings:
     device: str
     threads: int
     workers: int
+    data_on_device: bool = False  # batches built on the device (nasrepro.data.images)
 
 
 @dataclass(frozen=True)
@@ -504,7 +517,7 @@ def to_json(job) -> str:
 
 def settings(config: dict) -> RunSettings:
     return RunSettings(config["profile"], config["device"], int(config["threads"]),
-                       int(config["workers"]))
+                       int(config["workers"]), bool(config.get("data_on_device", False)))
 
 
 def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> SearchJob:

@@ -24,6 +24,7 @@ def cost_spec():
     others = [("table", f"{BENCH}/table/{name}.tsv") for name in config["tables"]]
     others += [("figure", f"{BENCH}/figure/{name}.tsv") for name in config["figures"]]
     others += [("prepare_data", f"{BENCH}/prepare_data/{name}.tsv") for name in prepared_datasets()]
+    others += [("train_dvae", f"{BENCH}/dvae/{space}.tsv") for space in config.get("dvae") or {}]
     spaces = {registry.TABLES.get(name).space for name in config["tables"]}
     others += [("benchmark", f"{BENCH}/benchmark/{s}.tsv") for s in sorted(spaces) if uses_benchmark(s)]
     if regret_figures():  # the NAS-Bench-101 table of Figs. 5.2, 6.1, 6.4 (converted or stand-in)

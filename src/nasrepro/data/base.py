@@ -80,14 +80,23 @@ class StreamBatches:
 
 
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
-                workers: int = 0, drop_last: bool = False) -> DataLoader:
+                workers: int = 0, drop_last: bool = False, device: torch.device | None = None):
     """A loader whose shuffling order depends only on ``seed`` (re-seeded per epoch by callers).
     A dataset with ``sequential = True`` (text segments: the model carries its hidden state from
     one batch to the next) is never shuffled: it is batched in corpus order (``StreamBatches``),
-    whatever ``shuffle`` says, so the loops need not know which kind of data they run on."""
+    whatever ``shuffle`` says, so the loops need not know which kind of data they run on.
+    With ``device`` (the ``data_on_device`` setting), image and tensor datasets are served as
+    batches built on that device (``data.images.DeviceImageBatches``); other datasets (text,
+    Cutout) keep the ``DataLoader``."""
     if getattr(dataset, "sequential", False):
         return DataLoader(dataset, batch_sampler=StreamBatches(len(dataset), batch_size),
                           num_workers=workers, pin_memory=torch.cuda.is_available())
+    if device is not None:
+        from nasrepro.data.images import device_batches
+
+        batches = device_batches(dataset, batch_size, shuffle, seed, device, drop_last)
+        if batches is not None:
+            return batches
     generator = torch.Generator()
     generator.manual_seed(int(seed))
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,

@@ -19,9 +19,10 @@ import pickle
 from pathlib import Path
 
 import numpy as np
-from torch.utils.data import Dataset, Subset
+from torch.utils.data import Subset
 
 from nasrepro.data.base import DataBundle, DatasetLoader
+from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError, fetch
 
@@ -99,37 +100,16 @@ def read_pickle_layout(name: str, root: str | Path, train: bool) -> tuple[np.nda
     return np.concatenate(images).transpose(0, 2, 3, 1), np.asarray(labels, dtype=np.int64)
 
 
-class ImageArrayDataset(Dataset):
-    def __init__(self, images: np.ndarray, labels: np.ndarray, transform):
-        self.images, self.labels, self.transform = images, labels, transform
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    def __getitem__(self, i):
-        return self.transform(self.images[i]), int(self.labels[i])
-
-
-def _transforms(name: str, augment: bool):
-    from torchvision import transforms as T
-
-    mean, std = MEAN_STD[name]
-    steps = [T.ToPILImage()]
-    if augment:
-        steps += [T.RandomCrop(32, padding=4), T.RandomHorizontalFlip()]
-    return T.Compose(steps + [T.ToTensor(), T.Normalize(mean, std)])
-
-
 def load_cifar_bundle(spec: dict) -> DataBundle:
     name, root = spec["loader"], spec["root"]
     check_files(name, root, verify=False)
     splits = read_split_file(spec)
     train_x, train_y = read_pickle_layout(name, root, train=True)
     test_x, test_y = read_pickle_layout(name, root, train=False)
-    augment = spec.get("augment", True)
-    train_aug = ImageArrayDataset(train_x, train_y, _transforms(name, augment))
-    train_plain = ImageArrayDataset(train_x, train_y, _transforms(name, False))
-    test_plain = ImageArrayDataset(test_x, test_y, _transforms(name, False))
+    pad = 4 if spec.get("augment", True) else None  # RandomCrop(32, padding=4) + flip
+    train_aug = ImageArrayDataset(train_x, train_y, *MEAN_STD[name], pad)
+    train_plain = ImageArrayDataset(train_x, train_y, *MEAN_STD[name], None)
+    test_plain = ImageArrayDataset(test_x, test_y, *MEAN_STD[name], None)
     if name == "cifar10":
         search_train = Subset(train_aug, splits["train"])
         search_valid = Subset(train_plain, splits["valid"])
@@ -138,7 +118,7 @@ def load_cifar_bundle(spec: dict) -> DataBundle:
     else:
         search_train = train_aug
         search_valid = Subset(test_plain, splits["xvalid"])
-        test_aug = ImageArrayDataset(test_x, test_y, _transforms(name, augment))
+        test_aug = ImageArrayDataset(test_x, test_y, *MEAN_STD[name], pad)
         arch_train = Subset(test_aug, splits["xvalid"])
         test = Subset(test_plain, splits["xtest"])
     classes = 10 if name == "cifar10" else 100

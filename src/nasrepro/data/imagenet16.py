@@ -29,7 +29,8 @@ import numpy as np
 from torch.utils.data import Subset
 
 from nasrepro.data.base import DataBundle, DatasetLoader
-from nasrepro.data.cifar import ImageArrayDataset, read_split_file
+from nasrepro.data.cifar import read_split_file
+from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError
 from nasrepro.utils.download import verify as check_digest
@@ -123,15 +124,6 @@ def read_pickles(root: Path, names) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(images), np.concatenate(labels)
 
 
-def _transform(augment: bool):
-    from torchvision import transforms as T
-
-    steps = [T.ToPILImage()]
-    if augment:
-        steps += [T.RandomCrop(16, padding=2), T.RandomHorizontalFlip()]
-    return T.Compose(steps + [T.ToTensor(), T.Normalize(MEAN, STD)])
-
-
 def load(spec: dict) -> DataBundle:
     verify({**spec, "verify": False})
     root = Path(spec["root"])
@@ -144,12 +136,12 @@ def load(spec: dict) -> DataBundle:
                 f"ImageNet16-120: split file {spec['official_split']['path']} needs `{key}` "
                 f"indices into the {len(val_y)} validation images of classes 1..120 (6,000 in the official "
                 "val_data); is it imagenet-16-120-test-split.txt, and val_data the official file?")
-    augment = spec.get("augment", True)
-    val_plain = ImageArrayDataset(val_x, val_y, _transform(False))
-    return DataBundle("ImageNet16-120", ImageArrayDataset(train_x, train_y, _transform(augment)),
+    pad = 2 if spec.get("augment", True) else None  # RandomCrop(16, padding=2) + flip
+    val_plain = ImageArrayDataset(val_x, val_y, MEAN, STD, None)
+    return DataBundle("ImageNet16-120", ImageArrayDataset(train_x, train_y, MEAN, STD, pad),
                       Subset(val_plain, splits["xvalid"]), Subset(val_plain, splits["xtest"]),
                       num_classes=CLASSES, in_channels=3,
-                      arch_train=Subset(ImageArrayDataset(val_x, val_y, _transform(augment)),
+                      arch_train=Subset(ImageArrayDataset(val_x, val_y, MEAN, STD, pad),
                                         splits["xvalid"]))
 
 

@@ -77,7 +77,7 @@ class _Balenas(_Darts):
             grads = [g + e for g, e in zip(grads, extra)]
         return grads, loss
 
-    def arch_step(self, train_batch, valid_batch) -> float:
+    def arch_step(self, train_batch, valid_batch) -> torch.Tensor:
         """One VAdam step: g-hat = mean over M samples theta ~ q of the gradient at theta."""
         alphas = self.alpha_list()
         mean = [a.detach().clone() for a in alphas]

@@ -118,15 +118,23 @@ class SearchMethod:
         """The task loss of the supernet run in the given forward mode on ``batch``."""
         return self.ctx.task.loss(lambda x: self.supernet(x, **forward), batch)
 
-    def weight_step(self, batch, **forward) -> float:
-        """One SGD step of the supernet weights on a training batch."""
+    def weight_step(self, batch, **forward) -> torch.Tensor:
+        """One SGD step of the supernet weights on a training batch; its loss, a tensor on the
+        device (the search loop reads the step statistics once per epoch: no host sync here)."""
         self.supernet.train()
         self.w_opt.zero_grad(set_to_none=True)
         loss = self.loss(batch, **forward)
         loss.backward()
         nn.utils.clip_grad_norm_(self.supernet.parameters(), self.cfg.grad_clip)
         self.w_opt.step()
-        return float(loss.detach())
+        return loss.detach()
+
+    def train_cell(self, batch, cell, forward: dict | None = None) -> torch.Tensor:
+        """The weight step of a single-path method: train ``cell`` on ``batch``, run by the
+        supernet's forward kwargs ``forward`` (default: its single-path forward). The multi-cell
+        losses (NSAS' Eq. 3.6, E²NAS' Eq. 4.12) replace it; sets ``trained_arch``."""
+        self.trained_arch = cell
+        return self.weight_step(batch, **(forward or {"arch": cell}))
 
     def hessian_eigenvalue(self, batches, iters: int, generator: torch.Generator) -> float | None:
         """Methods with continuous architecture parameters report the Hessian's dominant
@@ -157,7 +165,9 @@ class SearchMethod:
 
     def step(self, train_batch, valid_batch) -> dict:
         """One search step: ``train_batch`` for the weights, ``valid_batch`` for the architecture.
-        Single-path methods set ``trained_arch`` to the discrete cell the step trained (the
+        Returns the step's statistics (numbers or 0-d tensors, averaged over the epoch by the
+        search loop, which reads tensors once per epoch). Single-path methods set
+        ``trained_arch`` to the discrete cell the step trained (``train_cell`` does; the
         forgetting analysis scores it, Fig. 2.2a)."""
         raise NotImplementedError
 

@@ -34,7 +34,7 @@ class _Darts(ArchParamMethod):
     second_order = False
     memory = "whole supernet"
 
-    def hypergradient(self, train_batch, valid_batch) -> tuple[list[torch.Tensor], float]:
+    def hypergradient(self, train_batch, valid_batch) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Eq. (6.3) at the current alpha (1st order: gamma = 0) and L2's value."""
         if self.second_order:
             weights = [p for p in self.supernet.parameters() if p.requires_grad]
@@ -43,9 +43,9 @@ class _Darts(ArchParamMethod):
                                           weights, self.alpha_list(), lr=self.w_lr,
                                           eps_scale=self.cfg.fd_eps)
         value = self.relaxed_loss(valid_batch)
-        return list(torch.autograd.grad(value, self.alpha_list())), float(value.detach())
+        return list(torch.autograd.grad(value, self.alpha_list())), value.detach()
 
-    def arch_step(self, train_batch, valid_batch) -> float:
+    def arch_step(self, train_batch, valid_batch) -> torch.Tensor:
         """One Adam step of alpha with the hypergradient of Eq. (6.3)."""
         self.a_opt.zero_grad(set_to_none=True)
         grads, loss = self.hypergradient(train_batch, valid_batch)
@@ -53,7 +53,7 @@ class _Darts(ArchParamMethod):
         self.a_opt.step()
         return loss
 
-    def weight_step_mixed(self, train_batch) -> float:
+    def weight_step_mixed(self, train_batch) -> torch.Tensor:
         fixed = {k: w.detach() for k, w in self.mixing_weights().items()}
         return self.weight_step(train_batch, weights=fixed)
 

@@ -81,7 +81,6 @@ class E2nas(ReplayLoss, SearchMethod):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self.init_replay()
         self.archive = LatentArchive(self.cfg.archive_size, self.cfg.min_bandwidth)
         self.gamma = self.cfg.gamma if self.cfg.gamma is not None else sigmoid_gamma(
             0, self.cfg.epochs, self.cfg.gamma_sigmoid_b)
@@ -193,7 +192,7 @@ class E2nas(ReplayLoss, SearchMethod):
     def step(self, train_batch, valid_batch) -> dict:
         self._check_setup()
         cell, graph, valid = self.decode_cell()
-        train_loss = self.replay_weight_step(train_batch, {"arch": cell}, cell)
+        train_loss = self.train_cell(train_batch, cell)
         self.supernet.train()
         objective, logs = self.arch_objective(valid_batch, cell, graph)
         self.a_opt.zero_grad(set_to_none=True)

@@ -81,8 +81,7 @@ class En2as(SearchMethod):
             m = rng.randrange(self.cfg.archive_size)
             alpha = es_novelty_step(self.space, self.member(m), self.cells, self.cfg.k,
                                     self.cfg.perturbations, self.cfg.sigma, self.cfg.gamma, gen)
-        self.trained_arch = self._store(m, alpha)
-        return {"train_loss": self.weight_step(train_batch, arch=self.trained_arch)}
+        return {"train_loss": self.train_cell(train_batch, self._store(m, alpha))}
 
     def derive(self, valid_batches, final: bool = True):
         """Eq. 2.7 by the evolutionary algorithm over inherited-weight validation scores. For the

@@ -95,19 +95,18 @@ class Gdas(ArchParamMethod):
         sampled inputs of each node)."""
         return self.space.discretize({k: v.detach() for k, v in self.last_soft.items()})
 
-    def arch_step(self, valid_batch) -> float:
+    def arch_step(self, valid_batch) -> torch.Tensor:
         """Adam step of alpha on the validation loss of a fresh straight-through sample."""
         self.a_opt.zero_grad(set_to_none=True)
         loss = self.loss(valid_batch, **self.sample(detach=False))
         self.set_alpha_grads(torch.autograd.grad(loss, self.alpha_list()))
         self.a_opt.step()
-        return float(loss.detach())
+        return loss.detach()
 
     def step(self, train_batch, valid_batch) -> dict:
         self.supernet.train()
         forward = self.sample(detach=True)
-        self.trained_arch = self.sampled_cell()
-        train_loss = self.weight_step(train_batch, **forward)
+        train_loss = self.train_cell(train_batch, self.sampled_cell(), forward)
         return {"train_loss": train_loss, "arch_loss": self.arch_step(valid_batch)}
 
 

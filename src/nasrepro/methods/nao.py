@@ -90,8 +90,7 @@ class Nao(SearchMethod):
         self.boundaries = {e for e in edges if 0 < e < self.cfg.epochs}
 
     def step(self, train_batch, valid_batch) -> dict:
-        self.trained_arch = self.ctx.rng.choice(self.pool)
-        return {"train_loss": self.weight_step(train_batch, arch=self.trained_arch)}
+        return {"train_loss": self.train_cell(train_batch, self.ctx.rng.choice(self.pool))}
 
     def begin_epoch(self, epoch: int) -> dict:
         self.epoch = epoch

@@ -42,12 +42,12 @@ class NsasParams:
 
 
 class NsasLoss(MultiCellLoss):
-    """Mixin for single-path methods: ``nsas_weight_step`` replaces ``weight_step``."""
+    """Mixin for single-path methods: their ``train_cell`` steps on Eq. 3.6."""
 
-    def init_nsas(self) -> None:
+    def __init__(self, ctx):
+        super().__init__(ctx)
         self.selector = ConstraintSelector(self.space, self.cfg.strategy, self.cfg.constraints,
                                            self.cfg.recent, self.cfg.candidates, self.sample_cell)
-        self.init_multi_cell()
 
     def nsas_terms(self, forward: dict, constraints: list) -> list[tuple[float, float, dict]]:
         """The terms of Eq. 3.6 (``parts.multi_cell``): each cell's l2 term has its loss weight."""
@@ -60,10 +60,10 @@ class NsasLoss(MultiCellLoss):
         part clipped to ``grad_clip``."""
         return self.multi_cell_gradients(batch, self.nsas_terms(forward, constraints))
 
-    def nsas_weight_step(self, batch, forward: dict, current) -> float:
+    def train_cell(self, batch, current, forward: dict | None = None) -> torch.Tensor:
         """Alg. 3: choose the constraints for ``current``, one SGD step on Eq. 3.6."""
         constraints = self.selector.select(current, self.ctx.rng)
-        self.multi_cell_step(batch, self.nsas_terms(forward, constraints))
+        self.multi_cell_step(batch, self.nsas_terms(forward or {"arch": current}, constraints))
         self.selector.observe(current)
         self.trained_arch = current
         return self.last_loss
@@ -87,14 +87,6 @@ class RandomNasNsas(NsasLoss, RandomNas):
 
     Config = RandomNasNsasConfig
 
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.init_nsas()
-
-    def step(self, train_batch, valid_batch) -> dict:
-        arch = self.sample_cell()
-        return {"train_loss": self.nsas_weight_step(train_batch, {"arch": arch}, arch)}
-
 
 @dataclass
 class GdasNsasConfig(NsasParams, GdasConfig):
@@ -108,13 +100,4 @@ class GdasNsas(NsasLoss, Gdas):
     Gumbel-sampled hard forward as the current cell's term; the architecture step as GDAS."""
 
     Config = GdasNsasConfig
-
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.init_nsas()
-
-    def step(self, train_batch, valid_batch) -> dict:
-        forward = self.sample(detach=True)
-        train_loss = self.nsas_weight_step(train_batch, forward, self.sampled_cell())
-        return {"train_loss": train_loss, "arch_loss": self.arch_step(valid_batch)}
 

@@ -33,8 +33,7 @@ class RandomNas(SearchMethod):
     Config = RandomNasConfig
 
     def step(self, train_batch, valid_batch) -> dict:
-        self.trained_arch = self.sample_cell()
-        return {"train_loss": self.weight_step(train_batch, arch=self.trained_arch)}
+        return {"train_loss": self.train_cell(train_batch, self.sample_cell())}
 
     def derive(self, valid_batches, final: bool = True):
         """Score ``num_candidates`` random cells on successive validation batches; return the best."""

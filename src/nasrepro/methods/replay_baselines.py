@@ -25,14 +25,6 @@ class RandomNasReplayConfig(ReplayParams, RandomNasConfig):
 class RandomNasReplay(ReplayLoss, RandomNas):
     Config = RandomNasReplayConfig
 
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.init_replay()
-
-    def step(self, train_batch, valid_batch) -> dict:
-        arch = self.sample_cell()
-        return {"train_loss": self.replay_weight_step(train_batch, {"arch": arch}, arch)}
-
 
 @dataclass
 class GdasReplayConfig(ReplayParams, GdasConfig):
@@ -42,12 +34,3 @@ class GdasReplayConfig(ReplayParams, GdasConfig):
 @METHODS.register("gdas-replay")
 class GdasReplay(ReplayLoss, Gdas):
     Config = GdasReplayConfig
-
-    def __init__(self, ctx):
-        super().__init__(ctx)
-        self.init_replay()
-
-    def step(self, train_batch, valid_batch) -> dict:
-        forward = self.sample(detach=True)
-        train_loss = self.replay_weight_step(train_batch, forward, self.sampled_cell())
-        return {"train_loss": train_loss, "arch_loss": self.arch_step(valid_batch)}

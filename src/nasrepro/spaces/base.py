@@ -131,6 +131,7 @@ class ConvertedBenchmark:
     Parquet table; subclasses name their ``space`` and index the table in ``__init__``."""
 
     space: str
+    final_epochs: int  # the training budget of the thesis' lookups (``accuracy``'s default)
 
     @classmethod
     def load(cls, path):

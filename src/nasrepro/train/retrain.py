@@ -86,10 +86,11 @@ def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:
 
 def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: int,
                 device: torch.device, state_dir, fingerprint: str, workers: int = 0,
-                task: Task | None = None) -> list[dict]:
+                task: Task | None = None, data_on_device: bool = False) -> list[dict]:
     """Train ``net`` for ``cfg.epochs`` (resuming from ``state_dir``); returns the per-epoch
     records. With NT-ASGD the network holds the averaged weights when this returns."""
     net = net.to(device)
+    on = device if data_on_device else None  # batches built on the device (data.images)
     task = task or ClassificationTask()
     key = SCORE_KEYS[task.metric]
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum,
@@ -117,7 +118,8 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
     def scores() -> dict:
         net.eval()
         return {f"{split}_{key}": task.score(
-            net, make_loader(getattr(bundle, name), cfg.eval_batch_size, False, 0, workers), device)
+            net, make_loader(getattr(bundle, name), cfg.eval_batch_size, False, 0, workers,
+                             device=on), device)
             for split, name in (("valid", "search_valid"), ("test", "test"))}
 
     def run_epoch(epoch: int, epoch_seed: int) -> dict:
@@ -127,7 +129,7 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
         net.train()
         lr = opt.param_groups[0]["lr"]
         total_loss, steps = 0.0, 0
-        for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers):
+        for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers, device=on):
             loss = _loss(task, net, task.to_device(batch, device), cfg)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -135,7 +137,7 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
             opt.step()
             if average is not None:
                 average.update()
-            total_loss, steps = total_loss + float(loss.detach()), steps + 1
+            total_loss, steps = total_loss + loss.detach().double(), steps + 1  # read per epoch
         sched.step()
         if average is not None:  # score the average; the live weights go on training
             average.swap()
@@ -143,7 +145,7 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
             average.swap()
         else:
             record = scores()
-        record.update(lr=lr, train_loss=total_loss / max(1, steps), averaged=average is not None)
+        record.update(lr=lr, train_loss=float(total_loss) / max(1, steps), averaged=average is not None)
         if cfg.nonmono and average is None:
             history.append(record[f"valid_{key}"] if not task.higher_is_better
                            else -record[f"valid_{key}"])

@@ -48,10 +48,11 @@ class SearchResult:
 def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerprint: str,
                eval_batches: int | None = None, workers: int = 0, probes: list | None = None,
                probe_every: int = 1, probe_batches: int | None = None, hessian_iters: int = 0,
-               hessian_batches: int = 1) -> SearchResult:
+               hessian_batches: int = 1, data_on_device: bool = False) -> SearchResult:
     ctx, cfg = method.ctx, method.cfg
     task, space, device = ctx.task, ctx.space, ctx.device
     probes = probes or []
+    on = device if data_on_device else None  # batches built on the device (data.images)
 
     def inherited(arch, batches) -> float:
         with batch_statistics(method.supernet):
@@ -60,11 +61,11 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
     def run_epoch(epoch: int, epoch_seed: int) -> dict:
         ctx.rng.seed(epoch_seed)
         header = method.begin_epoch(epoch)
-        train = make_loader(bundle.search_train, cfg.batch_size, True, epoch_seed, workers)
+        train = make_loader(bundle.search_train, cfg.batch_size, True, epoch_seed, workers, device=on)
         arch_batches = endless(make_loader(bundle.arch_train, cfg.batch_size, True,
-                                           epoch_seed + 1, workers))
+                                           epoch_seed + 1, workers, device=on))
         ctx.train_stream = endless(make_loader(bundle.search_train, cfg.batch_size, True,
-                                               epoch_seed + 3, workers))
+                                               epoch_seed + 3, workers, device=on))
         probing = bool(probes) and ((epoch + 1) % probe_every == 0 or epoch + 1 == cfg.epochs)
         sums: dict[str, float] = {}
         sampled: list[float] = []
@@ -74,7 +75,8 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
             began = time.perf_counter()
             stats = method.step(task.to_device(batch, device), arch_batch)
             step_time += time.perf_counter() - began
-            for key, value in stats.items():
+            for key, value in stats.items():  # tensors are summed on the device (float64) and
+                value = value.double() if torch.is_tensor(value) else value  # read once per epoch
                 sums[key] = sums.get(key, 0.0) + value
             steps += 1
             if probing and method.trained_arch is not None:
@@ -82,12 +84,13 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
         method.end_epoch()
 
         def valid_batches(batch_size: int, limit: int | None = None):
-            loader = make_loader(bundle.search_valid, batch_size, True, epoch_seed + 2, workers)
+            loader = make_loader(bundle.search_valid, batch_size, True, epoch_seed + 2, workers,
+                                 device=on)
             return itertools.islice(loader, limit) if limit is not None else endless(loader)
 
         limit = eval_batches or len(bundle.search_valid)
         arch = method.derive(valid_batches, final=epoch + 1 == cfg.epochs)
-        record = {**header, **{k: v / max(1, steps) for k, v in sums.items()}, "steps": steps,
+        record = {**header, **{k: float(v) / max(1, steps) for k, v in sums.items()}, "steps": steps,
                   "step_time_s": round(step_time / max(1, steps), 5),
                   "derived_valid": inherited(arch, valid_batches(cfg.batch_size, limit)),
                   "metric": task.metric, "arch": space.to_string(arch), **space.cell_stats(arch)}

@@ -57,7 +57,7 @@ def finite_difference_mixed_hvp(train_loss: Loss, weights: Sequence[torch.Tensor
 
 def unrolled_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence[torch.Tensor],
                            alphas: Sequence[torch.Tensor], lr: float,
-                           eps_scale: float = 0.01) -> tuple[list[torch.Tensor], float]:
+                           eps_scale: float = 0.01) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Eq. (6.3). ``train_loss``/``valid_loss`` recompute L1/L2 at the current parameter values;
     ``weights`` are left exactly as they were on entry. Returns the hypergradient for each of
     ``alphas`` and the value of L2 at the virtual step w'."""
@@ -71,7 +71,7 @@ def unrolled_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence
         for w, b in zip(weights, backup):
             w.copy_(b)
     mixed = finite_difference_mixed_hvp(train_loss, weights, alphas, d_w, eps_scale)
-    return [da - lr * m for da, m in zip(d_alpha, mixed)], float(loss.detach())
+    return [da - lr * m for da, m in zip(d_alpha, mixed)], loss.detach()
 
 
 def _swap_(params: Sequence[torch.Tensor], values: Sequence[torch.Tensor]) -> list[torch.Tensor]:
@@ -86,7 +86,7 @@ def _swap_(params: Sequence[torch.Tensor], values: Sequence[torch.Tensor]) -> li
 def implicit_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence[torch.Tensor],
                            alphas: Sequence[torch.Tensor], lr: float, terms: int,
                            inner_point: Sequence[torch.Tensor] | None = None,
-                           ) -> tuple[list[torch.Tensor], float]:
+                           ) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Eq. (6.9) with K = ``terms`` and gamma = ``lr``. L2's derivatives are taken at the current
     ``weights``; L1's second derivatives at ``inner_point`` (weight values; default: the current
     weights), which are restored afterwards. iDARTS passes the weights before its last inner step,
@@ -112,7 +112,7 @@ def implicit_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence
     finally:
         if current is not None:
             _swap_(weights, current)
-    return [da - lr * m for da, m in zip(d_alpha, mixed)], float(loss.detach())
+    return [da - lr * m for da, m in zip(d_alpha, mixed)], loss.detach()
 
 
 def _grads_like(outputs: Sequence[torch.Tensor], params: Sequence[torch.Tensor],

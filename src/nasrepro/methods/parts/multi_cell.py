@@ -19,7 +19,8 @@ import torch
 class MultiCellLoss:
     """Mixin for single-path methods (``SearchMethod`` subclasses)."""
 
-    def init_multi_cell(self) -> None:
+    def __init__(self, ctx):
+        super().__init__(ctx)
         for group in self.w_opt.param_groups:  # lambda R is part of the loss, added per term
             group["weight_decay"] = 0.0
 
@@ -37,7 +38,7 @@ class MultiCellLoss:
                 continue
             loss = self.loss(batch, **forward)
             if t == 0:
-                self.last_loss = float(loss.detach())
+                self.last_loss = loss.detach()
             for i, g in enumerate(torch.autograd.grad(weight * loss, params, allow_unused=True)):
                 if g is not None:
                     grads[i] = g if grads[i] is None else grads[i] + g
@@ -49,7 +50,7 @@ class MultiCellLoss:
         return [None if g is None else g * clip + lam * c * p.detach()
                 for g, c, p in zip(grads, l2_coef, params)]
 
-    def multi_cell_step(self, batch, terms: list[tuple[float, float, dict]]) -> float:
+    def multi_cell_step(self, batch, terms: list[tuple[float, float, dict]]) -> torch.Tensor:
         """One SGD step of the supernet weights on the weighted loss; returns the first term's
         loss."""
         self.supernet.train()

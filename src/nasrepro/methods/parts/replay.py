@@ -68,7 +68,7 @@ def replay_cells(space, strategy: str, current, previous, rng, sample) -> list:
 
 
 class ReplayLoss(MultiCellLoss):
-    """Mixin for single-path methods: ``replay_weight_step`` replaces ``weight_step``."""
+    """Mixin for single-path methods: their ``train_cell`` steps on Eq. 4.12."""
 
     @classmethod
     def supports(cls, space) -> bool:
@@ -81,9 +81,9 @@ class ReplayLoss(MultiCellLoss):
             return False
         return super().supports(space)
 
-    def init_replay(self) -> None:
-        self.init_multi_cell()
-        self.previous = None
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self.previous = None  # the cell of the last step
 
     def replay_terms(self, forward: dict, current) -> list[tuple[float, float, dict]]:
         """The terms of Eq. 4.12 (``parts.multi_cell``): loss and l2 weight per cell."""
@@ -93,9 +93,9 @@ class ReplayLoss(MultiCellLoss):
         eps = eps if cells else 0.0
         return [(1.0 - eps, 1.0, forward)] + [(eps, 0.0, {"arch": c}) for c in cells]
 
-    def replay_weight_step(self, batch, forward: dict, current) -> float:
+    def train_cell(self, batch, current, forward: dict | None = None) -> torch.Tensor:
         """One SGD step on Eq. 4.12 with ``forward`` (the current cell's forward kwargs)."""
-        loss = self.multi_cell_step(batch, self.replay_terms(forward, current))
+        loss = self.multi_cell_step(batch, self.replay_terms(forward or {"arch": current}, current))
         self.previous = self.trained_arch = current
         return loss
 

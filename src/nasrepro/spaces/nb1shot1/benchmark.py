@@ -73,6 +73,7 @@ class Nb101Benchmark(ConvertedBenchmark):
 
     space = "nb1shot1"
     columns = THESIS_COLUMNS
+    final_epochs = 108
 
     @staticmethod
     def build(source: dict, work_dir: Path) -> pd.DataFrame:

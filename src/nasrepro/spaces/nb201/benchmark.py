@@ -106,6 +106,7 @@ class Nb201Benchmark(ConvertedBenchmark):
 
     space = "nb201"
     columns = THESIS_COLUMNS
+    final_epochs = 200
 
     @staticmethod
     def build(source: dict, work_dir: Path) -> pd.DataFrame:

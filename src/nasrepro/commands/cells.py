@@ -1,0 +1,94 @@
+"""Cell subcommands: the genotypes of pseudo-runs (``probe-cell``, ``published-cell``,
+``best-cell``) and ``arch``, which converts an architecture between string and index."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from nasrepro import registry
+from nasrepro.commands.common import command
+from nasrepro.utils.atomic import read_jsonl, write_json
+
+
+def cmd_probe_cell(args) -> None:
+    """genotype.json of probe cell ``index`` (pseudo-run probe-<index>, seed 0): checked against
+    the space, so that the evaluate rule can retrain it or look it up like a found cell."""
+    space = registry.SPACES.get(args.space)()
+    arch = space.from_string(args.arch)
+    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset,
+                                "run": f"probe-{args.index}", "method": "probe", "seed": 0,
+                                "arch": space.to_string(arch)})
+
+
+def cmd_published_cell(args) -> None:
+    """genotype.json of the space's published cell ``name`` (pseudo-run published-<name>)."""
+    from nasrepro.config import PUBLISHED_PREFIX, published_arch
+
+    run = f"{PUBLISHED_PREFIX}{args.name}"
+    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset, "run": run,
+                                "method": "published", "seed": args.seed,
+                                "arch": published_arch(args.space, run)})
+
+
+def cmd_best_cell(args) -> None:
+    """genotype.json of pseudo-run ``<run>-best``: the best cell over the epochs of the search
+    (``analysis.best_cell``), for Table 4.2's "Best" column."""
+    from nasrepro.analysis.best_cell import best_epoch
+    from nasrepro.config import BEST_SUFFIX
+
+    found = json.loads(Path(args.genotype).read_text())
+    space = registry.SPACES.get(found["space"])()
+    record = best_epoch(read_jsonl(Path(args.metrics)), space.task.higher_is_better)
+    arch = space.from_string(record["arch"])
+    genotype = {key: found[key] for key in ("space", "dataset", "method", "seed")}
+    genotype.update(run=found["run"] + BEST_SUFFIX, arch=space.to_string(arch),
+                    derived_valid=record["derived_valid"])
+    if hasattr(space, "index"):
+        genotype["index"] = space.index(arch)
+    write_json(Path(args.out), genotype)
+
+
+def cmd_arch(args) -> int:
+    if (args.arch is None) == (args.index is None):
+        print("error: give exactly one of an architecture string or --index", file=sys.stderr)
+        return 2
+    space = registry.SPACES.get(args.space)()
+    if args.index is not None and not hasattr(space, "from_index"):
+        print(f"error: space {args.space!r} has no architecture index; give an architecture string",
+              file=sys.stderr)
+        return 2
+    try:
+        arch = space.from_index(args.index) if args.index is not None else space.from_string(args.arch)
+    except space.InvalidArch as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if hasattr(space, "index"):
+        print(f"index: {space.index(arch)}")
+    print(f"arch:  {space.to_string(arch)}")
+    if args.benchmark:
+        bench = registry.BENCHMARKS.get(registry.benchmark_of(args.space)).load(args.benchmark)
+        for (target, column), (dataset, split) in bench.columns.items():
+            try:
+                value = f"{bench.accuracy(arch, dataset, split):.2f}"
+            except KeyError:
+                value = "not in table"
+            print(f"{target:>15} {column:<5} ({dataset}/{split}, {bench.final_epochs} epochs): {value}")
+    return 0
+
+
+def add_commands(sub) -> None:
+    p = command(sub, "probe-cell", cmd_probe_cell, "write the genotype of one probe cell "
+                "(ranking analyses)", "--space", "--dataset", "--arch", "--out")
+    p.add_argument("--index", type=int, required=True)
+    p = command(sub, "published-cell", cmd_published_cell, "write the genotype of a published "
+                "(literature) cell", "--space", "--dataset", "--name", "--out")
+    p.add_argument("--seed", type=int, required=True)
+    command(sub, "best-cell", cmd_best_cell, "write the best cell over a search's epochs "
+            "(Table 4.2)", "--genotype", "--metrics", "--out")
+    p = command(sub, "arch", cmd_arch, "convert an architecture between string and index")
+    p.add_argument("--space", default="nb201")
+    p.add_argument("arch", nargs="?")
+    p.add_argument("--index", type=int)
+    p.add_argument("--benchmark", help="converted benchmark table (Parquet) for accuracies")

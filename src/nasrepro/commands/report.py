@@ -1,0 +1,63 @@
+"""Report subcommands: ``table`` (a thesis table), ``figure`` (a thesis figure) and ``cost``
+(the CPU-/GPU-hours table). None of them imports torch."""
+
+from __future__ import annotations
+
+import json
+
+from nasrepro import registry
+from nasrepro.commands.common import command
+
+
+def cmd_table(args) -> None:
+    from nasrepro.report.table import write_table
+
+    write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
+                args.out_prefix, args.note)
+
+
+def cmd_figure(args) -> None:
+    spec = registry.FIGURES.get(args.figure)
+    if spec.kind == "search_curves":
+        from nasrepro.report.figure import plot_search_curves
+
+        plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
+                           note=args.note)
+    elif spec.kind == "cell":
+        from nasrepro.report.cells import plot_cells
+
+        plot_cells(spec, args.metrics, args.out_prefix, args.note)
+    elif spec.kind == "regret":
+        from nasrepro.report.regret import plot_regret
+
+        plot_regret(spec, args.metrics, args.out_prefix, args.note)
+    elif spec.kind in ("epoch_stats", "sweep", "gamma_schedule"):
+        from nasrepro.report.trajectories import plot_trajectories
+
+        plot_trajectories(spec, args.metrics, args.out_prefix, args.note)
+    else:
+        from nasrepro.report.analysis import plot_analysis
+
+        plot_analysis(spec, args.metrics, args.out_prefix, args.note)
+
+
+def cmd_cost(args) -> None:
+    from nasrepro.report.cost import write_cost
+
+    write_cost(json.loads(args.spec), args.thesis_costs, args.out_prefix, args.note)
+
+
+def add_commands(sub) -> None:
+    provenance = "provenance: profile, data roles, seeds"
+    p = command(sub, "table", cmd_table, "build a thesis table", "--table", "--thesis-values",
+                "--out-prefix")
+    p.add_argument("--note", required=True, help=provenance)
+    p.add_argument("finals", nargs="*")
+    p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
+                "report.catalog.FigureSpec)", "--figure", "--out-prefix")
+    p.add_argument("--note", required=True, help=provenance)
+    p.add_argument("metrics", nargs="*")
+    p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--thesis-costs",
+                "--out-prefix")
+    p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
+    p.add_argument("--note", required=True, help="provenance: profile and machine")

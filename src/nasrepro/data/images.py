@@ -46,7 +46,9 @@ class ImageArrayDataset(Dataset):
         return self.transform(self.images[i]), int(self.labels[i])
 
 
-_RESIDENT: dict[tuple[int, str], tuple[torch.Tensor, torch.Tensor]] = {}
+# (id of the source array, device) -> (the source itself, images, labels): holding the source
+# keeps its id from being reused by another array while the entry exists
+_RESIDENT: dict[tuple[int, str], tuple[object, torch.Tensor, torch.Tensor]] = {}
 
 
 def _resident(dataset, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
@@ -54,14 +56,14 @@ def _resident(dataset, device: torch.device) -> tuple[torch.Tensor, torch.Tensor
     per process and shared by every split that views the same arrays."""
     source = dataset.images if isinstance(dataset, ImageArrayDataset) else dataset.tensors[0]
     key = (id(source), str(device))
-    if key not in _RESIDENT:
+    if key not in _RESIDENT or _RESIDENT[key][0] is not source:
         if isinstance(dataset, ImageArrayDataset):
             images = torch.from_numpy(np.ascontiguousarray(dataset.images)).permute(0, 3, 1, 2)
             labels = torch.from_numpy(np.asarray(dataset.labels, dtype=np.int64))
         else:
             images, labels = dataset.tensors[0], dataset.tensors[1].long()
-        _RESIDENT[key] = (images.contiguous().to(device), labels.to(device))
-    return _RESIDENT[key]
+        _RESIDENT[key] = (source, images.contiguous().to(device), labels.to(device))
+    return _RESIDENT[key][1:]
 
 
 def device_batches(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,

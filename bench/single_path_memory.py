@@ -24,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from nasrepro import registry
+from nasrepro import plugins, registry
 from nasrepro.spaces.nb201.space import EDGES, Nb201Arch
 
 
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     args = parser.parse_args()
-    registry.load_all()
+    plugins.load_all()
     space = registry.SPACES.get(args.space)()
     methods = [m for m in registry.METHODS.names()
                if registry.METHODS.get(m).memory == "single path"

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from nasrepro import registry
+from nasrepro import plugins
 
-registry.load_all()  # before collection: tests are parametrized over the registries
+plugins.load_all()  # before collection: tests are parametrized over the registries
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASREPRO_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -25,9 +25,7 @@ def shared(relative: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def _registries():
-    from nasrepro import registry
-
-    registry.load_all()
+    plugins.load_all()
 
 
 # Tiny networks per space: enough to run every method quickly on CPU. A new space adds a line.

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from nasrepro import registry
+from nasrepro import plugins, registry
 from nasrepro.spaces.base import DataShape
 from nasrepro.utils.device import describe, resolve_device
 
@@ -66,7 +66,7 @@ def _setting(space_name: str, net: dict, batch: int, size: int, channels: int, d
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     dev = resolve_device(device)
-    registry.load_all()
+    plugins.load_all()
     space = registry.SPACES.get(space_name)()
     if space.task.metric == "perplexity":  # language model: ``size`` = BPTT, PTB's 10k words
         shape, streams = DataShape(LM_VOCAB, 1, 1, size), itertools.count()
@@ -156,7 +156,7 @@ def standalone(space: str, net: dict, batch: int, size: int, channels: int, devi
 def lookup(space: str, table: str, lookups: int = 10000, target: str = "cifar10") -> dict:
     """Load time and RSS growth of a converted benchmark table; seconds for ``lookups`` random
     thesis-metric lookups of cells present in it."""
-    registry.load_all()
+    plugins.load_all()
     space_obj = registry.SPACES.get(space)()
     benchmark = registry.BENCHMARKS.get(registry.benchmark_of(space))
     if not hasattr(benchmark, "cells"):
@@ -195,7 +195,7 @@ def dag(configfile: str | None, repeats: int = 3) -> dict:
     dry = [sys.executable, "-m", "snakemake", "-n", "--quiet", "rules"]
     if configfile:
         dry += ["--configfile", configfile]
-    load = ("from nasrepro import registry; registry.load_all(); "
+    load = ("from nasrepro import plugins, registry; plugins.load_all(); "
             "registry.DATASETS.get('digits').load({'split_seed': 0})")
     return {"kind": "dag", "configfile": configfile,
             "dry_run_s": min(seconds(dry) for _ in range(repeats)),

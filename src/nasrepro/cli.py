@@ -15,7 +15,7 @@ import logging
 import sys
 from pathlib import Path
 
-from nasrepro import registry
+from nasrepro import plugins, registry
 from nasrepro.commands import MODULES
 from nasrepro.params import ConfigError
 from nasrepro.utils.device import DeviceUnavailableError
@@ -59,7 +59,7 @@ def _configure_logging(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args)
-    registry.load_all()
+    plugins.load_all()
     where = f" (full log: {args.log})" if args.log else ""
     try:
         return args.func(args) or 0

@@ -17,11 +17,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from nasrepro import registry
+from nasrepro import plugins, registry
 from nasrepro.params import ConfigError, build_config
 from nasrepro.runs import RunVariant
 
-registry.load_all()
+plugins.load_all()
 
 
 # ----------------------------------------------------------------------------- resolution

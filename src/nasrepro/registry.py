@@ -1,7 +1,8 @@
 """Name -> object registries: search spaces, methods, datasets, benchmarks, tables, figures.
 
-A new method or space is one module plus one ``@METHODS.register("name")`` line; the package
-``__init__`` of each family imports its modules so that registration happens on import.
+A leaf module: it imports no plugin. A new method or space is one module plus one
+``@METHODS.register("name")`` line; ``nasrepro.plugins.load_all`` imports every family (and a
+profile's own plugin files), so that registration happens on import.
 """
 
 from __future__ import annotations
@@ -61,12 +62,3 @@ def benchmark_of(space: str) -> str:
     """The benchmark a space's cells are looked up in: the space's ``benchmark`` attribute (the
     three NAS-Bench-1Shot1 spaces share NAS-Bench-101, ``nb1shot1``), else its own name."""
     return getattr(SPACES.get(space), "benchmark", space) if space in SPACES else space
-
-
-def load_all() -> None:
-    """Import every family so that all registrations have run."""
-    import nasrepro.data  # noqa: F401
-    import nasrepro.methods  # noqa: F401
-    import nasrepro.report.catalog  # noqa: F401
-    import nasrepro.runs  # noqa: F401
-    import nasrepro.spaces  # noqa: F401

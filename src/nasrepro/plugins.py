@@ -1,0 +1,67 @@
+"""The one place that imports the plugin families, so that their registrations run.
+
+``registry`` and ``params`` are leaves; every family module registers itself on import. Jobs load
+only what they need: a report job (table, figure, cost) loads ``experiments`` alone and so never
+imports torch; a search or evaluation job loads every family plus the profile's own ``plugins:``
+(files or module names outside the package, e.g. ``examples/rsws.py``: a researcher's method).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Iterable
+
+from nasrepro.params import ConfigError
+
+# family -> the modules whose import registers it (torch-free: experiments)
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "experiments": ("nasrepro.runs", "nasrepro.report.catalog"),
+    "data": ("nasrepro.data",),
+    "spaces": ("nasrepro.spaces",),
+    "methods": ("nasrepro.methods",),
+}
+
+
+def load(*families: str) -> None:
+    """Import ``families`` (names of ``FAMILIES``)."""
+    for family in families:
+        for module in FAMILIES[family]:
+            importlib.import_module(module)
+
+
+def load_user(plugins: Iterable[str]) -> None:
+    """Import a profile's ``plugins:``: each a ``.py`` file (path relative to the working
+    directory) or an importable module name. Loading one twice is a no-op."""
+    for plugin in plugins:
+        if plugin.endswith(".py") or "/" in plugin:
+            path = Path(plugin).resolve()
+            if not path.is_file():
+                raise ConfigError(f"plugins: {plugin} is not a file; give a .py file (relative "
+                                  "to the project root) or an importable module name")
+            name = "nasrepro_plugin_" + hashlib.sha1(str(path).encode()).hexdigest()[:12]
+            if name in sys.modules:
+                continue
+            spec = importlib.util.spec_from_file_location(name, path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            try:
+                spec.loader.exec_module(module)
+            except BaseException:
+                del sys.modules[name]
+                raise
+        else:
+            try:
+                importlib.import_module(plugin)
+            except ModuleNotFoundError as error:
+                raise ConfigError(f"plugins: cannot import module {plugin!r} ({error}); give a "
+                                  ".py file or a module on PYTHONPATH") from None
+
+
+def load_all(user: Iterable[str] = ()) -> None:
+    """Import every family, then the profile's own plugins ``user``."""
+    load(*FAMILIES)
+    load_user(user)

@@ -3,7 +3,8 @@
 # Outputs of a profile land under results/<profile>/ (tables, figures, runs, logs).
 import sys
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
+from snakemake.utils import validate as validate_schema
 
 min_version("9.0")
 
@@ -15,16 +16,20 @@ if not workflow.config_settings.configfiles:
     configfile: "config/config.yaml"
 
 
-from nasrepro import config as nasconfig
+from nasrepro import jobs, plugins, registry
+from nasrepro.params import ConfigError
+from nasrepro.profile import resolve, select, validate
 from nasrepro.schema import check_schema
 
-nasconfig.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
+plugins.load_all()
+
+validate.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
 try:
     check_schema(config, "workflow/schemas/config.schema.yaml")  # one line per problem
-    validate(config, "workflow/schemas/config.schema.yaml")
-    nasconfig.apply_selection(config)  # `--config select=[table_2_3,fig_3_5]`: only these
-    nasconfig.check_profile(config)
-except nasconfig.ConfigError as error:
+    validate_schema(config, "workflow/schemas/config.schema.yaml")
+    select.apply_selection(config)  # `--config select=[table_2_3,fig_3_5]`: only these
+    validate.check_profile(config)
+except ConfigError as error:
     sys.exit(f"error: {error}")
 
 
@@ -45,7 +50,7 @@ report: "workflow/report/workflow.rst"
 
 
 onstart:
-    nasconfig.require_raw_inputs(config)
+    validate.require_raw_inputs(config)
 
 
 rule all:

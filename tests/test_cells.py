@@ -10,7 +10,7 @@ import pytest
 import yaml
 from matplotlib.image import imread
 
-from nasrepro import config as nasconfig
+from nasrepro.profile import select
 from nasrepro.registry import FIGURES, RUNS, SPACES
 from nasrepro.report.catalog import FigureSpec
 from nasrepro.report.cells import plot_cells
@@ -136,8 +136,8 @@ def test_catalog_cell_figures_name_runs_and_cell_kinds_that_exist(figure):
 def test_cell_figures_read_the_first_seed_only(profile):
     config = yaml.safe_load((ROOT / "config" / profile).read_text())
     assert {"fig_2_1", "fig_3_3"} <= set(config["figures"])
-    assert nasconfig.figure_seeds(config, "fig_2_1") == [0]
-    assert nasconfig.figure_seeds(config, "fig_3_5") == nasconfig.item_seeds(config, "figures", "fig_3_5")
+    assert select.figure_seeds(config, "fig_2_1") == [0]
+    assert select.figure_seeds(config, "fig_3_5") == select.item_seeds(config, "figures", "fig_3_5")
 
 
 def test_cell_figure_plans_only_its_search(tmp_path):

@@ -11,7 +11,8 @@ import sys
 import pytest
 import yaml
 
-from nasrepro import config as nasconfig
+from nasrepro import jobs
+from nasrepro.profile import resolve
 from nasrepro.analysis.best_cell import best_epoch
 from nasrepro.registry import FIGURES, TABLES
 from nasrepro.report.table import build
@@ -90,9 +91,9 @@ def test_best_pseudo_runs_fill_the_best_column_and_resolve_to_their_run():
     for row in rows:
         assert row["cifar10_best_run"] == (f"{row['run']}-best" if row["run"] else "")
     profile = yaml.safe_load((ROOT / "config/config.yaml").read_text())
-    assert nasconfig.method_params(profile, "gdas-best", "nb201") == \
-        nasconfig.method_params(profile, "gdas", "nb201")
-    assert nasconfig.base_run("gdas-a-best") == "gdas-a" and nasconfig.base_run("gdas") == "gdas"
+    assert resolve.method_params(profile, "gdas-best", "nb201") == \
+        resolve.method_params(profile, "gdas", "nb201")
+    assert jobs.base_run("gdas-a-best") == "gdas-a" and jobs.base_run("gdas") == "gdas"
     assert {e2nas_run(0.0, g) for g in (0.0, 0.2, 0.5, 0.8, "sig1", "sig2", "sig5", "sig10")} <= \
         set(spec.runs(ROOT))
 
@@ -140,9 +141,9 @@ def test_gamma_schedule_is_eq_4_16_and_the_figures_draw(tmp_path):
 def test_thesis_profile_runs_e2nas_with_the_darts_space_settings_of_4_4_2():
     thesis = yaml.safe_load((ROOT / "config/thesis.yaml").read_text())
     for run in ("e2nas", "e2nas-r"):
-        params = nasconfig.method_params(thesis, run, "darts_cnn")
+        params = resolve.method_params(thesis, run, "darts_cnn")
         assert params["epochs"] == 100 and params["batch_size"] == 32
         assert params["epsilon"] == 0.5 and params["gamma"] is None and params["gamma_sigmoid_b"] == 10
-    assert nasconfig.method_params(thesis, "e2nas-r", "darts_cnn")["depth_weight"] == 0.05
-    assert nasconfig.search_net(thesis, "darts_cnn")["layers"] == 8
-    assert nasconfig.search_net(thesis, "darts_cnn")["C"] == 16
+    assert resolve.method_params(thesis, "e2nas-r", "darts_cnn")["depth_weight"] == 0.05
+    assert resolve.search_net(thesis, "darts_cnn")["layers"] == 8
+    assert resolve.search_net(thesis, "darts_cnn")["C"] == 16

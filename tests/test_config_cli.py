@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 import yaml
 
-from nasrepro import config as nasconfig
+from nasrepro import jobs
+from nasrepro.profile import resolve, select, validate
 from nasrepro.cli import main
 from nasrepro.methods.darts import DartsConfig
 from nasrepro.params import ConfigError, build_config
@@ -29,7 +30,7 @@ def test_profiles_validate_and_pass_every_check():
     for name in ("config.yaml", "thesis.yaml"):
         profile = _profile(name)
         jsonschema.validate(profile, SCHEMA)
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_schema_names_nothing_the_registries_own():
@@ -45,7 +46,7 @@ def test_unknown_registry_names_in_the_profile_are_each_reported():
     profile["runs"] = {"x": {"method": "enas"}}
     profile["figures"]["fig_9_9"] = {}
     with pytest.raises(ConfigError) as info:
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
     text = str(info.value)
     for expected in ("spaces.nb301: unknown search space 'nb301'", "benchmark.nb101: unknown benchmark",
                      "runs.x.method: unknown method 'enas'", "unknown figure 'fig_9_9'"):
@@ -59,22 +60,22 @@ def test_every_registered_run_and_table_resolves():
         spec = TABLES.get(table)
         assert spec.space in SPACES and spec.runs(ROOT)
         for run in spec.runs(ROOT):  # a named run (or its -best pseudo-run), or a published cell
-            assert nasconfig.base_run(run) in RUNS or nasconfig.published_arch(spec.space, run)
+            assert jobs.base_run(run) in RUNS or resolve.published_arch(spec.space, run)
 
 
 def test_published_cells_are_pseudo_runs_with_a_clear_error_for_unknown_names():
-    assert nasconfig.published_arch("darts_rnn", "published-darts-v2") == \
+    assert resolve.published_arch("darts_rnn", "published-darts-v2") == \
         "sigmoid~0|relu~1|relu~1|identity~1|tanh~2|sigmoid~5|tanh~3|relu~5"
-    assert not nasconfig.has_search("published-darts-v2") and nasconfig.has_search("darts-2nd")
+    assert not jobs.has_search("published-darts-v2") and jobs.has_search("darts-2nd")
     with pytest.raises(ConfigError, match="no published cell 'enas'; its published cells: \\['darts-v1', 'darts-v2'\\]"):
-        nasconfig.published_arch("darts_rnn", "published-enas")
+        resolve.published_arch("darts_rnn", "published-enas")
 
 
 def test_thesis_profile_resolves_to_the_thesis_hyperparameters():
     thesis = _profile("thesis.yaml")
-    darts = nasconfig.method_params(thesis, "darts-2nd", "nb201")
-    gdas = nasconfig.method_params(thesis, "gdas", "nb201")
-    rnas = nasconfig.method_params(thesis, "random-nas", "nb201")
+    darts = resolve.method_params(thesis, "darts-2nd", "nb201")
+    gdas = resolve.method_params(thesis, "gdas", "nb201")
+    rnas = resolve.method_params(thesis, "random-nas", "nb201")
     assert darts["epochs"] == 50 and gdas["epochs"] == 250 and rnas["epochs"] == 250
     for block in (darts, gdas, rnas):
         assert block["w_lr"] == 0.025 and block["w_lr_min"] == 0.001 and block["batch_size"] == 64
@@ -84,17 +85,17 @@ def test_thesis_profile_resolves_to_the_thesis_hyperparameters():
         assert (block["a_beta1"], block["a_beta2"]) == (0.5, 0.999)
     assert gdas["tau_max"] == 10.0 and gdas["tau_min"] == 0.1
     assert rnas["num_candidates"] == 100 and rnas["eval_batch_size"] == 512
-    cnn = nasconfig.method_params(thesis, "darts-2nd", "darts_cnn")
+    cnn = resolve.method_params(thesis, "darts-2nd", "darts_cnn")
     assert cnn["w_weight_decay"] == 3e-4 and cnn["w_nesterov"] is False and cnn["epochs"] == 50
-    assert nasconfig.search_net(thesis, "nb201") == {"C": 16, "N": 5, "affine": False,
+    assert resolve.search_net(thesis, "nb201") == {"C": 16, "N": 5, "affine": False,
                                                      "track_running_stats": True}
 
 
 def test_default_profile_changes_only_sizes():
     default = _profile("config.yaml")
-    gdas = nasconfig.method_params(default, "gdas", "nb201")
+    gdas = resolve.method_params(default, "gdas", "nb201")
     assert gdas["epochs"] == 8 and gdas["tau_max"] == 10.0 and gdas["w_lr"] == 0.025
-    assert nasconfig.method_params(default, "gdas", "darts_cnn")["epochs"] == 3
+    assert resolve.method_params(default, "gdas", "darts_cnn")["epochs"] == 3
 
 
 @pytest.mark.parametrize("key,value,message", [
@@ -108,7 +109,7 @@ def test_bad_hyperparameters_are_one_line_errors_before_any_job(key, value, mess
     profile = _profile("config.yaml")
     profile["runs"] = {"gdas": {"method": "gdas", "params": {key: value}}}
     with pytest.raises(ConfigError) as info:
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
     assert message in str(info.value)
 
 
@@ -117,7 +118,7 @@ def test_misspelled_method_key_is_caught_at_validation():
     profile["method_overrides"] = {}
     profile["runs"] = {"darts-2nd": {"method": "darts-2nd", "params": {"fd_esp": 0.1}}}
     with pytest.raises(ConfigError, match=r"runs.darts-2nd\[nb201\].fd_esp: unknown key; valid keys: .*fd_eps"):
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_unknown_names_in_profile_are_listed():
@@ -126,7 +127,7 @@ def test_unknown_names_in_profile_are_listed():
     profile["datasets"]["cifar10"]["loader"] = "cifar11"
     profile["evaluation"]["mode"] = "benchmark"
     with pytest.raises(ConfigError) as info:
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
     text = str(info.value)
     assert "unknown table 'table_9_9'" in text and "datasets.cifar10.loader: unknown dataset loader 'cifar11'" in text
     assert "needs benchmark.nb201" in text
@@ -136,39 +137,39 @@ def test_misspelled_profile_override_is_caught():
     profile = _profile("config.yaml")
     profile["method_overrides"]["epohcs"] = 2
     with pytest.raises(ConfigError, match="method_overrides.epohcs: no registered method has this"):
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_a_new_profile_run_is_validated_even_if_no_table_uses_it():
     profile = _profile("config.yaml")
     profile["runs"] = {"my-gdas": {"method": "gdas", "params": {"tau_mn": 1}}}
     with pytest.raises(ConfigError, match=r"runs.my-gdas\[nb201\].tau_mn: unknown key"):
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_table_runs_restriction_must_name_rows():
     profile = _profile("config.yaml")
     profile["tables"]["table_6_2"] = {"runs": ["iDARTS-x"]}
     with pytest.raises(ConfigError, match=r"tables.table_6_2.runs: \['iDARTS-x'\] fill no row"):
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_table_targets_restriction_must_name_columns_and_restricts_the_evaluations():
     profile = _profile("config.yaml")
-    assert nasconfig.table_targets(profile, "table_2_1") == ["cifar10"]  # the default restricts
-    assert nasconfig.table_targets(profile, "table_6_2") == ["cifar10", "cifar100"]
+    assert select.table_targets(profile, "table_2_1") == ["cifar10"]  # the default restricts
+    assert select.table_targets(profile, "table_6_2") == ["cifar10", "cifar100"]
     profile["tables"]["table_2_1"] = {"targets": ["ImageNet16-120"]}
     with pytest.raises(ConfigError, match=r"tables.table_2_1.targets: \['ImageNet16-120'\] fill no "
                                           r"column of table_2_1"):
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_a_method_on_a_space_it_does_not_support_is_a_config_error(monkeypatch):
     profile = _profile("config.yaml")
-    nasconfig.require_supported(profile, "nb201", "nao")
-    monkeypatch.setattr(nasconfig, "jobs", lambda config: {"nb1shot1-s1": ["nao", "darts-1st"]})
+    resolve.require_supported(profile, "nb201", "nao")
+    monkeypatch.setattr(select, "space_runs", lambda config: {"nb1shot1-s1": ["nao", "darts-1st"]})
     with pytest.raises(ConfigError) as error:
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
     assert "run 'nao': method 'nao' is not defined on space 'nb1shot1-s1'" in str(error.value)
     assert "darts-1st" not in str(error.value)
 
@@ -177,7 +178,7 @@ def test_reserved_probe_run_names_are_rejected():
     profile = _profile("config.yaml")
     profile["runs"] = {"probe-1": {"method": "gdas"}}
     with pytest.raises(ConfigError, match=r"runs.probe-1: names starting with 'probe-' or 'published-' are reserved"):
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_build_config_checks_types_ranges_and_keys():

@@ -175,7 +175,7 @@ def test_download_from_a_url_with_checksum_and_clear_error_offline(tmp_path):
 
 @pytest.mark.parametrize("run", ["darts-1st", "darts-2nd", "gdas", "random-nas", "en2as"])
 def test_runs_on_the_recurrent_space_follow_darts_rnn_search_protocol(run):
-    from nasrepro.config import method_params
+    from nasrepro.profile.resolve import method_params
 
     params = method_params({}, run, "darts_rnn")
     assert (params["w_lr"], params["w_lr_min"], params["w_weight_decay"], params["batch_size"],

@@ -298,7 +298,7 @@ def test_dataset_split_and_subset():
 
 
 def test_run_job_writes_model_and_report(tmp_path):
-    from nasrepro.config import DvaeJob, RunSettings
+    from nasrepro.jobs import DvaeJob, RunSettings
     from nasrepro.train.dvae import DvaeConfig, run_job
 
     cfg = dataclasses.asdict(DvaeConfig(hidden=8, latent=4, epochs=2, cells=24, eval_cells=8,
@@ -318,27 +318,27 @@ def test_config_key_and_method_inputs(monkeypatch, tmp_path):
     D-VAE as a search input and the CLI hands it to ``SearchContext.inputs``."""
     import yaml
 
-    from nasrepro import config as nasconfig
+    from nasrepro.profile import resolve, validate
     from nasrepro import registry
     from nasrepro.commands.jobs import named_inputs
     from nasrepro.params import ConfigError
 
     profile = yaml.safe_load(open("config/config.yaml"))
-    job = nasconfig.dvae_job(profile, "darts_cnn")
+    job = resolve.dvae_job(profile, "darts_cnn")
     assert job.cfg["cells"] == profile["dvae"]["darts_cnn"]["cells"] and job.cfg["bidirectional"]
     thesis = yaml.safe_load(open("config/thesis.yaml"))
-    cfg = nasconfig.dvae_config(thesis, "nb201")
+    cfg = resolve.dvae_config(thesis, "nb201")
     assert (cfg["hidden"], cfg["latent"], cfg["lr"], cfg["batch_size"], cfg["epochs"]) == (501, 30, 1e-4, 32, 100)
     bad = {**profile, "dvae": {"nb201": {"hidden": 0}}}
     with pytest.raises(ConfigError, match=r"dvae\.nb201\.hidden = 0"):
-        nasconfig.check_profile(bad)
+        validate.check_profile(bad)
     with pytest.raises(ConfigError, match=r"dvae\.nb201\.size: unknown key"):
-        nasconfig.check_profile({**profile, "dvae": {"nb201": {"size": 3}}})
+        validate.check_profile({**profile, "dvae": {"nb201": {"size": 3}}})
 
     method = registry.METHODS.get("darts-1st")
-    assert nasconfig.method_inputs(profile, "nb201", "darts-1st") == {}
+    assert resolve.method_inputs(profile, "nb201", "darts-1st") == {}
     monkeypatch.setattr(method, "inputs", ("dvae",))
-    assert nasconfig.method_inputs(profile, "nb201", "darts-1st") == {
+    assert resolve.method_inputs(profile, "nb201", "darts-1st") == {
         "dvae": "results/default/dvae/nb201/dvae.pt"}
     with pytest.raises(ConfigError, match="needs the inputs"):
         named_inputs([], method)
@@ -348,7 +348,7 @@ def test_config_key_and_method_inputs(monkeypatch, tmp_path):
     assert named_inputs([f"dvae={tmp_path / 'dvae.pt'}"], method) == {"dvae": tmp_path / "dvae.pt"}
     monkeypatch.setattr(method, "inputs", ("nonsense",))
     with pytest.raises(ConfigError, match="unknown inputs"):
-        nasconfig.method_inputs(profile, "nb201", "darts-1st")
+        resolve.method_inputs(profile, "nb201", "darts-1st")
 
 
 def test_training_resumes_bit_identically(tmp_path):

@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from nasrepro.config import figure_spaces
+from nasrepro.profile.select import figure_spaces
 from nasrepro.params import ConfigError
 from nasrepro.registry import FIGURES
 from nasrepro.report import regret
@@ -155,7 +155,7 @@ def test_evaluate_looks_up_a_found_cell_in_the_shared_nb101_benchmark(tmp_path):
     """The three spaces share the ``nb1shot1`` benchmark (``registry.benchmark_of``): a found
     cell of space 1 evaluates by lookup (mean of the repeats at 108 epochs)."""
     from nasrepro.cli import main
-    from nasrepro.config import uses_benchmark
+    from nasrepro.profile.resolve import uses_benchmark
     from nasrepro.registry import benchmark_of
 
     assert [benchmark_of(f"nb1shot1-s{v}") for v in (1, 2, 3)] == ["nb1shot1"] * 3

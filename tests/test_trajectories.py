@@ -6,7 +6,7 @@ import json
 import pytest
 import yaml
 
-from nasrepro import config as nasconfig
+from nasrepro.profile import resolve, select, validate
 from nasrepro.params import ConfigError
 from nasrepro.registry import FIGURES
 from nasrepro.report.trajectories import plot_trajectories
@@ -76,19 +76,19 @@ def test_sweep_figure_plots_the_evaluated_points_and_rejects_an_empty_panel(tmp_
 
 def test_figure_runs_restriction_must_name_plotted_runs():
     profile = _profile()
-    assert nasconfig.figure_runs(profile, "fig_6_2") == profile["figures"]["fig_6_2"]["runs"]
+    assert select.figure_runs(profile, "fig_6_2") == profile["figures"]["fig_6_2"]["runs"]
     profile["figures"]["fig_6_2"] = {"runs": ["idarts", "gdas"]}
     with pytest.raises(ConfigError, match=r"figures.fig_6_2.runs: \['gdas'\] are not plotted"):
-        nasconfig.check_profile(profile)
+        validate.check_profile(profile)
 
 
 def test_only_the_runs_of_hessian_figures_track_the_hessian():
     profile = _profile()
-    assert nasconfig.hessian_runs(profile, "darts_cnn") == {"darts-2nd", "balenas-2nd"}
-    assert nasconfig.hessian_runs(profile, "nb201") == set()
+    assert select.hessian_runs(profile, "darts_cnn") == {"darts-2nd", "balenas-2nd"}
+    assert select.hessian_runs(profile, "nb201") == set()
     dataset = {"name": "cifar10", **profile["datasets"]["cifar10"]}
-    tracked = nasconfig.search_job(profile, "darts_cnn", dataset, "balenas-2nd", 0)
-    plain = nasconfig.search_job(profile, "darts_cnn", dataset, "gdas", 0)
+    tracked = resolve.search_job(profile, "darts_cnn", dataset, "balenas-2nd", 0)
+    plain = resolve.search_job(profile, "darts_cnn", dataset, "gdas", 0)
     assert (tracked.hessian_iters, tracked.hessian_batches) == (5, 1)
     assert plain.hessian_iters == 0
 

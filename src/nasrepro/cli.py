@@ -3,7 +3,7 @@
 one console line and an exit code.
 
 Workflow rules pass each job's fully resolved spec as one JSON ``--spec`` argument (built by
-``nasrepro.config``). With ``--log FILE`` the full log goes to FILE; a failure also prints one
+``nasrepro.profile.resolve``). With ``--log FILE`` the full log goes to FILE; a failure also prints one
 line on the console naming the cause (and the log for a traceback).
 """
 
@@ -59,7 +59,7 @@ def _configure_logging(args) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _configure_logging(args)
-    plugins.load_all()
+    plugins.load(*args.loads)
     where = f" (full log: {args.log})" if args.log else ""
     try:
         return args.func(args) or 0

@@ -3,7 +3,7 @@
 Tables and figures name runs, never methods. A run's hyperparameters resolve as
 method-config defaults (thesis values) <- the run's ``params`` <- the run's
 ``space_params[space]`` <- the profile's ``method_overrides`` (keys the method has; the default
-profile's tiny sizes, see ``nasrepro.config``). A profile may add runs of its
+profile's tiny sizes, see ``nasrepro.profile.resolve``). A profile may add runs of its
 own under ``runs:`` (same fields).
 """
 

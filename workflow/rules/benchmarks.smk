@@ -28,7 +28,7 @@ rule nb101_standin:
     output:
         f"{PREPARED}/benchmarks/nb1shot1-standin.parquet",
     params:
-        spec=lambda wc: nasconfig.standin_spec(config, standin_spaces()),
+        spec=lambda wc: resolve.standin_spec(config, standin_spaces()),
     conda:
         ENV
     log:

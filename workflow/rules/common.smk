@@ -1,5 +1,5 @@
 # Helpers shared by the rules: profile namespaces, job specs (resolved config as JSON, built by
-# nasrepro.config) and target lists. Every path of a profile lives under its own namespace
+# nasrepro.profile.resolve) and target lists. Every path of a profile lives under its own namespace
 # (results/<profile>/, data/prepared/<profile>/), so profiles never overwrite each other.
 import json
 import os
@@ -35,10 +35,10 @@ def benchmark_table(space):
 
 
 def search_spec(wildcards):
-    job = nasconfig.search_job(
+    job = resolve.search_job(
         config, wildcards.space, dataset_spec(wildcards.dataset), wildcards.run, wildcards.seed
     )
-    return nasconfig.to_json(job)
+    return jobs.to_json(job)
 
 
 def search_inputs(wildcards):
@@ -46,12 +46,12 @@ def search_inputs(wildcards):
     space's trained D-VAE, rule train_dvae)."""
     return {
         "data": f"{PREPARED}/{wildcards.dataset}.json",
-        **nasconfig.method_inputs(config, wildcards.space, wildcards.run),
+        **resolve.method_inputs(config, wildcards.space, wildcards.run),
     }
 
 
 def dvae_spec(wildcards):
-    return nasconfig.to_json(nasconfig.dvae_job(config, wildcards.space))
+    return jobs.to_json(resolve.dvae_job(config, wildcards.space))
 
 
 def dvae_targets():
@@ -60,12 +60,12 @@ def dvae_targets():
 
 
 def uses_benchmark(space):
-    return nasconfig.uses_benchmark(config, space)
+    return resolve.uses_benchmark(config, space)
 
 
 def evaluate_spec(wildcards):
     dataset = None if uses_benchmark(wildcards.space) else dataset_spec(wildcards.target)
-    job = nasconfig.eval_job(
+    job = resolve.eval_job(
         config,
         wildcards.space,
         wildcards.dataset,
@@ -75,11 +75,11 @@ def evaluate_spec(wildcards):
         dataset,
         benchmark_table(registry.benchmark_of(wildcards.space)),
     )
-    return nasconfig.to_json(job)
+    return jobs.to_json(job)
 
 
 def run_dir(space, run, seed):
-    return f"{RUNS}/{space}/{nasconfig.search_dataset(config, space)}/{run}/seed{seed}"
+    return f"{RUNS}/{space}/{resolve.search_dataset(config, space)}/{run}/seed{seed}"
 
 
 def evaluate_inputs(wildcards):
@@ -97,17 +97,17 @@ def probe_outputs(space, curves=False):
     """Ground truth of the probe cells (ranking and forgetting analyses): the evaluation of each
     probe pseudo-run on the search dataset (final score and, with ``curves``, its per-epoch
     record: the retraining curve)."""
-    target = nasconfig.search_dataset(config, space)
+    target = resolve.search_dataset(config, space)
     names = ("final.json", "metrics.jsonl") if curves else ("final.json",)
     return [
         f"{run_dir(space, run, 0)}/eval/{target}/{name}"
-        for run in nasconfig.probe_runs(config, space)
+        for run in resolve.probe_runs(config, space)
         for name in names
     ]
 
 
 def probe_problem(item, space):
-    if not nasconfig.probe_cells(config, space):
+    if not resolve.probe_cells(config, space):
         raise ValueError(
             f"{item} analyses probe cells, but spaces.{space}.probes is not set in the profile; "
             f"add e.g. `probes: {{cells: 15, seed: 0, every: 1}}` under spaces.{space}"
@@ -117,19 +117,19 @@ def probe_problem(item, space):
 def table_finals(table):
     """Every file a table reads (see nasrepro.report.table.collect)."""
     spec = registry.TABLES.get(table)
-    seeds = nasconfig.item_seeds(config, "tables", table)
-    runs = nasconfig.table_runs(config, table)
+    seeds = select.item_seeds(config, "tables", table)
+    runs = select.table_runs(config, table)
     files = [
         f"{run_dir(spec.space, run, seed)}/eval/{target}/final.json"
         for run in runs
         for seed in seeds
-        for target in nasconfig.table_targets(config, table)
+        for target in select.table_targets(config, table)
     ]
     if spec.needs_search:
         files += [
             f"{run_dir(spec.space, run, seed)}/search/{name}"
             for run in runs
-            if nasconfig.has_search(run)
+            if jobs.has_search(run)
             for seed in seeds
             for name in ("metrics.jsonl", "run.json")
         ]
@@ -144,11 +144,11 @@ def figure_metrics(figure):
     the analysis figures the probe ground truth; the found cells' evaluation on the search dataset
     where the figure shows it; their retraining curves on the figure's curve target (Fig. 5.4 b)."""
     spec = registry.FIGURES.get(figure)
-    seeds = nasconfig.figure_seeds(config, figure)
-    runs = nasconfig.figure_runs(config, figure)
+    seeds = select.figure_seeds(config, figure)
+    runs = select.figure_runs(config, figure)
     files = [
         f"{run_dir(space, run, seed)}/search/{spec.search_file}"
-        for space in nasconfig.figure_spaces(config, figure)
+        for space in select.figure_spaces(config, figure)
         for run in runs
         for seed in seeds
     ]
@@ -159,11 +159,11 @@ def figure_metrics(figure):
         files += probe_outputs(spec.space, curves=spec.kind == "forgetting")
     if spec.needs_found_cells:
         files += [
-            f"{run_dir(spec.space, run, seed)}/eval/{nasconfig.search_dataset(config, spec.space)}/final.json"
+            f"{run_dir(spec.space, run, seed)}/eval/{resolve.search_dataset(config, spec.space)}/final.json"
             for run in runs
             for seed in seeds
         ]
-    curve_target = nasconfig.figure_curve_target(config, figure)
+    curve_target = select.figure_curve_target(config, figure)
     if curve_target is not None:
         files += [
             f"{run_dir(spec.space, run, seed)}/eval/{curve_target}/metrics.jsonl"
@@ -176,9 +176,9 @@ def figure_metrics(figure):
 def nb101_table():
     """The NAS-Bench-101 table of the NAS-Bench-1Shot1 figures: the converted benchmark, or
     without benchmark.nb1shot1 the stand-in of the cells their searches derived."""
-    if nasconfig.regret_table_standin(config):
+    if resolve.regret_table_standin(config):
         return f"{PREPARED}/benchmarks/nb1shot1-standin.parquet"
-    return benchmark_table(nasconfig.NB101_STANDIN)
+    return benchmark_table(resolve.NB101_STANDIN)
 
 
 def regret_figures():
@@ -192,14 +192,14 @@ def standin_searches():
 
 
 def standin_spaces():
-    return sorted({s for fig in regret_figures() for s in nasconfig.figure_spaces(config, fig)})
+    return sorted({s for fig in regret_figures() for s in select.figure_spaces(config, fig)})
 
 
 def figure_note(figure):
     """The provenance note of a figure; the NAS-Bench-1Shot1 figures name their table."""
-    note = provenance_note() + f" Seeds {nasconfig.figure_seeds(config, figure)}."
+    note = provenance_note() + f" Seeds {select.figure_seeds(config, figure)}."
     if registry.FIGURES.get(figure).kind == "regret":
-        if nasconfig.regret_table_standin(config):
+        if resolve.regret_table_standin(config):
             note += (" STAND-IN for NAS-Bench-101: the derived cells retrained once on "
                      f"{config['datasets'][config['search_dataset']]['loader']} (not the "
                      "benchmark); regret against the best of those cells, not of the space.")

@@ -4,10 +4,10 @@ from nasrepro.report import cost as nascost
 
 def prepared_datasets():
     """The datasets the configured tables and figures prepare (search data, retraining targets)."""
-    names = set(nasconfig.needed_datasets(config))
+    names = set(validate.needed_datasets(config))
     for name in config["tables"]:
         if not uses_benchmark(registry.TABLES.get(name).space):
-            names.update(nasconfig.table_targets(config, name))
+            names.update(select.table_targets(config, name))
     return sorted(names)
 
 

@@ -6,7 +6,7 @@ rule probe_cell:
     wildcard_constraints:
         index="[0-9]+",
     params:
-        arch=lambda wc: nasconfig.probe_cells(config, wc.space)[int(wc.index)],
+        arch=lambda wc: resolve.probe_cells(config, wc.space)[int(wc.index)],
     conda:
         ENV
     log:

@@ -9,7 +9,7 @@ rule table:
     params:
         title=lambda wc: registry.TABLES.get(wc.table).title,
         note=lambda wc: provenance_note()
-        + f" Seeds {nasconfig.item_seeds(config, 'tables', wc.table)}.",
+        + f" Seeds {select.item_seeds(config, 'tables', wc.table)}.",
         prefix=lambda wc: f"results/{P}/tables/{wc.table}",
     conda:
         ENV

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nasrepro import registry
 from nasrepro.commands.common import command
+from nasrepro.jobs import probe_run
 from nasrepro.utils.atomic import read_jsonl, write_json
 
 
@@ -18,25 +19,25 @@ def cmd_probe_cell(args) -> None:
     space = registry.SPACES.get(args.space)()
     arch = space.from_string(args.arch)
     write_json(Path(args.out), {"space": args.space, "dataset": args.dataset,
-                                "run": f"probe-{args.index}", "method": "probe", "seed": 0,
+                                "run": probe_run(int(args.index)), "method": "probe", "seed": 0,
                                 "arch": space.to_string(arch)})
 
 
 def cmd_published_cell(args) -> None:
     """genotype.json of the space's published cell ``name`` (pseudo-run published-<name>)."""
-    from nasrepro.config import PUBLISHED_PREFIX, published_arch
+    from nasrepro.jobs import PUBLISHED_PREFIX
 
-    run = f"{PUBLISHED_PREFIX}{args.name}"
-    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset, "run": run,
-                                "method": "published", "seed": args.seed,
-                                "arch": published_arch(args.space, run)})
+    arch = registry.SPACES.get(args.space)().published_arch(args.name)
+    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset,
+                                "run": f"{PUBLISHED_PREFIX}{args.name}", "method": "published",
+                                "seed": args.seed, "arch": arch})
 
 
 def cmd_best_cell(args) -> None:
     """genotype.json of pseudo-run ``<run>-best``: the best cell over the epochs of the search
     (``analysis.best_cell``), for Table 4.2's "Best" column."""
     from nasrepro.analysis.best_cell import best_epoch
-    from nasrepro.config import BEST_SUFFIX
+    from nasrepro.jobs import BEST_SUFFIX
 
     found = json.loads(Path(args.genotype).read_text())
     space = registry.SPACES.get(found["space"])()

@@ -9,14 +9,19 @@ import time
 from pathlib import Path
 from typing import Callable
 
+from nasrepro.jobs import to_json
+from nasrepro.plugins import FAMILIES
 
-def command(sub, name: str, func: Callable, help: str, *required: str) -> argparse.ArgumentParser:
+
+def command(sub, name: str, func: Callable, help: str, *required: str,
+            loads: tuple[str, ...] = tuple(FAMILIES)) -> argparse.ArgumentParser:
     """Subparser ``name`` running ``func(args)``, with the required string options ``required``
-    (e.g. ``"--spec"``, ``"--out"``)."""
+    (e.g. ``"--spec"``, ``"--out"``); ``loads``: the plugin families it needs (``plugins.FAMILIES``;
+    the report commands load ``experiments`` alone, so they never import torch)."""
     parser = sub.add_parser(name, help=help)
     for option in required:
         parser.add_argument(option, required=True)
-    parser.set_defaults(func=func)
+    parser.set_defaults(func=func, loads=loads)
     return parser
 
 
@@ -29,20 +34,16 @@ def setup(settings):
     return resolve_device(settings.device)
 
 
-def job_json(job) -> str:
-    from nasrepro.config import to_json
-
-    return to_json(job)
-
-
-def write_records_json(run_json: Path, job, device, began: float, records: list[dict]) -> None:
-    """``run.json`` of a search or evaluation: the job, the device, and its seconds (the epochs'
-    own ``elapsed_s``, summed over resumes, when the records have it)."""
+def write_records_json(run_json: Path, job, device, began: float, records: list[dict],
+                       **facts) -> None:
+    """``run.json`` of a search or evaluation: the job, the device, its seconds (the epochs'
+    own ``elapsed_s``, summed over resumes, when the records have it) and ``facts`` (a search:
+    its method's ``memory`` class, which Tables 2.1 and 2.2 read without loading the methods)."""
     from nasrepro.utils.device import describe
     from nasrepro.utils.runinfo import write_run_json
 
     elapsed = records[-1].get("elapsed_s") if records else None
-    write_run_json(run_json, json.loads(job_json(job)), describe(device),
+    write_run_json(run_json, json.loads(to_json(job)), describe(device),
                    elapsed if elapsed is not None else time.time() - began,
                    profile=job.settings.profile,
-                   extra={"process_time_s": round(time.time() - began, 3)})
+                   extra={"process_time_s": round(time.time() - began, 3), **facts})

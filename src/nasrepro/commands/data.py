@@ -41,7 +41,7 @@ def cmd_nb101_standin(args) -> None:
     """The stand-in NAS-Bench-101 table of a profile without the benchmark file
     (``spaces/nb1shot1/standin.py``): the cells the searches in ``args.metrics`` derived, each
     retrained once on the search dataset."""
-    from nasrepro.config import RunSettings
+    from nasrepro.jobs import RunSettings
     from nasrepro.params import build_config
     from nasrepro.spaces.nb1shot1.standin import build_standin, derived_cells
     from nasrepro.train.epochs import clear_state, config_fingerprint

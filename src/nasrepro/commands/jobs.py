@@ -8,13 +8,14 @@ import time
 from pathlib import Path
 
 from nasrepro import registry
-from nasrepro.commands.common import command, job_json, setup, write_records_json
+from nasrepro.commands.common import command, setup, write_records_json
+from nasrepro.jobs import to_json
 from nasrepro.params import ConfigError
 from nasrepro.utils.atomic import torch_save, write_json, write_jsonl
 
 
 def cmd_search(args) -> None:
-    from nasrepro.config import SearchJob
+    from nasrepro.jobs import SearchJob
     from nasrepro.methods.base import SearchContext
     from nasrepro.params import build_config
     from nasrepro.train.epochs import clear_state, config_fingerprint
@@ -35,7 +36,7 @@ def cmd_search(args) -> None:
                                       arch_examples=len(bundle.arch_train)))
     method.setup()
     out = Path(args.out_dir)
-    result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(job_json(job)),
+    result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(to_json(job)),
                         job.eval_batches, job.settings.workers,
                         probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every,
                         probe_batches=job.probe_batches, hessian_iters=job.hessian_iters,
@@ -49,7 +50,8 @@ def cmd_search(args) -> None:
     if hasattr(space, "index"):
         genotype["index"] = space.index(result.arch)
     write_json(out / "genotype.json", genotype)
-    write_records_json(out / "run.json", job, device, began, result.records)
+    write_records_json(out / "run.json", job, device, began, result.records,
+                       memory=method_cls.memory)
     clear_state(out / "_state")
 
 
@@ -76,12 +78,12 @@ def named_inputs(items: list[str], method_cls) -> dict[str, Path]:
 def cmd_train_dvae(args) -> None:
     """Train the D-VAE of one space (rule train_dvae): dvae.pt, report.json and report.md in
     ``--out-dir``; per-epoch checkpoints in ``--out-dir``/_state while it runs."""
-    from nasrepro.config import DvaeJob
+    from nasrepro.jobs import DvaeJob
     from nasrepro.train.dvae import run_job
     from nasrepro.train.epochs import config_fingerprint
 
     job = DvaeJob.from_json(args.spec)
-    run_job(job, setup(job.settings), Path(args.out_dir), config_fingerprint(job_json(job)))
+    run_job(job, setup(job.settings), Path(args.out_dir), config_fingerprint(to_json(job)))
 
 
 def _complexity(net, shape, task) -> dict:
@@ -98,7 +100,7 @@ def _complexity(net, shape, task) -> dict:
 
 
 def cmd_evaluate(args) -> None:
-    from nasrepro.config import EvalJob
+    from nasrepro.jobs import EvalJob
     from nasrepro.train.epochs import clear_state
 
     began = time.time()
@@ -124,7 +126,7 @@ def cmd_evaluate(args) -> None:
         net = space.build_network(arch, bundle.shape, job.net_cfg)
         complexity = _complexity(net, bundle.shape, space.task)
         records = run_retrain(net, bundle, cfg, job.seed, device, out / "_state",
-                              config_fingerprint(job_json(job)), job.settings.workers, space.task,
+                              config_fingerprint(to_json(job)), job.settings.workers, space.task,
                               job.settings.data_on_device)
         chosen = reported(records, cfg, space.task)
         final = {**{k: v for k, v in chosen.items() if k.startswith(("valid_", "test_"))},

@@ -8,6 +8,8 @@ import json
 from nasrepro import registry
 from nasrepro.commands.common import command
 
+REPORT = ("experiments",)  # what a report job loads: the tables, figures and runs; no torch
+
 
 def cmd_table(args) -> None:
     from nasrepro.report.table import write_table
@@ -23,9 +25,11 @@ def cmd_figure(args) -> None:
 
         plot_search_curves(args.metrics, args.out_prefix, spec.title, key="derived_valid",
                            note=args.note)
-    elif spec.kind == "cell":
+    elif spec.kind == "cell":  # the space lays its cells out: the one kind that loads spaces
+        from nasrepro.plugins import load
         from nasrepro.report.cells import plot_cells
 
+        load("spaces")
         plot_cells(spec, args.metrics, args.out_prefix, args.note)
     elif spec.kind == "regret":
         from nasrepro.report.regret import plot_regret
@@ -50,14 +54,14 @@ def cmd_cost(args) -> None:
 def add_commands(sub) -> None:
     provenance = "provenance: profile, data roles, seeds"
     p = command(sub, "table", cmd_table, "build a thesis table", "--table", "--thesis-values",
-                "--out-prefix")
+                "--out-prefix", loads=REPORT)
     p.add_argument("--note", required=True, help=provenance)
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
-                "report.catalog.FigureSpec)", "--figure", "--out-prefix")
+                "report.catalog.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)
     p.add_argument("--note", required=True, help=provenance)
     p.add_argument("metrics", nargs="*")
     p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--thesis-costs",
-                "--out-prefix")
+                "--out-prefix", loads=REPORT)
     p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
     p.add_argument("--note", required=True, help="provenance: profile and machine")

@@ -74,7 +74,7 @@ class SearchMethod:
     """Base class. Subclasses set ``Config`` and implement ``step`` and ``derive``."""
 
     Config: type = WeightConfig
-    # Named input files the method needs (keys of ``nasrepro.config.METHOD_INPUTS``, e.g. "dvae":
+    # Named input files the method needs (keys of ``nasrepro.profile.resolve.METHOD_INPUTS``, e.g. "dvae":
     # the space's trained D-VAE); the search rule builds them and passes them in ``ctx.inputs``.
     inputs: tuple[str, ...] = ()
     trained_arch: object = None

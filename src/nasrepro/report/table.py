@@ -24,9 +24,8 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
     """{(run, column key): [value per seed]} for the table's space, from the evaluation results
     (``final.json``), the searches (``metrics.jsonl``, ``run.json``) and the probe cells'
     ground truth (``final.json`` of the ``probe-<i>`` runs)."""
-    from nasrepro import registry
     from nasrepro.analysis.ranking import kendall_tau, s_tau
-    from nasrepro.config import PROBE_PREFIX
+    from nasrepro.jobs import PROBE_PREFIX
 
     values: dict = defaultdict(list)
     truth: dict[int, float] = {}
@@ -58,13 +57,12 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
             job = info["config"]
             if job.get("space") != spec.space:
                 continue
-            memory = registry.METHODS.get(job["method"]).memory
             seconds[job["run"]].append(float(info["wall_time_s"]))
             for column in spec.columns:
                 if column.source == "search_cost":
                     values[(job["run"], column.key)].append(info["wall_time_s"] / 86400.0)
                 elif column.source == "memory":
-                    values[(job["run"], column.key)] = [memory]
+                    values[(job["run"], column.key)] = [info["memory"]]
     _search_times(spec, seconds, values)
     if truth:
         reference = [truth[i] for i in sorted(truth)]

@@ -235,6 +235,16 @@ class SearchSpace(ABC):
     @abstractmethod
     def from_string(self, text: str) -> Arch: ...
 
+    def published_arch(self, name: str) -> str:
+        """The architecture string of the literature cell ``name`` (pseudo-run
+        ``published-<name>``); a ``ConfigError`` naming the space's published cells if unknown."""
+        from nasrepro.params import ConfigError
+
+        if name not in self.published:
+            raise ConfigError(f"run 'published-{name}': space {self.name!r} has no published cell "
+                              f"{name!r}; its published cells: {sorted(self.published) or 'none'}")
+        return self.to_string(self.published[name])
+
     @abstractmethod
     def build_supernet(self, shape: DataShape, cfg: Mapping) -> nn.Module: ...
 

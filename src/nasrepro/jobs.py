@@ -1,0 +1,131 @@
+"""The job messages the workflow sends to its workers, and the naming of pseudo-runs.
+
+Every search, evaluation and D-VAE job gets its fully resolved spec as one JSON ``--spec``
+argument (built on the Snakefile side by ``nasrepro.profile.resolve``); Snakemake compares these
+params to decide reruns. This is the only configuration module workers and report jobs import:
+it imports no registry, no plugin and no torch.
+
+Pseudo-runs are names that fill a table row or a figure like a run, but have no search of their
+own: ``probe-<i>`` (the fixed probe cell i of the ranking analyses), ``published-<name>`` (a
+literature cell of the space) and ``<run>-best`` (the best cell over the epochs of ``<run>``'s
+search, Table 4.2 "Best").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+PROBE_PREFIX = "probe-"
+PUBLISHED_PREFIX = "published-"
+BEST_SUFFIX = "-best"
+
+
+def probe_run(index: int) -> str:
+    """The pseudo-run of probe cell ``index``."""
+    return f"{PROBE_PREFIX}{index}"
+
+
+def is_probe_run(run: str) -> bool:
+    return run.startswith(PROBE_PREFIX)
+
+
+def is_published_run(run: str) -> bool:
+    """Pseudo-run ``published-<name>``: the space's literature cell ``name`` (``published``),
+    evaluated like a found cell (e.g. Table 2.2's "DARTS (2nd)*"); it has no search."""
+    return run.startswith(PUBLISHED_PREFIX)
+
+
+def published_name(run: str) -> str:
+    """The literature cell a ``published-<name>`` pseudo-run names."""
+    return run[len(PUBLISHED_PREFIX):]
+
+
+def base_run(name: str) -> str:
+    """The run whose search a pseudo-run ``<run>-best`` reads (else ``name`` itself)."""
+    return name[:-len(BEST_SUFFIX)] if name.endswith(BEST_SUFFIX) else name
+
+
+def has_search(run: str) -> bool:
+    """Whether ``run`` is searched (probe and published pseudo-runs only write a genotype)."""
+    return not (is_probe_run(run) or is_published_run(run))
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    profile: str
+    device: str
+    threads: int
+    workers: int
+    data_on_device: bool = False  # batches built on the device (nasrepro.data.images)
+
+
+def _from_json(cls, text: str):
+    data = json.loads(text)
+    return cls(**{**data, "settings": RunSettings(**data["settings"])})
+
+
+@dataclass(frozen=True)
+class SearchJob:
+    """Everything one search job needs, resolved (what Snakemake compares for reruns)."""
+
+    space: str
+    dataset: dict
+    run: str
+    method: str
+    method_cfg: dict
+    space_cfg: dict
+    seed: int
+    eval_batches: int | None
+    settings: RunSettings
+    probes: tuple[str, ...] = ()
+    probe_every: int = 1
+    probe_batches: int | None = None
+    hessian_iters: int = 0
+    hessian_batches: int = 1
+
+    @classmethod
+    def from_json(cls, text: str) -> "SearchJob":
+        job = _from_json(cls, text)
+        return dataclasses.replace(job, probes=tuple(job.probes))
+
+
+@dataclass(frozen=True)
+class EvalJob:
+    """One evaluation: benchmark lookup (``benchmark_table``) or retraining (``dataset``,
+    ``net_cfg``, ``retrain``) of the cell a run found."""
+
+    space: str
+    search_dataset: str
+    run: str
+    method: str
+    seed: int
+    target: str
+    mode: str
+    settings: RunSettings
+    dataset: dict | None = None
+    net_cfg: dict | None = None
+    retrain: dict | None = None
+    benchmark_table: str | None = None
+
+    @classmethod
+    def from_json(cls, text: str) -> "EvalJob":
+        return _from_json(cls, text)
+
+
+@dataclass(frozen=True)
+class DvaeJob:
+    """One D-VAE training job (rule ``train_dvae``): the space and its resolved ``DvaeConfig``."""
+
+    space: str
+    cfg: dict
+    settings: RunSettings
+
+    @classmethod
+    def from_json(cls, text: str) -> "DvaeJob":
+        return _from_json(cls, text)
+
+
+def to_json(job) -> str:
+    return json.dumps(dataclasses.asdict(job), sort_keys=True)

@@ -1,0 +1,204 @@
+"""A profile's settings resolved per run, space and target, and the job messages built from them.
+
+One source of truth per setting: thesis values are dataclass defaults (methods, networks,
+retraining); a profile YAML holds the experiment matrix and only the values it changes:
+``method_overrides`` and ``spaces.<space>.method_overrides`` (applied last, to every run whose
+method has the key: the default profile's tiny sizes), ``runs`` (extra named runs),
+``spaces.<space>.{search,evaluate,retrain}`` (network and retraining overrides).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+
+from nasrepro import jobs, registry
+from nasrepro.runs import RunVariant
+from nasrepro.params import ConfigError, build_config
+from nasrepro.profile.select import hessian_runs, probed_runs
+
+
+def run_variant(config: dict, name: str) -> RunVariant:
+    """The run ``name`` (a ``<run>-best`` pseudo-run resolves to ``<run>``'s settings)."""
+    name = jobs.base_run(name)
+    extra = (config.get("runs") or {}).get(name)
+    if extra is not None:
+        return RunVariant(name, extra["method"], dict(extra.get("params") or {}),
+                          dict(extra.get("space_params") or {}))
+    if name not in registry.RUNS:
+        known = sorted(set(registry.RUNS.names()) | set(config.get("runs") or {}))
+        raise ConfigError(f"run {name!r} is not defined; known runs: {', '.join(known)} "
+                          "(add it under `runs:` in the profile)")
+    return registry.RUNS.get(name)
+
+
+def space_overrides(config: dict, space: str, part: str) -> dict:
+    return dict(((config.get("spaces") or {}).get(space) or {}).get(part) or {})
+
+
+def method_params(config: dict, run: str, space: str) -> dict:
+    """The resolved, validated hyperparameters of ``run`` on ``space``: the method's defaults
+    (thesis values) <- the run's overrides on ``space`` <- the profile's ``method_overrides``."""
+    variant = run_variant(config, run)
+    cls = registry.METHODS.get(variant.method).Config
+    fields = {f.name for f in dataclasses.fields(cls)}
+    profile = {**(config.get("method_overrides") or {}),
+               **space_overrides(config, space, "method_overrides")}
+    profile = {k: v for k, v in profile.items() if k in fields}
+    build_config(cls, variant.overrides(space), f"runs.{run}[{space}]")  # even where overridden
+    cfg = build_config(cls, {**variant.overrides(space), **profile}, f"runs.{run}[{space}]")
+    return dataclasses.asdict(cfg)
+
+
+def require_supported(config: dict, space: str, run: str) -> None:
+    """Raise ``ConfigError`` unless ``run``'s method is defined on ``space``
+    (``SearchMethod.supports``: e.g. NAO needs one operation per edge, not NAS-Bench-1Shot1)."""
+    method = run_variant(config, run).method
+    if not registry.METHODS.get(method).supports(registry.SPACES.get(space)()):
+        raise ConfigError(f"run {run!r}: method {method!r} is not defined on space {space!r} (it "
+                          "needs a part of the space contract this space lacks, see the method's "
+                          "`supports`); remove the run from that space's tables and figures")
+
+
+def search_dataset(config: dict, space: str) -> str:
+    """The dataset ``space`` is searched on: ``spaces.<space>.search_dataset`` (e.g. PTB for the
+    DARTS recurrent space), else the profile's ``search_dataset``."""
+    return ((config.get("spaces") or {}).get(space) or {}).get("search_dataset") \
+        or config["search_dataset"]
+
+
+def search_net(config: dict, space: str) -> dict:
+    obj = registry.SPACES.get(space)()
+    cfg = build_config(obj.search_net_config, space_overrides(config, space, "search"),
+                       f"spaces.{space}.search")
+    return dataclasses.asdict(cfg)
+
+
+def eval_settings(config: dict, space: str, target: str) -> tuple[dict, dict]:
+    """(evaluation-network config, retraining config) of ``space`` for ``target``."""
+    obj = registry.SPACES.get(space)()
+    net = build_config(obj.eval_net_config(target), space_overrides(config, space, "evaluate"),
+                       f"spaces.{space}.evaluate")
+    train = build_config(obj.retrain_config(target), space_overrides(config, space, "retrain"),
+                         f"spaces.{space}.retrain")
+    return dataclasses.asdict(net), dataclasses.asdict(train)
+
+
+def uses_benchmark(config: dict, space: str) -> bool:
+    """Whether ``space``'s architectures are evaluated by benchmark lookup (else retrained)."""
+    return (config["evaluation"]["mode"] == "benchmark"
+            and registry.benchmark_of(space) in registry.BENCHMARKS)
+
+
+# ----------------------------------------------------------------------------- pseudo-runs
+def probe_settings(config: dict, space: str) -> dict | None:
+    """``spaces.<space>.probes``: {cells, seed, every, batches} of the forgetting and ranking
+    analyses (chapters 2-3), or None when the profile tracks no probe cells on ``space``."""
+    return ((config.get("spaces") or {}).get(space) or {}).get("probes")
+
+
+def probe_cells(config: dict, space: str) -> list[str]:
+    """The fixed probe cells of ``space``: ``cells`` distinct uniformly sampled cells drawn with
+    ``seed`` (the same for every run and seed, so rankings compare)."""
+    settings = probe_settings(config, space)
+    if not settings:
+        return []
+    obj, rng, cells = registry.SPACES.get(space)(), random.Random(settings.get("seed", 0)), []
+    while len(cells) < settings["cells"]:
+        cell = obj.to_string(obj.sample(rng))
+        if cell not in cells:
+            cells.append(cell)
+    return cells
+
+
+def probe_runs(config: dict, space: str) -> list[str]:
+    """Pseudo-runs ``probe-<i>`` whose "search" is the fixed probe cell i: evaluating them gives
+    the ground truth of the ranking analyses (benchmark lookup or retraining, like any run)."""
+    return [jobs.probe_run(i) for i in range(len(probe_cells(config, space)))]
+
+
+def published_arch(space: str, run: str) -> str:
+    """The architecture string of pseudo-run ``published-<name>`` on ``space``."""
+    return registry.SPACES.get(space)().published_arch(jobs.published_name(run))
+
+
+NB101_STANDIN = "nb1shot1"  # the benchmark whose table a profile without its file replaces
+
+
+def regret_table_standin(config: dict) -> bool:
+    """Whether the NAS-Bench-1Shot1 figures read the stand-in table (``benchmark.nb1shot1`` not
+    set: the cells the searches derived, retrained; ``spaces/nb1shot1/standin.py``)."""
+    return not (config.get("benchmark") or {}).get(NB101_STANDIN)
+
+
+# ----------------------------------------------------------------------------- job messages
+def settings(config: dict) -> jobs.RunSettings:
+    return jobs.RunSettings(config["profile"], config["device"], int(config["threads"]),
+                            int(config["workers"]), bool(config.get("data_on_device", False)))
+
+
+# Named inputs a method may declare (``SearchMethod.inputs``): the file each one is.
+METHOD_INPUTS = {"dvae": "results/{profile}/dvae/{space}/dvae.pt"}
+
+
+def method_inputs(config: dict, space: str, run: str) -> dict[str, str]:
+    """{name: path} of the named inputs the method of ``run`` declares (e.g. the trained D-VAE
+    of the space for E²NAS), for the search rule and ``SearchContext.inputs``."""
+    method = registry.METHODS.get(run_variant(config, run).method)
+    unknown = [name for name in getattr(method, "inputs", ()) if name not in METHOD_INPUTS]
+    if unknown:
+        raise ConfigError(f"method {run_variant(config, run).method!r} declares unknown inputs "
+                          f"{unknown}; known: {sorted(METHOD_INPUTS)}")
+    return {name: METHOD_INPUTS[name].format(profile=config["profile"], space=space)
+            for name in getattr(method, "inputs", ())}
+
+
+def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> jobs.SearchJob:
+    probes = probe_cells(config, space) if run in probed_runs(config, space) else []
+    hessian = (config["search"].get("hessian") or {}) if run in hessian_runs(config, space) else {}
+    probing = probe_settings(config, space) or {}
+    return jobs.SearchJob(space=space, dataset=dataset, run=run,
+                          method=run_variant(config, run).method,
+                          method_cfg=method_params(config, run, space),
+                          space_cfg=search_net(config, space), seed=int(seed),
+                          eval_batches=config["search"]["eval_batches"],
+                          settings=settings(config), probes=tuple(probes),
+                          probe_every=int(probing.get("every", 1)),
+                          probe_batches=probing.get("batches"),
+                          hessian_iters=int(hessian.get("iters", 0)),
+                          hessian_batches=int(hessian.get("batches", 1)))
+
+
+def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,
+             dataset: dict | None, benchmark_table: str | None) -> jobs.EvalJob:
+    method = "probe" if jobs.is_probe_run(run) else "published" if jobs.is_published_run(run) \
+        else run_variant(config, run).method
+    ident = (space, search_dataset, run, method, int(seed), target)
+    if uses_benchmark(config, space):
+        return jobs.EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)
+    net, train = eval_settings(config, space, target)
+    return jobs.EvalJob(*ident, "retrain", settings(config), dataset=dataset, net_cfg=net,
+                        retrain=train)
+
+
+def dvae_config(config: dict, space: str) -> dict:
+    """The resolved, validated ``dvae.<space>`` settings (``DvaeConfig`` defaults: the thesis')."""
+    from nasrepro.train.dvae import DvaeConfig
+
+    registry.SPACES.get(space)
+    return dataclasses.asdict(build_config(DvaeConfig, (config.get("dvae") or {}).get(space),
+                                           f"dvae.{space}"))
+
+
+def dvae_job(config: dict, space: str) -> jobs.DvaeJob:
+    return jobs.DvaeJob(space, dvae_config(config, space), settings(config))
+
+
+def standin_spec(config: dict, spaces: list[str]) -> str:
+    """The job of the stand-in NAS-Bench-101 table: the search dataset, each space's evaluation
+    network and retraining settings on it, seed 0 and the run settings (JSON)."""
+    target = config["search_dataset"]
+    nets = {space: eval_settings(config, space, target) for space in spaces}
+    return json.dumps({"dataset": {"name": target, **config["datasets"][target]}, "spaces": nets,
+                       "seed": 0, "settings": dataclasses.asdict(settings(config))}, sort_keys=True)

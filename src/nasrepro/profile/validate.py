@@ -1,0 +1,151 @@
+"""Every problem of a profile, before any job runs: invalid values (one line each: key, value,
+allowed range), unknown names, unsupported method/space pairs, and raw inputs that are missing and
+will not be downloaded."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+from nasrepro import jobs, registry
+from nasrepro.params import ConfigError
+from nasrepro.profile import resolve, select
+
+_EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")  # 3e-4: a str to PyYAML
+
+
+def coerce_cli_values(config: dict) -> None:
+    """Snakemake's ``--config key=value`` passes every scalar of ``value`` as a string ("0",
+    "true"), and PyYAML reads ``3e-4`` (no dot) as a string; turn strings that are numbers,
+    booleans or null back into those, in place."""
+    import yaml
+
+    def convert(value):
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        if isinstance(value, str):
+            try:
+                parsed = yaml.safe_load(value)
+            except yaml.YAMLError:
+                return value
+            if parsed is None or isinstance(parsed, (bool, int, float)):
+                return parsed
+            return float(value) if _EXPONENT_FLOAT.fullmatch(value) else value
+        return value
+
+    config.update(convert(dict(config)))
+
+
+def needed_datasets(config: dict) -> list[str]:
+    """The search datasets and every evaluation target some table retrains on."""
+    needed = [config["search_dataset"]]
+    needed += [resolve.search_dataset(config, space) for space in select.space_runs(config)]
+    for table in config.get("tables") or {}:
+        if table in registry.TABLES and \
+                not resolve.uses_benchmark(config, registry.TABLES.get(table).space):
+            needed += select.table_targets(config, table)
+    return list(dict.fromkeys(needed))
+
+
+def _problems(config: dict) -> list[str]:
+    problems: list[str] = []
+
+    def attempt(fn, *args):
+        try:
+            return fn(*args)
+        except (ConfigError, registry.UnknownNameError) as error:
+            problems.append(str(error))
+            return None
+
+    for section, reg in (("tables", registry.TABLES), ("figures", registry.FIGURES)):
+        for name in config.get(section) or {}:
+            if attempt(reg.get, name) is not None and section == "tables":
+                attempt(select.table_runs, config, name)
+                attempt(select.table_targets, config, name)
+            elif name in reg and section == "figures":
+                attempt(select.figure_runs, config, name)
+                attempt(select.figure_spaces, config, name)
+    for name, spec in (config.get("datasets") or {}).items():
+        if attempt(registry.DATASETS.get, spec["loader"]) is None:
+            problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
+    known_keys = {f.name for m in registry.METHODS.names()
+                  for f in dataclasses.fields(registry.METHODS.get(m).Config)}
+    overrides = [("method_overrides", config.get("method_overrides") or {})]
+    overrides += [(f"spaces.{space}.method_overrides",
+                   resolve.space_overrides(config, space, "method_overrides"))
+                  for space in config.get("spaces") or {}]
+    for where, block in overrides:
+        for key in sorted(set(block) - known_keys):
+            problems.append(f"{where}.{key}: no registered method has this hyperparameter; "
+                            f"known: {', '.join(sorted(known_keys))}")
+    for run, variant in (config.get("runs") or {}).items():
+        if not jobs.has_search(run):
+            problems.append(f"runs.{run}: names starting with {jobs.PROBE_PREFIX!r} or "
+                            f"{jobs.PUBLISHED_PREFIX!r} are reserved for the probe cells and the "
+                            "published cells; rename the run")
+        if attempt(registry.METHODS.get, variant["method"]) is None:
+            problems[-1] = f"runs.{run}.method: {problems[-1]}"
+    for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):
+        for name in config.get(section) or {}:
+            if attempt(reg.get, name) is None:
+                problems[-1] = f"{section}.{name}: {problems[-1]}"
+    for space, runs in select.space_runs(config).items():
+        if attempt(registry.SPACES.get, space) is None:
+            continue
+        attempt(resolve.search_net, config, space)
+        for target in config["evaluation"]["targets"]:
+            attempt(resolve.eval_settings, config, space, target)
+        for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
+            if jobs.is_published_run(run):
+                attempt(resolve.published_arch, space, run)
+            else:
+                attempt(resolve.method_params, config, run, space)
+                attempt(resolve.method_inputs, config, space, run)
+            if run in runs and jobs.has_search(run):
+                attempt(resolve.require_supported, config, space, run)
+        bench = registry.benchmark_of(space)
+        if resolve.uses_benchmark(config, space) and not (config.get("benchmark") or {}).get(bench):
+            problems.append(f"evaluation.mode = 'benchmark' needs benchmark.{bench} (path/url/"
+                            f"sha256 of the benchmark file); set it, or use mode 'retrain'")
+    for space in config.get("dvae") or {}:
+        attempt(resolve.dvae_config, config, space)
+    for name in needed_datasets(config):
+        if name not in (config.get("datasets") or {}):
+            problems.append(f"dataset {name!r} is needed (search dataset or a retrained "
+                            f"evaluation target) but has no entry under `datasets:`; configured: "
+                            f"{sorted(config.get('datasets') or {})}")
+    return list(dict.fromkeys(problems))
+
+
+def check_profile(config: dict) -> None:
+    """Raise ``ConfigError`` listing every invalid setting of the profile (one per line)."""
+    problems = _problems(config)
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def raw_input_problems(config: dict, root: Path = Path(".")) -> list[str]:
+    """Raw files the profile needs that are absent and will not be downloaded (one line each:
+    the file and where to put it). Checked before the DAG starts."""
+    problems = []
+    for name in needed_datasets(config):
+        spec = config["datasets"][name]
+        for line in registry.DATASETS.get(spec["loader"]).missing(spec):
+            problems.append(f"datasets.{name}: {line}")
+    for space, source in (config.get("benchmark") or {}).items():
+        if resolve.uses_benchmark(config, space) and source and not source.get("url") \
+                and not (root / source["path"]).exists():
+            problems.append(f"benchmark.{space}: {source['path']} is missing and has no url; "
+                            f"put the benchmark file there (see README, 'Profiles')")
+    return problems
+
+
+def require_raw_inputs(config: dict) -> None:
+    """Stop before any job starts when raw inputs are missing, listing all of them."""
+    problems = raw_input_problems(config)
+    if problems:
+        raise ConfigError("missing raw inputs for profile "
+                          f"{config['profile']!r}:\n  " + "\n  ".join(problems))

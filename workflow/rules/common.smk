@@ -46,8 +46,15 @@ def search_inputs(wildcards):
     space's trained D-VAE, rule train_dvae)."""
     return {
         "data": f"{PREPARED}/{wildcards.dataset}.json",
+        "plugins": plugin_files(),
         **resolve.method_inputs(config, wildcards.space, wildcards.run),
     }
+
+
+def plugin_files():
+    """The profile's plugin files (``plugins:``): inputs of every search and evaluation, so that
+    editing your method reruns its jobs."""
+    return [path for path in config.get("plugins") or () if path.endswith(".py")]
 
 
 def dvae_spec(wildcards):
@@ -84,6 +91,7 @@ def run_dir(space, run, seed):
 
 def evaluate_inputs(wildcards):
     inputs = {
+        "plugins": plugin_files(),
         "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.run}/seed{wildcards.seed}/search/genotype.json"
     }
     if uses_benchmark(wildcards.space):
@@ -206,6 +214,12 @@ def figure_note(figure):
         else:
             note += " NAS-Bench-101 lookup (mean of 3 repeats, 108 epochs)."
     return note
+
+
+def extra_runs_option(section, name):
+    """The profile's own runs of a table or figure (``extra_runs``), as a CLI option (none: "")."""
+    runs = select.extra_runs(config, section, name)
+    return f" --extra-runs {','.join(runs)}" if runs else ""
 
 
 def table_inputs(wildcards):

@@ -135,7 +135,8 @@ def regret_table_standin(config: dict) -> bool:
 # ----------------------------------------------------------------------------- job messages
 def settings(config: dict) -> jobs.RunSettings:
     return jobs.RunSettings(config["profile"], config["device"], int(config["threads"]),
-                            int(config["workers"]), bool(config.get("data_on_device", False)))
+                            int(config["workers"]), bool(config.get("data_on_device", False)),
+                            tuple(config.get("plugins") or ()))
 
 
 # Named inputs a method may declare (``SearchMethod.inputs``): the file each one is.

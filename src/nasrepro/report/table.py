@@ -97,8 +97,13 @@ def fmt(values: list, digits: int = 2) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
 
 
-def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str) -> pd.DataFrame:
+def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
+          extra_runs: list[str] = ()) -> pd.DataFrame:
+    """The table's rows: the thesis' (``thesis_csv``), then one per run in ``extra_runs`` (a
+    profile's own runs, ``tables.<id>.extra_runs``: no thesis value)."""
     thesis = pd.read_csv(thesis_csv, dtype=str, keep_default_na=False)
+    extra = pd.DataFrame([{"row": run, "run": run} for run in extra_runs], columns=thesis.columns)
+    thesis = pd.concat([thesis, extra.fillna("")], ignore_index=True) if extra_runs else thesis
     values = collect(spec, final_files)
     rows = []
     for _, row in thesis.iterrows():
@@ -149,8 +154,8 @@ def to_latex(spec: TableSpec, table: pd.DataFrame, note: str) -> str:
 
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,
-                note: str) -> pd.DataFrame:
-    table = build(spec, thesis_csv, final_files, note)
+                note: str, extra_runs: list[str] = ()) -> pd.DataFrame:
+    table = build(spec, thesis_csv, final_files, note, extra_runs)
     write_text(f"{out_prefix}.csv", table.to_csv(index=False))
     write_text(f"{out_prefix}.md", to_markdown(spec, table, note))
     write_text(f"{out_prefix}.tex", to_latex(spec, table, note))

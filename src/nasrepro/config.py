@@ -19,7 +19,7 @@ from pathlib import Path
 
 from nasrepro import plugins, registry
 from nasrepro.params import ConfigError, build_config
-from nasrepro.runs import RunVariant
+from nasrepro.experiments.runs import RunVariant
 
 plugins.load_all()
 

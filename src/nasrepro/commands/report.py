@@ -54,7 +54,7 @@ def add_commands(sub) -> None:
     p.add_argument("--note", required=True, help=provenance)
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
-                "report.catalog.FigureSpec)", "--figure", "--out-prefix")
+                "experiments.specs.FigureSpec)", "--figure", "--out-prefix")
     p.add_argument("--note", required=True, help=provenance)
     p.add_argument("metrics", nargs="*")
     p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--thesis-costs",

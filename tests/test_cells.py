@@ -12,7 +12,7 @@ from matplotlib.image import imread
 
 from nasrepro import config as nasconfig
 from nasrepro.registry import FIGURES, RUNS, SPACES
-from nasrepro.report.catalog import FigureSpec
+from nasrepro.experiments.specs import FigureSpec
 from nasrepro.report.cells import plot_cells
 from tests.computed import ROOT, clean_copy, job_counts, snakemake
 

@@ -57,7 +57,8 @@ def add_commands(sub) -> None:
                 "experiments.specs.FigureSpec)", "--figure", "--out-prefix")
     p.add_argument("--note", required=True, help=provenance)
     p.add_argument("metrics", nargs="*")
-    p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--thesis-costs",
-                "--out-prefix")
+    p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--out-prefix")
+    p.add_argument("--thesis-costs", nargs="+", required=True,
+                   help="the thesis CSVs whose search-cost columns give the thesis' search costs")
     p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
     p.add_argument("--note", required=True, help="provenance: profile and machine")

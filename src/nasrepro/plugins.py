@@ -20,7 +20,7 @@ from nasrepro.params import ConfigError
 
 # family -> the modules whose import registers it (torch-free: experiments)
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "experiments": ("nasrepro.runs", "nasrepro.report.catalog"),
+    "experiments": ("nasrepro.experiments",),
     "data": ("nasrepro.data",),
     "spaces": ("nasrepro.spaces",),
     "methods": ("nasrepro.methods",),

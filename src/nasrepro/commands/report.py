@@ -66,11 +66,13 @@ def add_commands(sub) -> None:
     p.add_argument("--extra-runs", type=_names, default=[], help="the profile's own rows (a,b)")
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
-                "report.catalog.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)
+                "experiments.specs.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)
     p.add_argument("--note", required=True, help=provenance)
     p.add_argument("--extra-runs", type=_names, default=[], help="the profile's own runs (a,b)")
     p.add_argument("metrics", nargs="*")
-    p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--thesis-costs",
-                "--out-prefix", loads=REPORT)
+    p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--out-prefix",
+                loads=REPORT)
+    p.add_argument("--thesis-costs", nargs="+", required=True,
+                   help="the thesis CSVs whose search-cost columns give the thesis' search costs")
     p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
     p.add_argument("--note", required=True, help="provenance: profile and machine")

@@ -14,7 +14,7 @@ import json
 import random
 
 from nasrepro import jobs, registry
-from nasrepro.runs import RunVariant
+from nasrepro.experiments.runs import RunVariant
 from nasrepro.params import ConfigError, build_config
 from nasrepro.profile.select import hessian_runs, probed_runs
 

@@ -1,6 +1,6 @@
 """Thesis tables as CSV, Markdown and LaTeX: each reproduced cell (mean ± std over seeds, from
 ``eval/<target>/final.json`` files, which name their run, seed and target, and for the search
-columns from ``search/metrics.jsonl`` and ``search/run.json``; see ``catalog.Column``) beside
+columns from ``search/metrics.jsonl`` and ``search/run.json``; see ``experiments.specs.Column``) beside
 the value printed in the thesis (``config/thesis_values/<table>.csv``). Rows the pipeline does not
 reproduce keep the thesis value and an empty reproduced cell. The std is the population std over
 seeds (numpy's default, as NAS-Bench-201 reports it). Every format carries the provenance note
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nasrepro.report.catalog import TableSpec
+from nasrepro.experiments.specs import TableSpec
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 

@@ -272,7 +272,7 @@ def test_imagenet_transforms_are_the_darts_ones(tmp_path):
 
 
 def test_cutout_zeroes_the_expected_square():
-    from nasrepro.data.base import cutout_at
+    from nasrepro.data.images import cutout_at
 
     ones = torch.ones(3, 32, 32)
     for (cy, cx), side in {(16, 16): (16, 16), (0, 0): (8, 8), (31, 31): (9, 9),
@@ -288,7 +288,7 @@ def test_cutout_zeroes_the_expected_square():
 def test_cutout_zeroes_one_clipped_square():
     from torch.utils.data import TensorDataset
 
-    from nasrepro.data.base import CutoutDataset
+    from nasrepro.data.images import CutoutDataset
 
     data = CutoutDataset(TensorDataset(torch.ones(50, 1, 16, 16), torch.zeros(50)), length=4)
     torch.manual_seed(0)
@@ -296,7 +296,7 @@ def test_cutout_zeroes_one_clipped_square():
     assert max(zeros) == 16 and min(zeros) >= 4  # 4x4 inside, clipped at borders (>= 2x2)
     torch.manual_seed(0)
     assert zeros == [int((data[i][0] == 0).sum()) for i in range(50)]
-    from nasrepro.data.base import Cutout
+    from nasrepro.data.images import Cutout
 
     torch.manual_seed(3)
     a = Cutout(16)(torch.ones(3, 32, 32))

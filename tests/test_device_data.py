@@ -10,7 +10,8 @@ import torch
 from torch.utils.data import Subset, TensorDataset
 from torchvision.transforms import functional as TF
 
-from nasrepro.data.base import CutoutDataset, cutout_at, make_loader
+from nasrepro.data.base import make_loader
+from nasrepro.data.images import CutoutDataset, cutout_at
 from nasrepro.data.images import DeviceImageBatches, ImageArrayDataset, augment, cutout
 
 MEAN, STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)

@@ -16,6 +16,8 @@ from typing import Callable
 import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
+from nasrepro.data.images import device_batches
+
 
 @dataclass(frozen=True)
 class DatasetLoader:
@@ -92,8 +94,6 @@ def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
         return DataLoader(dataset, batch_sampler=StreamBatches(len(dataset), batch_size),
                           num_workers=workers, pin_memory=torch.cuda.is_available())
     if device is not None:
-        from nasrepro.data.images import device_batches
-
         batches = device_batches(dataset, batch_size, shuffle, seed, device, drop_last)
         if batches is not None:
             return batches
@@ -108,47 +108,3 @@ def endless(loader: DataLoader):
     """Iterate a loader forever, restarting it (and its shuffling) when it is exhausted."""
     while True:
         yield from loader
-
-
-def cutout_at(x: torch.Tensor, length: int, cy: int, cx: int) -> torch.Tensor:
-    """A copy of ``x`` (... x H x W) with the ``length`` x ``length`` square centred at (cy, cx)
-    zeroed, clipped at the border: rows ``cy - length // 2`` to ``cy + length // 2`` (exclusive),
-    as DARTS' ``Cutout`` (so an odd ``length`` zeroes ``length - 1`` rows)."""
-    h, w = x.shape[-2:]
-    half = int(length) // 2
-    x = x.clone()
-    x[..., max(0, cy - half):min(h, cy + half), max(0, cx - half):min(w, cx + half)] = 0
-    return x
-
-
-class Cutout:
-    """Cutout (DeVries & Taylor 2017) as a transform on image tensors (C x H x W, after
-    normalisation, as in DARTS' pipeline): the centre is a uniformly random pixel drawn from
-    torch's global RNG, so ``torch.manual_seed`` makes it reproducible."""
-
-    def __init__(self, length: int):
-        self.length = int(length)
-
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        h, w = x.shape[-2:]
-        cy, cx = int(torch.randint(h, ())), int(torch.randint(w, ()))
-        return cutout_at(x, self.length, cy, cx)
-
-    def __repr__(self) -> str:
-        return f"Cutout(length={self.length})"
-
-
-class CutoutDataset(Dataset):
-    """A dataset of (image tensor, label) with ``Cutout(length)`` applied to every image drawn
-    (e.g. the retraining set; works for the digits tensors and the CIFAR transform output)."""
-
-    def __init__(self, dataset: Dataset, length: int):
-        self.dataset, self.length = dataset, int(length)
-        self.cutout = Cutout(length)
-
-    def __len__(self) -> int:
-        return len(self.dataset)
-
-    def __getitem__(self, i):
-        x, y = self.dataset[i]
-        return self.cutout(x), y

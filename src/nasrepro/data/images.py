@@ -13,6 +13,9 @@ Both apply the same transformation to an image for the same crop offset and flip
 (``tests/test_device_data.py`` checks it against torchvision); they draw the offsets from
 different random streams, so a run on device-built batches is not bitwise the run on the
 ``DataLoader`` path, only the same in distribution.
+
+The retraining augmentation Cutout (``Cutout``, ``CutoutDataset``; batched in ``cutout``) lives
+here too: every image augmentation of the project is in this module.
 """
 
 from __future__ import annotations
@@ -51,6 +54,50 @@ class ImageArrayDataset(Dataset):
 _RESIDENT: dict[tuple[int, str], tuple[object, torch.Tensor, torch.Tensor]] = {}
 
 
+def cutout_at(x: torch.Tensor, length: int, cy: int, cx: int) -> torch.Tensor:
+    """A copy of ``x`` (... x H x W) with the ``length`` x ``length`` square centred at (cy, cx)
+    zeroed, clipped at the border: rows ``cy - length // 2`` to ``cy + length // 2`` (exclusive),
+    as DARTS' ``Cutout`` (so an odd ``length`` zeroes ``length - 1`` rows)."""
+    h, w = x.shape[-2:]
+    half = int(length) // 2
+    x = x.clone()
+    x[..., max(0, cy - half):min(h, cy + half), max(0, cx - half):min(w, cx + half)] = 0
+    return x
+
+
+class Cutout:
+    """Cutout (DeVries & Taylor 2017) as a transform on image tensors (C x H x W, after
+    normalisation, as in DARTS' pipeline): the centre is a uniformly random pixel drawn from
+    torch's global RNG, so ``torch.manual_seed`` makes it reproducible."""
+
+    def __init__(self, length: int):
+        self.length = int(length)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[-2:]
+        cy, cx = int(torch.randint(h, ())), int(torch.randint(w, ()))
+        return cutout_at(x, self.length, cy, cx)
+
+    def __repr__(self) -> str:
+        return f"Cutout(length={self.length})"
+
+
+class CutoutDataset(Dataset):
+    """A dataset of (image tensor, label) with ``Cutout(length)`` applied to every image drawn
+    (e.g. the retraining set; works for the digits tensors and the CIFAR transform output)."""
+
+    def __init__(self, dataset: Dataset, length: int):
+        self.dataset, self.length = dataset, int(length)
+        self.cutout = Cutout(length)
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i):
+        x, y = self.dataset[i]
+        return self.cutout(x), y
+
+
 def _resident(dataset, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     """(images N x C x H x W uint8 or float, labels) of ``dataset`` on ``device``, copied once
     per process and shared by every split that views the same arrays."""
@@ -71,8 +118,6 @@ def device_batches(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
     """Device-built batches of ``dataset`` (an ``ImageArrayDataset`` or a ``TensorDataset``, or a
     ``Subset`` of one, possibly inside a ``CutoutDataset``), or None for other datasets (they keep
     the ``DataLoader`` path)."""
-    from nasrepro.data.base import CutoutDataset
-
     indices, cutout = None, 0
     if isinstance(dataset, CutoutDataset):
         dataset, cutout = dataset.dataset, dataset.length
@@ -147,7 +192,7 @@ def augment(images: torch.Tensor, pad: int, offsets: torch.Tensor, flips: torch.
 
 
 def cutout(images: torch.Tensor, length: int, centres: torch.Tensor) -> torch.Tensor:
-    """Batch Cutout: image i with the square of ``data.base.cutout_at`` around ``centres[i]``
+    """Batch Cutout: image i with the square of ``cutout_at`` around ``centres[i]``
     = (cy, cx) zeroed (rows cy - length // 2 to cy + length // 2, exclusive, clipped)."""
     h, w = images.shape[-2:]
     half = int(length) // 2

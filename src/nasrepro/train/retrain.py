@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nasrepro.data import base as data_base
 from nasrepro.data.base import DataBundle, make_loader
+from nasrepro.data.images import CutoutDataset
 from nasrepro.params import hp
 from nasrepro.spaces.base import ClassificationTask, Task
 from nasrepro.train.epochs import run_epochs
@@ -96,7 +96,7 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                           nesterov=cfg.nesterov, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs, eta_min=cfg.lr_min)
-    train_data = data_base.CutoutDataset(bundle.search_train, cfg.cutout) if cfg.cutout else bundle.search_train
+    train_data = CutoutDataset(bundle.search_train, cfg.cutout) if cfg.cutout else bundle.search_train
     average: IterateAverage | None = None  # NT-ASGD's average, from the switch on
     history: list[float] = []              # validation score of every check (NT-ASGD)
 

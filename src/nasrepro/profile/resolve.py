@@ -14,6 +14,7 @@ import json
 import random
 
 from nasrepro import jobs, registry
+from nasrepro.layout import Layout
 from nasrepro.runs import RunVariant
 from nasrepro.params import ConfigError, build_config
 from nasrepro.profile.select import hessian_runs, probed_runs
@@ -138,8 +139,8 @@ def settings(config: dict) -> jobs.RunSettings:
                             int(config["workers"]), bool(config.get("data_on_device", False)))
 
 
-# Named inputs a method may declare (``SearchMethod.inputs``): the file each one is.
-METHOD_INPUTS = {"dvae": "results/{profile}/dvae/{space}/dvae.pt"}
+# Named inputs a method may declare (``SearchMethod.inputs``): the file each one is, per space.
+METHOD_INPUTS = {"dvae": lambda layout, space: layout.dvae(space, "dvae.pt")}
 
 
 def method_inputs(config: dict, space: str, run: str) -> dict[str, str]:
@@ -150,7 +151,7 @@ def method_inputs(config: dict, space: str, run: str) -> dict[str, str]:
     if unknown:
         raise ConfigError(f"method {run_variant(config, run).method!r} declares unknown inputs "
                           f"{unknown}; known: {sorted(METHOD_INPUTS)}")
-    return {name: METHOD_INPUTS[name].format(profile=config["profile"], space=space)
+    return {name: METHOD_INPUTS[name](Layout(config["profile"]), space)
             for name in getattr(method, "inputs", ())}
 
 

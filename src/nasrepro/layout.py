@@ -26,13 +26,13 @@ from pathlib import PurePath
 
 from nasrepro.jobs import BEST_SUFFIX, PROBE_PREFIX, PUBLISHED_PREFIX
 
-RUN_CHAR = "[a-z0-9\\-]"
-RUN = f"{RUN_CHAR}+"  # a run name (wildcard constraint)
+_RUN_CHAR = "[a-z0-9\\-]"
+RUN = f"{_RUN_CHAR}+"  # a run name (wildcard constraint)
 SEARCHED_RUN = (  # a run with a search of its own: no probe-, published- or -best pseudo-run
     f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)})"
-    f"(?!{RUN_CHAR}*{re.escape(BEST_SUFFIX)}(?!{RUN_CHAR})){RUN}"
+    f"(?!{_RUN_CHAR}*{re.escape(BEST_SUFFIX)}(?!{_RUN_CHAR})){RUN}"
 )
-SEED_DIR = "seed{}"
+_SEED_DIR = "seed{}"
 _SEED = re.compile(r"seed([0-9]+)")
 
 
@@ -62,7 +62,7 @@ class Layout:
 
     # -------------------------------------------------------------------------------- runs
     def run_dir(self, space, dataset, run, seed) -> str:
-        return f"{self.runs}/{space}/{dataset}/{run}/{SEED_DIR.format(seed)}"
+        return f"{self.runs}/{space}/{dataset}/{run}/{_SEED_DIR.format(seed)}"
 
     def search_file(self, space, dataset, run, seed, name) -> str:
         """A file of a run's search (or of a pseudo-run's cell): genotype.json, metrics.jsonl, ..."""
@@ -109,11 +109,11 @@ class Layout:
 
     def run_log(self, family, space, dataset, run, seed, *target) -> str:
         """The log of a run's job (search, evaluate with its ``target``, pseudo-run cells)."""
-        return self.log(family, space, dataset, run, SEED_DIR.format(seed), *target)
+        return self.log(family, space, dataset, run, _SEED_DIR.format(seed), *target)
 
     def run_bench(self, family, space, dataset, run, seed, *target) -> str:
         """The benchmark file of a run's job (search, evaluate with its ``target``)."""
-        return self.bench(family, space, dataset, run, SEED_DIR.format(seed), *target)
+        return self.bench(family, space, dataset, run, _SEED_DIR.format(seed), *target)
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,11 @@ from nasrepro.params import ConfigError
 from nasrepro.profile import resolve, select, validate
 from nasrepro.schema import check_schema
 
-plugins.load_all()
-
 validate.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
 try:
     check_schema(config, "workflow/schemas/config.schema.yaml")  # one line per problem
     validate_schema(config, "workflow/schemas/config.schema.yaml")
+    plugins.load_all(config.get("plugins") or ())  # every family, then the profile's own
     select.apply_selection(config)  # `--config select=[table_2_3,fig_3_5]`: only these
     validate.check_profile(config)
 except ConfigError as error:

@@ -1,5 +1,5 @@
 """Cell diagrams (Figs. 2.1, 3.3; ``FigureSpec`` kind ``cell``): the spaces' ``cell_diagrams``
-against hand-written cells, the drawing (PNG and PDF, byte-identical on a rerun), the catalog's
+against hand-written cells, the drawing (PNG and PDF, byte-identical on a rerun), the registered
 cell figures, and the workflow plan of one cell figure (a dry run)."""
 
 import json
@@ -12,7 +12,7 @@ from matplotlib.image import imread
 
 from nasrepro.profile import select
 from nasrepro.registry import FIGURES, RUNS, SPACES
-from nasrepro.report.catalog import FigureSpec
+from nasrepro.experiments.specs import FigureSpec
 from nasrepro.report.cells import plot_cells
 from tests.computed import ROOT, clean_copy, job_counts, snakemake
 
@@ -124,7 +124,7 @@ def test_cell_figure_errors_name_the_problem(tmp_path):
 
 
 @pytest.mark.parametrize("figure", CELL_FIGURES)
-def test_catalog_cell_figures_name_runs_and_cell_kinds_that_exist(figure):
+def test_registered_cell_figures_name_runs_and_cell_kinds_that_exist(figure):
     spec = FIGURES.get(figure)
     space = SPACES.get(spec.space)()
     assert all(run in RUNS for run in spec.runs)

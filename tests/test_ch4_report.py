@@ -17,7 +17,7 @@ from nasrepro.analysis.best_cell import best_epoch
 from nasrepro.registry import FIGURES, TABLES
 from nasrepro.report.table import build
 from nasrepro.report.trajectories import gamma_curves, plot_trajectories
-from nasrepro.sweeps import e2nas_run, replay_run
+from nasrepro.experiments.runs import e2nas_run, replay_run
 from tests.conftest import ROOT
 
 

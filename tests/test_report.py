@@ -61,7 +61,7 @@ def test_cost_table_has_rules_tables_figures_and_thesis_search_costs(computed_de
 
 def test_gpu_jobs_count_their_wall_time_as_gpu_hours(tmp_path, monkeypatch):
     from nasrepro.layout import Layout
-    from nasrepro.report.cost import build, cost_spec
+    from nasrepro.report.cost import build, cost_spec, thesis_cost_csvs
 
     monkeypatch.chdir(tmp_path)  # the layout's relative paths land here
     layout = Layout("default")
@@ -76,7 +76,7 @@ def test_gpu_jobs_count_their_wall_time_as_gpu_hours(tmp_path, monkeypatch):
             Path(job["run_json"]).parent.mkdir(parents=True, exist_ok=True)
             Path(job["run_json"]).write_text(json.dumps(
                 {"device": "cuda:NVIDIA V100", "config": {"space": "darts_cnn", "run": "gdas"}}))
-    rows = {(r["scope"], r["name"]): r for r in build(spec, ROOT / "config/thesis_values/search_cost.csv")
+    rows = {(r["scope"], r["name"]): r for r in build(spec, thesis_cost_csvs(ROOT))
             .to_dict("records")}
     assert [j["family"] for j in spec["jobs"]] == ["evaluate", "search", "table"]
     assert rows[("rule", "evaluate")]["gpu_h"] == 0.5 and rows[("rule", "search")]["gpu_h"] == 2.0

@@ -59,11 +59,14 @@ class RunSettings:
     threads: int
     workers: int
     data_on_device: bool = False  # batches built on the device (nasrepro.data.images)
+    plugins: tuple[str, ...] = ()  # the profile's own plugin files/modules (``plugins.load_user``)
 
 
 def _from_json(cls, text: str):
     data = json.loads(text)
-    return cls(**{**data, "settings": RunSettings(**data["settings"])})
+    settings = data["settings"]
+    return cls(**{**data, "settings": RunSettings(**{**settings,
+                                                     "plugins": tuple(settings.get("plugins", ()))})})
 
 
 @dataclass(frozen=True)

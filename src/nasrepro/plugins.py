@@ -12,6 +12,7 @@ import hashlib
 import importlib
 import importlib.util
 import sys
+import traceback
 from pathlib import Path
 from typing import Iterable
 
@@ -19,7 +20,7 @@ from nasrepro.params import ConfigError
 
 # family -> the modules whose import registers it (torch-free: experiments)
 FAMILIES: dict[str, tuple[str, ...]] = {
-    "experiments": ("nasrepro.runs", "nasrepro.report.catalog"),
+    "experiments": ("nasrepro.experiments",),
     "data": ("nasrepro.data",),
     "spaces": ("nasrepro.spaces",),
     "methods": ("nasrepro.methods",),
@@ -50,9 +51,12 @@ def load_user(plugins: Iterable[str]) -> None:
             sys.modules[name] = module
             try:
                 spec.loader.exec_module(module)
-            except BaseException:
+            except Exception as error:
                 del sys.modules[name]
-                raise
+                frame = traceback.extract_tb(error.__traceback__)[-1]
+                raise ConfigError(f"plugins: {plugin} failed to load: {type(error).__name__}: "
+                                  f"{error} ({frame.filename}:{frame.lineno}); fix the file or "
+                                  "remove it from `plugins:`") from error
         else:
             try:
                 importlib.import_module(plugin)

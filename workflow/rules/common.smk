@@ -41,8 +41,15 @@ def search_inputs(wildcards):
     space's trained D-VAE, rule train_dvae)."""
     return {
         "data": L.prepared(wildcards.dataset),
+        "plugins": plugin_files(),
         **resolve.method_inputs(config, wildcards.space, wildcards.run),
     }
+
+
+def plugin_files():
+    """The profile's plugin files (``plugins:``): inputs of every search and evaluation, so that
+    editing your method reruns its jobs."""
+    return [path for path in config.get("plugins") or () if path.endswith(".py")]
 
 
 def dvae_spec(wildcards):
@@ -85,7 +92,10 @@ def eval_file(space, run, seed, target, name):
 
 def evaluate_inputs(wildcards):
     wc = wildcards
-    inputs = {"genotype": L.search_file(wc.space, wc.dataset, wc.run, wc.seed, "genotype.json")}
+    inputs = {
+        "plugins": plugin_files(),
+        "genotype": L.search_file(wc.space, wc.dataset, wc.run, wc.seed, "genotype.json"),
+    }
     if uses_benchmark(wildcards.space):
         inputs["benchmark"] = L.benchmark_table(registry.benchmark_of(wildcards.space))
     else:
@@ -208,6 +218,12 @@ def figure_note(figure):
         else:
             note += " NAS-Bench-101 lookup (mean of 3 repeats, 108 epochs)."
     return note
+
+
+def extra_runs_option(section, name):
+    """The profile's own runs of a table or figure (``extra_runs``), as a CLI option (none: "")."""
+    runs = select.extra_runs(config, section, name)
+    return f" --extra-runs {','.join(runs)}" if runs else ""
 
 
 def table_inputs(wildcards):

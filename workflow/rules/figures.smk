@@ -8,6 +8,7 @@ rule figure:
         title=lambda wc: registry.FIGURES.get(wc.figure).title,
         note=lambda wc: figure_note(wc.figure),
         prefix=lambda wc, output: output.pdf[: -len(".pdf")],
+        extra=lambda wc: extra_runs_option("figures", wc.figure),
     conda:
         ENV
     log:
@@ -18,4 +19,4 @@ rule figure:
         gpu=0,
     shell:
         "python -m nasrepro --log {log} figure --figure {wildcards.figure}"
-        " --note {params.note:q} --out-prefix {params.prefix} {input}"
+        " --note {params.note:q} --out-prefix {params.prefix}{params.extra} {input}"

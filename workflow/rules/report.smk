@@ -6,7 +6,7 @@ include: "report_inputs.smk"
 
 rule cost:
     input:
-        thesis="config/thesis_values/search_cost.csv",
+        thesis=nascost.thesis_cost_csvs(),  # the tables with a search-cost column
         outputs=all_targets(),  # every job is done; their benchmark files are read by the spec
     output:
         csv=report(L.report("cost", "csv"), caption="../report/cost.rst", category="Cost"),

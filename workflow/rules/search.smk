@@ -77,7 +77,7 @@ rule search:
         spec=search_spec,
         out_dir=lambda wc, output: os.path.dirname(output.genotype),
         inputs=lambda wc, input: "".join(
-            f" --input {name}={path}" for name, path in input.items() if name != "data"
+            f" --input {name}={path}" for name, path in input.items() if name not in ("data", "plugins")
         ),
     conda:
         ENV

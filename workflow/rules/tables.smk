@@ -11,6 +11,7 @@ rule table:
         note=lambda wc: provenance_note()
         + f" Seeds {select.item_seeds(config, 'tables', wc.table)}.",
         prefix=lambda wc, output: output.md[: -len(".md")],
+        extra=lambda wc: extra_runs_option("tables", wc.table),
     conda:
         ENV
     log:
@@ -22,4 +23,4 @@ rule table:
     shell:
         "python -m nasrepro --log {log} table --table {wildcards.table}"
         " --thesis-values {input.values} --note {params.note:q}"
-        " --out-prefix {params.prefix} {input.finals}"
+        " --out-prefix {params.prefix}{params.extra} {input.finals}"

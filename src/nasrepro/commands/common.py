@@ -26,10 +26,13 @@ def command(sub, name: str, func: Callable, help: str, *required: str,
 
 
 def setup(settings):
-    """Seeded, deterministic kernels with ``settings.threads`` threads; the resolved device."""
+    """The profile's own plugins loaded (``settings.plugins``), seeded deterministic kernels with
+    ``settings.threads`` threads; the resolved device."""
+    from nasrepro.plugins import load_user
     from nasrepro.utils.device import resolve_device
     from nasrepro.utils.seeding import make_deterministic
 
+    load_user(settings.plugins)
     make_deterministic(settings.threads)
     return resolve_device(settings.device)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from nasrepro import registry
@@ -15,11 +16,13 @@ def cmd_table(args) -> None:
     from nasrepro.report.table import write_table
 
     write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
-                args.out_prefix, args.note)
+                args.out_prefix, args.note, args.extra_runs)
 
 
 def cmd_figure(args) -> None:
     spec = registry.FIGURES.get(args.figure)
+    if args.extra_runs:  # a profile's own runs drawn beside the thesis' (figures.<id>.extra_runs)
+        spec = dataclasses.replace(spec, runs=spec.runs + tuple(args.extra_runs))
     if spec.kind == "search_curves":
         from nasrepro.report.figure import plot_search_curves
 
@@ -51,17 +54,25 @@ def cmd_cost(args) -> None:
     write_cost(json.loads(args.spec), args.thesis_costs, args.out_prefix, args.note)
 
 
+def _names(text: str) -> list[str]:
+    return [name for name in text.split(",") if name]
+
+
 def add_commands(sub) -> None:
     provenance = "provenance: profile, data roles, seeds"
     p = command(sub, "table", cmd_table, "build a thesis table", "--table", "--thesis-values",
                 "--out-prefix", loads=REPORT)
     p.add_argument("--note", required=True, help=provenance)
+    p.add_argument("--extra-runs", type=_names, default=[], help="the profile's own rows (a,b)")
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
-                "report.catalog.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)
+                "experiments.specs.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)
     p.add_argument("--note", required=True, help=provenance)
+    p.add_argument("--extra-runs", type=_names, default=[], help="the profile's own runs (a,b)")
     p.add_argument("metrics", nargs="*")
-    p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--thesis-costs",
-                "--out-prefix", loads=REPORT)
+    p = command(sub, "cost", cmd_cost, "build the cost table (CPU-/GPU-hours)", "--out-prefix",
+                loads=REPORT)
+    p.add_argument("--thesis-costs", nargs="+", required=True,
+                   help="the thesis CSVs whose search-cost columns give the thesis' search costs")
     p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
     p.add_argument("--note", required=True, help="provenance: profile and machine")

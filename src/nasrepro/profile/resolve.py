@@ -14,8 +14,8 @@ import json
 import random
 
 from nasrepro import jobs, registry
+from nasrepro.experiments.runs import RunVariant
 from nasrepro.layout import Layout
-from nasrepro.runs import RunVariant
 from nasrepro.params import ConfigError, build_config
 from nasrepro.profile.select import hessian_runs, probed_runs
 
@@ -136,7 +136,8 @@ def regret_table_standin(config: dict) -> bool:
 # ----------------------------------------------------------------------------- job messages
 def settings(config: dict) -> jobs.RunSettings:
     return jobs.RunSettings(config["profile"], config["device"], int(config["threads"]),
-                            int(config["workers"]), bool(config.get("data_on_device", False)))
+                            int(config["workers"]), bool(config.get("data_on_device", False)),
+                            tuple(config.get("plugins") or ()))
 
 
 # Named inputs a method may declare (``SearchMethod.inputs``): the file each one is, per space.

@@ -14,17 +14,23 @@ def item_seeds(config: dict, section: str, name: str) -> list[int]:
     return [int(s) for s in entry.get("seeds", config["seeds"])]
 
 
+def extra_runs(config: dict, section: str, name: str) -> list[str]:
+    """``<section>.<name>.extra_runs``: runs the profile adds to a table (rows) or a figure
+    (lines) beyond the thesis' own, e.g. a researcher's method (``plugins:``, ``runs:``)."""
+    return list(((config.get(section) or {}).get(name) or {}).get("extra_runs") or [])
+
+
 def figure_runs(config: dict, figure: str) -> list[str]:
-    """The runs a figure plots; a profile may restrict them (``figures.<id>.runs``)."""
+    """The runs a figure plots; a profile may restrict them (``figures.<id>.runs``) and add its
+    own (``figures.<id>.extra_runs``)."""
     spec = registry.FIGURES.get(figure)
     chosen = ((config.get("figures") or {}).get(figure) or {}).get("runs")
-    if chosen is None:
-        return list(spec.runs)
-    unknown = sorted(set(chosen) - set(spec.runs))
-    if unknown:
-        raise ConfigError(f"figures.{figure}.runs: {unknown} are not plotted by {figure}; its "
-                          f"runs: {list(spec.runs)}")
-    return list(chosen)
+    if chosen is not None and set(chosen) - set(spec.runs):
+        raise ConfigError(f"figures.{figure}.runs: {sorted(set(chosen) - set(spec.runs))} are not "
+                          f"plotted by {figure}; its runs: {list(spec.runs)} (add a run of your "
+                          f"own with figures.{figure}.extra_runs)")
+    own = list(spec.runs) if chosen is None else list(chosen)
+    return list(dict.fromkeys(own + extra_runs(config, "figures", figure)))
 
 
 def figure_spaces(config: dict, figure: str) -> list[str]:
@@ -56,16 +62,16 @@ def figure_curve_target(config: dict, figure: str) -> str | None:
 
 
 def table_runs(config: dict, table: str) -> list[str]:
-    """The runs that fill the table's rows; a profile may restrict them (``tables.<id>.runs``)."""
+    """The runs that fill the table's rows; a profile may restrict them (``tables.<id>.runs``)
+    and add rows of its own (``tables.<id>.extra_runs``)."""
     spec = registry.TABLES.get(table)
     chosen = ((config.get("tables") or {}).get(table) or {}).get("runs")
-    if chosen is None:
-        return spec.runs()
-    unknown = sorted(set(chosen) - set(spec.runs()))
-    if unknown:
-        raise ConfigError(f"tables.{table}.runs: {unknown} fill no row of {table}; its rows' "
-                          f"runs: {spec.runs()}")
-    return list(chosen)
+    if chosen is not None and set(chosen) - set(spec.runs()):
+        raise ConfigError(f"tables.{table}.runs: {sorted(set(chosen) - set(spec.runs()))} fill no "
+                          f"row of {table}; its rows' runs: {spec.runs()} (add a row of your own "
+                          f"with tables.{table}.extra_runs)")
+    own = spec.runs() if chosen is None else list(chosen)
+    return list(dict.fromkeys(own + extra_runs(config, "tables", table)))
 
 
 def table_targets(config: dict, table: str) -> list[str]:

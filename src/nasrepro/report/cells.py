@@ -27,7 +27,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from nasrepro import registry  # noqa: E402
-from nasrepro.report.catalog import FigureSpec  # noqa: E402
+from nasrepro.experiments.specs import FigureSpec  # noqa: E402
 from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.spaces.base import CellDiagram  # noqa: E402
 

@@ -1,5 +1,6 @@
 """The cost table: CPU- and GPU-hours per rule family, per table and figure, and per searched run
-beside the search cost the thesis states (``config/thesis_values/search_cost.csv``, GPU days).
+beside the search cost the thesis states (GPU days: the search-cost columns of the thesis tables,
+``thesis_costs``).
 
 Sources: each job's Snakemake ``benchmark:`` file (wall seconds ``s`` and CPU seconds
 ``cpu_time``) and, for searches and evaluations, its ``run.json`` (``device``: a job that ran on
@@ -18,7 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from nasrepro.experiments.specs import TableSpec
 from nasrepro.layout import Layout, parse_run_path
+from nasrepro.registry import RUNS, TABLES
 from nasrepro.utils.atomic import write_text
 
 COLUMNS = ["scope", "name", "jobs", "wall_h", "cpu_h", "gpu_h", "days_per_job", "thesis_gpu_days",
@@ -63,6 +66,38 @@ def job_cost(job: dict) -> dict:
             "wall_h": wall_s / 3600, "cpu_h": cpu_s / 3600, "gpu_h": wall_s / 3600 if on_gpu else 0.0}
 
 
+def _cost_column(spec: TableSpec) -> str | None:
+    return next((c.key for c in spec.columns if c.source == "search_cost"), None)
+
+
+def thesis_cost_csvs(root: Path = Path(".")) -> list[str]:
+    """The thesis CSVs of the tables with a search-cost column (Tables 2.1, 2.2, 3.1, 4.6, 5.1),
+    in the order of their ids."""
+    specs = [TABLES.get(name) for name in TABLES.names()]
+    return [str(spec.thesis_csv(root)) for spec in specs if _cost_column(spec)]
+
+
+def thesis_costs(csvs: list[str | Path]) -> dict[str, dict]:
+    """``"<space>/<run>"`` -> ``{"gpu_days", "source"}``: the search cost the thesis states for a
+    run, from the first of the tables ``csvs`` (by id) whose row names the run and whose search-cost
+    cell is a number. The first is the run's own chapter: NSAS costs 0.7 GPU days in Table 3.1,
+    where Tables 4.6 and 5.1 reprint RandomNAS' 2.7. Rows of pseudo-runs (``published-*``) and
+    rows only quoted (no run) have no search here and are skipped."""
+    costs = {}
+    for csv_path in sorted(csvs, key=lambda path: Path(path).stem):
+        spec = TABLES.get(Path(csv_path).stem)
+        key, source = _cost_column(spec), f"{spec.title.split(':')[0]} (Search Cost column)"
+        for row in pd.read_csv(csv_path, dtype=str, keep_default_na=False).to_dict("records"):
+            run = row.get(f"{key}_run") or row["run"]
+            try:
+                float(row[key])
+            except ValueError:
+                continue
+            if run in RUNS:
+                costs.setdefault(f"{spec.space}/{run}", {"gpu_days": row[key], "source": source})
+    return costs
+
+
 def _row(scope: str, name: str, costs: list[dict], thesis: dict | None = None) -> dict:
     row = {"scope": scope, "name": name, "jobs": len(costs),
            **{k: round(sum(c[k] for c in costs), 4) for k in ("wall_h", "cpu_h", "gpu_h")}}
@@ -71,12 +106,12 @@ def _row(scope: str, name: str, costs: list[dict], thesis: dict | None = None) -
     return row
 
 
-def build(spec: dict, thesis_costs: str | Path) -> pd.DataFrame:
-    """One row per rule family, per table/figure (``spec['groups']``) and per searched run."""
+def build(spec: dict, thesis_csvs: list[str | Path]) -> pd.DataFrame:
+    """One row per rule family, per table/figure (``spec['groups']``) and per searched run (with
+    the thesis' search cost from the tables ``thesis_csvs``, ``thesis_costs``)."""
     costs = [job_cost(job) for job in spec["jobs"] if Path(job["benchmark"]).exists()]
     by_bench = {c["benchmark"]: c for c in costs}
-    thesis = {f"{r['space']}/{r['run']}": r for r in
-              pd.read_csv(thesis_costs, dtype=str, keep_default_na=False).to_dict("records")}
+    thesis = thesis_costs(thesis_csvs)
     families, runs = defaultdict(list), defaultdict(list)
     for cost in costs:
         families[cost["family"]].append(cost)
@@ -99,8 +134,8 @@ def to_markdown(table: pd.DataFrame, note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_cost(spec: dict, thesis_costs: str | Path, out_prefix: str, note: str) -> None:
+def write_cost(spec: dict, thesis_csvs: list[str | Path], out_prefix: str, note: str) -> None:
     """Write ``<out_prefix>.csv`` and ``<out_prefix>.md`` atomically."""
-    table = build(spec, thesis_costs)
+    table = build(spec, thesis_csvs)
     write_text(f"{out_prefix}.csv", table.to_csv(index=False))
     write_text(f"{out_prefix}.md", to_markdown(table, note))

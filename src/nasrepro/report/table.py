@@ -1,6 +1,6 @@
 """Thesis tables as CSV, Markdown and LaTeX: each reproduced cell (mean ± std over seeds, from
 ``eval/<target>/final.json`` files, which name their run, seed and target, and for the search
-columns from ``search/metrics.jsonl`` and ``search/run.json``; see ``catalog.Column``) beside
+columns from ``search/metrics.jsonl`` and ``search/run.json``; see ``experiments.specs.Column``) beside
 the value printed in the thesis (``config/thesis_values/<table>.csv``). Rows the pipeline does not
 reproduce keep the thesis value and an empty reproduced cell. The std is the population std over
 seeds (numpy's default, as NAS-Bench-201 reports it). Every format carries the provenance note
@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from nasrepro.experiments.specs import TableSpec
 from nasrepro.layout import parse_run_path
-from nasrepro.report.catalog import TableSpec
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 
@@ -99,8 +99,13 @@ def fmt(values: list, digits: int = 2) -> str:
     return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
 
 
-def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str) -> pd.DataFrame:
+def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
+          extra_runs: list[str] = ()) -> pd.DataFrame:
+    """The table's rows: the thesis' (``thesis_csv``), then one per run in ``extra_runs`` (a
+    profile's own runs, ``tables.<id>.extra_runs``: no thesis value)."""
     thesis = pd.read_csv(thesis_csv, dtype=str, keep_default_na=False)
+    extra = pd.DataFrame([{"row": run, "run": run} for run in extra_runs], columns=thesis.columns)
+    thesis = pd.concat([thesis, extra.fillna("")], ignore_index=True) if extra_runs else thesis
     values = collect(spec, final_files)
     rows = []
     for _, row in thesis.iterrows():
@@ -151,8 +156,8 @@ def to_latex(spec: TableSpec, table: pd.DataFrame, note: str) -> str:
 
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,
-                note: str) -> pd.DataFrame:
-    table = build(spec, thesis_csv, final_files, note)
+                note: str, extra_runs: list[str] = ()) -> pd.DataFrame:
+    table = build(spec, thesis_csv, final_files, note, extra_runs)
     write_text(f"{out_prefix}.csv", table.to_csv(index=False))
     write_text(f"{out_prefix}.md", to_markdown(spec, table, note))
     write_text(f"{out_prefix}.tex", to_latex(spec, table, note))

@@ -28,8 +28,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
+from nasrepro.experiments.specs import FigureSpec  # noqa: E402
 from nasrepro.layout import parse_run_path  # noqa: E402
-from nasrepro.report.catalog import FigureSpec  # noqa: E402
 from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.utils.atomic import read_jsonl  # noqa: E402
 

@@ -1,0 +1,49 @@
+"""What several chapters share: the baseline runs (DARTS first and second order, GDAS, RandomNAS,
+NAO-WS), the columns of the NAS-Bench-201 and DARTS-space tables, the NAS-Bench-1Shot1 spaces of
+Figs. 5.2, 6.1 and 6.4, and the NAS-Bench-201 search curves of the baselines (not a thesis
+figure: the pipeline's own look at the searches).
+"""
+
+from __future__ import annotations
+
+from nasrepro.experiments.runs import (DARTS_RNN_ARCH, DARTS_RNN_PROTOCOL, DARTS_SPACE_50,
+                                       DARTS_SPACE_PROTOCOL, RunVariant)
+from nasrepro.experiments.specs import Column, FigureSpec, register
+
+register(
+    RunVariant("darts-1st", "darts-1st", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL,
+                                                       "darts_rnn": DARTS_RNN_ARCH}),
+    RunVariant("darts-2nd", "darts-2nd", space_params={"darts_cnn": DARTS_SPACE_PROTOCOL,
+                                                       "darts_rnn": DARTS_RNN_ARCH}),
+    # GDAS and RandomNAS on the DARTS space: the DARTS protocol with DARTS' 50 epochs
+    # (``DARTS_SPACE_50``)
+    RunVariant("gdas", "gdas", space_params={**DARTS_SPACE_50, "darts_rnn": DARTS_RNN_ARCH}),
+    RunVariant("random-nas", "random-nas",
+               space_params={**DARTS_SPACE_50, "darts_rnn": DARTS_RNN_PROTOCOL}),
+    # NAO-WS (the thesis' NAO*, Tables 4.1, 4.2, 4.5); on the DARTS space DARTS' protocol, 50 epochs
+    RunVariant("nao", "nao", space_params=DARTS_SPACE_50),
+)
+
+NB201_TARGETS = (("cifar10", "CIFAR-10"), ("cifar100", "CIFAR-100"), ("ImageNet16-120", "ImageNet16-120"))
+
+# Tables 3.3, 3.4, 4.1, 5.2, 6.1, 6.3: validation and test accuracy on the three datasets
+NB201_COLUMNS = tuple(Column(f"{t}_{split}", f"{label} {split.title()} (%)", t, f"{split}_acc")
+                      for t, label in NB201_TARGETS for split in ("valid", "test"))
+
+SEARCH_COST = Column("search_cost", "Search cost (days; GPU-days on a GPU)", "cifar10",
+                     source="search_cost", digits=4)
+MEMORY = Column("memory", "Memory consumption", "cifar10", source="memory")  # Tables 2.1, 3.1
+# CIFAR-10/100 test error of the DARTS-space tables (Tables 2.1, 3.1, 4.6, 5.1, 6.2)
+DARTS_ERRORS = (
+    Column("cifar10_test_error", "CIFAR-10 test error (%)", "cifar10", "test_acc", error=True),
+    Column("cifar100_test_error", "CIFAR-100 test error (%)", "cifar100", "test_acc", error=True))
+# Tables 4.6, 5.1 and 6.2: CIFAR-10/100 test error, ImageNet top-1 error, params on CIFAR-10
+DARTS_TRANSFER = DARTS_ERRORS + (
+    Column("imagenet_top1_top5", "ImageNet top-1 error (%)", "imagenet", "test_acc", error=True),
+    Column("params_m", "Params (M)", "cifar10", "params_m"))
+
+# NAS-Bench-1Shot1 (§5.4.1.2, §6.4.1): its three search spaces (Figs. 5.2, 6.1, 6.4)
+NB1SHOT1_SPACES = tuple(f"nb1shot1-s{v}" for v in (1, 2, 3))
+
+register(FigureSpec("search_curves_nb201", "NAS-Bench-201 search curves (mean ± std over seeds)",
+                    "nb201", ("darts-1st", "darts-2nd", "gdas", "random-nas")))

@@ -1,0 +1,179 @@
+"""What the thesis' experiments are made of: tables (``TableSpec`` of ``Column``), figures
+(``FigureSpec``) and ``register``, which files them (and named runs, ``runs.RunVariant``) in the
+registries ``TABLES``, ``FIGURES`` and ``RUNS``. The chapters (``experiments.ch2`` ... ``ch6``)
+declare the thesis' own.
+
+A table is an id, a title, the space whose runs fill it, and its reproduced columns; its rows and
+the thesis' own numbers are ``config/thesis_values/<id>.csv`` (columns ``row``, ``run`` and one
+per column key; ``run`` names the run that fills the row, empty for rows only quoted; an optional
+``<key>_run`` column names another run for that one cell, as in Tables 3.5-3.7 where each column
+is a constraint strategy).
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+from nasrepro.experiments.runs import RunVariant
+from nasrepro.registry import FIGURES, RUNS, TABLES
+
+THESIS_VALUES = Path("config/thesis_values")
+
+
+SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory")
+
+
+@dataclass(frozen=True)
+class Column:
+    """A reproduced column, mean ± std over seeds. ``source``:
+
+    - ``eval``: ``field`` of ``eval/<target>/final.json``; ``error`` turns an accuracy into an
+      error rate (100 - x);
+    - ``tau``: Kendall tau between the run's inherited-weight scores of the probe cells after the
+      search and their ground truth (``valid_acc`` of the probe runs evaluated on ``target``);
+    - ``s_tau``: the stability of those rankings over the seeds (one value per run, §2.4.4);
+    - ``search_cost``: the search's wall time in days (``search/run.json``; GPU-days on a GPU);
+    - ``search_seconds``: the search's wall time in seconds (``search/run.json``, Table 4.5);
+    - ``search_ratio``: that wall time divided by the mean wall time of the run named ``field``
+      over its seeds (Table 4.5: the ratio to GDAS);
+    - ``memory``: what a search step keeps in memory: "single path" or "whole supernet".
+    """
+
+    key: str
+    label: str
+    target: str
+    field: str = ""
+    error: bool = False
+    source: str = "eval"
+    digits: int = 2
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"column {self.key}: unknown source {self.source!r}; use one of {SOURCES}")
+
+    @property
+    def needs_search(self) -> bool:
+        return self.source != "eval"
+
+    @property
+    def needs_probes(self) -> bool:
+        return self.source in ("tau", "s_tau")
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    id: str
+    title: str
+    space: str
+    columns: tuple[Column, ...]
+
+    def thesis_csv(self, root: Path = Path(".")) -> Path:
+        return root / THESIS_VALUES / f"{self.id}.csv"
+
+    def runs(self, root: Path = Path(".")) -> list[str]:
+        """Every run that fills a cell: the rows' runs and the per-cell ``<key>_run`` runs."""
+        with open(self.thesis_csv(root), newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        cells = [row.get(f"{c.key}_run") or row["run"] for row in rows for c in self.columns]
+        return list(dict.fromkeys(run for run in [row["run"] for row in rows] + cells if run))
+
+    def targets(self) -> list[str]:
+        return sorted({c.target for c in self.columns if c.source == "eval"})
+
+    @property
+    def needs_search(self) -> bool:
+        return any(c.needs_search for c in self.columns)
+
+    @property
+    def probe_target(self) -> str | None:
+        """The target whose ground truth the ranking columns compare with (None: no ranking)."""
+        return next((c.target for c in self.columns if c.needs_probes), None)
+
+
+FIGURE_KINDS = ("search_curves", "forgetting", "ranking", "tau_curves", "rank_scatter",
+                "epoch_stats", "sweep", "cell", "regret", "gamma_schedule")
+PROBE_KINDS = ("forgetting", "ranking", "tau_curves", "rank_scatter")
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure of ``runs`` on ``space``; ``kind`` (``report.figure`` and ``report.analysis``):
+
+    - ``search_curves``: ``derived_valid`` per search epoch, mean ± std over seeds;
+    - ``forgetting``: (a) validation score of the cell trained at each step, (b) inherited-weight
+      score of fixed probe cells per epoch (Fig. 2.2); with ``retrained`` one panel per run with
+      the probe cells' retraining curves dashed ("Arch-R", Figs. 3.1 right, 3.4);
+    - ``ranking``: (a) Kendall tau per run, (b) retrained validation score of the found cells
+      (Figs. 2.3, 3.6 b);
+    - ``tau_curves``: Kendall tau per search epoch (Fig. 3.5);
+    - ``rank_scatter``: supernet rank against ground-truth rank of the probe cells (Fig. 3.6 a);
+    - ``epoch_stats``: per-epoch search statistics ``keys`` (``depth``, ``skip_ratio``,
+      ``hessian_eig``), with ``curve_targets`` also the found cells' retraining curve on the first
+      of them the profile evaluates (Figs. 5.4-5.6; ``report.trajectories``);
+    - ``sweep``: test accuracy of the found cell against a hyperparameter, one panel per
+      ``sweeps`` entry (label, ((value, run), ...)) (Fig. 6.2); ``keys`` names the fields of
+      ``final.json`` drawn (default ``test_acc``; Fig. 4.4 a: ``valid_acc`` and ``test_acc``);
+      with ``overlay`` every entry is a line of one panel (x axis ``values_label``; Fig. 4.4 a),
+      and entries whose runs the profile does not build are left out;
+    - ``gamma_schedule``: E²NAS' Sig_gamma(b) of Eq. 4.16 against the epoch for each b of
+      ``values`` (Fig. 4.3); no runs, drawn from ``methods.parts.latent_novelty.sigmoid_gamma``;
+    - ``cell``: diagrams of the cells found by each run with the first of the figure's seeds
+      (``search/genotype.json``), one panel per run and cell kind of ``cells`` (empty: every
+      cell kind of the space; e.g. ``("normal",)``) (Figs. 2.1, 3.3; ``report.cells``);
+    - ``regret``: validation error and test regret per search epoch of the derived cell looked up
+      in NAS-Bench-101, one row per space of ``spaces``, two panels per group of runs of
+      ``groups`` (label, runs) (Figs. 5.2, 6.1, 6.4; ``report.regret``).
+    """
+
+    id: str
+    title: str
+    space: str
+    runs: tuple[str, ...]
+    kind: str = "search_curves"
+    probes_shown: int = 4
+    retrained: bool = False
+    keys: tuple[str, ...] = ()
+    curve_targets: tuple[str, ...] = ()
+    sweeps: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    cells: tuple[str, ...] = ()
+    spaces: tuple[str, ...] = ()
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    values: tuple[float, ...] = ()
+    overlay: bool = False
+    values_label: str = ""
+
+    def __post_init__(self):
+        if self.kind not in FIGURE_KINDS:
+            raise ValueError(f"figure {self.id}: unknown kind {self.kind!r}; use one of {FIGURE_KINDS}")
+
+    @property
+    def needs_probes(self) -> bool:
+        return self.kind in PROBE_KINDS
+
+    @property
+    def needs_found_cells(self) -> bool:
+        """Whether it reads the found cells' evaluation on the search dataset."""
+        return self.kind in PROBE_KINDS or self.kind == "sweep"
+
+    @property
+    def search_file(self) -> str:
+        """The file of each search it reads: the found cell, or the per-epoch records."""
+        return "genotype.json" if self.kind == "cell" else "metrics.jsonl"
+
+    @property
+    def first_seed_only(self) -> bool:
+        """Whether it reads only the first of its seeds (a cell figure draws one cell per run)."""
+        return self.kind == "cell"
+
+
+def register(*items: TableSpec | FigureSpec | RunVariant) -> None:
+    """File each table, figure or named run in its registry under its id (name)."""
+    for item in items:
+        if isinstance(item, TableSpec):
+            TABLES.register(item.id)(item)
+        elif isinstance(item, FigureSpec):
+            FIGURES.register(item.id)(item)
+        else:
+            RUNS.register(item.name)(item)

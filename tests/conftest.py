@@ -9,11 +9,14 @@ import pytest
 
 from nasrepro import plugins
 
-plugins.load_all()  # before collection: tests are parametrized over the registries
-
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASREPRO_SHARED_DATA", ROOT.parent / "shared" / "data"))
 NATS_FIXTURE = SHARED_DATA / "nats-tss-v1_0-3ffb9-simple-fixture"
+
+# the example plugin of examples/ (a method outside the package) is loaded like a profile's
+# `plugins:`, so the registry-parametrized tests cover it on every space
+EXAMPLE_PLUGIN = ROOT / "examples" / "spos.py"
+plugins.load_all([str(EXAMPLE_PLUGIN)])  # before collection: tests are parametrized over them
 
 
 def shared(relative: str) -> Path:
@@ -25,7 +28,7 @@ def shared(relative: str) -> Path:
 
 @pytest.fixture(autouse=True)
 def _registries():
-    plugins.load_all()
+    plugins.load_all([str(EXAMPLE_PLUGIN)])
 
 
 # Tiny networks per space: enough to run every method quickly on CPU. A new space adds a line.

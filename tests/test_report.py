@@ -59,12 +59,14 @@ def test_cost_table_has_rules_tables_figures_and_thesis_search_costs(computed_de
     assert parts == pytest.approx(float(rows[("rule", "search")]["wall_h"]), abs=1e-3) and total > parts
 
 
-def test_gpu_jobs_count_their_wall_time_as_gpu_hours(tmp_path):
+def test_gpu_jobs_count_their_wall_time_as_gpu_hours(tmp_path, monkeypatch):
+    from nasrepro.layout import Layout
     from nasrepro.report.cost import build, cost_spec, thesis_cost_csvs
 
-    runs, bench = "runs", str(tmp_path / "bench")
-    out = f"{runs}/darts_cnn/cifar10/gdas/seed0/eval/cifar10/final.json"
-    spec = cost_spec({"table t": [out]}, [("table", f"{bench}/table/t.tsv")], runs, bench)
+    monkeypatch.chdir(tmp_path)  # the layout's relative paths land here
+    layout = Layout("default")
+    out = layout.eval_file("darts_cnn", "cifar10", "gdas", 0, "cifar10", "final.json")
+    spec = cost_spec({"table t": [out]}, [("table", layout.bench("table", "t"))], layout)
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
     for job, seconds, cpu in zip(spec["jobs"], (1800, 7200, 36), (1800, 3600, 36)):
         Path(job["benchmark"]).parent.mkdir(parents=True, exist_ok=True)

@@ -2,15 +2,15 @@ rule benchmark:
     wildcard_constraints:
         space="|".join(registry.BENCHMARKS.names()),
     output:
-        benchmark_table("{space}"),
+        L.benchmark_table("{space}"),
     params:
         spec=lambda wc: json.dumps(config["benchmark"][wc.space], sort_keys=True),
     conda:
         ENV
     log:
-        f"{LOGS}/benchmark/{{space}}.log",
+        L.log("benchmark", "{space}"),
     benchmark:
-        f"{BENCH}/benchmark/{{space}}.tsv"
+        L.bench("benchmark", "{space}")
     resources:
         gpu=0,
         mem_mb=16000,
@@ -24,17 +24,17 @@ rule nb101_standin:
     profile): every cell the NAS-Bench-1Shot1 figures' searches derived, retrained once."""
     input:
         searches=lambda wc: standin_searches(),
-        data=lambda wc: f"{PREPARED}/{config['search_dataset']}.json",
+        data=lambda wc: L.prepared(config["search_dataset"]),
     output:
-        f"{PREPARED}/benchmarks/nb1shot1-standin.parquet",
+        L.benchmark_table(STANDIN_TABLE),
     params:
         spec=lambda wc: resolve.standin_spec(config, standin_spaces()),
     conda:
         ENV
     log:
-        f"{LOGS}/benchmark/nb1shot1-standin.log",
+        L.log("benchmark", STANDIN_TABLE),
     benchmark:
-        f"{BENCH}/benchmark/nb1shot1-standin.tsv"
+        L.bench("benchmark", STANDIN_TABLE)
     threads: lambda wc: config["threads"]
     resources:
         gpu=1,

@@ -1,23 +1,22 @@
-# Helpers shared by the rules: profile namespaces, job specs (resolved config as JSON, built by
-# nasrepro.profile.resolve) and target lists. Every path of a profile lives under its own namespace
-# (results/<profile>/, data/prepared/<profile>/), so profiles never overwrite each other.
+# Helpers shared by the rules: the profile's paths (L, nasrepro.layout: every input, output, log
+# and benchmark file of a rule comes from it), job specs (resolved config as JSON, built by
+# nasrepro.profile.resolve) and target lists.
 import json
 import os
 
-from nasrepro import registry
+from nasrepro import layout, registry
 
 P = config["profile"]
-RUNS = f"results/{P}/runs"
-PREPARED = f"data/prepared/{P}"
-LOGS = f"results/{P}/logs"
-BENCH = f"results/{P}/benchmarks"  # Snakemake `benchmark:` files (nasrepro.report.cost)
+L = layout.Layout(P)
 ENV = "../envs/nasrepro.yaml"
+STANDIN_TABLE = "nb1shot1-standin"  # the NAS-Bench-101 stand-in table (rule nb101_standin)
+RUN = ("{space}", "{dataset}", "{run}", "{seed}")  # a run's wildcards, for the rules' patterns
 
 
 wildcard_constraints:
     space="|".join(registry.SPACES.names()),
     dataset="[A-Za-z0-9_\\-]+",
-    run="[a-z0-9\\-]+",
+    run=layout.RUN,
     seed="[0-9]+",
     target="[A-Za-z0-9_\\-]+",
 
@@ -28,10 +27,6 @@ def dataset_spec(name):
             f"dataset {name!r} is not configured; configured: {sorted(config['datasets'])}"
         )
     return {"name": name, **config["datasets"][name]}
-
-
-def benchmark_table(space):
-    return f"{PREPARED}/benchmarks/{space}.parquet"
 
 
 def search_spec(wildcards):
@@ -45,7 +40,7 @@ def search_inputs(wildcards):
     """The dataset record, and the named inputs the run's method declares (e.g. `dvae`: the
     space's trained D-VAE, rule train_dvae)."""
     return {
-        "data": f"{PREPARED}/{wildcards.dataset}.json",
+        "data": L.prepared(wildcards.dataset),
         "plugins": plugin_files(),
         **resolve.method_inputs(config, wildcards.space, wildcards.run),
     }
@@ -63,7 +58,7 @@ def dvae_spec(wildcards):
 
 def dvae_targets():
     """The report of every space configured under `dvae:` (built by `all`)."""
-    return [f"results/{P}/dvae/{space}/report.json" for space in (config.get("dvae") or {})]
+    return [L.dvae(space, "report.json") for space in (config.get("dvae") or {})]
 
 
 def uses_benchmark(space):
@@ -80,24 +75,31 @@ def evaluate_spec(wildcards):
         wildcards.seed,
         wildcards.target,
         dataset,
-        benchmark_table(registry.benchmark_of(wildcards.space)),
+        L.benchmark_table(registry.benchmark_of(wildcards.space)),
     )
     return jobs.to_json(job)
 
 
-def run_dir(space, run, seed):
-    return f"{RUNS}/{space}/{resolve.search_dataset(config, space)}/{run}/seed{seed}"
+def search_file(space, run, seed, name):
+    """A file of a search of ``space`` (on its search dataset)."""
+    return L.search_file(space, resolve.search_dataset(config, space), run, seed, name)
+
+
+def eval_file(space, run, seed, target, name):
+    """A file of the evaluation on ``target`` of a cell found on the search dataset of ``space``."""
+    return L.eval_file(space, resolve.search_dataset(config, space), run, seed, target, name)
 
 
 def evaluate_inputs(wildcards):
+    wc = wildcards
     inputs = {
         "plugins": plugin_files(),
-        "genotype": f"{RUNS}/{wildcards.space}/{wildcards.dataset}/{wildcards.run}/seed{wildcards.seed}/search/genotype.json"
+        "genotype": L.search_file(wc.space, wc.dataset, wc.run, wc.seed, "genotype.json"),
     }
     if uses_benchmark(wildcards.space):
-        inputs["benchmark"] = benchmark_table(registry.benchmark_of(wildcards.space))
+        inputs["benchmark"] = L.benchmark_table(registry.benchmark_of(wildcards.space))
     else:
-        inputs["data"] = f"{PREPARED}/{wildcards.target}.json"
+        inputs["data"] = L.prepared(wildcards.target)
     return inputs
 
 
@@ -108,7 +110,7 @@ def probe_outputs(space, curves=False):
     target = resolve.search_dataset(config, space)
     names = ("final.json", "metrics.jsonl") if curves else ("final.json",)
     return [
-        f"{run_dir(space, run, 0)}/eval/{target}/{name}"
+        eval_file(space, run, 0, target, name)
         for run in resolve.probe_runs(config, space)
         for name in names
     ]
@@ -128,14 +130,14 @@ def table_finals(table):
     seeds = select.item_seeds(config, "tables", table)
     runs = select.table_runs(config, table)
     files = [
-        f"{run_dir(spec.space, run, seed)}/eval/{target}/final.json"
+        eval_file(spec.space, run, seed, target, "final.json")
         for run in runs
         for seed in seeds
         for target in select.table_targets(config, table)
     ]
     if spec.needs_search:
         files += [
-            f"{run_dir(spec.space, run, seed)}/search/{name}"
+            search_file(spec.space, run, seed, name)
             for run in runs
             if jobs.has_search(run)
             for seed in seeds
@@ -155,7 +157,7 @@ def figure_metrics(figure):
     seeds = select.figure_seeds(config, figure)
     runs = select.figure_runs(config, figure)
     files = [
-        f"{run_dir(space, run, seed)}/search/{spec.search_file}"
+        search_file(space, run, seed, spec.search_file)
         for space in select.figure_spaces(config, figure)
         for run in runs
         for seed in seeds
@@ -167,26 +169,28 @@ def figure_metrics(figure):
         files += probe_outputs(spec.space, curves=spec.kind == "forgetting")
     if spec.needs_found_cells:
         files += [
-            f"{run_dir(spec.space, run, seed)}/eval/{resolve.search_dataset(config, spec.space)}/final.json"
+            eval_file(spec.space, run, seed, resolve.search_dataset(config, spec.space), "final.json")
             for run in runs
             for seed in seeds
         ]
     curve_target = select.figure_curve_target(config, figure)
     if curve_target is not None:
         files += [
-            f"{run_dir(spec.space, run, seed)}/eval/{curve_target}/metrics.jsonl"
+            eval_file(spec.space, run, seed, curve_target, "metrics.jsonl")
             for run in runs
             for seed in seeds
         ]
     return files
 
 
-def nb101_table():
+def nb101_table_name():
     """The NAS-Bench-101 table of the NAS-Bench-1Shot1 figures: the converted benchmark, or
     without benchmark.nb1shot1 the stand-in of the cells their searches derived."""
-    if resolve.regret_table_standin(config):
-        return f"{PREPARED}/benchmarks/nb1shot1-standin.parquet"
-    return benchmark_table(resolve.NB101_STANDIN)
+    return STANDIN_TABLE if resolve.regret_table_standin(config) else resolve.NB101_STANDIN
+
+
+def nb101_table():
+    return L.benchmark_table(nb101_table_name())
 
 
 def regret_figures():
@@ -236,12 +240,8 @@ def all_targets():
     (a deleted run is recomputed, and the tables and figures that read it follow)."""
     runs = [path for name in config["tables"] for path in table_finals(name)]
     runs += [path for name in config["figures"] for path in figure_metrics(name)]
-    tables = [
-        f"results/{P}/tables/{name}.{ext}" for name in config["tables"] for ext in ("csv", "md", "tex")
-    ]
-    figures = [
-        f"results/{P}/figures/{name}.{ext}" for name in config["figures"] for ext in ("png", "pdf")
-    ]
+    tables = [L.table(name, ext) for name in config["tables"] for ext in ("csv", "md", "tex")]
+    figures = [L.figure(name, ext) for name in config["figures"] for ext in ("png", "pdf")]
     return tables + figures + sorted(set(runs))
 
 

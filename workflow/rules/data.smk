@@ -1,14 +1,14 @@
 rule prepare_data:
     output:
-        f"{PREPARED}/{{dataset}}.json",
+        L.prepared("{dataset}"),
     params:
         spec=lambda wc: json.dumps(dataset_spec(wc.dataset), sort_keys=True),
     conda:
         ENV
     log:
-        f"{LOGS}/prepare_data/{{dataset}}.log",
+        L.log("prepare_data", "{dataset}"),
     benchmark:
-        f"{BENCH}/prepare_data/{{dataset}}.tsv"
+        L.bench("prepare_data", "{dataset}")
     resources:
         gpu=0,
     shell:

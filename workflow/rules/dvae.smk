@@ -5,18 +5,18 @@
 
 rule train_dvae:
     output:
-        model=f"results/{P}/dvae/{{space}}/dvae.pt",
-        report=f"results/{P}/dvae/{{space}}/report.json",
-        md=f"results/{P}/dvae/{{space}}/report.md",
+        model=L.dvae("{space}", "dvae.pt"),
+        report=L.dvae("{space}", "report.json"),
+        md=L.dvae("{space}", "report.md"),
     params:
         spec=dvae_spec,
         out_dir=lambda wc, output: os.path.dirname(output.model),
     conda:
         ENV
     log:
-        f"{LOGS}/dvae/{{space}}.log",
+        L.log("dvae", "{space}"),
     benchmark:
-        f"{BENCH}/dvae/{{space}}.tsv"
+        L.bench("dvae", "{space}")
     threads: lambda wc: config["threads"]
     resources:
         gpu=1,

@@ -2,19 +2,19 @@ rule evaluate:
     input:
         unpack(evaluate_inputs),
     output:
-        final=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/eval/{{target}}/final.json",
-        metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/eval/{{target}}/metrics.jsonl",
-        run=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/eval/{{target}}/run.json",
-        model=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/eval/{{target}}/model.pt",
+        final=L.eval_file(*RUN, "{target}", "final.json"),
+        metrics=L.eval_file(*RUN, "{target}", "metrics.jsonl"),
+        run=L.eval_file(*RUN, "{target}", "run.json"),
+        model=L.eval_file(*RUN, "{target}", "model.pt"),
     params:
         spec=evaluate_spec,
         out_dir=lambda wc, output: os.path.dirname(output.final),
     conda:
         ENV
     log:
-        f"{LOGS}/evaluate/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/{{target}}.log",
+        L.run_log("evaluate", *RUN, "{target}"),
     benchmark:
-        f"{BENCH}/evaluate/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/{{target}}.tsv"
+        L.run_bench("evaluate", *RUN, "{target}")
     threads: lambda wc: config["threads"]
     resources:
         gpu=lambda wc: 0 if uses_benchmark(wc.space) else 1,

@@ -2,19 +2,19 @@ rule figure:
     input:
         figure_inputs,
     output:
-        png=report(f"results/{P}/figures/{{figure}}.png", caption="../report/figure.rst", category="Figures"),
-        pdf=f"results/{P}/figures/{{figure}}.pdf",
+        png=report(L.figure("{figure}", "png"), caption="../report/figure.rst", category="Figures"),
+        pdf=L.figure("{figure}", "pdf"),
     params:
         title=lambda wc: registry.FIGURES.get(wc.figure).title,
         note=lambda wc: figure_note(wc.figure),
-        prefix=lambda wc: f"results/{P}/figures/{wc.figure}",
+        prefix=lambda wc, output: output.pdf[: -len(".pdf")],
         extra=lambda wc: extra_runs_option("figures", wc.figure),
     conda:
         ENV
     log:
-        f"{LOGS}/figures/{{figure}}.log",
+        L.log("figures", "{figure}"),
     benchmark:
-        f"{BENCH}/figure/{{figure}}.tsv"
+        L.bench("figure", "{figure}")
     resources:
         gpu=0,
     shell:

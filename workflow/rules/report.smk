@@ -9,8 +9,8 @@ rule cost:
         thesis=nascost.thesis_cost_csvs(),  # the tables with a search-cost column
         outputs=all_targets(),  # every job is done; their benchmark files are read by the spec
     output:
-        csv=report(f"results/{P}/report/cost.csv", caption="../report/cost.rst", category="Cost"),
-        md=f"results/{P}/report/cost.md",
+        csv=report(L.report("cost", "csv"), caption="../report/cost.rst", category="Cost"),
+        md=L.report("cost", "md"),
     params:
         spec=lambda wc: json.dumps(cost_spec(), sort_keys=True),
         note=lambda wc: f"Profile '{P}'; hours measured on the machines that ran the jobs.",
@@ -18,7 +18,7 @@ rule cost:
     conda:
         ENV
     log:
-        f"{LOGS}/report/cost.log",
+        L.log("report", "cost"),
     resources:
         gpu=0,
     shell:

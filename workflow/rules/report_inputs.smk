@@ -17,21 +17,20 @@ def cost_spec():
     items = {f"table {name}": table_finals(name) for name in config["tables"]}
     items.update(
         {
-            f"figure {name}": [f for f in figure_metrics(name) if f.startswith(f"{RUNS}/")]
+            f"figure {name}": [f for f in figure_metrics(name) if L.is_run_file(f)]
             for name in config["figures"]
         }
     )
-    others = [("table", f"{BENCH}/table/{name}.tsv") for name in config["tables"]]
-    others += [("figure", f"{BENCH}/figure/{name}.tsv") for name in config["figures"]]
-    others += [("prepare_data", f"{BENCH}/prepare_data/{name}.tsv") for name in prepared_datasets()]
-    others += [("train_dvae", f"{BENCH}/dvae/{space}.tsv") for space in config.get("dvae") or {}]
+    others = [("table", L.bench("table", name)) for name in config["tables"]]
+    others += [("figure", L.bench("figure", name)) for name in config["figures"]]
+    others += [("prepare_data", L.bench("prepare_data", name)) for name in prepared_datasets()]
+    others += [("train_dvae", L.bench("dvae", space)) for space in config.get("dvae") or {}]
     spaces = {registry.TABLES.get(name).space for name in config["tables"]}
-    others += [("benchmark", f"{BENCH}/benchmark/{s}.tsv") for s in sorted(spaces) if uses_benchmark(s)]
+    others += [("benchmark", L.bench("benchmark", s)) for s in sorted(spaces) if uses_benchmark(s)]
     if regret_figures():  # the NAS-Bench-101 table of Figs. 5.2, 6.1, 6.4 (converted or stand-in)
-        table = os.path.basename(nb101_table())[: -len(".parquet")]
-        others.append(("benchmark", f"{BENCH}/benchmark/{table}.tsv"))
-    return nascost.cost_spec(items, others, RUNS, BENCH)
+        others.append(("benchmark", L.bench("benchmark", nb101_table_name())))
+    return nascost.cost_spec(items, others, L)
 
 
 def report_targets():
-    return [f"results/{P}/report/cost.csv", f"results/{P}/report/cost.md"]
+    return [L.report("cost", ext) for ext in ("csv", "md")]

@@ -1,8 +1,14 @@
+# The searches and the pseudo-runs' cells (nasrepro.jobs): each writes a run's search/genotype.json.
+PUBLISHED = ("{space}", "{dataset}", jobs.PUBLISHED_PREFIX + "{name}", "{seed}")
+PROBE = ("{space}", "{dataset}", jobs.PROBE_PREFIX + "{index}")  # seed 0: no seed wildcard
+BEST = ("{space}", "{dataset}", "{run}" + jobs.BEST_SUFFIX, "{seed}")
+
+
 rule probe_cell:
     """The fixed probe cell <i> of a space as the "found cell" of pseudo-run probe-<i> (seed 0), so
     that the evaluate rule gives its ground truth like any run's (benchmark or retraining)."""
     output:
-        genotype=f"{RUNS}/{{space}}/{{dataset}}/probe-{{index}}/seed0/search/genotype.json",
+        genotype=L.search_file(*PROBE, 0, "genotype.json"),
     wildcard_constraints:
         index="[0-9]+",
     params:
@@ -10,7 +16,7 @@ rule probe_cell:
     conda:
         ENV
     log:
-        f"{LOGS}/probe_cell/{{space}}/{{dataset}}/probe-{{index}}.log",
+        L.log("probe_cell", *PROBE),
     resources:
         gpu=0,
     shell:
@@ -23,13 +29,13 @@ rule published_cell:
     """A literature cell of the space (``published``, e.g. DARTS' recurrent cell) as the "found
     cell" of pseudo-run published-<name>, so that the evaluate rule retrains it like any run's."""
     output:
-        genotype=f"{RUNS}/{{space}}/{{dataset}}/published-{{name}}/seed{{seed}}/search/genotype.json",
+        genotype=L.search_file(*PUBLISHED, "genotype.json"),
     wildcard_constraints:
-        name="[a-z0-9\\-]+",
+        name=layout.RUN,
     conda:
         ENV
     log:
-        f"{LOGS}/published_cell/{{space}}/{{dataset}}/published-{{name}}/seed{{seed}}.log",
+        L.run_log("published_cell", *PUBLISHED),
     resources:
         gpu=0,
     shell:
@@ -42,14 +48,14 @@ rule best_cell:
     """Pseudo-run <run>-best: the best cell over the epochs of <run>'s search (Table 4.2 "Best";
     nasrepro.analysis.best_cell), evaluated by the evaluate rule like a found cell."""
     input:
-        genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/genotype.json",
-        metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/metrics.jsonl",
+        genotype=L.search_file(*RUN, "genotype.json"),
+        metrics=L.search_file(*RUN, "metrics.jsonl"),
     output:
-        genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}-best/seed{{seed}}/search/genotype.json",
+        genotype=L.search_file(*BEST, "genotype.json"),
     conda:
         ENV
     log:
-        f"{LOGS}/best_cell/{{space}}/{{dataset}}/{{run}}-best/seed{{seed}}.log",
+        L.run_log("best_cell", *BEST),
     resources:
         gpu=0,
     shell:
@@ -59,14 +65,14 @@ rule best_cell:
 
 rule search:
     wildcard_constraints:
-        run="(?!probe-|published-)(?![a-z0-9\-]*-best(?![a-z0-9\-]))[a-z0-9\-]+",
+        run=layout.SEARCHED_RUN,
     input:
         unpack(search_inputs),
     output:
-        genotype=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/genotype.json",
-        metrics=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/metrics.jsonl",
-        run=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/run.json",
-        supernet=f"{RUNS}/{{space}}/{{dataset}}/{{run}}/seed{{seed}}/search/supernet.pt",
+        genotype=L.search_file(*RUN, "genotype.json"),
+        metrics=L.search_file(*RUN, "metrics.jsonl"),
+        run=L.search_file(*RUN, "run.json"),
+        supernet=L.search_file(*RUN, "supernet.pt"),
     params:
         spec=search_spec,
         out_dir=lambda wc, output: os.path.dirname(output.genotype),
@@ -76,9 +82,9 @@ rule search:
     conda:
         ENV
     log:
-        f"{LOGS}/search/{{space}}/{{dataset}}/{{run}}/seed{{seed}}.log",
+        L.run_log("search", *RUN),
     benchmark:
-        f"{BENCH}/search/{{space}}/{{dataset}}/{{run}}/seed{{seed}}.tsv"
+        L.run_bench("search", *RUN)
     threads: lambda wc: config["threads"]
     resources:
         gpu=1,

@@ -3,21 +3,21 @@ rule table:
         values="config/thesis_values/{table}.csv",
         finals=table_inputs,
     output:
-        csv=report(f"results/{P}/tables/{{table}}.csv", caption="../report/table.rst", category="Tables"),
-        md=f"results/{P}/tables/{{table}}.md",
-        tex=f"results/{P}/tables/{{table}}.tex",
+        csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables"),
+        md=L.table("{table}", "md"),
+        tex=L.table("{table}", "tex"),
     params:
         title=lambda wc: registry.TABLES.get(wc.table).title,
         note=lambda wc: provenance_note()
         + f" Seeds {select.item_seeds(config, 'tables', wc.table)}.",
-        prefix=lambda wc: f"results/{P}/tables/{wc.table}",
+        prefix=lambda wc, output: output.md[: -len(".md")],
         extra=lambda wc: extra_runs_option("tables", wc.table),
     conda:
         ENV
     log:
-        f"{LOGS}/tables/{{table}}.log",
+        L.log("tables", "{table}"),
     benchmark:
-        f"{BENCH}/table/{{table}}.tsv"
+        L.bench("table", "{table}")
     resources:
         gpu=0,
     shell:

@@ -15,6 +15,7 @@ import random
 
 from nasrepro import jobs, registry
 from nasrepro.experiments.runs import RunVariant
+from nasrepro.layout import Layout
 from nasrepro.params import ConfigError, build_config
 from nasrepro.profile.select import hessian_runs, probed_runs
 
@@ -139,8 +140,8 @@ def settings(config: dict) -> jobs.RunSettings:
                             tuple(config.get("plugins") or ()))
 
 
-# Named inputs a method may declare (``SearchMethod.inputs``): the file each one is.
-METHOD_INPUTS = {"dvae": "results/{profile}/dvae/{space}/dvae.pt"}
+# Named inputs a method may declare (``SearchMethod.inputs``): the file each one is, per space.
+METHOD_INPUTS = {"dvae": lambda layout, space: layout.dvae(space, "dvae.pt")}
 
 
 def method_inputs(config: dict, space: str, run: str) -> dict[str, str]:
@@ -151,7 +152,7 @@ def method_inputs(config: dict, space: str, run: str) -> dict[str, str]:
     if unknown:
         raise ConfigError(f"method {run_variant(config, run).method!r} declares unknown inputs "
                           f"{unknown}; known: {sorted(METHOD_INPUTS)}")
-    return {name: METHOD_INPUTS[name].format(profile=config["profile"], space=space)
+    return {name: METHOD_INPUTS[name](Layout(config["profile"]), space)
             for name in getattr(method, "inputs", ())}
 
 

@@ -24,6 +24,7 @@ import numpy as np  # noqa: E402
 from nasrepro.analysis.ranking import kendall_tau  # noqa: E402
 from nasrepro.experiments.specs import FigureSpec  # noqa: E402
 from nasrepro.jobs import PROBE_PREFIX  # noqa: E402
+from nasrepro.layout import parse_run_path  # noqa: E402
 from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.utils.atomic import read_jsonl  # noqa: E402
 
@@ -46,19 +47,17 @@ class AnalysisInputs:
 def load(files: list[str]) -> AnalysisInputs:
     data = AnalysisInputs()
     for path in sorted(Path(f) for f in files):
-        if path.parent.name == "search":
-            run = json.loads((path.parent / "genotype.json").read_text())["run"]
-            data.searches[run].append(read_jsonl(path))
-            continue
-        final = json.loads((path.parent / "final.json").read_text())
-        if final["run"].startswith(PROBE_PREFIX):
-            index = int(final["run"][len(PROBE_PREFIX):])
-            if path.name == "final.json":
-                data.truth[index] = float(final["valid_acc"])
+        file = parse_run_path(path)
+        if file.kind == "search":
+            data.searches[file.run].append(read_jsonl(path))
+        elif file.run.startswith(PROBE_PREFIX):
+            index = int(file.run[len(PROBE_PREFIX):])
+            if file.name == "final.json":
+                data.truth[index] = float(json.loads(path.read_text())["valid_acc"])
             else:
                 data.truth_curves[index] = [r["valid_acc"] for r in read_jsonl(path) if "valid_acc" in r]
-        elif path.name == "final.json":
-            data.found[final["run"]].append(float(final["valid_acc"]))
+        elif file.name == "final.json":
+            data.found[file.run].append(float(json.loads(path.read_text())["valid_acc"]))
     return data
 
 

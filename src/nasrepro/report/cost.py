@@ -14,13 +14,13 @@ left out.
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from pathlib import Path
 
 import pandas as pd
 
 from nasrepro.experiments.specs import TableSpec
+from nasrepro.layout import Layout, parse_run_path
 from nasrepro.registry import RUNS, TABLES
 from nasrepro.utils.atomic import write_text
 
@@ -28,28 +28,27 @@ COLUMNS = ["scope", "name", "jobs", "wall_h", "cpu_h", "gpu_h", "days_per_job", 
            "thesis_source"]
 
 
-def run_jobs(output: str, runs_root: str, bench_root: str) -> list[dict]:
-    """The jobs behind one run output (``<runs_root>/<space>/<dataset>/<run>/seed<n>/search/...``
-    or ``.../eval/<target>/...``): the search, and the evaluation for an eval output."""
-    space, dataset, run, seed, kind, *rest = os.path.relpath(output, runs_root).split(os.sep)
-    where = f"{space}/{dataset}/{run}/{seed}"
-    jobs = [{"family": "search", "benchmark": f"{bench_root}/search/{where}.tsv",
-             "run_json": f"{runs_root}/{where}/search/run.json"}]
-    if kind == "eval":
-        jobs.append({"family": "evaluate", "benchmark": f"{bench_root}/evaluate/{where}/{rest[0]}.tsv",
-                     "run_json": f"{runs_root}/{where}/eval/{rest[0]}/run.json"})
+def run_jobs(output: str, layout: Layout) -> list[dict]:
+    """The jobs behind one run output (a search file, or an evaluation file): the search, and the
+    evaluation for an eval output."""
+    out = parse_run_path(output)
+    run = (out.space, out.dataset, out.run, out.seed)
+    jobs = [{"family": "search", "benchmark": layout.run_bench("search", *run),
+             "run_json": layout.search_file(*run, "run.json")}]
+    if out.kind == "eval":
+        jobs.append({"family": "evaluate", "benchmark": layout.run_bench("evaluate", *run, out.target),
+                     "run_json": layout.eval_file(*run, out.target, "run.json")})
     return jobs
 
 
-def cost_spec(items: dict[str, list[str]], others: list[tuple[str, str]], runs_root: str,
-              bench_root: str) -> dict:
+def cost_spec(items: dict[str, list[str]], others: list[tuple[str, str]], layout: Layout) -> dict:
     """``{"jobs": [...], "groups": {item: [benchmark files]}}`` for items ("table <id>",
     "figure <id>") given the run outputs they read, plus ``others``: (family, benchmark file) of
     jobs without run.json (data, benchmark tables, tables, figures)."""
     jobs = {bench: {"family": family, "benchmark": bench, "run_json": None} for family, bench in others}
     groups = {}
     for item, outputs in items.items():
-        item_jobs = [job for output in outputs for job in run_jobs(output, runs_root, bench_root)]
+        item_jobs = [job for output in outputs for job in run_jobs(output, layout)]
         jobs.update({job["benchmark"]: job for job in item_jobs})
         groups[item] = sorted({job["benchmark"] for job in item_jobs})
     return {"jobs": [jobs[k] for k in sorted(jobs)], "groups": groups}

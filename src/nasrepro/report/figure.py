@@ -5,10 +5,8 @@ creation date, so the same inputs give byte-identical PNG and PDF files."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections import defaultdict
-from pathlib import Path
 
 import matplotlib
 
@@ -16,16 +14,15 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from nasrepro.layout import parse_run_path  # noqa: E402
 from nasrepro.utils.atomic import atomic_path, read_jsonl  # noqa: E402
 
 
 def curves(metrics_files: list[str], key: str) -> dict[str, np.ndarray]:
-    """{run: array [seeds, epochs]} from .../<run>/seed<k>/search/metrics.jsonl (the run name
-    is read from the sibling genotype.json)."""
+    """{run: array [seeds, epochs]} from the searches' metrics.jsonl."""
     per_method: dict[str, list[list[float]]] = defaultdict(list)
     for path in sorted(metrics_files):
-        method = json.loads((Path(path).parent / "genotype.json").read_text())["run"]
-        per_method[method].append([r[key] for r in read_jsonl(path)])
+        per_method[parse_run_path(path).run].append([r[key] for r in read_jsonl(path)])
     out = {}
     for method, runs in per_method.items():
         length = min(len(r) for r in runs)

@@ -27,6 +27,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from nasrepro.experiments.specs import FigureSpec  # noqa: E402
+from nasrepro.layout import parse_run_path  # noqa: E402
 from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.report.trajectories import _band  # noqa: E402
 from nasrepro.utils.atomic import read_jsonl  # noqa: E402
@@ -52,13 +53,6 @@ def epoch_errors(records: list[dict], bench, epochs: int | None = None) -> dict[
     return out
 
 
-def _where(path: Path) -> tuple[str, str]:
-    """(space, run) of .../<space>/<dataset>/<run>/seed<k>/search/metrics.jsonl."""
-    parts = path.parts
-    at = parts.index("search")
-    return parts[at - 4], parts[at - 2]
-
-
 PANELS = (("valid_error", "validation error (%)"), ("test_regret", "test regret (%)"))
 
 
@@ -73,8 +67,9 @@ def plot_regret(spec: FigureSpec, files: list[str], out_prefix: str, note: str) 
     bench = Nb101Benchmark.load(tables[0])
     curves: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for path in sorted(Path(f) for f in files if f.endswith("metrics.jsonl")):
-        if _where(path)[1] in spec.runs:
-            curves[_where(path)].append(epoch_errors(read_jsonl(path), bench))
+        search = parse_run_path(path)
+        if search.run in spec.runs:
+            curves[(search.space, search.run)].append(epoch_errors(read_jsonl(path), bench))
     spaces = [s for s in spec.spaces if any(key[0] == s for key in curves)]
     if not spaces:
         raise ValueError(f"{spec.id}: no search of its runs {list(spec.runs)} on "

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from nasrepro.experiments.specs import TableSpec
+from nasrepro.layout import parse_run_path
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 
@@ -47,12 +48,13 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                         and result.get(column.field) is not None:
                     value = float(result[column.field])
                     values[(result["run"], column.key)].append(100.0 - value if column.error else value)
-        elif data is None and path.parent.name == "search":  # a search's metrics.jsonl
-            run = json.loads((path.parent / "genotype.json").read_text())["run"]
+        elif (search := parse_run_path(path)).kind != "search":
+            continue
+        elif data is None:  # a search's metrics.jsonl
             probed = [r["probe_valid"] for r in read_jsonl(path) if "probe_valid" in r]
             if probed:
-                probe_scores[run].append(probed[-1])
-        elif path.parent.name == "search":  # a search's run.json
+                probe_scores[search.run].append(probed[-1])
+        else:  # a search's run.json
             info = data
             job = info["config"]
             if job.get("space") != spec.space:

@@ -29,6 +29,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nasrepro.experiments.specs import FigureSpec  # noqa: E402
+from nasrepro.layout import parse_run_path  # noqa: E402
 from nasrepro.report.figure import save, suptitle  # noqa: E402
 from nasrepro.utils.atomic import read_jsonl  # noqa: E402
 
@@ -37,22 +38,16 @@ LABELS = {"depth": "depth of the derived normal cell",
           "hessian_eig": "dominant Hessian eigenvalue (validation loss, alpha)"}
 
 
-def _run_of(path: Path) -> str:
-    """The run of .../<run>/seed<k>/{search,eval/<target>}/<file>."""
-    parts = path.parts
-    return parts[parts.index("search") - 2] if "search" in parts else parts[parts.index("eval") - 2]
-
-
 def _load(files: list[str]):
     searches, curves, finals = defaultdict(list), defaultdict(list), defaultdict(list)
     for path in sorted(Path(f) for f in files):
-        run = _run_of(path)
-        if path.parent.name == "search":
-            searches[run].append(read_jsonl(path))
-        elif path.name == "metrics.jsonl":
-            curves[run].append([r["valid_acc"] for r in read_jsonl(path) if "valid_acc" in r])
-        elif path.name == "final.json":
-            finals[run].append(json.loads(path.read_text()))
+        file = parse_run_path(path)
+        if file.kind == "search":
+            searches[file.run].append(read_jsonl(path))
+        elif file.name == "metrics.jsonl":
+            curves[file.run].append([r["valid_acc"] for r in read_jsonl(path) if "valid_acc" in r])
+        elif file.name == "final.json":
+            finals[file.run].append(json.loads(path.read_text()))
     return searches, curves, finals
 
 
@@ -83,8 +78,8 @@ def _epoch_stats(spec: FigureSpec, files: list[str]):
         ax.set_ylabel(LABELS.get(key, key), fontsize=8)
         ax.legend(fontsize=7)
     if curves:
-        target = next(Path(f).parent.name for f in files if Path(f).name == "metrics.jsonl"
-                      and "eval" in Path(f).parts)
+        target = next(file.target for file in map(parse_run_path, files)
+                      if file.kind == "eval" and file.name == "metrics.jsonl")
         ax = axes[0][-1]
         for run in spec.runs:
             if curves.get(run):

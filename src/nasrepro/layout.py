@@ -1,0 +1,145 @@
+"""Every path of a profile, built and parsed in one place.
+
+A profile's files live in two namespaces, so profiles never overwrite each other::
+
+    data/prepared/<profile>/<dataset>.json                   prepared-data records
+    data/prepared/<profile>/benchmarks/<name>.parquet         benchmark tables
+    results/<profile>/runs/<space>/<dataset>/<run>/seed<n>/search/<file>
+    results/<profile>/runs/<space>/<dataset>/<run>/seed<n>/eval/<target>/<file>
+    results/<profile>/{tables,figures,report}/<name>.<ext>
+    results/<profile>/dvae/<space>/<file>
+    results/<profile>/logs/<family>/.../<job>.log             one log per job
+    results/<profile>/benchmarks/<family>/.../<job>.tsv       Snakemake ``benchmark:`` files
+
+The workflow builds its rule patterns by passing Snakemake wildcards as arguments (e.g.
+``layout.search_file("{space}", "{dataset}", "{run}", "{seed}", "genotype.json")``); the report
+jobs parse a run file back with :func:`parse_run_path`. Run names follow ``RUN``; the pseudo-runs
+(``nasrepro.jobs``) are runs too, and :data:`SEARCHED_RUN` matches the runs that are searched.
+This module imports no torch and no registry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from nasrepro.jobs import BEST_SUFFIX, PROBE_PREFIX, PUBLISHED_PREFIX
+
+_RUN_CHAR = "[a-z0-9\\-]"
+RUN = f"{_RUN_CHAR}+"  # a run name (wildcard constraint)
+SEARCHED_RUN = (  # a run with a search of its own: no probe-, published- or -best pseudo-run
+    f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)})"
+    f"(?!{_RUN_CHAR}*{re.escape(BEST_SUFFIX)}(?!{_RUN_CHAR})){RUN}"
+)
+_SEED_DIR = "seed{}"
+_SEED = re.compile(r"seed([0-9]+)")
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The paths of one profile (relative to the repository root)."""
+
+    profile: str
+
+    @property
+    def results(self) -> str:
+        return f"results/{self.profile}"
+
+    @property
+    def prepared_root(self) -> str:
+        return f"data/prepared/{self.profile}"
+
+    @property
+    def runs(self) -> str:
+        return f"{self.results}/runs"
+
+    def cached_roots(self) -> list[str]:
+        """The folders DVC caches (dvc.yaml's outs for the default profile); logs stay out."""
+        return [self.prepared_root, self.runs,
+                *(f"{self.results}/{name}" for name in ("tables", "figures", "report", "benchmarks",
+                                                        "dvae"))]
+
+    # -------------------------------------------------------------------------------- runs
+    def run_dir(self, space, dataset, run, seed) -> str:
+        return f"{self.runs}/{space}/{dataset}/{run}/{_SEED_DIR.format(seed)}"
+
+    def search_file(self, space, dataset, run, seed, name) -> str:
+        """A file of a run's search (or of a pseudo-run's cell): genotype.json, metrics.jsonl, ..."""
+        return f"{self.run_dir(space, dataset, run, seed)}/search/{name}"
+
+    def eval_file(self, space, dataset, run, seed, target, name) -> str:
+        """A file of the evaluation of a run's cell on ``target``: final.json, metrics.jsonl, ..."""
+        return f"{self.run_dir(space, dataset, run, seed)}/eval/{target}/{name}"
+
+    def is_run_file(self, path: str) -> bool:
+        return path.startswith(f"{self.runs}/")
+
+    # -------------------------------------------------------------------------- data, models
+    def prepared(self, dataset) -> str:
+        """The prepared-data record of ``dataset`` (rule prepare_data)."""
+        return f"{self.prepared_root}/{dataset}.json"
+
+    def benchmark_table(self, name) -> str:
+        """A benchmark table (rule benchmark) or the NAS-Bench-101 stand-in (rule nb101_standin)."""
+        return f"{self.prepared_root}/benchmarks/{name}.parquet"
+
+    def dvae(self, space, name) -> str:
+        """A file of the space's D-VAE (rule train_dvae): dvae.pt, report.json, report.md."""
+        return f"{self.results}/dvae/{space}/{name}"
+
+    # ----------------------------------------------------------------------- report outputs
+    def table(self, name, ext) -> str:
+        return f"{self.results}/tables/{name}.{ext}"
+
+    def figure(self, name, ext) -> str:
+        return f"{self.results}/figures/{name}.{ext}"
+
+    def report(self, name, ext) -> str:
+        return f"{self.results}/report/{name}.{ext}"
+
+    # ------------------------------------------------------------------- logs and benchmarks
+    def log(self, family, *parts) -> str:
+        """The log of one job of rule ``family``, named by ``parts`` (folders, then the job)."""
+        return f"{self.results}/logs/{family}/{'/'.join(map(str, parts))}.log"
+
+    def bench(self, family, *parts) -> str:
+        """The Snakemake ``benchmark:`` file of one job (read by nasrepro.report.cost)."""
+        return f"{self.results}/benchmarks/{family}/{'/'.join(map(str, parts))}.tsv"
+
+    def run_log(self, family, space, dataset, run, seed, *target) -> str:
+        """The log of a run's job (search, evaluate with its ``target``, pseudo-run cells)."""
+        return self.log(family, space, dataset, run, _SEED_DIR.format(seed), *target)
+
+    def run_bench(self, family, space, dataset, run, seed, *target) -> str:
+        """The benchmark file of a run's job (search, evaluate with its ``target``)."""
+        return self.bench(family, space, dataset, run, _SEED_DIR.format(seed), *target)
+
+
+@dataclass(frozen=True)
+class RunPath:
+    """A run file, parsed: ``kind`` is "search" or "eval" (``target`` set for eval)."""
+
+    space: str
+    dataset: str
+    run: str
+    seed: int
+    kind: str
+    target: str | None
+    name: str
+
+
+def parse_run_path(path: str | PurePath) -> RunPath:
+    """The inverse of :meth:`Layout.search_file` and :meth:`Layout.eval_file`, read from the end
+    of ``path`` (any prefix: the runs root of any profile, or a copy of it elsewhere)."""
+    parts = PurePath(path).parts
+    if len(parts) >= 7 and parts[-3] == "eval" and _SEED.fullmatch(parts[-4]):
+        space, dataset, run, seed, _, target, name = parts[-7:]
+    elif len(parts) >= 6 and parts[-2] == "search" and _SEED.fullmatch(parts[-3]):
+        (space, dataset, run, seed, _, name), target = parts[-6:], None
+    else:
+        raise ValueError(f"{path} is not a run file: expected .../<space>/<dataset>/<run>/"
+                         "seed<n>/search/<file> or .../seed<n>/eval/<target>/<file>")
+    return RunPath(space, dataset, run, int(_SEED.fullmatch(seed).group(1)),
+                   "search" if target is None else "eval", target, name)
+

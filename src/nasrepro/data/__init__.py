@@ -1,3 +1,3 @@
-"""Dataset registry. Importing this package registers every loader in ``DATASETS``."""
-
-from nasrepro.data import cifar, digits, imagenet, imagenet16, text  # noqa: F401
+"""Dataset loaders (real formats and the offline stand-ins), one module each; each registers its
+loaders in ``DATASETS`` when ``nasrepro.plugins`` imports it. ``base``: bundles and batching;
+``images``: image arrays, their augmentations and device-built batches."""

@@ -1,5 +1,3 @@
 """The DARTS CNN space: the space and genotype (``space``), operations (``ops``), the search
 network (``supernet``), stand-alone networks (``network``) and published genotypes
 (``genotypes``)."""
-
-from nasrepro.spaces.darts_cnn import space  # noqa: F401

@@ -1,4 +1,2 @@
 """The DARTS recurrent space: the cell and language model (``model``), the language-model task
 (``task``) and the space (``space``)."""
-
-from nasrepro.spaces.darts_rnn import space  # noqa: F401

@@ -1,4 +1,2 @@
 """NAS-Bench-201: the space (``space``), its operations (``ops``), the supernet and stand-alone
 network (``supernet``) and the tabular benchmark (``benchmark``)."""
-
-from nasrepro.spaces.nb201 import benchmark, space  # noqa: F401

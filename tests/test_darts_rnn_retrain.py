@@ -154,7 +154,7 @@ def test_table_2_2_reports_perplexity_lower_is_better(tmp_path):
                                     "params_m": 23.0}))
         files.append(str(path))
     table = build(spec, spec.thesis_csv(), files, "note")
-    row = table[table["run"] == "en2as"].iloc[0]
+    row = next(row for row in table if row["run"] == "en2as")
     assert (row["ptb_valid_thesis"], row["ptb_test_thesis"]) == ("59.28", "57.26")
     assert row["ptb_valid_reproduced"].startswith("61.00") and \
         row["wt2_test_reproduced"].startswith("72.00")

@@ -89,7 +89,7 @@ def test_extra_runs_are_rows_without_thesis_values(tmp_path):
                                  "valid_acc": 50.0, "test_acc": 40.0}))
     table = build(spec, ROOT / "config/thesis_values/table_6_1.csv", [str(final)], "note",
                   ["spos"])
-    row = table[table["run"] == "spos"].iloc[0]
+    row = next(row for row in table if row["run"] == "spos")
     assert row["Method"] == "spos" and row["cifar10_test_thesis"] == ""
     assert row["cifar10_test_reproduced"] == "40.00 ± 0.00"
     assert len(table) == len(build(spec, ROOT / "config/thesis_values/table_6_1.csv", [], "n")) + 1

@@ -9,12 +9,13 @@ seeds (numpy's default, as NAS-Bench-201 reports it). Every format carries the p
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from nasrepro.experiments.specs import TableSpec
 from nasrepro.layout import parse_run_path
@@ -100,33 +101,42 @@ def fmt(values: list, digits: int = 2) -> str:
 
 
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
-          extra_runs: list[str] = ()) -> pd.DataFrame:
-    """The table's rows: the thesis' (``thesis_csv``), then one per run in ``extra_runs`` (a
-    profile's own runs, ``tables.<id>.extra_runs``: no thesis value)."""
-    thesis = pd.read_csv(thesis_csv, dtype=str, keep_default_na=False)
-    extra = pd.DataFrame([{"row": run, "run": run} for run in extra_runs], columns=thesis.columns)
-    thesis = pd.concat([thesis, extra.fillna("")], ignore_index=True) if extra_runs else thesis
+          extra_runs: list[str] = ()) -> list[dict]:
+    """The table's rows (one dict each, the CSV's columns in order): the thesis' rows
+    (``thesis_csv``), then one per run in ``extra_runs`` (a profile's own runs,
+    ``tables.<id>.extra_runs``: no thesis value)."""
+    with open(thesis_csv, newline="") as handle:
+        thesis = list(csv.DictReader(handle))
+    thesis += [{"row": run, "run": run} for run in extra_runs]
     values = collect(spec, final_files)
     rows = []
-    for _, row in thesis.iterrows():
+    for row in thesis:
         cell_run = {c.key: row.get(f"{c.key}_run") or row["run"] for c in spec.columns}
         seeds = max((len(values.get((cell_run[c.key], c.key), [])) for c in spec.columns
                      if c.source in ("eval", "tau")), default=0)
         out = {"Method": row["row"], "run": row["run"], "seeds": seeds or ""}
         for column in spec.columns:
-            out[f"{column.key}_thesis"] = row[column.key]
+            out[f"{column.key}_thesis"] = row.get(column.key, "")
             out[f"{column.key}_reproduced"] = fmt(values.get((cell_run[column.key], column.key), []),
                                                   column.digits)
         out["reproduced_with"] = note
         rows.append(out)
-    return pd.DataFrame(rows)
+    return rows
 
 
-def to_markdown(spec: TableSpec, table: pd.DataFrame, note: str) -> str:
+def to_csv(table: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(table[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(table)
+    return out.getvalue()
+
+
+def to_markdown(spec: TableSpec, table: list[dict], note: str) -> str:
     header = ["Method"] + [f"{c.label} (thesis / ours)" for c in spec.columns] + ["seeds"]
     lines = [f"# {spec.title}", "", f"**{note}**", "",
              "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for _, row in table.iterrows():
+    for row in table:
         cells = [row["Method"]] + [
             f"{row[f'{c.key}_thesis'] or '–'} / {row[f'{c.key}_reproduced'] or '–'}"
             for c in spec.columns] + [str(row["seeds"])]
@@ -139,11 +149,11 @@ def _tex(text: str) -> str:
             .replace("_", r"\_").replace("&", r"\&").replace("%", r"\%").replace("#", r"\#"))
 
 
-def to_latex(spec: TableSpec, table: pd.DataFrame, note: str) -> str:
+def to_latex(spec: TableSpec, table: list[dict], note: str) -> str:
     lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{l{'c' * len(spec.columns)}}}",
              r"\toprule", "Method & " + " & ".join(_tex(c.label) for c in spec.columns) + r" \\",
              r"\midrule"]
-    for _, row in table.iterrows():
+    for row in table:
         cells = [_tex(row["Method"])]
         for c in spec.columns:
             ours = row[f"{c.key}_reproduced"]
@@ -156,9 +166,9 @@ def to_latex(spec: TableSpec, table: pd.DataFrame, note: str) -> str:
 
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,
-                note: str, extra_runs: list[str] = ()) -> pd.DataFrame:
+                note: str, extra_runs: list[str] = ()) -> list[dict]:
     table = build(spec, thesis_csv, final_files, note, extra_runs)
-    write_text(f"{out_prefix}.csv", table.to_csv(index=False))
+    write_text(f"{out_prefix}.csv", to_csv(table))
     write_text(f"{out_prefix}.md", to_markdown(spec, table, note))
     write_text(f"{out_prefix}.tex", to_latex(spec, table, note))
     return table

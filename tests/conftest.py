@@ -8,10 +8,14 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 
 from nasrepro import plugins
 
 plugins.load_all()  # before collection: tests are parametrized over the registries
+# One torch thread in every test, whatever the machine's cores or load (results and their speed
+# must not depend on either; several test modules also set it, this makes it session-wide).
+torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASREPRO_SHARED_DATA", ROOT.parent / "shared" / "data"))

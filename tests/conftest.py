@@ -13,9 +13,6 @@ import torch
 from nasrepro import plugins
 
 plugins.load_all()  # before collection: tests are parametrized over the registries
-# One torch thread in every test, whatever the machine's cores or load (results and their speed
-# must not depend on either; several test modules also set it, this makes it session-wide).
-torch.set_num_threads(1)
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASREPRO_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -69,6 +66,11 @@ def _tier_guard(request, monkeypatch):
     """Unmarked (quick-tier) tests may not start Snakemake or the CLI (see _TIER_COMMANDS)."""
     if request.node.get_closest_marker("slow") is None:
         monkeypatch.setattr(subprocess, "Popen", _TierGuardedPopen)
+
+
+# One torch thread in every test, whatever the machine's cores or load (results and their speed
+# must not depend on either; several test modules also set it, this makes it session-wide).
+torch.set_num_threads(1)
 
 
 # Tiny networks per space: enough to run every method quickly on CPU. A new space adds a line.

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
+import torch
 
 from nasrepro import plugins
 
@@ -29,6 +32,48 @@ def shared(relative: str) -> Path:
 @pytest.fixture(autouse=True)
 def _registries():
     plugins.load_all([str(EXAMPLE_PLUGIN)])
+
+
+# Test tiers: a test that starts Snakemake or the nasrepro CLI as a subprocess is an end-to-end test
+# and must be marked ``slow`` (`pytest -m "not slow"` is the quick tier). Unmarked tests that try
+# fail loudly here instead of silently making the quick tier slow.
+_TIER_COMMANDS = ("snakemake", "nasrepro")
+_WRAPPERS = {"timeout", "env", "nice", "nohup", "stdbuf", "srun", "setsid"}
+
+
+def _starts_slow_command(args) -> str | None:
+    argv = shlex.split(args) if isinstance(args, str) else [os.fspath(a) for a in args]
+    wrapped = bool(argv) and os.path.basename(argv[0]) in _WRAPPERS
+    for i, token in enumerate(argv):
+        name = os.path.basename(token) if i == 0 or wrapped else ""
+        module = argv[i + 1] if token == "-m" and i + 1 < len(argv) else ""
+        for command in _TIER_COMMANDS:
+            if name == command or module == command or module.startswith(command + "."):
+                return command
+    return None
+
+
+class _TierGuardedPopen(subprocess.Popen):
+    def __init__(self, args, *rest, **kwargs):
+        command = _starts_slow_command(args)
+        if command is not None:
+            raise RuntimeError(
+                f"this test starts {command} as a subprocess ({args!r}) but is not marked slow: "
+                "add @pytest.mark.slow (or a module-level pytestmark) so that the quick tier "
+                "(`pytest -m \"not slow\"`) stays quick")
+        super().__init__(args, *rest, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _tier_guard(request, monkeypatch):
+    """Unmarked (quick-tier) tests may not start Snakemake or the CLI (see _TIER_COMMANDS)."""
+    if request.node.get_closest_marker("slow") is None:
+        monkeypatch.setattr(subprocess, "Popen", _TierGuardedPopen)
+
+
+# One torch thread in every test, whatever the machine's cores or load (results and their speed
+# must not depend on either; several test modules also set it, this makes it session-wide).
+torch.set_num_threads(1)
 
 
 # Tiny networks per space: enough to run every method quickly on CPU. A new space adds a line.

@@ -105,6 +105,7 @@ def test_truncated_archive_without_checksum_is_a_one_line_error(tmp_path):
         obtain({"path": str(truncated), "url": None, "sha256": None}, tmp_path / "w")
 
 
+@pytest.mark.slow
 def test_benchmark_command_without_a_source_says_what_to_set(tmp_path):
     import subprocess
     import sys

@@ -12,6 +12,16 @@ import yaml
 
 from tests.computed import ROOT, SLICE, clean_copy, copy_run, job_counts, snakemake
 
+pytestmark = pytest.mark.slow  # every test here runs Snakemake
+
+
+@pytest.fixture(scope="module")
+def default_dry_run(tmp_path_factory):
+    """`snakemake -n -p --cores 2` of the default profile in a clean copy, shared by the tests
+    that read its plan (read-only)."""
+    return snakemake("-n", "-p", "--cores", "2", cwd=clean_copy(tmp_path_factory.mktemp("default-dry")))
+
+
 def _searches(stdout):
     return [json.loads(m.group(1)) for m in
             re.finditer(r"nasrepro --log \S+ search --spec '(\{.*?\})'", stdout)]
@@ -23,8 +33,8 @@ def test_lint_is_clean():
     assert "Lints for" not in out.stdout + out.stderr
 
 
-def test_dry_run_default_profile(tmp_path):
-    out = snakemake("-n", "-p", "--cores", "2", cwd=clean_copy(tmp_path))
+def test_dry_run_default_profile(default_dry_run):
+    out = default_dry_run
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
@@ -74,8 +84,9 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
                          for line in paths for p in line.split(", "))
 
 
-def test_default_outputs_live_in_their_own_namespace(tmp_path):
-    out = snakemake("-n", "--cores", "2", cwd=clean_copy(tmp_path))
+def test_default_outputs_live_in_their_own_namespace(default_dry_run):
+    out = default_dry_run
+    assert out.returncode == 0, out.stderr
     paths = re.findall(r"(?:output|log): (.+)", out.stdout)
     assert paths and all(p.startswith(("results/default/", "data/prepared/default/"))
                          for line in paths for p in line.split(", "))

@@ -40,7 +40,7 @@ def test_s_tau_is_the_mean_pairwise_tau():
 
 def test_search_loop_records_probe_scores_and_the_sampled_cell(tmp_path):
     from nasrepro.train.search import run_search
-    from tests.test_contract import _bundle
+    from tests.methods.test_contract import _bundle
 
     bundle = _bundle()
     method = build_method("random-nas", shape=bundle.shape, epochs=3, batch_size=64,

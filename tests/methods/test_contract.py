@@ -19,7 +19,9 @@ SMALL = {"epochs": 2, "batch_size": 64, "num_candidates": 4, "eval_batch_size": 
          "archive_size": 2, "k": 2, "perturbations": 2, "ea_population": 4, "ea_generations": 1,
          "constraints": 2, "recent": 4, "candidates": 3,
          # NAO: a small pool and controller (its defaults train on 1,000 cells for 1,000 epochs)
-         "seed_archs": 4, "top_k": 2, "new_archs": 2, "ctrl_epochs": 5, "cycles": 1}
+         "seed_archs": 4, "top_k": 2, "new_archs": 2, "ctrl_epochs": 5, "cycles": 1,
+         # iDARTS: still T > 1 weight steps and K > 0 Neumann terms, at half the default cost
+         "inner_steps": 2, "neumann_terms": 1}
 
 
 def _bundle(space_name="nb201"):

@@ -93,6 +93,7 @@ def test_only_the_runs_of_hessian_figures_track_the_hessian():
     assert plain.hessian_iters == 0
 
 
+@pytest.mark.slow
 def test_figure_inputs_follow_the_kind(tmp_path):
     """What the workflow's figure rule reads (figure_metrics in common.smk), from a dry run."""
     from tests.computed import clean_copy, snakemake

@@ -68,6 +68,7 @@ def test_best_epoch_picks_the_best_inherited_score_later_epoch_on_ties():
         best_epoch([])
 
 
+@pytest.mark.slow
 def test_best_cell_command_writes_the_best_epoch_cell_with_its_own_index(tmp_path):
     from nasrepro.spaces.nb201.space import Nb201Space
 

@@ -27,6 +27,7 @@ SLOW = "results/default/runs/darts_cnn/cifar10/darts-2nd/seed0"
 TIMING = ("epoch_time_s", "elapsed_s", "step_time_s")
 COMPARED = ("results/default/tables", "results/default/figures")
 LOCKED = "Directory cannot be locked"
+pytestmark = pytest.mark.slow  # every test here runs Snakemake
 
 
 def start(*args, cwd: Path) -> subprocess.Popen:

@@ -205,6 +205,7 @@ def _search_cli(tmp_path, method, device):
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_search_cli_error_is_one_line_on_the_console(tmp_path):
     out = _search_cli(tmp_path, "enas-x", "cpu")
     assert out.returncode == 2
@@ -213,6 +214,7 @@ def test_search_cli_error_is_one_line_on_the_console(tmp_path):
     assert "enas-x" in (tmp_path / "x.log").read_text()
 
 
+@pytest.mark.slow
 def test_device_cuda_without_gpu_is_one_line(tmp_path):
     import torch
 
@@ -228,6 +230,7 @@ def _arch_cli(*args):
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_arch_command_string_index_and_errors():
     cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|none~0|nor_conv_3x3~1|avg_pool_3x3~2|"
     out = _arch_cli("--space", "nb201", cell)
@@ -242,6 +245,7 @@ def test_arch_command_string_index_and_errors():
         "error: space 'darts_cnn' has no architecture index; give an architecture string"]
 
 
+@pytest.mark.slow
 def test_arch_command_prints_benchmark_accuracies(tmp_path):
     from tests.conftest import NATS_FIXTURE, shared
 
@@ -294,6 +298,7 @@ def test_table_error_columns_and_provenance_in_every_format(tmp_path):
     assert "\\caption{" in tex and "profile 'default'" in tex and "cifar10 = digits" in tex
 
 
+@pytest.mark.slow
 def test_bench_step_and_standalone_print_one_json_object():
     cell = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|none~1|avg_pool_3x3~2|"
     for args in (["step", "--method", "idarts", "--set", "inner_steps=2"], ["standalone"],

@@ -140,6 +140,7 @@ def test_cell_figures_read_the_first_seed_only(profile):
     assert select.figure_seeds(config, "fig_3_5") == select.item_seeds(config, "figures", "fig_3_5")
 
 
+@pytest.mark.slow
 def test_cell_figure_plans_only_its_search(tmp_path):
     """`snakemake -n results/default/figures/fig_2_1.png`: one search (EN²AS, DARTS space, seed 0,
     the search Table 2.1 also reads) and the figure, which reads the found cell."""

@@ -3,7 +3,7 @@ same per-step losses, architecture parameters (to 1e-5) and derived cell as when
 was written. Performance work (issue #11) must change no result; this is what checks it.
 
 The file ``tests/golden/search_steps.json`` is rewritten only on purpose:
-    NASREPRO_UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py
+    NASREPRO_UPDATE_GOLDEN=1 python -m pytest tests/methods/test_golden.py
 (then say in the commit why the numbers changed).
 """
 
@@ -21,7 +21,7 @@ from nasrepro.spaces.base import DataShape
 from nasrepro.utils.seeding import make_deterministic, seed_everything
 from tests.conftest import build_method
 
-GOLDEN = Path(__file__).parent / "golden" / "search_steps.json"
+GOLDEN = Path(__file__).parents[1] / "golden" / "search_steps.json"
 UPDATE = os.environ.get("NASREPRO_UPDATE_GOLDEN") == "1"
 STEPS = 3
 CASES = {  # name: (method, space, network config)

@@ -10,7 +10,7 @@ and per-channel normalisation), served two ways:
   epoch starts and copied once). The ``data_on_device`` setting selects it (``make_loader``).
 
 Both apply the same transformation to an image for the same crop offset and flip
-(``tests/test_device_data.py`` checks it against torchvision); they draw the offsets from
+(``tests/data/test_device_data.py`` checks it against torchvision); they draw the offsets from
 different random streams, so a run on device-built batches is not bitwise the run on the
 ``DataLoader`` path, only the same in distribution.
 

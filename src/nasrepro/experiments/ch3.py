@@ -8,7 +8,7 @@ The grids (``TABLE_GRIDS``) are the one source of their runs: the hyperparameter
 (RandomNAS-NSAS, M in 2..5, beta in {0 (the baseline), 0.2, 0.5, 0.8}), in the order of the
 table's rows, and the constraint-selection study of Tables 3.5-3.7 (M = 2, both baselines, beta
 in {0.2, 0.5, 0.8}, six strategies), row by row (baseline, beta) and column by column (strategy).
-The thesis' CSVs name the same runs in the same order (``tests/test_experiments.py``).
+The thesis' CSVs name the same runs in the same order (``tests/project/test_experiments.py``).
 """
 
 from __future__ import annotations

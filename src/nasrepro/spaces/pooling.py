@@ -3,7 +3,7 @@
 depthwise convolution with a ones kernel divided by the number of real inputs of each window.
 
 The result equals ``nn.AvgPool2d(3, stride, 1, count_include_pad=False)`` up to float rounding
-(tests/test_pooling.py); on CPU it is several times faster forward and backward (the pooling
+(tests/spaces/test_pooling.py); on CPU it is several times faster forward and backward (the pooling
 kernel was a quarter of a NAS-Bench-201 DARTS step; docs/performance.md).
 """
 

@@ -9,7 +9,7 @@ import pytest
 
 from nasrepro import plugins
 
-SRC = Path(__file__).resolve().parents[1] / "src"
+SRC = Path(__file__).resolve().parents[2] / "src"
 MODULES = {".".join(p.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__"): p
            for p in sorted((SRC / "nasrepro").rglob("*.py"))}
 

@@ -14,7 +14,7 @@ from nasrepro import jobs, plugins
 from nasrepro.experiments import ch3, ch4
 from nasrepro.registry import FIGURES, RUNS, SPACES, TABLES
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CSVS = sorted((ROOT / "config/thesis_values").glob("table_*.csv"))
 
 

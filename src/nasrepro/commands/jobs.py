@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import random
 import time
 from pathlib import Path
 
@@ -32,8 +33,10 @@ def cmd_search(args) -> None:
     seed_everything(job.seed)  # supernet and alpha initialisation
     supernet = space.build_supernet(bundle.shape, job.space_cfg)
     inputs = named_inputs(args.input, method_cls)
-    method = method_cls(SearchContext(space, supernet, cfg, device, inputs=inputs,
-                                      arch_examples=len(bundle.arch_train)))
+    # the run's seed also drives the choices a method makes before the search loop (which
+    # re-seeds ctx.rng every epoch): NAO's seed pool, E²NAS' starting cell
+    method = method_cls(SearchContext(space, supernet, cfg, device, rng=random.Random(job.seed),
+                                      inputs=inputs, arch_examples=len(bundle.arch_train)))
     method.setup()
     out = Path(args.out_dir)
     result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(to_json(job)),

@@ -60,7 +60,7 @@ class SearchContext:
     supernet: nn.Module
     config: object
     device: torch.device
-    rng: random.Random = field(default_factory=random.Random)
+    rng: random.Random = field(default_factory=lambda: random.Random(0))  # the job's: its seed
     inputs: dict[str, Path] = field(default_factory=dict)
     arch_examples: int = 0               # examples in the architecture (validation) split
     train_stream: Iterator | None = None  # endless training batches, set per epoch by the loop

@@ -98,8 +98,10 @@ def test_loop_switches_to_averaged_sgd_and_keeps_the_mean_of_the_iterates_after_
 def test_resume_mid_asgd_matches_an_uninterrupted_run(tmp_path):
     bundle = _tiny_bundle()
     whole, records, _ = _train(bundle, tmp_path / "a", 6, lr=60.0, lr_min=60.0)
-    assert records[3]["averaged"], "the planted run switches within 3 epochs"
-    _train(bundle, tmp_path / "b", 5, lr=60.0, lr_min=60.0)          # "killed" after epoch 5, averaging
+    # the epoch NT-ASGD switches at depends on the last bits of the arithmetic: read it off
+    first = next((i for i, r in enumerate(records) if r["averaged"]), len(records))
+    assert first < len(records) - 1, "the planted run averages before its last epoch"
+    _train(bundle, tmp_path / "b", first + 1, lr=60.0, lr_min=60.0)  # "killed" while averaging
     resumed, again, _ = _train(bundle, tmp_path / "b", 6, lr=60.0, lr_min=60.0)
     assert [r["valid_ppl"] for r in again] == [r["valid_ppl"] for r in records]
     assert all(torch.equal(p, q) for p, q in zip(whole.parameters(), resumed.parameters()))

@@ -95,3 +95,16 @@ def test_family_packages_import_none_of_their_modules():
         for module in modules:
             for package in _imported(module) - {module, "nasrepro"}:
                 assert GRAPH[package] == set(), f"{package} imports {GRAPH[package]}"
+
+
+def test_only_the_driver_imports_the_profile_package():
+    """Workers and report jobs get resolved job messages (``nasrepro.jobs``), never the profile."""
+    importers = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text())):  # function-level imports too
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n.startswith("nasrepro.profile") for n in names) \
+                    and not module.startswith("nasrepro.profile"):
+                importers.append(module)
+    assert importers == []

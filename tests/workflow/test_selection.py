@@ -29,6 +29,7 @@ def test_a_selection_keeps_the_fuller_runs_outputs_and_a_small_console(computed_
     out = snakemake("--cores", "2", *subset, cwd=work)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-3000:]
+    print(f"selection: {len(text)} characters, {len(text.splitlines())} lines of console output")
     assert len(text) < 20_000, f"{len(text)} characters of console output"  # was 87 KB
     assert {k: v for k, v in job_counts(text).items() if k != "total"} == \
         {"all": 1, "cost": 1, "cost_spec": 1}

@@ -17,7 +17,7 @@ rule cost_spec:
     params:
         digest=lambda wc: cost_spec_digest(),
     log:
-        L.log("report", COST + "-spec"),
+        L.log("report", f"{COST}-spec"),
     run:
         nascost.write_spec(output.spec, cost_spec_json(), log[0])
 

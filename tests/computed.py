@@ -25,6 +25,8 @@ ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.
 SLICE: tuple[str, ...] = ("--config", "select=[table_2_3,table_6_2,fig_3_5,fig_5_6,search_curves_nb201]",
                           "spaces={nb201: {probes: {cells: 5, seed: 0, every: 2}}, "
                           "darts_cnn: {method_overrides: {inner_steps: 2, neumann_terms: 1}}}", "--")
+# The cost table of the shared run: a `select:` build writes its own (report/cost-<ids>.csv).
+SLICE_COST = "results/default/report/cost-fig_3_5+fig_5_6+search_curves_nb201+table_2_3+table_6_2"
 
 
 def snakemake(*args, cwd=ROOT, timeout=600):

@@ -70,11 +70,23 @@ def _type_name(kind) -> str:
 
 
 def check_value(where: str, kind, rng: Range | None, value) -> None:
+    """Raise ``ConfigError`` (one line: ``where``, value, what is allowed) unless ``value`` has
+    the type ``kind`` and lies in ``rng``."""
     if not _type_ok(kind, value):
         raise ConfigError(f"{where} = {value!r}: expected {_type_name(kind)}"
                           + (f" {rng.describe()}" if rng else ""))
     if rng is not None and value is not None and not rng.contains(value):
         raise ConfigError(f"{where} = {value!r}: out of range, allowed {rng.describe()}")
+
+
+def check_field(cls: type, name: str, value, where: str) -> None:
+    """Check one value of field ``name`` of the config dataclass ``cls`` (an int is a float where
+    the field is a float), as ``build_config`` does; ``where`` is the key's path in messages."""
+    kind = typing.get_type_hints(cls)[name]
+    if isinstance(value, int) and not isinstance(value, bool) and kind is float:
+        value = float(value)
+    spec = next(f for f in dataclasses.fields(cls) if f.name == name)
+    check_value(where, kind, spec.metadata.get("range"), value)
 
 
 def build_config(cls: type, overrides: dict | None, where: str) -> Any:
@@ -93,4 +105,7 @@ def build_config(cls: type, overrides: dict | None, where: str) -> Any:
             if name in overrides:
                 overrides[name] = value
         check_value(f"{where}.{name}", hints[name], spec.metadata.get("range"), value)
-    return cls(**overrides)
+    try:
+        return cls(**overrides)
+    except ConfigError as error:  # a check across fields (``__post_init__``): name where
+        raise ConfigError(f"{where}: {error}") from None

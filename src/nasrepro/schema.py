@@ -37,10 +37,17 @@ def check_schema(config: dict, schema_path: str | Path) -> None:
     lines = []
     for error in errors:
         key = ".".join(map(str, error.absolute_path)) or "(top level)"
-        if error.validator == "additionalProperties":
+        if error.validator == "required":  # one error per missing key: one line for them all
+            missing = [name for name in error.validator_value if name not in error.instance]
+            line = f"{key}: missing required key{'s' * (len(missing) > 1)} {', '.join(missing)}"
+            if not error.absolute_path:
+                line += (" (is this an overlay? a profile comes first: "
+                         "`--configfile config/config.yaml <overlay.yaml>`)")
+            lines.append(line)
+        elif error.validator == "additionalProperties":
             extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
             key = ", ".join(f"{key}.{name}" if error.absolute_path else name for name in extra)
             lines.append(f"{key}: unknown key; {_allowed(error)}")
         else:
             lines.append(f"{key} = {error.instance!r}: {_allowed(error)}")
-    raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines))
+    raise ConfigError("invalid configuration:\n  " + "\n  ".join(dict.fromkeys(lines)))

@@ -99,11 +99,11 @@ def test_default_profile_changes_only_sizes():
 
 
 @pytest.mark.parametrize("key,value,message", [
-    ("grad_clip", -5, "runs.gdas[nb201].grad_clip = -5.0: out of range, allowed > 0"),
-    ("tau_min", -1, "runs.gdas[nb201].tau_min = -1.0: out of range, allowed > 0"),
-    ("w_lr", "fast", "runs.gdas[nb201].w_lr = 'fast': expected float > 0"),
-    ("epochs", 2.5, "runs.gdas[nb201].epochs = 2.5: expected int >= 1"),
-    ("w_nesterov", "yes", "runs.gdas[nb201].w_nesterov = 'yes': expected bool"),
+    ("grad_clip", -5, "runs.gdas.params.grad_clip = -5.0: out of range, allowed > 0"),
+    ("tau_min", -1, "runs.gdas.params.tau_min = -1.0: out of range, allowed > 0"),
+    ("w_lr", "fast", "runs.gdas.params.w_lr = 'fast': expected float > 0"),
+    ("epochs", 2.5, "runs.gdas.params.epochs = 2.5: expected int >= 1"),
+    ("w_nesterov", "yes", "runs.gdas.params.w_nesterov = 'yes': expected bool"),
 ])
 def test_bad_hyperparameters_are_one_line_errors_before_any_job(key, value, message):
     profile = _profile("config.yaml")
@@ -117,7 +117,7 @@ def test_misspelled_method_key_is_caught_at_validation():
     profile = _profile("config.yaml")
     profile["method_overrides"] = {}
     profile["runs"] = {"darts-2nd": {"method": "darts-2nd", "params": {"fd_esp": 0.1}}}
-    with pytest.raises(ConfigError, match=r"runs.darts-2nd\[nb201\].fd_esp: unknown key; valid keys: .*fd_eps"):
+    with pytest.raises(ConfigError, match=r"runs.darts-2nd.params.fd_esp: unknown key; valid keys: .*fd_eps"):
         validate.check_profile(profile)
 
 
@@ -143,7 +143,7 @@ def test_misspelled_profile_override_is_caught():
 def test_a_new_profile_run_is_validated_even_if_no_table_uses_it():
     profile = _profile("config.yaml")
     profile["runs"] = {"my-gdas": {"method": "gdas", "params": {"tau_mn": 1}}}
-    with pytest.raises(ConfigError, match=r"runs.my-gdas\[nb201\].tau_mn: unknown key"):
+    with pytest.raises(ConfigError, match=r"runs.my-gdas.params.tau_mn: unknown key"):
         validate.check_profile(profile)
 
 

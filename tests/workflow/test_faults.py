@@ -196,7 +196,7 @@ def test_unwritable_or_full_results_folder_is_a_clear_error(tmp_path, fault):
 
 
 @pytest.mark.parametrize("override,message", [
-    ("method_overrides={epochs: -1}", "runs.gdas[nb201].epochs = -1: out of range, allowed >= 1"),
+    ("method_overrides={epochs: -1}", "method_overrides.epochs = -1: out of range, allowed >= 1"),
     ("runs={x: {method: enas}}", "runs.x.method: unknown method 'enas'; known methods: "),
     ("spaces={nb999: {}}", "spaces.nb999: unknown search space 'nb999'; known search spaces: darts_cnn, "),
     ("search_dataset=imagenet99", "dataset 'imagenet99' is needed"),

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nasrepro.registry import FIGURES, TABLES
-from tests.computed import ROOT, SLICE, copy_run, job_counts, snakemake
+from tests.computed import ROOT, SLICE, SLICE_COST, copy_run, job_counts, snakemake
 
 
 
@@ -31,7 +31,7 @@ def test_report_embeds_every_table_and_figure_with_captions(computed_default, tm
     expected.update({f"results/default/figures/{p.name}": FIGURES.get(p.stem).title
                      for p in built.glob("figures/*.png")})
     assert expected, "the shared run built tables and figures"
-    expected["results/default/report/cost.csv"] = "Compute cost."
+    expected[f"{SLICE_COST}.csv"] = "Compute cost."
     for path, title in expected.items():
         assert path in results, f"{path} is not in the report"
         assert title in results[path]["caption"] and "profile 'default'" in results[path]["caption"].lower()
@@ -42,7 +42,7 @@ def test_report_embeds_every_table_and_figure_with_captions(computed_default, tm
 
 @pytest.mark.slow
 def test_cost_table_has_rules_tables_figures_and_thesis_search_costs(computed_default):
-    with open(computed_default.path / "results/default/report/cost.csv", newline="") as handle:
+    with open(computed_default.path / f"{SLICE_COST}.csv", newline="") as handle:
         rows = {(r["scope"], r["name"]): r for r in csv.DictReader(handle)}
     counts = job_counts(computed_default.output)
     built = computed_default.path / "results/default"

@@ -1,5 +1,12 @@
 # Inputs of the cost table (nasrepro.report.cost): the jobs each configured table and figure reads.
+import functools
+import hashlib
+
 from nasrepro.report import cost as nascost
+
+# The cost table of the whole profile is report/cost.csv; a `select:` build writes its own
+# (report/cost-<ids>.csv), so that it never overwrites the full run's table.
+COST = select.report_name(config, "cost")
 
 
 def prepared_datasets():
@@ -32,5 +39,16 @@ def cost_spec():
     return nascost.cost_spec(items, others, L)
 
 
+@functools.cache
+def cost_spec_json():
+    """The cost spec as JSON (rule cost_spec writes it to a file; the command line gets only its
+    digest: the spec of the default profile is ~60 KB)."""
+    return json.dumps(cost_spec(), sort_keys=True)
+
+
+def cost_spec_digest():
+    return hashlib.sha256(cost_spec_json().encode()).hexdigest()[:16]
+
+
 def report_targets():
-    return [L.report("cost", ext) for ext in ("csv", "md")]
+    return [L.report(COST, ext) for ext in ("csv", "md")]

@@ -51,7 +51,9 @@ def cmd_figure(args) -> None:
 def cmd_cost(args) -> None:
     from nasrepro.report.cost import write_cost
 
-    write_cost(json.loads(args.spec), args.thesis_costs, args.out_prefix, args.note)
+    with open(args.spec) as handle:
+        spec = json.load(handle)
+    write_cost(spec, args.thesis_costs, args.out_prefix, args.note)
 
 
 def _names(text: str) -> list[str]:
@@ -74,5 +76,6 @@ def add_commands(sub) -> None:
                 loads=REPORT)
     p.add_argument("--thesis-costs", nargs="+", required=True,
                    help="the thesis CSVs whose search-cost columns give the thesis' search costs")
-    p.add_argument("--spec", required=True, help="JSON: jobs and the jobs of each table/figure")
+    p.add_argument("--spec", required=True,
+                   help="JSON file: jobs and the jobs of each table/figure (rule cost_spec)")
     p.add_argument("--note", required=True, help="provenance: profile and machine")

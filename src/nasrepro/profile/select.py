@@ -4,6 +4,8 @@ each reads (a profile may restrict them: ``tables.<id>.{runs,targets,seeds}``,
 
 from __future__ import annotations
 
+import hashlib
+
 from nasrepro import registry
 from nasrepro.params import ConfigError
 
@@ -146,3 +148,16 @@ def apply_selection(config: dict) -> None:
                           f"configured: {', '.join(configured)}")
     for section in ("tables", "figures"):
         config[section] = {k: v for k, v in (config.get(section) or {}).items() if k in chosen}
+
+
+def report_name(config: dict, base: str) -> str:
+    """The name of a profile-wide report file (``base``, e.g. the cost table ``cost``): ``base``
+    for the whole profile; with ``select:`` ``<base>-<ids>`` (sorted, joined by ``+``; a digest of
+    them when that is long), so that a partial build never overwrites what a full run made."""
+    chosen = sorted(set(config.get("select") or ()))
+    if not chosen:
+        return base
+    names = "+".join(chosen)
+    if len(names) > 80:
+        names = "select-" + hashlib.sha256(names.encode()).hexdigest()[:12]
+    return f"{base}-{names}"

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 from nasrepro import jobs, registry
-from nasrepro.params import ConfigError
+from nasrepro.params import ConfigError, check_field
 from nasrepro.profile import resolve, select
 
 _EXPONENT_FLOAT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")  # 3e-4: a str to PyYAML
@@ -50,8 +50,116 @@ def needed_datasets(config: dict) -> list[str]:
     return list(dict.fromkeys(needed))
 
 
+def _method_fields() -> dict[str, list[str]]:
+    """{hyperparameter: [the registered methods that have it]}."""
+    fields: dict[str, list[str]] = {}
+    for method in registry.METHODS.names():
+        for f in dataclasses.fields(registry.METHODS.get(method).Config):
+            fields.setdefault(f.name, []).append(method)
+    return fields
+
+
+def _check_key(methods: list[str], key: str, value, where: str) -> list[str]:
+    """The problems of ``value`` for ``key`` (at ``where`` in the profile) under each of
+    ``methods``: one line per distinct problem, naming the methods when not all of them reject it."""
+    failed: dict[str, list[str]] = {}
+    for method in methods:
+        try:
+            check_field(registry.METHODS.get(method).Config, key, value, where)
+        except ConfigError as error:
+            failed.setdefault(str(error), []).append(method)
+    return [line if len(names) == len(methods) else f"{line} (for method{'s' * (len(names) > 1)} "
+            f"{', '.join(names)})" for line, names in failed.items()]
+
+
+def _hyperparameter_problems(config: dict) -> tuple[list[str], dict]:
+    """Every value of ``method_overrides``, ``spaces.<space>.method_overrides`` and the profile's
+    ``runs.<run>.{params,space_params}`` checked once, at its key path in the profile (not once per
+    run and space it reaches). Returns the problems and a copy of ``config`` without the bad
+    values, whose runs are then resolved per space (checks across fields: ``tau_min <= tau_max``)."""
+    fields, problems = _method_fields(), []
+    config = dict(config)
+
+    def checked(block: dict | None, where: str, method: str | None = None) -> dict:
+        """``block`` without its bad values (``method``: a run's own block, checked against its
+        method only; else a profile-wide one, against every method that has the key; a key no
+        method has is reported later, with the list of known keys)."""
+        good = {}
+        for key, value in (block or {}).items():
+            owners = fields.get(key, []) if method is None else [method]
+            if method is not None and method not in fields.get(key, []):
+                known = sorted(f.name for f in dataclasses.fields(registry.METHODS.get(method).Config))
+                problems.append(f"{where}.{key}: unknown key; valid keys: {', '.join(known)}")
+                continue
+            found = _check_key(owners, key, value, f"{where}.{key}")
+            problems.extend(found)
+            if not found:
+                good[key] = value
+        return good
+
+    config["method_overrides"] = checked(config.get("method_overrides"), "method_overrides")
+    config["spaces"] = {space: {**(entry or {}), "method_overrides": checked(
+        (entry or {}).get("method_overrides"), f"spaces.{space}.method_overrides")}
+        for space, entry in (config.get("spaces") or {}).items()}
+    runs = {}
+    for run, variant in (config.get("runs") or {}).items():
+        if variant["method"] not in registry.METHODS:
+            runs[run] = variant  # reported as an unknown method
+            continue
+        one = variant["method"]
+        runs[run] = {**variant, "params": checked(variant.get("params"), f"runs.{run}.params", one),
+                     "space_params": {space: checked(block, f"runs.{run}.space_params.{space}", one)
+                                      for space, block in (variant.get("space_params") or {}).items()}}
+    config["runs"] = runs
+    return problems, config
+
+
+_RUN_ON_SPACE = re.compile(r"runs\.(?P<run>[^\s\[]+)\[(?P<space>[^\]]+)\](?P<rest>.*)", re.S)
+
+
+def _set_by(problem: str, overrides: dict[str, dict]) -> str:
+    """`` (set by <block>.<key>)`` for each profile-wide override (``overrides``: {key path of the
+    block: block}) whose key the problem names, else ""."""
+    found = [f"{where}.{key}" for where, block in overrides.items() for key in block
+             if re.search(rf"\b{re.escape(key)}\b", problem)]
+    return f" (set by {', '.join(found)})" if found else ""
+
+
+def _merge_run_lines(problems: list[str], spaces_checked: list[str],
+                     overrides: dict[str, dict]) -> list[str]:
+    """One line per distinct problem of the runs resolved per space (``runs.<run>[<space>]...``):
+    the runs (a ``<run>-best`` pseudo-run is its run) and the spaces that share it are named
+    together; the spaces only when it is not on all of ``spaces_checked``."""
+    merged: dict[str, tuple[list, list]] = {}
+    out: list[str | tuple] = []
+    for line in problems:
+        match = _RUN_ON_SPACE.fullmatch(line)
+        if not match:
+            out.append(line)
+            continue
+        if match["rest"] not in merged:
+            merged[match["rest"]] = ([], [])
+            out.append(("run", match["rest"]))
+        runs, spaces = merged[match["rest"]]
+        run = jobs.base_run(match["run"])
+        runs.append(run) if run not in runs else None
+        spaces.append(match["space"]) if match["space"] not in spaces else None
+    lines = []
+    for item in out:
+        if isinstance(item, str):
+            lines.append(item)
+            continue
+        runs, spaces = merged[item[1]]
+        where = f"[{', '.join(spaces)}]" if set(spaces_checked) - set(spaces) else ""
+        more = f" and {len(runs) - 3} more runs" if len(runs) > 4 else ""
+        names = ", ".join(f"runs.{run}" for run in (runs[:3] if more else runs))
+        lines.append(names + more + (" " if more and where else "") + where + item[1]
+                     + _set_by(item[1], overrides))
+    return lines
+
+
 def _problems(config: dict) -> list[str]:
-    problems: list[str] = []
+    problems, config = _hyperparameter_problems(config)
 
     def attempt(fn, *args):
         try:
@@ -92,6 +200,8 @@ def _problems(config: dict) -> list[str]:
         for name in config.get(section) or {}:
             if attempt(reg.get, name) is None:
                 problems[-1] = f"{section}.{name}: {problems[-1]}"
+    unknown_method = {run for run, variant in (config.get("runs") or {}).items()
+                      if variant["method"] not in registry.METHODS}
     for space, runs in select.space_runs(config).items():
         if attempt(registry.SPACES.get, space) is None:
             continue
@@ -99,6 +209,8 @@ def _problems(config: dict) -> list[str]:
         for target in config["evaluation"]["targets"]:
             attempt(resolve.eval_settings, config, space, target)
         for run in dict.fromkeys([*runs, *(config.get("runs") or {})]):  # profile runs too
+            if run in unknown_method:
+                continue  # reported once, as runs.<run>.method
             if jobs.is_published_run(run):
                 attempt(resolve.published_arch, space, run)
             else:
@@ -117,7 +229,9 @@ def _problems(config: dict) -> list[str]:
             problems.append(f"dataset {name!r} is needed (search dataset or a retrained "
                             f"evaluation target) but has no entry under `datasets:`; configured: "
                             f"{sorted(config.get('datasets') or {})}")
-    return list(dict.fromkeys(problems))
+    checked = [space for space in select.space_runs(config) if space in registry.SPACES]
+    blocks = {where: block for where, block in overrides if block}
+    return _merge_run_lines(list(dict.fromkeys(problems)), checked, blocks)
 
 
 def check_profile(config: dict) -> None:

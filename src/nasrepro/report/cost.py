@@ -134,6 +134,13 @@ def to_markdown(table: pd.DataFrame, note: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_spec(path: str, spec_json: str, log: str) -> None:
+    """Write the cost spec (JSON text) to ``path`` atomically, and one line to ``log``
+    (rule cost_spec)."""
+    write_text(path, spec_json)
+    write_text(log, f"cost spec: {len(spec_json)} characters -> {path}\n")
+
+
 def write_cost(spec: dict, thesis_csvs: list[str | Path], out_prefix: str, note: str) -> None:
     """Write ``<out_prefix>.csv`` and ``<out_prefix>.md`` atomically."""
     table = build(spec, thesis_csvs)

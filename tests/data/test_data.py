@@ -73,6 +73,42 @@ def test_cifar_loader_reads_real_images_in_official_layout(tmp_path):
     check_files("cifar10", tmp_path, verify=False)
 
 
+class _Forged:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):  # unpickling calls os.system: here it would only create a marker file
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+@pytest.mark.parametrize("protocol", [2, pickle.HIGHEST_PROTOCOL])
+def test_a_dataset_pickle_carrying_a_callable_is_refused_unread(tmp_path, protocol):
+    """The raw CIFAR / ImageNet16-120 pickles are unpickled with numpy arrays and plain
+    containers allowed only (checksums are checked first, but not in every job)."""
+    from nasrepro.data.imagenet16 import read_pickles
+    from nasrepro.utils.safeload import UnsafeFileError
+
+    marker = tmp_path / "ran"
+    _write_cifar10_layout(tmp_path, np.zeros((12, 32, 32, 3), np.uint8), np.arange(12) % 10)
+    batch = tmp_path / "cifar-10-batches-py" / "test_batch"
+    assert read_pickle_layout("cifar10", tmp_path, train=False)[0].shape == (6, 32, 32, 3)
+    with open(batch, "wb") as handle:
+        pickle.dump({"data": _Forged(marker), "labels": [0]}, handle, protocol=protocol)
+    with pytest.raises(UnsafeFileError) as error:
+        read_pickle_layout("cifar10", tmp_path, train=False)
+    message = str(error.value)
+    assert not marker.exists() and "\n" not in message
+    assert f"cifar10: {batch} holds a pickled posix.system" in message and "delete it" in message
+    _write_imagenet16(tmp_path / "in16")
+    with open(tmp_path / "in16" / "val_data", "wb") as handle:
+        pickle.dump({"data": _Forged(marker), "labels": [1]}, handle, protocol=protocol)
+    with pytest.raises(UnsafeFileError, match="ImageNet16-120: .*val_data holds a pickled posix"):
+        read_pickles(tmp_path / "in16", ["val_data"])
+    assert not marker.exists()
+
+
 def test_cifar_bundle_uses_the_official_split_file(tmp_path):
     npz = np.load(shared("cifar10/cifar10-test-1000.npz"))
     split = shared("nb201/splits/cifar-split.txt")

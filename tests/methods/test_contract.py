@@ -87,7 +87,7 @@ def test_builds_steps_derives_and_resumes_bit_identically(method_name, space_nam
     monkeypatch.setattr(cls, "end_epoch", crashing_end_epoch)
     with pytest.raises(KeyboardInterrupt):
         _search(method_name, space_name, tmp_path / "resumed")
-    assert (tmp_path / "resumed" / "epoch0000.pt").exists()
+    assert (tmp_path / "resumed" / "epoch0001.pt").exists()
     monkeypatch.setattr(cls, "end_epoch", original)
     resumed, resumed_method = _search(method_name, space_name, tmp_path / "resumed")
     assert resumed.arch == reference.arch

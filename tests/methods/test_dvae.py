@@ -253,6 +253,35 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
         GraphVAE.load(path)
 
 
+class _Forged:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):  # unpickling calls os.system: here it would only create a marker file
+        import os
+
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_dvae_file_carrying_a_pickled_callable_is_refused_unread(tmp_path):
+    """dvae.pt travels through the DVC remote: loading a forged one runs nothing and fails in one
+    line naming the file and the fix."""
+    from nasrepro.utils.safeload import UnsafeFileError
+
+    space = Nb201Space()
+    path, marker = tmp_path / "dvae.pt", tmp_path / "ran"
+    _model(space).save(path)
+    payload = torch.load(path, weights_only=True)
+    payload["config"]["extra"] = _Forged(marker)
+    torch.save(payload, path)
+    with pytest.raises(UnsafeFileError) as error:
+        GraphVAE.load(path)
+    assert not marker.exists(), "loading dvae.pt ran the pickled callable"
+    message = str(error.value)
+    assert "\n" not in message and f"D-VAE checkpoint {path} holds a pickled posix.system" in message
+    assert "delete it and build it with `snakemake" in message
+
+
 def test_bad_graphs_are_refused():
     space = Nb201Space()
     model = _model(space)
@@ -361,7 +390,7 @@ def test_training_resumes_bit_identically(tmp_path):
     data, _ = dataset(space, cfg)
     full, records = train(space, cfg, data, torch.device("cpu"), tmp_path / "a", "fp")
     train(space, dataclasses.replace(cfg, epochs=1), data, torch.device("cpu"), tmp_path / "b", "fp")
-    assert sorted(p.name for p in (tmp_path / "b").glob("*.pt")) == ["epoch0000.pt"]
+    assert sorted(p.name for p in (tmp_path / "b").glob("*.pt")) == ["epoch0001.pt"]
     resumed, again = train(space, cfg, data, torch.device("cpu"), tmp_path / "b", "fp")
     losses = lambda recs: [(r["epoch"], r["recon"], r["kl"], r["valid_recon"]) for r in recs]  # noqa: E731
     assert losses(again) == losses(records)

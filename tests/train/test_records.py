@@ -71,7 +71,7 @@ def test_resume_only_with_the_same_configuration(tmp_path, caplog):
 def test_a_checkpoint_without_fingerprint_is_not_resumed(tmp_path, caplog):
     with pytest.raises(KeyboardInterrupt):
         Counter(crash_at=2).run(tmp_path, fingerprint=OLD)
-    saved = torch.load(tmp_path / "epoch0001.pt", weights_only=False)
+    saved = torch.load(tmp_path / "epoch0002.pt", weights_only=True)
     del saved["fingerprint"]
     save_checkpoint(tmp_path, 1, saved)
     counter = Counter()
@@ -91,7 +91,7 @@ def _damage(path, damage):
         data[len(data) // 2] ^= 0xFF
         path.write_bytes(bytes(data))
     elif damage == "missing keys":
-        save_checkpoint(path.parent, int(path.stem[5:]), {"state": {}})
+        save_checkpoint(path.parent, int(path.stem[5:]) - 1, {"state": {}})
     else:
         path.with_suffix(".sha256").unlink()
 
@@ -104,13 +104,13 @@ def test_damaged_checkpoint_resumes_from_the_last_good_epoch(tmp_path, damage, c
     with pytest.raises(KeyboardInterrupt):
         Counter(crash_at=3).run(tmp_path)
     assert sorted(p.name for p in tmp_path.glob("epoch*")) == [
-        "epoch0001.pt", "epoch0001.sha256", "epoch0002.pt", "epoch0002.sha256"]
-    _damage(tmp_path / "epoch0002.pt", damage)
+        "epoch0002.pt", "epoch0002.sha256", "epoch0003.pt", "epoch0003.sha256"]
+    _damage(tmp_path / "epoch0003.pt", damage)
     counter = Counter()
     records = counter.run(tmp_path)
     assert counter.ran == [2, 3] and [r["total"] for r in records] == [0, 1, 3, 6]
     warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 1 and "epoch0002.pt is corrupted" in warnings[0]
+    assert len(warnings) == 1 and "epoch0003.pt is corrupted" in warnings[0]
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
@@ -123,6 +123,74 @@ def test_every_checkpoint_damaged_restarts_from_scratch(tmp_path, damage, caplog
     records = counter.run(tmp_path)
     assert counter.ran == [0, 1, 2, 3] and len(records) == 4
     assert sum("is corrupted" in r.message for r in caplog.records) == 2
+
+
+class Forged:
+    """What a forger could put in a checkpoint: unpickling it calls ``os.system`` (here: create
+    a marker file, harmless)."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def _forge(path, marker):
+    """Rewrite the checkpoint at ``path`` with a pickled callable inside and a matching digest
+    (the digest proves integrity, not authorship)."""
+    saved = torch.load(path, weights_only=True)
+    saved["state"]["extra"] = Forged(marker)
+    save_checkpoint(path.parent, int(path.stem[5:]) - 1, saved)
+
+
+def test_a_checkpoint_carrying_a_pickled_callable_is_refused_unread(tmp_path, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=3).run(tmp_path)
+    marker = tmp_path / "ran"
+    _forge(tmp_path / "epoch0003.pt", marker)
+    counter = Counter()
+    records = counter.run(tmp_path)
+    assert not marker.exists(), "loading the checkpoint ran the pickled callable"
+    assert counter.ran == [2, 3] and [r["total"] for r in records] == [0, 1, 3, 6]
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "\n" not in warnings[0], warnings
+    assert f"checkpoint {tmp_path / 'epoch0003.pt'} holds a pickled posix.system" in warnings[0]
+    assert "refused unread" in warnings[0] and "trying the previous one" in warnings[0]
+
+
+def test_every_checkpoint_forged_starts_from_scratch_and_runs_nothing(tmp_path, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=2).run(tmp_path)
+    marker = tmp_path / "ran"
+    for path in tmp_path.glob("epoch*.pt"):
+        _forge(path, marker)
+    counter = Counter()
+    counter.run(tmp_path)
+    assert not marker.exists() and counter.ran == [0, 1, 2, 3]
+    assert sum("refused unread" in r.getMessage() for r in caplog.records) == 2
+
+
+def test_checkpoint_files_are_named_by_the_epoch_the_log_shows(tmp_path, caplog):
+    caplog.set_level("INFO")
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=2).run(tmp_path)
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("epoch ")]
+    assert [line.split()[1] for line in lines] == ["1/4", "2/4"]
+    assert sorted(p.name for p in tmp_path.glob("*.pt")) == ["epoch0001.pt", "epoch0002.pt"]
+    assert torch.load(tmp_path / "epoch0002.pt", weights_only=True)["records"][-1]["total"] == 1
+
+
+def test_a_state_folder_of_older_code_numbered_from_0_resumes(tmp_path, caplog):
+    with pytest.raises(KeyboardInterrupt):
+        Counter(crash_at=3).run(tmp_path)
+    for n in (2, 3):  # older code named the checkpoint of 0-based epoch e epoch<e>.pt
+        for suffix in (".pt", ".sha256"):
+            (tmp_path / f"epoch{n:04d}{suffix}").rename(tmp_path / f"epoch{n - 1:04d}{suffix}")
+    counter = Counter()
+    records = counter.run(tmp_path)
+    assert counter.ran == [3] and [r["total"] for r in records] == [0, 1, 3, 6]
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
 
 def test_progress_lines_show_epoch_loss_and_eta(tmp_path, caplog):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from nasrepro.data.base import DataBundle, DatasetLoader
 from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError, fetch
+from nasrepro.utils.safeload import load_array_pickle
 
 MEAN_STD = {"cifar10": ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]),
             "cifar100": ([0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762])}
@@ -94,7 +94,7 @@ def read_pickle_layout(name: str, root: str | Path, train: bool) -> tuple[np.nda
     images, labels = [], []
     for fname, _ in train_files if train else test_files:
         with open(Path(root) / folder / fname, "rb") as handle:
-            entry = pickle.load(handle, encoding="latin1")
+            entry = load_array_pickle(handle, f"{name}: {Path(root) / folder / fname}")
         images.append(np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 32, 32))
         labels.extend(entry["labels"] if "labels" in entry else entry["fine_labels"])
     return np.concatenate(images).transpose(0, 2, 3, 1), np.asarray(labels, dtype=np.int64)

@@ -22,7 +22,6 @@ architecture batches (``arch_train``) are x-valid with the same augmentation.
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +33,7 @@ from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError
 from nasrepro.utils.download import verify as check_digest
+from nasrepro.utils.safeload import load_array_pickle
 
 MD5 = {
     "train_data_batch_1": "27846dcaa50de8e21a7d1a35f30f0e91",
@@ -115,7 +115,7 @@ def read_pickles(root: Path, names) -> tuple[np.ndarray, np.ndarray]:
     images, labels = [], []
     for name in names:
         with open(root / name, "rb") as handle:
-            entry = pickle.load(handle, encoding="latin1")
+            entry = load_array_pickle(handle, f"ImageNet16-120: {root / name}")
         data = np.asarray(entry["data"], dtype=np.uint8).reshape(-1, 3, 16, 16)
         lab = np.asarray(entry["labels"], dtype=np.int64)
         keep = (lab >= 1) & (lab <= CLASSES)

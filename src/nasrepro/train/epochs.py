@@ -1,13 +1,19 @@
 """The one epoch loop with checkpoint/resume that search and retraining share.
 
 After every epoch the full state (model, optimizers, schedulers, metric records) is written
-atomically to ``state_dir/epoch<NNNN>.pt`` beside its sha256 digest (``.sha256``); the last
-``KEEP`` checkpoints are kept. A resumed run takes the newest checkpoint whose digest, content
-and configuration fingerprint check out; a corrupted or truncated one is reported in one warning
-line and the next older one is tried (none left: start from scratch). Each epoch starts by
-re-seeding every RNG from (seed, epoch), so a run killed and restarted from its last checkpoint
-draws the same random numbers as an uninterrupted one and ends with the same result on CPU.
-Every epoch logs one progress line: epoch, its float metrics (losses, accuracies) and an ETA.
+atomically to ``state_dir/epoch<NNNN>.pt`` beside its sha256 digest (``.sha256``), ``NNNN`` being
+the number of epochs it completes, as the log counts them (``epoch0005.pt`` is written after the
+line ``epoch 5/8``); the last ``KEEP`` checkpoints are kept. A resumed run takes the newest
+checkpoint whose digest, content and configuration fingerprint check out; a corrupted or truncated
+one is reported in one warning line and the next older one is tried (none left: start from
+scratch). Checkpoints are read with ``weights_only=True`` (``nasrepro.utils.safeload``): one
+holding anything but tensors and plain containers (a forged file from a shared folder could carry
+a pickled callable) is refused unread in one warning line and handled like a corrupted one. The
+resume point is read from a checkpoint's content (its ``epoch``), not its name, so a state folder
+of older code (files numbered from 0) resumes too. Each epoch starts by re-seeding every RNG from
+(seed, epoch), so a run killed and restarted from its last checkpoint draws the same random
+numbers as an uninterrupted one and ends with the same result on CPU. Every epoch logs one
+progress line: epoch, its float metrics (losses, accuracies) and an ETA.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from typing import Callable
 import torch
 
 from nasrepro.utils.atomic import write_bytes, write_text
+from nasrepro.utils.safeload import UnsafeFileError, load_plain
 from nasrepro.utils.seeding import epoch_seed, seed_everything
 
 log = logging.getLogger(__name__)
@@ -41,8 +48,9 @@ def config_fingerprint(obj) -> str:
 
 
 def checkpoint_path(state_dir: Path, epoch: int) -> Path:
-    """The checkpoint written after ``epoch`` (0-based)."""
-    return Path(state_dir) / f"epoch{epoch:04d}.pt"
+    """The checkpoint written after ``epoch`` (0-based, as ``run_epoch`` gets it): named by the
+    epochs it completes, ``epoch + 1``, the number the progress line shows."""
+    return Path(state_dir) / f"epoch{epoch + 1:04d}.pt"
 
 
 def save_checkpoint(state_dir: Path, epoch: int, payload: dict) -> None:
@@ -59,31 +67,39 @@ def save_checkpoint(state_dir: Path, epoch: int, payload: dict) -> None:
         old.unlink(missing_ok=True)
 
 
-def _verified(path: Path) -> dict | None:
-    """The checkpoint at ``path`` if its digest matches and it holds every required key."""
+def _verified(path: Path) -> tuple[dict | None, str]:
+    """The checkpoint at ``path`` if its digest matches, it holds only tensors and plain
+    containers and every required key; else ``None`` and the warning line that says why."""
+    corrupted = (f"checkpoint {path} is corrupted, truncated or incomplete (digest or content "
+                 "check failed); discarding it and trying the previous one")
     digest = path.with_suffix(".sha256")
     if not digest.exists():
-        return None
+        return None, corrupted
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != digest.read_text().strip():
-        return None
+        return None, corrupted
     try:
-        saved = torch.load(io.BytesIO(data), map_location="cpu", weights_only=False)
+        saved = load_plain(io.BytesIO(data), f"checkpoint {path}")
+    except UnsafeFileError as error:
+        return None, (f"{error}; discarding it and trying the previous one (check who can write "
+                      "to the folder or DVC remote it came from)")
     except Exception:  # torch raises several types for truncated or garbage files
-        return None
-    return saved if isinstance(saved, dict) and all(k in saved for k in REQUIRED_KEYS) else None
+        return None, corrupted
+    if isinstance(saved, dict) and all(k in saved for k in REQUIRED_KEYS):
+        return saved, ""
+    return None, corrupted
 
 
 def load_checkpoint(state_dir: Path, fingerprint: str) -> dict | None:
     """The newest good checkpoint in ``state_dir`` written for this configuration
     (``fingerprint``), or ``None``. Each damaged checkpoint (digest mismatch, truncated,
-    unreadable, keys missing) and a checkpoint of another configuration is reported in one
-    warning line. A checkpoint without a fingerprint (older code) counts as another configuration."""
+    unreadable, keys missing), each refused one (objects other than tensors and plain containers)
+    and a checkpoint of another configuration is reported in one warning line. A checkpoint
+    without a fingerprint (older code) counts as another configuration."""
     for path in sorted(Path(state_dir).glob("epoch*.pt"), reverse=True):
-        saved = _verified(path)
+        saved, problem = _verified(path)
         if saved is None:
-            log.warning("checkpoint %s is corrupted, truncated or incomplete (digest or content "
-                        "check failed); discarding it and trying the previous one", path)
+            log.warning("%s", problem)
             continue
         if saved.get("fingerprint") != fingerprint:
             log.warning("checkpoint %s was written for a different configuration; discarding it "

@@ -47,6 +47,7 @@ from torch.nn import functional as F
 
 from nasrepro.spaces.base import CellGraph
 from nasrepro.utils.atomic import atomic_path
+from nasrepro.utils.safeload import UnsafeFileError, load_plain
 
 KL_WEIGHT = 0.005  # D-VAE's default beta (models.py, DVAE.loss)
 NOISE_SCALE = 0.01  # D-VAE's eps_scale in reparameterize
@@ -262,14 +263,17 @@ class GraphVAE(nn.Module):
         if not path.exists():
             raise FileNotFoundError(f"D-VAE checkpoint {path} not found; {fix}")
         try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            payload = load_plain(path, f"D-VAE checkpoint {path}")
             if not isinstance(payload, dict) or payload.get("format") != _FORMAT:
                 raise ValueError(f"not a {_FORMAT} checkpoint")
             cfg = payload["config"]
             model = cls(tuple(cfg["types"]), cfg["num_nodes"], cfg["hidden"], cfg["latent"],
                         cfg["bidirectional"])
             model.load_state_dict(payload["state"])
+        except UnsafeFileError as error:  # a forged file: nothing of it ran
+            raise UnsafeFileError(f"{error}; delete it and {fix}") from None
         except Exception as error:  # any unreadable content is the same problem for the user
-            raise ValueError(f"D-VAE checkpoint {path} is corrupted or incompatible ({error}); "
+            reason = (str(error).strip() or type(error).__name__).splitlines()[0]
+            raise ValueError(f"D-VAE checkpoint {path} is corrupted or incompatible ({reason}); "
                              f"delete it and {fix}") from error
         return model.eval()

@@ -3,8 +3,8 @@
 one console line and an exit code.
 
 Workflow rules pass each job's fully resolved spec as one JSON ``--spec`` argument (built by
-``nasrepro.profile.resolve``). With ``--log FILE`` the full log goes to FILE; a failure also prints one
-line on the console naming the cause (and the log for a traceback).
+``nasrepro.profile.resolve``). With ``--log FILE`` the full log goes to FILE; a failure also
+prints one line on the console naming the cause (and the log for a traceback).
 
 The log is appended to, one marker line opening each attempt (``attempt_marker``). Snakemake
 deletes a job's declared log before it starts the job again (``Job.remove_existing_output``), so

@@ -30,6 +30,9 @@ try:
     validate.check_profile(config)
 except ConfigError as error:
     sys.exit(f"error: {error}")
+RAW_INPUTS = validate.raw_input_message(config)
+if RAW_INPUTS and workflow.is_main_process:  # before the plan, dry runs included
+    print(RAW_INPUTS, file=sys.stderr)
 
 
 include: "workflow/rules/common.smk"
@@ -49,7 +52,10 @@ report: "workflow/report/workflow.rst"
 
 
 onstart:
-    validate.require_raw_inputs(config)
+    try:
+        validate.require_raw_inputs(config)
+    except ConfigError as error:
+        sys.exit(f"error: {error}")  # one line, no traceback
 
 
 rule all:

@@ -20,11 +20,16 @@ ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.
 # probe cells), Figures 3.5 (tau curves) and 5.6 (Hessian tracking, BaLeNAS) and the search
 # curves, and the cost table over them. Every test that
 # reruns or checks Snakemake on the shared run passes SLICE, so they all plan the same DAG ("--"
-# ends `--config`: targets may follow). The DARTS-space iDARTS search (Table 6.2), the costliest job
-# of the slice at the default T=4, K=2, runs with T=2, K=1 (still T > 1 and K > 0): half its CPU.
+# ends `--config`: targets may follow). The DARTS-space jobs (Table 6.2) are the costliest of the
+# slice: their searches and retrainings run 2 epochs instead of 3 (still one resume point in
+# between), and iDARTS T=2, K=1 instead of the default T=4, K=2 (still T > 1 and K > 0).
 SLICE: tuple[str, ...] = ("--config", "select=[table_2_3,table_6_2,fig_3_5,fig_5_6,search_curves_nb201]",
                           "spaces={nb201: {probes: {cells: 5, seed: 0, every: 2}}, "
-                          "darts_cnn: {method_overrides: {inner_steps: 2, neumann_terms: 1}}}", "--")
+                          "darts_cnn: {method_overrides: {epochs: 2, inner_steps: 2, neumann_terms: 1}, "
+                          "retrain: {epochs: 2}}}", "--")
+# A DARTS-space search of the slice long enough (two epochs of tens of seconds) to be interrupted
+# between its checkpoints; tests that cut it off rebuild it, its retrainings and Table 6.2.
+SLICE_DARTS_RUN = "results/default/runs/darts_cnn/cifar10/darts-2nd/seed0"
 # The cost table of the shared run: a `select:` build writes its own (report/cost-<ids>.csv).
 SLICE_COST = "results/default/report/cost-fig_3_5+fig_5_6+search_curves_nb201+table_2_3+table_6_2"
 

@@ -14,7 +14,7 @@ from tests.conftest import build_method
 
 # every method on every space it is defined on (E²NAS needs decode/graph_weights: nb201, darts_cnn)
 CASES = [(m, s) for s in SPACES.names() for m in METHODS.names() if METHODS.get(m).supports(SPACES.get(s)())]
-SMALL = {"epochs": 2, "batch_size": 64, "num_candidates": 4, "eval_batch_size": 64,
+SMALL = {"epochs": 2, "batch_size": 32, "num_candidates": 4, "eval_batch_size": 32,
          # archives that fill within the first epoch, so the second exercises them
          "archive_size": 2, "k": 2, "perturbations": 2, "ea_population": 4, "ea_generations": 1,
          "constraints": 2, "recent": 4, "candidates": 3,
@@ -26,12 +26,13 @@ SMALL = {"epochs": 2, "batch_size": 64, "num_candidates": 4, "eval_batch_size": 
 
 def _bundle(space_name="nb201"):
     if SPACES.get(space_name).task.metric == "perplexity":  # language models: the text stand-in
-        return DATASETS.get("text_standin").load({"vocab": 50, "bptt": 3, "max_tokens": 192 * 3 + 1})
+        return DATASETS.get("text_standin").load({"vocab": 50, "bptt": 3, "max_tokens": 96 * 3 + 1})
     full = DATASETS.get("digits").load({"split_seed": 0})
     keep = lambda ds, n: Subset(ds, range(n))  # noqa: E731
-    return DataBundle("digits-small", keep(full.search_train, 192), keep(full.search_valid, 128),
-                      keep(full.test, 64), full.num_classes, full.in_channels,
-                      arch_train=keep(full.arch_train, 128))
+    # 3 steps of 32 per epoch: the supernets are so small that a step costs about the same at 64
+    return DataBundle("digits-small", keep(full.search_train, 96), keep(full.search_valid, 64),
+                      keep(full.test, 32), full.num_classes, full.in_channels,
+                      arch_train=keep(full.arch_train, 64))
 
 
 def _search(method_name, space_name, state_dir, seed=0):
@@ -75,20 +76,21 @@ def test_builds_steps_derives_and_resumes_bit_identically(method_name, space_nam
     assert all(0 <= r["derived_valid"] <= bound for r in reference.records)
 
     cls = METHODS.get(method_name)
-    original = cls.end_epoch
+    original = cls.step
     calls = {"n": 0}
 
-    def crashing_end_epoch(self):
+    def crashing_step(self, *batches):
         calls["n"] += 1
-        if calls["n"] == 2:  # die in the middle of the second epoch
+        if calls["n"] == 6:  # die in the middle of the second epoch, after two of its steps ran
             raise KeyboardInterrupt("simulated kill")
-        original(self)
+        return original(self, *batches)
 
-    monkeypatch.setattr(cls, "end_epoch", crashing_end_epoch)
+    monkeypatch.setattr(cls, "step", crashing_step)
     with pytest.raises(KeyboardInterrupt):
         _search(method_name, space_name, tmp_path / "resumed")
-    assert (tmp_path / "resumed" / "epoch0001.pt").exists()
-    monkeypatch.setattr(cls, "end_epoch", original)
+    assert calls["n"] == 6 and (tmp_path / "resumed" / "epoch0001.pt").exists()
+    assert not (tmp_path / "resumed" / "epoch0002.pt").exists()
+    monkeypatch.setattr(cls, "step", original)
     resumed, resumed_method = _search(method_name, space_name, tmp_path / "resumed")
     assert resumed.arch == reference.arch
     assert _strip_times(resumed.records) == _strip_times(reference.records)

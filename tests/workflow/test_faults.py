@@ -17,13 +17,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from tests.computed import ENV, SLICE, clean_copy, copy_run, file_bytes, snakemake
+from tests.computed import ENV, SLICE, SLICE_DARTS_RUN as SLOW, clean_copy, copy_run, file_bytes, snakemake
 
 RUN = "results/default/runs/nb201/cifar10/gdas"
 CUT = "results/default/runs/darts_cnn/cifar10/gdas/seed0"
-# the run the mid-DAG interruption cuts off: a search long enough (about a minute here) that the
-# lock check below returns while it is still running
-SLOW = "results/default/runs/darts_cnn/cifar10/darts-2nd/seed0"
 TIMING = ("epoch_time_s", "elapsed_s", "step_time_s")
 COMPARED = ("results/default/tables", "results/default/figures")
 LOCKED = "Directory cannot be locked"

@@ -85,3 +85,44 @@ def test_snakemake_with_an_overlay_alone_prints_one_problem_line(tmp_path):
     assert text.count("missing required keys") == 1, text
     assert "a profile comes first: `--configfile config/config.yaml <overlay.yaml>`" in text
     assert len(text.splitlines()) <= 4, text
+
+
+THESIS = yaml.safe_load((ROOT / "config/thesis.yaml").read_text())
+
+
+def _thesis_under(base) -> dict:
+    """The thesis profile with every raw-data path moved under ``base``."""
+    profile = copy.deepcopy(THESIS)
+    for spec in profile["datasets"].values():
+        spec["root"] = str(base / spec["root"])
+        if spec.get("official_split"):
+            spec["official_split"]["path"] = str(base / spec["official_split"]["path"])
+    for source in profile["benchmark"].values():
+        source["path"] = str(base / source["path"])
+    return profile
+
+
+def test_raw_inputs_split_what_the_user_must_put_from_what_a_job_downloads(tmp_path):
+    """Thesis profile over an empty directory: ImageNet and the NATS-Bench file are missing (no
+    script can fetch them); CIFAR, the split files, PTB, WikiText-2 and NAS-Bench-101 are listed
+    with their URLs; a file put in place leaves its list; the default profile has nothing absent."""
+    missing, fetched = validate.raw_inputs(_thesis_under(tmp_path))
+    assert [line.split(":")[0] for line in missing] == ["datasets.imagenet", "benchmark.nb201"]
+    keys = [line.split(":")[0] for line in fetched]
+    assert sorted(set(keys)) == ["benchmark.nb1shot1", "datasets.cifar10", "datasets.cifar100",
+                                 "datasets.ptb", "datasets.wikitext2"]
+    assert keys.count("datasets.ptb") == 3 and all(" from https://" in line for line in fetched)
+
+    (tmp_path / "data/raw/ptb").mkdir(parents=True)
+    (tmp_path / "data/raw/NATS-tss-v1_0-3ffb9-simple.tar").write_bytes(b"")
+    for split in ("train", "valid", "test"):
+        (tmp_path / f"data/raw/ptb/ptb.{split}.txt").write_text("a b\n")
+    missing, fetched = validate.raw_inputs(_thesis_under(tmp_path))
+    assert [line.split(":")[0] for line in missing] == ["datasets.imagenet"]
+    assert not any(line.startswith("datasets.ptb") for line in fetched)
+    message = validate.raw_input_message(_thesis_under(tmp_path))
+    assert message.splitlines()[0] == "raw inputs of profile 'thesis' that are not on disk:"
+    assert "missing, not downloadable (1;" in message and "offline these jobs fail" in message
+
+    assert validate.raw_inputs(copy.deepcopy(DEFAULT)) == ([], [])
+    assert validate.raw_input_message(copy.deepcopy(DEFAULT)) is None

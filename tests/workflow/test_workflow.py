@@ -142,11 +142,28 @@ def test_bad_config_key_fails_validation(tmp_path):
 
 
 def test_missing_raw_inputs_are_listed_before_any_job(tmp_path):
-    out = snakemake("--cores", "1", "--configfile", "config/thesis.yaml", cwd=clean_copy(tmp_path))
-    text = out.stdout + out.stderr
-    assert out.returncode != 0
-    assert "benchmark.nb201: data/raw/NATS-tss-v1_0-3ffb9-simple.tar is missing" in text
-    assert not (tmp_path / "results/thesis/runs").exists()
+    """Offline, with no raw data: a dry run and a real run both print every absent raw input once,
+    before the plan (what is missing and where to put it; what a job would download and from
+    where); the real run then stops with one line, no traceback, nothing run, no stale lock."""
+    work = clean_copy(tmp_path)
+    dry = snakemake("-n", "--cores", "1", "--configfile", "config/thesis.yaml", cwd=work)
+    real = snakemake("--cores", "1", "--configfile", "config/thesis.yaml", cwd=work)
+    assert dry.returncode == 0 and real.returncode != 0
+    for out in (dry, real):
+        text = out.stdout + out.stderr
+        block = text[text.index("raw inputs of profile 'thesis'"):text.index("Job stats:")]
+        assert text.count("raw inputs of profile 'thesis'") == 1 and "Traceback" not in text
+        assert 'File "' not in text
+        for line in ("benchmark.nb201: data/raw/NATS-tss-v1_0-3ffb9-simple.tar is missing",
+                     "datasets.imagenet: ImageNet: data/raw/imagenet/train",
+                     "datasets.cifar10: data/raw/cifar10/: cifar-10-python.tar.gz from https://",
+                     "datasets.ptb: data/raw/ptb/ptb.train.txt: ptb train split, from https://",
+                     "datasets.wikitext2: data/raw/wikitext2/wiki.train.tokens",
+                     "benchmark.nb1shot1: data/raw/nasbench_only108.tfrecord from https://"):
+            assert line in block, line
+    assert (real.stdout + real.stderr).rstrip().endswith(
+        "error: 2 raw input(s) of profile 'thesis' are missing (listed above); nothing has run")
+    assert not (work / "results/thesis/runs").exists() and not list(work.glob(".snakemake/locks/*"))
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ split). Where a dataset has no augmentation (digits) ``arch_train`` is ``search_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import torch
@@ -24,11 +25,25 @@ class DatasetLoader:
     """What ``DATASETS`` holds: ``prepare(spec)`` fetches and verifies the raw files (returning a
     record of split sizes), ``load(spec)`` returns the ``DataBundle``, ``missing(spec)`` lists
     (one line each, with where to put them) the raw files that are absent and will not be
-    downloaded, checked before any job starts."""
+    downloaded, ``fetched(spec)`` (one line each: what, from where, to where) those absent that
+    ``prepare`` will download. Both are reported before any job starts."""
 
     load: Callable[[dict], "DataBundle"]
     prepare: Callable[[dict], dict]
     missing: Callable[[dict], list[str]] = lambda spec: []  # raw files absent and not downloadable
+    fetched: Callable[[dict], list[str]] = lambda spec: []  # raw files absent, to be downloaded
+
+
+def split_file_lines(spec: dict, source: str) -> tuple[list[str], list[str]]:
+    """(missing, fetched) lines of a dataset's NAS-Bench-201 split file (``official_split``): absent
+    with no url (put it there: it comes from ``source``), or absent and downloaded from its url."""
+    split = spec.get("official_split")
+    if not split or Path(split["path"]).exists():
+        return [], []
+    if not split.get("url"):
+        return [f"{split['path']} (NAS-Bench-201 split file) is missing and has no url: put it "
+                f"there ({source})"], []
+    return [], [f"{split['path']}: NAS-Bench-201 split file from {split['url']}"]
 
 
 @dataclass

@@ -20,12 +20,13 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import Subset
 
-from nasrepro.data.base import DataBundle, DatasetLoader
+from nasrepro.data.base import DataBundle, DatasetLoader, split_file_lines
 from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError, fetch
 from nasrepro.utils.safeload import load_array_pickle
 
+SPLIT_SOURCE = "AutoDL-Projects, configs/nas-benchmark/"
 MEAN_STD = {"cifar10": ([0.4914, 0.4822, 0.4465], [0.2470, 0.2435, 0.2616]),
             "cifar100": ([0.5071, 0.4865, 0.4409], [0.2673, 0.2564, 0.2762])}
 
@@ -134,12 +135,20 @@ def missing(spec: dict) -> list[str]:
             check_files(spec["loader"], spec["root"], verify=False)
         except MissingDataError as error:
             out.append(str(error))
-    split = spec.get("official_split")
-    if split and not split.get("url") and not Path(split["path"]).exists():
-        out.append(f"{split['path']} (NAS-Bench-201 split file) is missing and has no url: put "
-                   "it there (AutoDL-Projects, configs/nas-benchmark/)")
-    return out
+    return out + split_file_lines(spec, SPLIT_SOURCE)[0]
+
+
+def fetched(spec: dict) -> list[str]:
+    """Raw files absent that ``prepare`` downloads (``download: true``; split files with a url)."""
+    out = []
+    if spec.get("download", False):
+        try:
+            check_files(spec["loader"], spec["root"], verify=False)
+        except MissingDataError:
+            cls = _tv_class(spec["loader"])
+            out.append(f"{spec['root']}/: {cls.filename} from {cls.url}")
+    return out + split_file_lines(spec, SPLIT_SOURCE)[1]
 
 
 for _name in ("cifar10", "cifar100"):
-    DATASETS.register(_name)(DatasetLoader(load_cifar_bundle, prepare, missing))
+    DATASETS.register(_name)(DatasetLoader(load_cifar_bundle, prepare, missing, fetched))

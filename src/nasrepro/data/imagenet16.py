@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import Subset
 
-from nasrepro.data.base import DataBundle, DatasetLoader
+from nasrepro.data.base import DataBundle, DatasetLoader, split_file_lines
 from nasrepro.data.cifar import read_split_file
 from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
@@ -65,11 +65,8 @@ def missing(spec: dict) -> list[str]:
                    "https://image-net.org/download-images, download 'Downsampled ImageNet' 16x16 "
                    "Imagenet16_train.zip and Imagenet16_val.zip (pickle version, not _npz) and "
                    "unzip both there")
-    split = spec.get("official_split")
-    if split and not split.get("url") and not Path(split["path"]).exists():
-        out.append(f"{split['path']} (NAS-Bench-201 split file) is missing and has no url: put "
-                   "imagenet-16-120-test-split.txt there (AutoDL-Projects, configs/nas-benchmark/)")
-    return out
+    return out + split_file_lines(spec, "imagenet-16-120-test-split.txt of AutoDL-Projects, "
+                                       "configs/nas-benchmark/")[0]
 
 
 def _algorithm(digest: str) -> str:
@@ -150,4 +147,5 @@ def prepare(spec: dict) -> dict:
     return load(spec).sizes()
 
 
-DATASETS.register("imagenet16_120")(DatasetLoader(load, prepare, missing))
+DATASETS.register("imagenet16_120")(DatasetLoader(
+    load, prepare, missing, lambda spec: split_file_lines(spec, "")[1]))

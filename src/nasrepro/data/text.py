@@ -132,14 +132,24 @@ def prepare_corpus(name: str):
     return prepare
 
 
+def _absent(name: str, spec: dict) -> list[str]:
+    """One line per split file absent from ``root``: the path, the split, where it comes from."""
+    root = Path(spec.get("root", f"data/raw/{name}"))
+    urls = {**{s: u for s, (_, u) in SOURCES[name].items()}, **(spec.get("urls") or {})}
+    return [f"{root / f}: {name} {s} split, from {urls[s]}" for s, (f, _) in SOURCES[name].items()
+            if _local(root, f) is None]
+
+
 def missing_corpus(name: str):
     def missing(spec: dict) -> list[str]:
-        if spec.get("download", False):
-            return []
-        root = Path(spec.get("root", f"data/raw/{name}"))
-        return [f"{root / f}: {name} {s} split, from {u}" for s, (f, u) in SOURCES[name].items()
-                if _local(root, f) is None]
+        return [] if spec.get("download", False) else _absent(name, spec)
     return missing
+
+
+def fetched_corpus(name: str):
+    def fetched(spec: dict) -> list[str]:
+        return _absent(name, spec) if spec.get("download", False) else []
+    return fetched
 
 
 def standin_words(vocab: int) -> dict[str, list[str]]:
@@ -171,6 +181,6 @@ def load_standin(spec: dict) -> DataBundle:
 
 for _name in SOURCES:
     DATASETS.register(_name)(DatasetLoader(load_corpus(_name), prepare_corpus(_name),
-                                           missing_corpus(_name)))
+                                           missing_corpus(_name), fetched_corpus(_name)))
 DATASETS.register("text_standin")(DatasetLoader(load_standin,
                                                 lambda spec: load_standin(spec).sizes()))

@@ -241,25 +241,47 @@ def check_profile(config: dict) -> None:
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
 
 
-def raw_input_problems(config: dict, root: Path = Path(".")) -> list[str]:
-    """Raw files the profile needs that are absent and will not be downloaded (one line each:
-    the file and where to put it). Checked before the DAG starts."""
-    problems = []
+def raw_inputs(config: dict, root: Path = Path(".")) -> tuple[list[str], list[str]]:
+    """(missing, fetched): the raw files the profile needs that are absent, one line each naming
+    the config key, the file and where it comes from; ``missing`` ones will not be downloaded
+    (the user puts them there), ``fetched`` ones the prepare/benchmark jobs download."""
+    missing, fetched = [], []
     for name in needed_datasets(config):
         spec = config["datasets"][name]
-        for line in registry.DATASETS.get(spec["loader"]).missing(spec):
-            problems.append(f"datasets.{name}: {line}")
-    for space, source in (config.get("benchmark") or {}).items():
-        if resolve.uses_benchmark(config, space) and source and not source.get("url") \
-                and not (root / source["path"]).exists():
-            problems.append(f"benchmark.{space}: {source['path']} is missing and has no url; "
-                            f"put the benchmark file there (see README, 'Profiles')")
-    return problems
+        loader = registry.DATASETS.get(spec["loader"])
+        missing += [f"datasets.{name}: {line}" for line in loader.missing(spec)]
+        fetched += [f"datasets.{name}: {line}" for line in loader.fetched(spec)]
+    for bench, source in (config.get("benchmark") or {}).items():
+        if not source or not resolve.uses_benchmark(config, bench) or (root / source["path"]).exists():
+            continue
+        if source.get("url"):
+            fetched.append(f"benchmark.{bench}: {source['path']} from {source['url']}")
+        else:
+            missing.append(f"benchmark.{bench}: {source['path']} is missing and has no url; "
+                           f"put the benchmark file there (see README, 'Profiles')")
+    return missing, fetched
+
+
+def raw_input_message(config: dict, root: Path = Path(".")) -> str | None:
+    """The block printed before any job (dry runs included) when raw inputs are absent: every
+    missing one (a real run then stops) and every one a job will download (which fails offline)."""
+    missing, fetched = raw_inputs(config, root)
+    if not missing and not fetched:
+        return None
+    lines = [f"raw inputs of profile {config['profile']!r} that are not on disk:"]
+    if missing:
+        lines += [f"  missing, not downloadable ({len(missing)}; a real run stops before any job "
+                  "until each is where it says):", *(f"    {line}" for line in missing)]
+    if fetched:
+        lines += [f"  to be downloaded by their jobs ({len(fetched)}; offline these jobs fail: put "
+                  "the files there first):", *(f"    {line}" for line in fetched)]
+    return "\n".join(lines)
 
 
 def require_raw_inputs(config: dict) -> None:
-    """Stop before any job starts when raw inputs are missing, listing all of them."""
-    problems = raw_input_problems(config)
-    if problems:
-        raise ConfigError("missing raw inputs for profile "
-                          f"{config['profile']!r}:\n  " + "\n  ".join(problems))
+    """Stop a real run before any job when raw inputs are missing (the list was printed when the
+    workflow was read: ``raw_input_message``)."""
+    missing, _ = raw_inputs(config)
+    if missing:
+        raise ConfigError(f"{len(missing)} raw input(s) of profile {config['profile']!r} are "
+                          "missing (listed above); nothing has run")

@@ -24,11 +24,13 @@ class DatasetLoader:
     """What ``DATASETS`` holds: ``prepare(spec)`` fetches and verifies the raw files (returning a
     record of split sizes), ``load(spec)`` returns the ``DataBundle``, ``missing(spec)`` lists
     (one line each, with where to put them) the raw files that are absent and will not be
-    downloaded, checked before any job starts."""
+    downloaded, checked before any job starts. ``standin``: the loader plays a dataset it is not
+    (the default profile's offline substitutes); tables name it beside the numbers it gives."""
 
     load: Callable[[dict], "DataBundle"]
     prepare: Callable[[dict], dict]
     missing: Callable[[dict], list[str]] = lambda spec: []  # raw files absent and not downloadable
+    standin: bool = False
 
 
 @dataclass

@@ -38,14 +38,15 @@ def test_table_4_5_seconds_and_ratio_to_gdas_on_a_hand_case(tmp_path):
     files = [_search(tmp_path, "gdas", 0, 100.0), _search(tmp_path, "gdas", 1, 300.0),
              _search(tmp_path, "nao", 0, 500.0, "nao"), _search(tmp_path, "darts-1st", 0, 50.0, "darts-1st")]
     table = _rows(build(spec, spec.thesis_csv(ROOT), files, "note"))
-    assert table["gdas"]["search_s_reproduced"] == "200.0 ± 100.0"
+    assert table["gdas"]["search_s_reproduced"] == "200 ± 100"       # 3 significant figures
     assert table["gdas"]["ratio_gdas_reproduced"] == "1.00 ± 0.50"   # 100/200, 300/200
-    assert table["nao"]["ratio_gdas_reproduced"] == "2.50 ± 0.00"
-    assert table["darts-1st"]["ratio_gdas_reproduced"] == "0.25 ± 0.00"
+    assert table["nao"]["ratio_gdas_reproduced"] == "2.50"           # one seed: no ±
+    assert table["darts-1st"]["ratio_gdas_reproduced"] == "0.25"
+    assert (table["gdas"]["seeds"], table["nao"]["seeds"]) == (2, 1)
     assert table["e2nas"]["ratio_gdas_reproduced"] == ""            # not searched here
     # without the reference run there is no ratio
     alone = _rows(build(spec, spec.thesis_csv(ROOT), files[2:3], "note"))
-    assert alone["nao"]["search_s_reproduced"] == "500.0 ± 0.0"
+    assert alone["nao"]["search_s_reproduced"] == "500"
     assert alone["nao"]["ratio_gdas_reproduced"] == ""
 
 

@@ -246,7 +246,12 @@ def all_targets():
 
 
 def provenance_note():
-    roles = ", ".join(f"{name} = {spec['loader']}" for name, spec in config["datasets"].items())
+    """Profile, evaluation mode and data roles (a stand-in loader marked; resolve.standins)."""
+    standins = resolve.standins(config)
+    roles = ", ".join(
+        f"{role} = {loader}" + (" (stand-in)" if role in standins else "")
+        for role, loader in resolve.data_roles(config).items()
+    )
     return (
         f"Reproduced values: profile '{P}', evaluation by {config['evaluation']['mode']}; "
         f"data roles: {roles}."

@@ -11,7 +11,8 @@ rule table:
         note=lambda wc: provenance_note()
         + f" Seeds {select.item_seeds(config, 'tables', wc.table)}.",
         prefix=lambda wc, output: output.md[: -len(".md")],
-        extra=lambda wc: extra_runs_option("tables", wc.table),
+        extra=lambda wc: extra_runs_option("tables", wc.table)
+        + resolve.standins_option(config, registry.TABLES.get(wc.table).space),
     conda:
         ENV
     log:

@@ -16,7 +16,7 @@ def cmd_table(args) -> None:
     from nasrepro.report.table import write_table
 
     write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
-                args.out_prefix, args.note, args.extra_runs)
+                args.out_prefix, args.note, args.extra_runs, args.standins, args.scored_by)
 
 
 def cmd_figure(args) -> None:
@@ -60,12 +60,21 @@ def _names(text: str) -> list[str]:
     return [name for name in text.split(",") if name]
 
 
+def _roles(text: str) -> dict[str, str]:
+    """``cifar10=digits,ptb=text_standin`` -> ``{"cifar10": "digits", "ptb": "text_standin"}``."""
+    return dict(item.split("=", 1) for item in _names(text))
+
+
 def add_commands(sub) -> None:
     provenance = "provenance: profile, data roles, seeds"
     p = command(sub, "table", cmd_table, "build a thesis table", "--table", "--thesis-values",
                 "--out-prefix", loads=REPORT)
     p.add_argument("--note", required=True, help=provenance)
     p.add_argument("--extra-runs", type=_names, default=[], help="the profile's own rows (a,b)")
+    p.add_argument("--standins", type=_roles, default={},
+                   help="the data roles a stand-in plays (role=loader,...): named in the headers")
+    p.add_argument("--scored-by", default="",
+                   help="the benchmark the space's cells are looked up in (evaluation: benchmark)")
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
                 "experiments.specs.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)

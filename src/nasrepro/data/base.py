@@ -26,12 +26,15 @@ class DatasetLoader:
     record of split sizes), ``load(spec)`` returns the ``DataBundle``, ``missing(spec)`` lists
     (one line each, with where to put them) the raw files that are absent and will not be
     downloaded, ``fetched(spec)`` (one line each: what, from where, to where) those absent that
-    ``prepare`` will download. Both are reported before any job starts."""
+    ``prepare`` will download. Both are reported before any job starts. ``standin``: the loader
+    plays a dataset it is not (the default profile's offline substitutes); tables name it beside
+    the numbers it gives."""
 
     load: Callable[[dict], "DataBundle"]
     prepare: Callable[[dict], dict]
     missing: Callable[[dict], list[str]] = lambda spec: []  # raw files absent and not downloadable
     fetched: Callable[[dict], list[str]] = lambda spec: []  # raw files absent, to be downloaded
+    standin: bool = False
 
 
 def split_file_lines(spec: dict, source: str) -> tuple[list[str], list[str]]:

@@ -80,6 +80,7 @@ def _sizes_of(load):
     return lambda spec: load(spec).sizes()
 
 
-DATASETS.register("digits")(DatasetLoader(load_digits_bundle, _sizes_of(load_digits_bundle)))
+DATASETS.register("digits")(DatasetLoader(load_digits_bundle, _sizes_of(load_digits_bundle),
+                                          standin=True))
 DATASETS.register("two_digits")(DatasetLoader(load_two_digits_bundle,
-                                              _sizes_of(load_two_digits_bundle)))
+                                              _sizes_of(load_two_digits_bundle), standin=True))

@@ -183,4 +183,5 @@ for _name in SOURCES:
     DATASETS.register(_name)(DatasetLoader(load_corpus(_name), prepare_corpus(_name),
                                            missing_corpus(_name), fetched_corpus(_name)))
 DATASETS.register("text_standin")(DatasetLoader(load_standin,
-                                                lambda spec: load_standin(spec).sizes()))
+                                                lambda spec: load_standin(spec).sizes(),
+                                                standin=True))

@@ -6,7 +6,7 @@ EN²AS on the DARTS space with DARTS' protocol and 50 epochs like the baselines
 
 from __future__ import annotations
 
-from nasrepro.experiments.common import DARTS_ERRORS, MEMORY, SEARCH_COST
+from nasrepro.experiments.common import DARTS_ERRORS, MEMORY, SEARCH_COST, params, search_cost
 from nasrepro.experiments.runs import DARTS_RNN_PROTOCOL, DARTS_SPACE_50, RunVariant
 from nasrepro.experiments.specs import Column, FigureSpec, TableSpec, register
 
@@ -21,8 +21,7 @@ register(
         "CIFAR-100 and ImageNet (DARTS search space).", "darts_cnn",
         DARTS_ERRORS + (Column("imagenet_test_error", "ImageNet test error (%)", "imagenet",
                                "test_acc", error=True),
-                        Column("params_m", "Params (M)", "cifar10", "params_m"), SEARCH_COST,
-                        MEMORY)),
+                        params("cifar10"), SEARCH_COST, MEMORY)),
     TableSpec(
         "table_2_2", "Table 2.2: Comparison results with state-of-the-art NAS approaches on PTB "
         f"and WT2 (DARTS recurrent space; {_PPL}).", "darts_rnn",
@@ -30,9 +29,8 @@ register(
          Column("ptb_test", f"PTB test ({_PPL})", "ptb", "test_ppl"),
          Column("wt2_valid", f"WT2 valid ({_PPL})", "wikitext2", "valid_ppl"),
          Column("wt2_test", f"WT2 test ({_PPL})", "wikitext2", "test_ppl"),
-         Column("params_m", "Params (M, PTB)", "ptb", "params_m"),
-         Column("search_cost", "Search cost (days; GPU-days on a GPU)", "ptb",
-                source="search_cost", digits=4),
+         Column("params_m", "Params (M, PTB)", "ptb", "params_m", significant=3),
+         search_cost("ptb"),
          Column("memory", "Memory consumption", "ptb", source="memory"))),
     TableSpec(
         "table_2_3", "Table 2.3: Comparison with two baselines on NAS-Bench-201 (test accuracy, "

@@ -14,7 +14,7 @@ The thesis' CSVs name the same runs in the same order (``tests/project/test_expe
 from __future__ import annotations
 
 from nasrepro.experiments.common import (DARTS_ERRORS, MEMORY, NB201_COLUMNS, NB201_TARGETS,
-                                         SEARCH_COST)
+                                         SEARCH_COST, multiply_adds, params)
 from nasrepro.experiments.runs import DARTS_SPACE_50, RunVariant, nsas_run
 from nasrepro.experiments.specs import Column, FigureSpec, TableSpec, register
 from nasrepro.registry import RUNS
@@ -49,16 +49,15 @@ register(
     TableSpec(
         "table_3_1", "Table 3.1: Results with NAS approaches on CIFAR-10 and CIFAR-100 (DARTS "
         "search space).", "darts_cnn",
-        DARTS_ERRORS + (Column("params_m", "Params (M)", "cifar10", "params_m"),
-                        Column("flops_m", "FLOPs (M, multiply-adds)", "cifar10", "madds_m"),
+        DARTS_ERRORS + (params("cifar10"),
+                        multiply_adds("flops_m", "FLOPs (M, multiply-adds)", "cifar10"),
                         SEARCH_COST, MEMORY)),
     TableSpec(
         "table_3_2", "Table 3.2: Results on ImageNet (mobile setting; DARTS search space).",
         "darts_cnn",
         (Column("imagenet_test_error", "ImageNet test error (%)", "imagenet", "test_acc",
                 error=True),
-         Column("params_m", "Params (M)", "imagenet", "params_m"),
-         Column("flops_m", "FLOPs (M, multiply-adds)", "imagenet", "madds_m"))),
+         params("imagenet"), multiply_adds("flops_m", "FLOPs (M, multiply-adds)", "imagenet"))),
     TableSpec("table_3_3", "Table 3.3: Results of one-shot NAS baselines on NAS-Bench-201.",
               "nb201", NB201_COLUMNS),
     TableSpec("table_3_4", "Table 3.4: RandomNAS-NSAS with various settings for beta and M on "

@@ -10,7 +10,7 @@ AC is the eps grid at Sig_gamma(10) (``runs.replay_run``).
 
 from __future__ import annotations
 
-from nasrepro.experiments.common import DARTS_TRANSFER, NB201_COLUMNS, SEARCH_COST
+from nasrepro.experiments.common import DARTS_TRANSFER, NB201_COLUMNS, SEARCH_COST, multiply_adds
 from nasrepro.experiments.runs import (DARTS_SPACE_50, DARTS_SPACE_PROTOCOL, REPLAY_BASES,
                                        RunVariant, e2nas_gamma_params, e2nas_run, replay_run)
 from nasrepro.experiments.specs import Column, FigureSpec, TableSpec, register
@@ -80,13 +80,15 @@ register(
     TableSpec(
         "table_4_5", "Table 4.5: The searching time of differentiable NAS baselines "
         "(NAS-Bench-201, CIFAR-10; seconds, and the ratio to GDAS).", "nb201",
-        (Column("search_s", "Searching time (s)", "cifar10", source="search_seconds", digits=1),
+        (Column("search_s", "Searching time (s)", "cifar10", source="search_seconds",
+                significant=3),
          Column("ratio_gdas", "Ratio to GDAS", "cifar10", "gdas", source="search_ratio"))),
     TableSpec(
         "table_4_6", "Table 4.6: Comparison results with state-of-the-art weight-sharing NAS "
         "approaches (DARTS search space).", "darts_cnn",
-        DARTS_TRANSFER + (Column("flops_m", "FLOPs (M; ours: multiply-adds)", "imagenet", "madds_m"),
-                          Column("madds_m", "Multiply-adds (M)", "imagenet", "madds_m"),
+        DARTS_TRANSFER + (multiply_adds("flops_m", "FLOPs (M)", "imagenet",
+                                        ours="Multiply-adds (M; for FLOPs)"),
+                          multiply_adds("madds_m", "Multiply-adds (M)", "imagenet"),
                           SEARCH_COST)),
 
     FigureSpec("fig_4_3", "Figure 4.3: Sigmoid-type function Sig_gamma(b) for the hyperparameter "

@@ -11,9 +11,10 @@ is lost): these span each default (docs/methods.md).
 
 from __future__ import annotations
 
-from nasrepro.experiments.common import DARTS_TRANSFER, NB1SHOT1_SPACES, NB201_COLUMNS
+from nasrepro.experiments.common import (DARTS_TRANSFER, NB1SHOT1_SPACES, NB201_COLUMNS,
+                                         multiply_adds)
 from nasrepro.experiments.runs import DARTS_PROTOCOLS, IDARTS_DEFAULT, RunVariant, idarts_run
-from nasrepro.experiments.specs import Column, FigureSpec, TableSpec, register
+from nasrepro.experiments.specs import FigureSpec, TableSpec, register
 
 # (T, K): Table 6.3's iDARTS rows (after DARTS, T = 1 and K = 0), the T sweep at K = 2 (Figs. 6.1,
 # 6.2 a) and the K ablation at T = 1 and T = 5 (Fig. 6.4)
@@ -53,7 +54,7 @@ register(
     TableSpec(
         "table_6_2", "Table 6.2: Comparison results with state-of-the-art weight-sharing NAS "
         "approaches (DARTS search space).", "darts_cnn",
-        DARTS_TRANSFER + (Column("madds_m", "Multiply-adds (M)", "imagenet", "madds_m"),)),
+        DARTS_TRANSFER + (multiply_adds("madds_m", "Multiply-adds (M)", "imagenet"),)),
     TableSpec("table_6_3", "Table 6.3: Ablation study on K for iDARTS on NAS-Bench-201.", "nb201",
               NB201_COLUMNS),
 

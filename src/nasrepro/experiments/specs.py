@@ -22,12 +22,19 @@ from nasrepro.registry import FIGURES, RUNS, TABLES
 THESIS_VALUES = Path("config/thesis_values")
 
 
-SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory")
+SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
+           "thesis")
+# the sources with one value per seed (the others: one per run)
+PER_SEED = ("eval", "tau", "search_cost", "search_seconds", "search_ratio")
 
 
 @dataclass(frozen=True)
 class Column:
-    """A reproduced column, mean ± std over seeds. ``source``:
+    """A column of the thesis and, beside it, ours: mean ± std over seeds (one seed: the value
+    alone). ``label`` is the thesis' header; ``ours`` the header of our column where it measures
+    in another unit or another quantity (default: ``label``); ``digits`` decimals, or
+    ``significant`` figures where set (a wall time or a parameter count spans magnitudes).
+    ``source``:
 
     - ``eval``: ``field`` of ``eval/<target>/final.json``; ``error`` turns an accuracy into an
       error rate (100 - x);
@@ -38,7 +45,9 @@ class Column:
     - ``search_seconds``: the search's wall time in seconds (``search/run.json``, Table 4.5);
     - ``search_ratio``: that wall time divided by the mean wall time of the run named ``field``
       over its seeds (Table 4.5: the ratio to GDAS);
-    - ``memory``: what a search step keeps in memory: "single path" or "whole supernet".
+    - ``memory``: what a search step keeps in memory: "single path" or "whole supernet";
+    - ``thesis``: the thesis' value alone, nothing of ours (e.g. ImageNet top-5 error, which the
+      evaluation does not measure).
     """
 
     key: str
@@ -48,14 +57,30 @@ class Column:
     error: bool = False
     source: str = "eval"
     digits: int = 2
+    significant: int = 0
+    ours: str = ""
 
     def __post_init__(self):
         if self.source not in SOURCES:
             raise ValueError(f"column {self.key}: unknown source {self.source!r}; use one of {SOURCES}")
 
     @property
+    def ours_label(self) -> str:
+        return self.ours or self.label
+
+    @property
+    def reproduced(self) -> bool:
+        """Whether the table has our column beside the thesis' (not a ``thesis`` column)."""
+        return self.source != "thesis"
+
+    @property
+    def on_data(self) -> bool:
+        """Whether our numbers depend on the target's data (the memory kind does not)."""
+        return self.source not in ("memory", "thesis")
+
+    @property
     def needs_search(self) -> bool:
-        return self.source != "eval"
+        return self.source not in ("eval", "thesis")
 
     @property
     def needs_probes(self) -> bool:

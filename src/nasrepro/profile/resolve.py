@@ -133,6 +133,30 @@ def regret_table_standin(config: dict) -> bool:
     return not (config.get("benchmark") or {}).get(NB101_STANDIN)
 
 
+def data_roles(config: dict) -> dict[str, str]:
+    """Each dataset role of the profile (``cifar10``, ``ptb``, ...) and the loader playing it."""
+    return {role: spec["loader"] for role, spec in config["datasets"].items()}
+
+
+def standins(config: dict) -> dict[str, str]:
+    """The roles played by a stand-in loader (``DatasetLoader.standin``; the default profile:
+    ``{"cifar10": "digits", ...}``), for the provenance note and the tables' headers."""
+    return {role: loader for role, loader in data_roles(config).items()
+            if loader in registry.DATASETS and registry.DATASETS.get(loader).standin}
+
+
+def standins_option(config: dict, space: str) -> str:
+    """``standins`` as the table command's options (``--standins role=loader,...``; none: ""),
+    with ``--scored-by <benchmark>`` where ``space``'s cells are looked up, not retrained (their
+    values then come from the benchmark, their search from the stand-in)."""
+    roles = standins(config)
+    if not roles:
+        return ""
+    option = " --standins " + ",".join(f"{role}={loader}" for role, loader in roles.items())
+    return option + (f" --scored-by {registry.benchmark_of(space)}"
+                     if uses_benchmark(config, space) else "")
+
+
 # ----------------------------------------------------------------------------- job messages
 def settings(config: dict) -> jobs.RunSettings:
     return jobs.RunSettings(config["profile"], config["device"], int(config["threads"]),

@@ -22,6 +22,7 @@ import pandas as pd
 from nasrepro.experiments.specs import TableSpec
 from nasrepro.layout import Layout, parse_run_path
 from nasrepro.registry import RUNS, TABLES
+from nasrepro.report.table import decimals
 from nasrepro.utils.atomic import write_text
 
 COLUMNS = ["scope", "name", "jobs", "wall_h", "cpu_h", "gpu_h", "days_per_job", "thesis_gpu_days",
@@ -98,10 +99,17 @@ def thesis_costs(csvs: list[str | Path]) -> dict[str, dict]:
     return costs
 
 
+def significant(value: float, figures: int = 3, places: int = 4) -> float:
+    """``value`` rounded to ``places`` decimals, or more where it needs them to keep ``figures``
+    significant figures (a default-profile job lasts seconds: 4 decimals of a day read 0.0)."""
+    return round(value, max(places, decimals(value, figures)))
+
+
 def _row(scope: str, name: str, costs: list[dict], thesis: dict | None = None) -> dict:
+    hours = {k: sum(c[k] for c in costs) for k in ("wall_h", "cpu_h", "gpu_h")}
     row = {"scope": scope, "name": name, "jobs": len(costs),
-           **{k: round(sum(c[k] for c in costs), 4) for k in ("wall_h", "cpu_h", "gpu_h")}}
-    row["days_per_job"] = round(row["wall_h"] / max(1, len(costs)) / 24, 4)
+           **{k: significant(v) for k, v in hours.items()}}
+    row["days_per_job"] = significant(hours["wall_h"] / max(1, len(costs)) / 24)
     row["thesis_gpu_days"], row["thesis_source"] = (thesis or {}).get("gpu_days", ""), (thesis or {}).get("source", "")
     return row
 

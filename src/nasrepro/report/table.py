@@ -1,10 +1,15 @@
-"""Thesis tables as CSV, Markdown and LaTeX: each reproduced cell (mean ± std over seeds, from
-``eval/<target>/final.json`` files, which name their run, seed and target, and for the search
-columns from ``search/metrics.jsonl`` and ``search/run.json``; see ``experiments.specs.Column``) beside
-the value printed in the thesis (``config/thesis_values/<table>.csv``). Rows the pipeline does not
-reproduce keep the thesis value and an empty reproduced cell. The std is the population std over
-seeds (numpy's default, as NAS-Bench-201 reports it). Every format carries the provenance note
-(profile and data roles), so stand-in numbers never pass for CIFAR numbers.
+"""Thesis tables as CSV, Markdown and LaTeX (``report.latex``): for each column of the thesis
+(``config/thesis_values/<table>.csv``) our column beside it, from ``eval/<target>/final.json``
+files (which name their run, seed and target) and for the search columns from
+``search/metrics.jsonl`` and ``search/run.json`` (``experiments.specs.Column``). Rows the pipeline
+does not reproduce keep the thesis value and an empty cell of ours.
+
+Each cell of ours is the mean ± std over seeds, the std the population std (numpy's default, as
+NAS-Bench-201 reports it); a single value (one seed) is printed alone, and a column says how many
+seeds each row has. The headers of every format (``headers``) name the thesis' and our columns
+apart, our unit where it differs (search cost: wall-clock hours, not GPU-days) and the stand-in
+data our numbers come from (``--standins``, from the profile's data roles), so a cropped table
+still says what its numbers are; every format also carries the provenance note.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from nasrepro.experiments.specs import TableSpec
+from nasrepro.experiments.specs import PER_SEED, Column, TableSpec
 from nasrepro.layout import parse_run_path
 from nasrepro.utils.atomic import read_jsonl, write_text
 
@@ -62,8 +68,8 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 continue
             seconds[job["run"]].append(float(info["wall_time_s"]))
             for column in spec.columns:
-                if column.source == "search_cost":
-                    values[(job["run"], column.key)].append(info["wall_time_s"] / 86400.0)
+                if column.source == "search_cost":  # hours (Column.ours), not the thesis' days
+                    values[(job["run"], column.key)].append(info["wall_time_s"] / 3600.0)
                 elif column.source == "memory":
                     values[(job["run"], column.key)] = [info["memory"]]
     _search_times(spec, seconds, values)
@@ -90,21 +96,39 @@ def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict
                 values[(run, column.key)] = [t / reference for t in times]
 
 
-def fmt(values: list, digits: int = 2) -> str:
+LEGEND = ("Ours: mean ± std (population) over a row's seeds; a row with 1 seed gives its value "
+          "alone. An empty cell of ours: not reproduced by this profile.")
+SEEDS_HEADER = "Seeds [ours]"
+
+
+def decimals(value: float, significant: int) -> int:
+    """The decimals that show ``significant`` figures of ``value`` (none for large values)."""
+    if not value or not math.isfinite(value):
+        return max(significant - 1, 0)
+    return max(0, significant - 1 - math.floor(math.log10(abs(value))))
+
+
+def fmt(values: list, digits: int = 2, significant: int = 0) -> str:
+    """One cell of ours: "mean ± std" over seeds, or the value alone when there is one (one
+    seed, or one value per run: s-tau); ``digits`` decimals, or ``significant`` figures of the
+    mean (the std with as many decimals). Text (the memory kind) is printed as it is."""
     if not values:
         return ""
     if isinstance(values[0], str):
         return values[0]
-    if len(values) == 1 and digits > 2:
-        return f"{values[0]:.{digits}f}"
-    return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
+    mean = float(np.mean(values))
+    places = decimals(mean, significant) if significant else digits
+    if len(values) == 1:
+        return f"{mean:.{places}f}"
+    return f"{mean:.{places}f} ± {float(np.std(values)):.{places}f}"
 
 
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
           extra_runs: list[str] = ()) -> list[dict]:
-    """The table's rows (one dict each, the CSV's columns in order): the thesis' rows
-    (``thesis_csv``), then one per run in ``extra_runs`` (a profile's own runs,
-    ``tables.<id>.extra_runs``: no thesis value)."""
+    """The table's rows (one dict each): ``Method``, ``run``, ``seeds`` (the most seeds behind a
+    cell of ours), per column ``<key>_thesis`` and (not for a ``thesis`` column)
+    ``<key>_reproduced``, and the note; the thesis' rows (``thesis_csv``), then one per run in
+    ``extra_runs`` (a profile's own runs, ``tables.<id>.extra_runs``: no thesis value)."""
     with open(thesis_csv, newline="") as handle:
         thesis = list(csv.DictReader(handle))
     thesis += [{"row": run, "run": run} for run in extra_runs]
@@ -113,62 +137,80 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
     for row in thesis:
         cell_run = {c.key: row.get(f"{c.key}_run") or row["run"] for c in spec.columns}
         seeds = max((len(values.get((cell_run[c.key], c.key), [])) for c in spec.columns
-                     if c.source in ("eval", "tau")), default=0)
+                     if c.source in PER_SEED), default=0)
         out = {"Method": row["row"], "run": row["run"], "seeds": seeds or ""}
         for column in spec.columns:
             out[f"{column.key}_thesis"] = row.get(column.key, "")
-            out[f"{column.key}_reproduced"] = fmt(values.get((cell_run[column.key], column.key), []),
-                                                  column.digits)
+            if column.reproduced:
+                out[f"{column.key}_reproduced"] = fmt(
+                    values.get((cell_run[column.key], column.key), []), column.digits,
+                    column.significant)
         out["reproduced_with"] = note
         rows.append(out)
     return rows
 
 
-def to_csv(table: list[dict]) -> str:
+def ours_tag(column: Column, standins: dict[str, str] | None, scored_by: str = "") -> str:
+    """What our column is: "ours", or "ours; stand-in: <loader>" when its numbers come from a
+    stand-in for the column's dataset (``standins``: role -> loader); with ``scored_by`` (cells
+    looked up in that benchmark) an evaluated column says that only its search used the stand-in."""
+    standin = (standins or {}).get(column.target) if column.on_data else None
+    if not standin:
+        return "ours"
+    if scored_by and column.source in ("eval", "tau"):
+        return f"ours; searched on stand-in {standin}, scored by {scored_by}"
+    return f"ours; stand-in: {standin}"
+
+
+def headers(spec: TableSpec, standins: dict[str, str] | None,
+            scored_by: str = "") -> list[tuple[str, str, str]]:
+    """Every output column but the note, in order: (row key, label, tag), the header being
+    "<label> [<tag>]" (tag "thesis", or ``ours_tag``); the same in CSV, Markdown and LaTeX."""
+    out = [("Method", "Method", ""), ("run", "run", "")]
+    for column in spec.columns:
+        out.append((f"{column.key}_thesis", column.label, "thesis"))
+        if column.reproduced:
+            out.append((f"{column.key}_reproduced", column.ours_label,
+                        ours_tag(column, standins, scored_by)))
+    return out + [("seeds", "Seeds", "ours")]
+
+
+def header_text(label: str, tag: str) -> str:
+    return f"{label} [{tag}]" if tag else label
+
+
+def to_csv(spec: TableSpec, table: list[dict], standins: dict[str, str] | None = None,
+           scored_by: str = "") -> str:
+    """The CSV: the columns of ``headers`` and the note (``reproduced_with``)."""
+    columns = headers(spec, standins, scored_by) + [("reproduced_with", "reproduced_with", "")]
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(table[0]), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(table)
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([header_text(label, tag) for _, label, tag in columns])
+    writer.writerows([[row.get(key, "") for key, _, _ in columns] for row in table])
     return out.getvalue()
 
 
-def to_markdown(spec: TableSpec, table: list[dict], note: str) -> str:
-    header = ["Method"] + [f"{c.label} (thesis / ours)" for c in spec.columns] + ["seeds"]
+def to_markdown(spec: TableSpec, table: list[dict], note: str,
+                standins: dict[str, str] | None = None, scored_by: str = "") -> str:
+    """Markdown: title, note, one column each for the thesis and for ours, the legend."""
+    columns = [c for c in headers(spec, standins, scored_by) if c[0] != "run"]
     lines = [f"# {spec.title}", "", f"**{note}**", "",
-             "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+             "| " + " | ".join(header_text(label, tag) for _, label, tag in columns) + " |",
+             "|" + "---|" * len(columns)]
     for row in table:
-        cells = [row["Method"]] + [
-            f"{row[f'{c.key}_thesis'] or '–'} / {row[f'{c.key}_reproduced'] or '–'}"
-            for c in spec.columns] + [str(row["seeds"])]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _tex(text: str) -> str:
-    return (str(text).replace("\\", r"\textbackslash{}").replace("±", r"$\pm$")
-            .replace("_", r"\_").replace("&", r"\&").replace("%", r"\%").replace("#", r"\#"))
-
-
-def to_latex(spec: TableSpec, table: list[dict], note: str) -> str:
-    lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{l{'c' * len(spec.columns)}}}",
-             r"\toprule", "Method & " + " & ".join(_tex(c.label) for c in spec.columns) + r" \\",
-             r"\midrule"]
-    for row in table:
-        cells = [_tex(row["Method"])]
-        for c in spec.columns:
-            ours = row[f"{c.key}_reproduced"]
-            cells.append(_tex(row[f"{c.key}_thesis"]) + (rf" ({_tex(ours)})" if ours else ""))
-        lines.append(" & ".join(cells) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}",
-              rf"\caption{{{_tex(spec.title)} Thesis value; reproduced value in parentheses. "
-              rf"{_tex(note)}}}", r"\end{table}"]
-    return "\n".join(lines) + "\n"
+        lines.append("| " + " | ".join(str(row.get(key, "")) for key, _, _ in columns) + " |")
+    return "\n".join(lines + ["", LEGEND]) + "\n"
 
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,
-                note: str, extra_runs: list[str] = ()) -> list[dict]:
+                note: str, extra_runs: list[str] = (), standins: dict[str, str] | None = None,
+                scored_by: str = "") -> list[dict]:
+    """Write ``<out_prefix>.{csv,md,tex}`` atomically; ``standins``: the data roles a stand-in
+    plays (role -> loader), named in the headers of our columns (``ours_tag``)."""
+    from nasrepro.report.latex import to_latex
+
     table = build(spec, thesis_csv, final_files, note, extra_runs)
-    write_text(f"{out_prefix}.csv", to_csv(table))
-    write_text(f"{out_prefix}.md", to_markdown(spec, table, note))
-    write_text(f"{out_prefix}.tex", to_latex(spec, table, note))
+    write_text(f"{out_prefix}.csv", to_csv(spec, table, standins, scored_by))
+    write_text(f"{out_prefix}.md", to_markdown(spec, table, note, standins, scored_by))
+    write_text(f"{out_prefix}.tex", to_latex(spec, table, note, standins, scored_by))
     return table

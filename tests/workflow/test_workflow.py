@@ -151,7 +151,11 @@ def test_missing_raw_inputs_are_listed_before_any_job(tmp_path):
     assert dry.returncode == 0 and real.returncode != 0
     for out in (dry, real):
         text = out.stdout + out.stderr
-        block = text[text.index("raw inputs of profile 'thesis'"):text.index("Job stats:")]
+        # the block is the first thing on stderr: the header, then indented lines
+        header, *rest = out.stderr.splitlines()
+        assert header == "raw inputs of profile 'thesis' that are not on disk:"
+        block = "\n".join(line for line in rest[:next((i for i, x in enumerate(rest)
+                                                       if not x.startswith("  ")), len(rest))])
         assert text.count("raw inputs of profile 'thesis'") == 1 and "Traceback" not in text
         assert 'File "' not in text
         for line in ("benchmark.nb201: data/raw/NATS-tss-v1_0-3ffb9-simple.tar is missing",

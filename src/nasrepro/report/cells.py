@@ -126,7 +126,8 @@ def _route(pos, src: str, dst: str) -> float:
 
 def _label_box(center, width: float, height: float, angle: float) -> np.ndarray:
     """Corners of a ``width`` x ``height`` box centred at ``center``, rotated by ``angle``."""
-    along, across = np.array([math.cos(angle), math.sin(angle)]), np.array([-math.sin(angle), math.cos(angle)])
+    along = np.array([math.cos(angle), math.sin(angle)])
+    across = np.array([-math.sin(angle), math.cos(angle)])
     return np.array([center + sx * width / 2 * along + sy * height / 2 * across
                      for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
 
@@ -139,15 +140,16 @@ def _place_labels(ax, diagram: CellDiagram, curves: dict, boxes: dict) -> None:
     renderer = ax.figure.canvas.get_renderer()
     shown = {key: ax.transData.transform(curve) for key, curve in curves.items()}  # affine: exact
     segments = {key: _polyline(curve) for key, curve in shown.items()}
-    solid = [np.array(box.get_window_extent(renderer).corners())[[0, 1, 3, 2]] for box in boxes.values()]
+    solid = [np.array(box.get_window_extent(renderer).corners())[[0, 1, 3, 2]]
+             for box in boxes.values()]
     frame = ax.get_window_extent(renderer)
     pad = LABEL_PAD * ax.figure.dpi / 72
     for src, dst, op in diagram.edges:
         if not op:
             continue
+        box_style = {"boxstyle": f"square,pad={LABEL_PAD / LABEL_SIZE}", "fc": "white", "ec": "none"}
         text = ax.text(0, 0, op, fontsize=LABEL_SIZE, ha="center", va="center", zorder=5,
-                       rotation_mode="anchor", bbox={"boxstyle": f"square,pad={LABEL_PAD / LABEL_SIZE}",
-                                                     "fc": "white", "ec": "none"})
+                       rotation_mode="anchor", bbox=box_style)
         text.set_in_layout(False)
         extent = text.get_window_extent(renderer)  # still unrotated: its own length and height
         width, height = extent.width + 2 * pad, extent.height + 2 * pad
@@ -156,9 +158,11 @@ def _place_labels(ax, diagram: CellDiagram, curves: dict, boxes: dict) -> None:
         for side, t in [(side, t) for t in SPOTS for side in (1, -1)] + [(0, t) for t in SPOTS]:
             point, angle = _at(shown[(src, dst)], t)
             angle = (angle + math.pi / 2) % math.pi - math.pi / 2  # upright text
-            center = point + side * (height / 2 + pad) * np.array([-math.sin(angle), math.cos(angle)])
+            across = np.array([-math.sin(angle), math.cos(angle)])
+            center = point + side * (height / 2 + pad) * across
             corners = _label_box(center, width, height, angle)
-            crossed = [seg for key, segs in segments.items() if side or key != (src, dst) for seg in segs]
+            crossed = [seg for key, segs in segments.items() if side or key != (src, dst)
+                       for seg in segs]
             cost = (sum(_overlap(corners, seg) for seg in crossed)
                     + 3 * sum(_overlap(corners, other) for other in solid)
                     + 3 * (corners[:, 0].min() < frame.x0 or corners[:, 0].max() > frame.x1
@@ -244,8 +248,8 @@ def plot_cells(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -
                          f"kinds: {list(space.arch_shapes)}")
     cells = {run: space.cell_diagrams(space.from_string(g["arch"])) for run, g in found.items()}
     width, height = _panel_size([d[kind] for d in cells.values() for kind in kinds])
-    fig, axes = plt.subplots(len(found), len(kinds), figsize=(width * len(kinds), height * len(found)),
-                             squeeze=False)
+    fig, axes = plt.subplots(len(found), len(kinds), squeeze=False,
+                             figsize=(width * len(kinds), height * len(found)))
     drawn = []
     for row, (run, genotype) in zip(axes, found.items()):
         diagrams = cells[run]

@@ -116,6 +116,7 @@ def _claims() -> dict[str, int]:
         **find("performance.md", jobs.format("thesis"), "thesis total", "thesis search",
                "thesis evaluate"),
         **find("README.md", r"on your machine; ([\d,]+) jobs", "readme total"),
+        **find("README.md", r"thesis profile is GPU-sized \(([\d,]+) jobs", "readme thesis total"),
         **find("config.yaml", r"The whole DAG, ([\d,]+) jobs", "config total"),
         **find("dvc.md", r"\*\*([\d,]+) of them models\*\*.*?, (\d+) \+ (\d+) \+ (\d+);", "models",
                "models search", "models evaluate", "models dvae"),
@@ -142,6 +143,7 @@ def test_numbers_in_the_docs_are_what_their_commands_give(tmp_path):
         "thesis total": thesis["total"], "thesis search": thesis["search"],
         "thesis evaluate": thesis["evaluate"],
         "readme total": default["total"], "config total": default["total"],
+        "readme thesis total": thesis["total"],
         "models": default["search"] + default["evaluate"] + default["train_dvae"],
         "models search": default["search"], "models evaluate": default["evaluate"],
         "models dvae": default["train_dvae"]}

@@ -13,11 +13,16 @@ tests). Each prints one JSON object on stdout; run each measurement in a fresh p
   reader, timed apart as ``reader_import_s``), and 10,000 random lookups.
 - ``dag``: dry-run time of a profile (``snakemake -n``) and the fixed cost of one job's process
   (interpreter start and imports) and of loading the default data.
+
+``step`` and ``standalone`` log what they measure when they start, then a progress line (step,
+seconds, an estimate of the time left) after the first step and whenever ``PROGRESS_EVERY_S``
+seconds have passed since the last one: on stderr, so stdout stays one JSON object.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import random
 import resource
 import statistics
@@ -33,6 +38,9 @@ from nasrepro.spaces.base import DataShape
 from nasrepro.utils.device import describe, resolve_device
 
 LM_VOCAB = 10000  # language-model spaces (DARTS RNN): random tokens of PTB's vocabulary
+PROGRESS_EVERY_S = 10.0  # a progress line at least this far apart (and after the first step)
+
+log = logging.getLogger(__name__)
 
 
 def _rss_mb() -> float:
@@ -46,19 +54,37 @@ def _peak_mb(device: torch.device) -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _clock(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+
+
 def _timed(run_step, device, iters: int, warmup: int) -> list[float]:
-    for _ in range(warmup):
-        run_step()
-    times = []
-    for _ in range(iters):
+    """Seconds of each of ``iters`` steps after ``warmup`` untimed ones, logging progress."""
+    total, times = warmup + iters, []
+    began_all = last_line = time.perf_counter()
+    for done in range(1, total + 1):
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         began = time.perf_counter()
         run_step()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        times.append(time.perf_counter() - began)
+        now = time.perf_counter()
+        if done > warmup:
+            times.append(now - began)
+        if done < total and (done == 1 or now - last_line >= PROGRESS_EVERY_S):
+            per_step = (now - began_all) / done
+            kind = "warm-up" if done <= warmup else "timed"
+            log.info("step %d/%d (%s) %.2f s; about %s left", done, total, kind, now - began,
+                     _clock(per_step * (total - done)))
+            last_line = now
     return times
+
+
+def _announce(what: str, dev, net: dict, batch: int, size: int, threads: int, iters: int,
+              warmup: int) -> None:
+    log.info("bench %s: %s, batch %d, size %d, %d warm-up + %d timed steps on %s (%d threads)",
+             what, net or "default network", batch, size, warmup, iters, describe(dev), threads)
 
 
 def _setting(space_name: str, net: dict, batch: int, size: int, channels: int, device: str,
@@ -121,6 +147,7 @@ def step(space: str, method: str, net: dict, batch: int, size: int, channels: in
     ctx = SearchContext(space_obj, supernet, cfg, dev, random.Random(0),
                         inputs={k: Path(v) for k, v in (inputs or {}).items()},
                         arch_examples=25000, train_stream=itertools.repeat(train_batch))
+    _announce(f"step {method} on {space}", dev, net, batch, size, threads, iters, warmup)
     searcher = cls(ctx)
     searcher.setup()
     searcher.begin_epoch(0)
@@ -148,6 +175,7 @@ def standalone(space: str, net: dict, batch: int, size: int, channels: int, devi
         opt.step()
 
     model.train()
+    _announce(f"standalone {space}", dev, net, batch, size, threads, iters, warmup)
     times = _timed(run_step, dev, iters, warmup)
     return _result(times, dev, start, threads, kind="standalone", space=space, net=net,
                    batch=batch, size=size, arch=space_obj.to_string(arch))

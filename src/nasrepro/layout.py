@@ -15,6 +15,8 @@ The workflow builds its rule patterns by passing Snakemake wildcards as argument
 ``layout.search_file("{space}", "{dataset}", "{run}", "{seed}", "genotype.json")``); the report
 jobs parse a run file back with :func:`parse_run_path`. Run names follow ``RUN``; the pseudo-runs
 (``nasrepro.jobs``) are runs too, and :data:`SEARCHED_RUN` matches the runs that are searched.
+:func:`build_command` is the Snakemake command that builds a missing file (the hint of every
+"not found; build it with ..." error): a profile other than the default needs its config file.
 This module imports no torch and no registry.
 """
 
@@ -32,6 +34,7 @@ SEARCHED_RUN = (  # a run with a search of its own: no probe-, published- or -be
     f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)})"
     f"(?!{_RUN_CHAR}*{re.escape(BEST_SUFFIX)}(?!{_RUN_CHAR})){RUN}"
 )
+DEFAULT_PROFILE = "default"  # the Snakefile's own profile: config/config.yaml, no --configfile
 _SEED_DIR = "seed{}"
 _SEED = re.compile(r"seed([0-9]+)")
 
@@ -41,6 +44,13 @@ class Layout:
     """The paths of one profile (relative to the repository root)."""
 
     profile: str
+
+    @property
+    def profile_file(self) -> str:
+        """The profile's YAML file, as `--configfile` names it (``profile: <name>`` inside)."""
+        if self.profile == DEFAULT_PROFILE:
+            return "config/config.yaml"
+        return f"config/{self.profile}.yaml"
 
     @property
     def results(self) -> str:
@@ -143,3 +153,28 @@ def parse_run_path(path: str | PurePath) -> RunPath:
     return RunPath(space, dataset, run, int(_SEED.fullmatch(seed).group(1)),
                    "search" if target is None else "eval", target, name)
 
+
+
+def profile_of(path: str | PurePath) -> tuple[str, str] | None:
+    """(profile, path from the repository root) of a file under ``results/<profile>/`` or
+    ``data/prepared/<profile>/`` (any prefix before those); None for any other path."""
+    parts = PurePath(path).parts
+    for i in range(len(parts) - 2, -1, -1):
+        if parts[i] == "results" and i + 2 < len(parts):
+            return parts[i + 1], str(PurePath(*parts[i:]))
+        if parts[i : i + 2] == ("data", "prepared") and i + 3 < len(parts):
+            return parts[i + 2], str(PurePath(*parts[i:]))
+    return None
+
+
+def build_command(path: str | PurePath) -> str:
+    """The Snakemake command that builds ``path``, run from the repository root: the default
+    profile's files need no config file; another profile's name theirs (``Layout.profile_file``).
+    The target comes first: ``--configfile`` takes every word after it as a file."""
+    found = profile_of(path)
+    if found is None:
+        return f"snakemake {path} --cores all"
+    profile, target = found
+    if profile == DEFAULT_PROFILE:
+        return f"snakemake {target} --cores all"
+    return f"snakemake {target} --cores all --configfile {Layout(profile).profile_file}"

@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from nasrepro import jobs
-from nasrepro.layout import RUN, SEARCHED_RUN, Layout, RunPath, parse_run_path
+from nasrepro.layout import (RUN, SEARCHED_RUN, Layout, RunPath, build_command, parse_run_path,
+                             profile_of)
 from tests.conftest import ROOT
 
 RUNS = ["gdas", "darts-2nd", "random-nas-rg-m2-b05", jobs.probe_run(3), "published-darts-v2",
@@ -112,3 +113,29 @@ def test_layout_imports_no_torch_and_no_registry():
     code = ("import sys, nasrepro.layout; "
             "assert not {'torch', 'nasrepro.registry', 'nasrepro.plugins'} & set(sys.modules)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("path,command", [
+    ("data/prepared/thesis/benchmarks/nb201.parquet",
+     "snakemake data/prepared/thesis/benchmarks/nb201.parquet --cores all --configfile config/thesis.yaml"),
+    ("/home/u/nasrepro/results/thesis/dvae/nb201/dvae.pt",
+     "snakemake results/thesis/dvae/nb201/dvae.pt --cores all --configfile config/thesis.yaml"),
+    ("data/prepared/default/benchmarks/nb1shot1-standin.parquet",
+     "snakemake data/prepared/default/benchmarks/nb1shot1-standin.parquet --cores all"),
+    ("results/default/dvae/darts_cnn/dvae.pt", "snakemake results/default/dvae/darts_cnn/dvae.pt --cores all"),
+    ("/tmp/elsewhere/table.parquet", "snakemake /tmp/elsewhere/table.parquet --cores all"),
+])
+def test_build_command_names_the_profiles_config_file(path, command):
+    """Issue 22, item 3: `arch --benchmark data/prepared/thesis/...` suggested a command without
+    `--configfile config/thesis.yaml` (MissingRuleException). The target comes first:
+    `--configfile` takes every word after it as a file."""
+    assert build_command(path) == command
+
+
+def test_each_profile_file_is_where_layout_says():
+    for path in sorted((ROOT / "config").glob("*.yaml")):
+        profile = yaml.safe_load(path.read_text())["profile"]
+        assert Layout(profile).profile_file == f"config/{path.name}"
+    assert profile_of("results/thesis/runs/nb201/cifar10/gdas/seed0/search/run.json") == (
+        "thesis", "results/thesis/runs/nb201/cifar10/gdas/seed0/search/run.json")
+    assert profile_of("config/thesis.yaml") is None and profile_of("results") is None

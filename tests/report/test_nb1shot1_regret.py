@@ -174,3 +174,48 @@ def test_evaluate_looks_up_a_found_cell_in_the_shared_nb101_benchmark(tmp_path):
                  "--out-dir", str(tmp_path / "eval")]) == 0
     final = json.loads((tmp_path / "eval" / "final.json").read_text())
     assert (final["valid_acc"], final["test_acc"]) == pytest.approx((81.0, 93.0))
+
+
+def _figure_title(tmp_path, monkeypatch, files) -> str:
+    """The suptitle of Fig. 5.2 as the `figure` command builds it (in this process)."""
+    from nasrepro.cli import main
+
+    shown = {}
+    monkeypatch.setattr(regret, "save", lambda fig, prefix, note: shown.update(fig=fig))
+    assert main(["figure", "--figure", "fig_5_2", "--note", "n", "--out-prefix",
+                 str(tmp_path / "fig"), *files]) == 0
+    return shown["fig"]._suptitle.get_text().replace("\n", " ")
+
+
+def test_fig_5_2_title_names_the_runs_it_draws(tmp_path, monkeypatch):
+    """Issue 22, item 7: with the default profile's runs (second order only) the caption said
+    "DARTS (first and second order)" over two curves. The title now names the runs drawn and
+    those the profile did not build; with all four runs it is the thesis caption alone."""
+    table = tmp_path / "nb101.parquet"
+    _table().to_parquet(table, index=False)
+    second = [_write_search(tmp_path, "nb1shot1-s1", run, 0, (A, C)) for run in ("darts-2nd", "balenas-2nd")]
+    title = _figure_title(tmp_path, monkeypatch, [*second, str(table)])
+    assert "(first and second order)" in title  # the thesis caption stays
+    assert "Drawn here: darts-2nd, balenas-2nd (2 of its 4 runs; darts-1st, balenas-1st not built" in title
+    first = [_write_search(tmp_path, "nb1shot1-s1", run, 0, (B, C)) for run in ("darts-1st", "balenas-1st")]
+    title = _figure_title(tmp_path, monkeypatch, [*second, *first, str(table)])
+    assert title.startswith("Figure 5.2") and "Drawn here" not in title
+    shown = {}
+    monkeypatch.setattr(regret, "save", lambda fig, prefix, note: shown.update(fig=fig))
+    regret.plot_regret(FIGURES.get("fig_5_2"), [*second, *first, str(table)], str(tmp_path / "f"), "n")
+    assert {line.get_label().split(" ")[0] for ax in shown["fig"].axes for line in ax.lines} == {
+        "darts-1st", "darts-2nd", "balenas-1st", "balenas-2nd"}  # both orders drawn when built
+
+
+def test_drawn_title_counts_and_names_left_out_runs():
+    from nasrepro.report.figure import drawn_title
+
+    runs = tuple(f"r{i}" for i in range(6))
+    files = ["results/default/runs/nb201/cifar10/r1/seed0/search/metrics.jsonl",
+             "results/default/runs/nb201/cifar10/probe-3/seed0/eval/cifar10/final.json",
+             "data/prepared/default/benchmarks/nb1shot1-standin.parquet"]
+    assert drawn_title("T", runs, files) == (
+        "T\nDrawn here: r1 (1 of its 6 runs; the other 5 not built by this profile)")
+    assert drawn_title("T", runs[:2], files) == (
+        "T\nDrawn here: r1 (1 of its 2 runs; r0 not built by this profile)")
+    assert drawn_title("T", ("r1",), files) == "T" and drawn_title("T", (), files) == "T"

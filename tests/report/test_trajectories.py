@@ -112,3 +112,24 @@ def test_figure_inputs_follow_the_kind(tmp_path):
     for run in FIGURES.get("fig_5_4").runs:   # retraining curves on the first evaluated target
         assert f"runs/darts_cnn/cifar10/{run}/seed0/eval/cifar10/metrics.jsonl" in depth
         assert f"runs/darts_cnn/cifar10/{run}/seed0/search/metrics.jsonl" in depth
+
+
+def test_search_curve_figure_has_its_title_inside_whole_epochs_and_units(tmp_path, monkeypatch):
+    """Issue 22, item 7: Fig. 4.4 b's long title ran off both edges of the figure, its epoch axis
+    read 1.25, 1.50, ... and its accuracy axis had no unit."""
+    from nasrepro.report import figure
+
+    files = [f for seed in (0, 1) for f in _write_run(
+        tmp_path, "gdas", seed, [{"derived_valid": 10.0 + e + seed, "metric": "accuracy"} for e in range(3)])]
+    shown = {}
+    monkeypatch.setattr(figure, "save", lambda fig, prefix, note: shown.update(fig=fig))
+    figure.plot_search_curves(files, str(tmp_path / "f"), FIGURES.get("fig_4_4b").title)
+    fig = shown["fig"]
+    fig.canvas.draw()
+    title = fig._suptitle
+    assert title.get_text().replace("\n", " ") == FIGURES.get("fig_4_4b").title
+    box, frame = title.get_window_extent(), fig.bbox
+    assert frame.x0 <= box.x0 and box.x1 <= frame.x1, "the title fits the figure's width"
+    ax, = fig.axes
+    assert all(float(t).is_integer() for t in ax.get_xticks())
+    assert "(%)" in ax.get_ylabel()

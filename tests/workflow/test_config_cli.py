@@ -265,6 +265,33 @@ def test_arch_command_prints_benchmark_accuracies(tmp_path):
     assert "cifar10 test  (cifar10/ori-test, 200 epochs): 91.58" in out.stdout
 
 
+def test_arch_with_a_missing_thesis_table_says_how_to_build_it(capsys):
+    """Issue 22, item 3: the hint named `snakemake data/prepared/thesis/...`, which fails with
+    MissingRuleException without the thesis profile. In process (no subprocess): the one line."""
+    path = "data/prepared/thesis/benchmarks/nb201.parquet"
+    assert main(["arch", "--index", "11", "--benchmark", path]) == 2
+    out = capsys.readouterr()
+    errors = [line.split(" ERROR nasrepro: ")[1] for line in out.err.splitlines() if " ERROR " in line]
+    assert errors == [f"benchmark table {path} not found; build it with `snakemake {path} --cores "
+                      "all --configfile config/thesis.yaml` (needs benchmark.nb201 in the profile)"]
+    assert "index: 11" in out.out
+
+
+@pytest.mark.slow
+def test_the_build_hint_of_a_thesis_file_plans_its_rule(tmp_path):
+    """The command the hint prints, dry-run as printed (plus -n): Snakemake plans the benchmark
+    rule, where the old hint's command raised MissingRuleException."""
+    import shlex
+
+    from nasrepro.layout import build_command
+    from tests.computed import clean_copy, snakemake
+
+    argv = shlex.split(build_command("data/prepared/thesis/benchmarks/nb201.parquet"))
+    out = snakemake(*argv[1:], "-n", cwd=clean_copy(tmp_path))
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "rule benchmark:" in out.stdout and "MissingRuleException" not in out.stdout + out.stderr
+
+
 def _finals(tmp_path, run, values, target="cifar10", space="nb201"):
     paths = []
     for seed, (valid, test) in values.items():
@@ -322,3 +349,26 @@ def test_bench_step_and_standalone_print_one_json_object():
         assert result.get("channels_last", False) == ("--channels-last" in args)
         if "--arch" in args:
             assert result["arch"] == cell
+        assert "bench " in out.stderr and "step 1/3 (warm-up)" in out.stderr  # progress: stderr
+
+
+def test_long_benches_log_progress_with_the_time_left(monkeypatch, caplog):
+    """Issue 22, item 3: a DARTS-space 2nd-order bench ran minutes with no output. A line after
+    the first step and then every PROGRESS_EVERY_S seconds (on stderr via logging, so stdout
+    stays one JSON object); the last step prints none, the result follows at once."""
+    import itertools
+    import logging
+
+    import torch
+
+    from nasrepro import bench
+
+    clock = itertools.count(0.0, 4.0)  # every perf_counter call: 4 s later
+    monkeypatch.setattr(bench.time, "perf_counter", lambda: next(clock))
+    with caplog.at_level(logging.INFO, logger="nasrepro.bench"):
+        times = bench._timed(lambda: None, torch.device("cpu"), iters=4, warmup=2)
+    assert times == [4.0] * 4
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0].startswith("step 1/6 (warm-up) 4.00 s; about ")
+    assert [line.split(" (")[0] for line in lines] == ["step 1/6", "step 3/6", "step 5/6"]
+    assert "about 8.0 s left" in lines[-1]

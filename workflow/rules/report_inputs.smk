@@ -42,7 +42,7 @@ def cost_spec():
 @functools.cache
 def cost_spec_json():
     """The cost spec as JSON (rule cost_spec writes it to a file; the command line gets only its
-    digest: the spec of the default profile is ~60 KB)."""
+    digest: the default profile's spec is 72 KB, docs/architecture.md)."""
     return json.dumps(cost_spec(), sort_keys=True)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from nasrepro import registry
 from nasrepro.commands.common import command, setup, write_records_json
 from nasrepro.jobs import to_json
+from nasrepro.layout import build_command
 from nasrepro.params import ConfigError
 from nasrepro.utils.atomic import torch_save, write_json, write_jsonl
 
@@ -74,7 +75,8 @@ def named_inputs(items: list[str], method_cls) -> dict[str, Path]:
                           "--input NAME=PATH (the search rule does this)")
     for name, path in inputs.items():
         if not path.exists():
-            raise FileNotFoundError(f"input {name}={path} not found; build it with `snakemake {path}`")
+            raise FileNotFoundError(f"input {name}={path} not found; build it with "
+                                    f"`{build_command(path)}`")
     return inputs
 
 

@@ -20,9 +20,13 @@ def cmd_table(args) -> None:
 
 
 def cmd_figure(args) -> None:
+    from nasrepro.report.figure import drawn_title
+
     spec = registry.FIGURES.get(args.figure)
     if args.extra_runs:  # a profile's own runs drawn beside the thesis' (figures.<id>.extra_runs)
         spec = dataclasses.replace(spec, runs=spec.runs + tuple(args.extra_runs))
+    # the caption names what is drawn when the profile builds only some of the runs
+    spec = dataclasses.replace(spec, title=drawn_title(spec.title, spec.runs, args.metrics))
     if spec.kind == "search_curves":
         from nasrepro.report.figure import plot_search_curves
 

@@ -7,8 +7,10 @@ operation is ``""``. Nodes and edges come from the space
 
 Layout: the nodes in topological order on a half ellipse, inputs at the left end and the output
 at the right end. No three points of a convex curve are collinear, so no straight edge runs
-through a node; every edge points to the right. Each operation label sits on its edge, as near
-the middle as keeps it clear of earlier labels and of the nodes.
+through a node; every edge points to the right. Each operation label runs along its edge, beside
+it (not on it), at the first spot from the middle outwards where its box touches no edge, no node
+and no label placed before it (``_place_labels``, in display units once the figure is laid out);
+where no such spot exists, the one with the fewest contacts.
 
 Input: one ``search/genotype.json`` per run (the workflow passes the first of the figure's seeds).
 One panel per run (rows) and cell kind (columns).
@@ -24,17 +26,23 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch  # noqa: E402
 
 from nasrepro import registry  # noqa: E402
 from nasrepro.experiments.specs import FigureSpec  # noqa: E402
-from nasrepro.report.figure import save, suptitle  # noqa: E402
+from nasrepro.report.figure import layout, save, suptitle  # noqa: E402
 from nasrepro.spaces.base import CellDiagram  # noqa: E402
 
 COLORS = {"input": "#c1e1c1", "node": "#add8e6", "output": "#eee8aa"}  # the DARTS figures' colours
 SPACING = 1.8  # distance between neighbouring nodes on the arc (data units; aspect is equal)
 HEIGHT = 0.42  # node box height
-LABEL_CHAR, LABEL_GAP = 0.1, 0.25  # an operation label's length per character, and its height
+INCHES = 0.5  # inches per data unit: every cell figure has the same scale (boxes fit their names)
+BENDS = (0.15, 0.3, 0.45)  # arc3 bends tried, in order, for an edge whose straight line meets a node
+LABEL_SIZE = 6  # points
+LABEL_PAD = 1.5  # points of white around a label, and its gap to its own edge
+SPOTS = tuple(0.5 + sign * k * 0.04 for k in range(11) for sign in ((1,) if k == 0 else (-1, 1)))
+# ^ where along its edge a label may go (0.5, 0.46, 0.54, ... 0.1, 0.9), tried in this order
 
 
 def _positions(nodes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
@@ -54,41 +62,125 @@ def _box_width(node: str) -> float:
     return 0.45 + 0.11 * len(node.replace("{", "").replace("}", ""))
 
 
-def _label_points(pos, src: str, dst: str, op: str, t: float) -> list[tuple[float, float]]:
-    """Points along the label of ``op`` centred at fraction ``t`` of the edge src -> dst."""
-    (x0, y0), (x1, y1) = pos[src], pos[dst]
-    length = math.hypot(x1 - x0, y1 - y0)
-    ux, uy, half = (x1 - x0) / length, (y1 - y0) / length, LABEL_CHAR * len(op) / 2
-    cx, cy = x0 + t * (x1 - x0), y0 + t * (y1 - y0)
-    return [(cx + s * half * ux, cy + s * half * uy) for s in (-1, -0.5, 0, 0.5, 1)]
+def _box(pos, node: str, margin: float = 0.0) -> np.ndarray:
+    """Corners of ``node``'s box (data units), grown by ``margin``."""
+    (x, y), w, h = pos[node], _box_width(node) / 2 + margin, HEIGHT / 2 + margin
+    return np.array([(x - w, y - h), (x + w, y - h), (x + w, y + h), (x - w, y + h)])
 
 
-def _label_spots(diagram: CellDiagram, pos) -> list[float]:
-    """Per edge, where along it its operation label goes: the fraction nearest the middle whose
-    label keeps clear of the labels placed before it and of the node boxes (else the middle)."""
-    placed: list[tuple[float, float]] = []
-    spots = []
+def _overlap(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two convex polygons (or segments: two points) given by their corners meet
+    (separating axis theorem: they are apart iff their projections on some edge normal are)."""
+    for poly in (a, b):
+        for i in range(len(poly)):
+            edge = poly[(i + 1) % len(poly)] - poly[i]
+            normal = np.array([-edge[1], edge[0]])
+            pa, pb = a @ normal, b @ normal
+            if pa.max() < pb.min() or pb.max() < pa.min():
+                return False
+    return True
+
+
+def _curve(p0, p1, bend: float) -> np.ndarray:
+    """Start, control point and end of the quadratic Bezier curve matplotlib's ``arc3,rad=bend``
+    draws from ``p0`` to ``p1`` (bend 0: the straight line)."""
+    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+    d = p1 - p0
+    return np.array([p0, (p0 + p1) / 2 + bend * np.array([d[1], -d[0]]), p1])
+
+
+def _at(curve: np.ndarray, t: float) -> tuple[np.ndarray, float]:
+    """The point at parameter ``t`` of a quadratic Bezier curve and its direction (radians)."""
+    p0, c, p1 = curve
+    point = (1 - t) ** 2 * p0 + 2 * (1 - t) * t * c + t ** 2 * p1
+    tangent = 2 * (1 - t) * (c - p0) + 2 * t * (p1 - c)
+    return point, math.atan2(tangent[1], tangent[0])
+
+
+def _polyline(curve: np.ndarray, pieces: int = 12) -> list[np.ndarray]:
+    """The curve as ``pieces`` straight segments (one when it is straight)."""
+    (ax, ay), (bx, by) = curve[1] - curve[0], curve[2] - curve[0]
+    if abs(ax * by - ay * bx) < 1e-9:  # the control point on the chord
+        return [curve[[0, 2]]]
+    points = [_at(curve, i / pieces)[0] for i in range(pieces + 1)]
+    return [np.array(points[i:i + 2]) for i in range(pieces)]
+
+
+def _route(pos, src: str, dst: str) -> float:
+    """The bend of edge src -> dst: 0 (straight) unless that line meets another node's box, else
+    the least of ``BENDS`` that clears every box, bending away from the node in the way."""
+    others = [_box(pos, n, 0.08) for n in pos if n not in (src, dst)]
+
+    def meets(bend):
+        return any(_overlap(seg, box) for seg in _polyline(_curve(pos[src], pos[dst], bend))
+                   for box in others)
+
+    if not meets(0.0):
+        return 0.0
+    for bend in BENDS:
+        for signed in (bend, -bend):
+            if not meets(signed):
+                return signed
+    return BENDS[-1]
+
+
+def _label_box(center, width: float, height: float, angle: float) -> np.ndarray:
+    """Corners of a ``width`` x ``height`` box centred at ``center``, rotated by ``angle``."""
+    along = np.array([math.cos(angle), math.sin(angle)])
+    across = np.array([-math.sin(angle), math.cos(angle)])
+    return np.array([center + sx * width / 2 * along + sy * height / 2 * across
+                     for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))])
+
+
+def _place_labels(ax, diagram: CellDiagram, curves: dict, boxes: dict) -> None:
+    """Write each edge's operation along it, beside it, where its box meets the fewest edges,
+    node boxes and earlier labels (node boxes and labels weigh more than edges); the first spot
+    of ``SPOTS`` (either side) that meets nothing wins. Works in display units: call it once the
+    figure is laid out."""
+    renderer = ax.figure.canvas.get_renderer()
+    shown = {key: ax.transData.transform(curve) for key, curve in curves.items()}  # affine: exact
+    segments = {key: _polyline(curve) for key, curve in shown.items()}
+    solid = [np.array(box.get_window_extent(renderer).corners())[[0, 1, 3, 2]]
+             for box in boxes.values()]
+    frame = ax.get_window_extent(renderer)
+    pad = LABEL_PAD * ax.figure.dpi / 72
     for src, dst, op in diagram.edges:
-        if not op:  # an unlabelled edge
-            spots.append(0.5)
+        if not op:
             continue
-        for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75):
-            points = _label_points(pos, src, dst, op, t)
-            clear = all(math.dist(a, b) > LABEL_GAP for a in points for b in placed) and not any(
-                abs(x - nx) < _box_width(n) / 2 and abs(y - ny) < HEIGHT / 2
-                for x, y in points for n, (nx, ny) in pos.items())
-            if clear:
+        box_style = {"boxstyle": f"square,pad={LABEL_PAD / LABEL_SIZE}", "fc": "white", "ec": "none"}
+        text = ax.text(0, 0, op, fontsize=LABEL_SIZE, ha="center", va="center", zorder=5,
+                       rotation_mode="anchor", bbox=box_style)
+        text.set_in_layout(False)
+        extent = text.get_window_extent(renderer)  # still unrotated: its own length and height
+        width, height = extent.width + 2 * pad, extent.height + 2 * pad
+        best = None
+        # beside the edge first; where no spot there is clear, on it (hiding only its own edge)
+        for side, t in [(side, t) for t in SPOTS for side in (1, -1)] + [(0, t) for t in SPOTS]:
+            point, angle = _at(shown[(src, dst)], t)
+            angle = (angle + math.pi / 2) % math.pi - math.pi / 2  # upright text
+            across = np.array([-math.sin(angle), math.cos(angle)])
+            center = point + side * (height / 2 + pad) * across
+            corners = _label_box(center, width, height, angle)
+            crossed = [seg for key, segs in segments.items() if side or key != (src, dst)
+                       for seg in segs]
+            cost = (sum(_overlap(corners, seg) for seg in crossed)
+                    + 3 * sum(_overlap(corners, other) for other in solid)
+                    + 3 * (corners[:, 0].min() < frame.x0 or corners[:, 0].max() > frame.x1
+                           or corners[:, 1].min() < frame.y0 or corners[:, 1].max() > frame.y1))
+            if best is None or cost < best[0]:
+                best = (cost, center, angle)
+            if cost == 0:
                 break
-        else:
-            t, points = 0.5, _label_points(pos, src, dst, op, 0.5)
-        spots.append(t)
-        placed += points
-    return spots
+        text.set_position(ax.transData.inverted().transform(best[1]))
+        text.set_rotation(math.degrees(best[2]))
+        # later labels keep a gap from this one, so two labels never read as one
+        solid.append(_label_box(best[1], width + 4 * pad, height + 2 * pad, best[2]))
 
 
-def draw_cell(ax, diagram: CellDiagram) -> None:
-    """Draw one cell on ``ax``: a box per node, an arrow per edge with its operation, an
-    unlabelled arrow from each ``concat`` node to the output."""
+def draw_cell(ax, diagram: CellDiagram) -> dict:
+    """Draw one cell on ``ax``: a box per node, an arrow per edge (bent where a straight one
+    would cross a node), an unlabelled arrow from each ``concat`` node to the output. Returns
+    what ``_place_labels`` needs to write the operations once the figure is laid out."""
     pos = _positions(diagram.nodes)
     boxes = {}
     for node, (x, y) in pos.items():
@@ -99,28 +191,32 @@ def draw_cell(ax, diagram: CellDiagram) -> None:
         ax.add_patch(box)
         ax.text(x, y, f"${node}$", ha="center", va="center", fontsize=9, zorder=4)
         boxes[node] = box
-    for (src, dst, op), t in zip(diagram.edges, _label_spots(diagram, pos)):
-        _arrow(ax, pos, boxes, src, dst, "black")
-        if not op:
-            continue
-        (x0, y0), (x1, y1) = pos[src], pos[dst]
-        ax.text(x0 + t * (x1 - x0), y0 + t * (y1 - y0), op, fontsize=6, ha="center", va="center",
-                rotation=math.degrees(math.atan2(y1 - y0, x1 - x0)), rotation_mode="anchor",
-                zorder=5, bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none",
-                                "alpha": 0.85})
-    for src in diagram.concat:
-        _arrow(ax, pos, boxes, src, diagram.output, "0.55")
-    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
-    ax.set_xlim(min(xs) - 0.8, max(xs) + 0.8)
-    ax.set_ylim(min(ys) - 0.5, max(ys) + 0.5)
+    curves = {}
+    links = [(src, dst, "black") for src, dst, _ in diagram.edges]
+    for src, dst, color in links + [(src, diagram.output, "0.55") for src in diagram.concat]:
+        bend = _route(pos, src, dst)
+        curves[(src, dst)] = _curve(pos[src], pos[dst], bend)
+        ax.add_patch(FancyArrowPatch(pos[src], pos[dst], patchA=boxes[src], patchB=boxes[dst],
+                                     connectionstyle=f"arc3,rad={bend}", arrowstyle="-|>",
+                                     mutation_scale=8, color=color, lw=0.8, shrinkA=1, shrinkB=1,
+                                     zorder=2))
+    (x0, x1), (y0, y1) = _limits(pos)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
     ax.axis("off")
+    return {"diagram": diagram, "curves": curves, "boxes": boxes}
 
 
-def _arrow(ax, pos, boxes, src: str, dst: str, color) -> None:
-    ax.add_patch(FancyArrowPatch(pos[src], pos[dst], patchA=boxes[src], patchB=boxes[dst],
-                                 arrowstyle="-|>", mutation_scale=8, color=color, lw=0.8,
-                                 shrinkA=1, shrinkB=1, zorder=2))
+def _limits(pos) -> tuple[tuple[float, float], tuple[float, float]]:
+    xs, ys = [x for x, _ in pos.values()], [y for _, y in pos.values()]
+    return (min(xs) - 0.8, max(xs) + 0.8), (min(ys) - 0.5, max(ys) + 0.5)
+
+
+def _panel_size(diagrams: list[CellDiagram]) -> tuple[float, float]:
+    """Inches of one panel: the largest cell at ``INCHES`` per data unit, plus its title."""
+    spans = [[hi - lo for lo, hi in _limits(_positions(d.nodes))] for d in diagrams]
+    return max(4.0, INCHES * max(w for w, _ in spans)), INCHES * max(h for _, h in spans) + 0.9
 
 
 def _found_cells(spec: FigureSpec, files: list[str]) -> dict[str, dict]:
@@ -150,12 +246,19 @@ def plot_cells(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -
     if unknown:
         raise ValueError(f"{spec.id}: cells {unknown} are not cell kinds of {spec.space}; its "
                          f"kinds: {list(space.arch_shapes)}")
-    fig, axes = plt.subplots(len(found), len(kinds), figsize=(6.2 * len(kinds), 3.8 * len(found)),
-                             squeeze=False)
+    cells = {run: space.cell_diagrams(space.from_string(g["arch"])) for run, g in found.items()}
+    width, height = _panel_size([d[kind] for d in cells.values() for kind in kinds])
+    fig, axes = plt.subplots(len(found), len(kinds), squeeze=False,
+                             figsize=(width * len(kinds), height * len(found)))
+    drawn = []
     for row, (run, genotype) in zip(axes, found.items()):
-        diagrams = space.cell_diagrams(space.from_string(genotype["arch"]))
+        diagrams = cells[run]
         for ax, kind in zip(row, kinds):
-            draw_cell(ax, diagrams[kind])
+            drawn.append((ax, draw_cell(ax, diagrams[kind])))
             ax.set_title(f"{run} (seed {genotype['seed']}): {diagrams[kind].title}", fontsize=9)
     suptitle(fig, spec.title, fontsize=10)
+    layout(fig, note)  # the axes' final places (then the equal aspect): labels go in display units
+    for ax, parts in drawn:
+        ax.apply_aspect()
+        _place_labels(ax, **parts)
     save(fig, out_prefix, note)

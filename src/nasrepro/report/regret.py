@@ -89,6 +89,6 @@ def plot_regret(spec: FigureSpec, files: list[str], out_prefix: str, note: str) 
                 ax.set_ylabel(ylabel, fontsize=8)
                 ax.grid(alpha=0.3)
                 if ax.lines:
-                    ax.legend(fontsize=6)
+                    ax.legend(fontsize=7)
     suptitle(fig, spec.title)
     save(fig, out_prefix, note)

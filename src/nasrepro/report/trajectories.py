@@ -76,6 +76,8 @@ def _epoch_stats(spec: FigureSpec, files: list[str]):
                 _band(ax, [[r[key] for r in records] for records in searches[run]], run)
         ax.set_xlabel("search epoch")
         ax.set_ylabel(LABELS.get(key, key), fontsize=8)
+        if key == "depth":  # a count of nodes: no fractional ticks
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend(fontsize=7)
     if curves:
         target = next(file.target for file in map(parse_run_path, files)
@@ -85,8 +87,11 @@ def _epoch_stats(spec: FigureSpec, files: list[str]):
             if curves.get(run):
                 _band(ax, curves[run], run)
         ax.set_xlabel(f"retraining epoch ({target})")
-        ax.set_ylabel("validation accuracy (%) of the found cell")
+        ax.set_ylabel("validation accuracy (%) of the found cell", fontsize=8)
         ax.legend(fontsize=7)
+    if panels > 1:  # the caption names its panels (a), (b), ...
+        for letter, ax in zip("abcdefgh", axes[0]):
+            ax.set_title(f"({letter})", fontsize=9)
     return fig
 
 

@@ -50,6 +50,8 @@ from typing import Any, Callable, Iterable, Mapping
 import torch
 from torch import nn
 
+from nasrepro.layout import build_command
+
 Arch = Any  # each space's own frozen, hashable architecture type
 Alphas = Mapping[str, torch.Tensor]
 
@@ -140,7 +142,8 @@ class ConvertedBenchmark:
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"benchmark table {path} not found; build it with "
-                                    f"`snakemake {path}` (needs benchmark.{cls.space} in the config)")
+                                    f"`{build_command(path)}` (needs benchmark.{cls.space} in the "
+                                    "profile)")
         return cls(pd.read_parquet(path))
 
 

@@ -46,6 +46,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from nasrepro.spaces.base import CellGraph
+from nasrepro.layout import build_command
 from nasrepro.utils.atomic import atomic_path
 from nasrepro.utils.safeload import UnsafeFileError, load_plain
 
@@ -258,7 +259,7 @@ class GraphVAE(nn.Module):
         """A model saved by ``save``; a missing or unreadable file raises an error naming it and
         the rule that builds it."""
         path = Path(path)
-        fix = (f"build it with `snakemake {path}` (rule train_dvae) or `python -m nasrepro "
+        fix = (f"build it with `{build_command(path)}` (rule train_dvae) or `python -m nasrepro "
                "train-dvae`")
         if not path.exists():
             raise FileNotFoundError(f"D-VAE checkpoint {path} not found; {fix}")

@@ -195,6 +195,13 @@ class DartsCnnSpace(SearchSpace):
     InvalidArch = InvalidArchError
     search_net_config = DartsSearchNet
 
+    @property
+    def published(self) -> dict[str, Genotype]:
+        """The released cells the space accepts (``genotypes.IN_SPACE``): runs published-<name>."""
+        from nasrepro.spaces.darts_cnn import genotypes
+
+        return {name: genotypes.cells(name) for name in genotypes.IN_SPACE}
+
     def eval_net_config(self, target: str) -> type:
         return DartsImageNetNet if _is_imagenet(target) else DartsEvalNet
 

@@ -92,6 +92,10 @@ class Layout:
     def table(self, name, ext) -> str:
         return f"{self.results}/tables/{name}.{ext}"
 
+    def genotype_complexity(self) -> str:
+        """Params and multiply-adds of the released DARTS-space cells (rule genotype_complexity)."""
+        return f"{self.results}/tables/darts_cnn_genotypes.json"
+
     def figure(self, name, ext) -> str:
         return f"{self.results}/figures/{name}.{ext}"
 

@@ -1,6 +1,28 @@
+rule genotype_complexity:
+    """Params and multiply-adds of the released DARTS-space cells (spaces.darts_cnn.genotypes) at
+    the papers' evaluation sizes: the architecture columns of the DARTS-space tables, computed
+    from the genotypes alone (no search, no training)."""
+    output:
+        L.genotype_complexity(),
+    conda:
+        ENV
+    log:
+        L.log("tables", "genotype_complexity"),
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} genotype-complexity --out {output}"
+
+
+def genotype_complexity_input(wildcards):
+    """The released cells' complexity file for a table with architecture columns."""
+    return [L.genotype_complexity()] if registry.TABLES.get(wildcards.table).genotype_columns else []
+
+
 rule table:
     input:
         values="config/thesis_values/{table}.csv",
+        complexity=genotype_complexity_input,
         finals=table_inputs,
     output:
         csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables"),
@@ -12,7 +34,8 @@ rule table:
         + f" Seeds {select.item_seeds(config, 'tables', wc.table)}.",
         prefix=lambda wc, output: output.md[: -len(".md")],
         extra=lambda wc: extra_runs_option("tables", wc.table)
-        + resolve.standins_option(config, registry.TABLES.get(wc.table).space),
+        + resolve.standins_option(config, registry.TABLES.get(wc.table).space)
+        + "".join(f" --genotype-complexity {path}" for path in genotype_complexity_input(wc)),
     conda:
         ENV
     log:

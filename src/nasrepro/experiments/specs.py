@@ -22,6 +22,14 @@ from nasrepro.registry import FIGURES, RUNS, TABLES
 THESIS_VALUES = Path("config/thesis_values")
 
 
+# Architecture columns a released genotype fills without any training (the parameters and
+# multiply-adds of its evaluation network; spaces.darts_cnn.complexity): their fields, the targets
+# with a published network size, and the spaces whose cells have one
+ARCH_FIELDS = ("params_m", "madds_m")
+ARCH_TARGETS = ("cifar10", "imagenet")
+ARCH_SPACES = ("darts_cnn",)
+GENOTYPE_TAG = "computed from the published genotype"
+
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
            "thesis")
 # the sources with one value per seed (the others: one per run)
@@ -103,6 +111,16 @@ class TableSpec:
             rows = list(csv.DictReader(handle))
         cells = [row.get(f"{c.key}_run") or row["run"] for row in rows for c in self.columns]
         return list(dict.fromkeys(run for run in [row["run"] for row in rows] + cells if run))
+
+    def from_genotype(self, column: Column) -> bool:
+        """Whether ``column`` also has a cell computed from a row's released genotype (CSV column
+        ``genotype``: a cell of ``spaces.darts_cnn.genotypes.ALL``), beside the thesis' and ours."""
+        return (self.space in ARCH_SPACES and column.source == "eval"
+                and column.field in ARCH_FIELDS and column.target in ARCH_TARGETS)
+
+    @property
+    def genotype_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if self.from_genotype(c))
 
     def targets(self) -> list[str]:
         return sorted({c.target for c in self.columns if c.source == "eval"})

@@ -41,3 +41,14 @@ def genotype_complexity(arch, target: str) -> dict[str, float]:
     return {"params_m": count_parameters(model) / 1e6,
             "madds_m": count_multiply_adds(
                 model, (1, shape.in_channels, shape.height, shape.width)) / 1e6}
+
+
+def released_complexity(names=None) -> dict[str, dict[str, dict[str, float]]]:
+    """{cell: {target: {"params_m", "madds_m"}}} of the released cells ``names`` (default: every
+    cell of ``genotypes.ALL``) at both evaluation sizes: the file the DARTS-space tables read
+    (rule ``genotype_complexity``)."""
+    from nasrepro.spaces.darts_cnn import genotypes
+
+    return {name: {target: genotype_complexity(genotypes.cells(name), target)
+                   for target in EVAL_SIZES}
+            for name in (names or genotypes.ALL)}

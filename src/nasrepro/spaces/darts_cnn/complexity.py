@@ -36,11 +36,13 @@ def genotype_complexity(arch, target: str) -> dict[str, float]:
         raise ValueError(f"no evaluation network size for target {target!r}; use one of "
                          f"{sorted(EVAL_SIZES)}")
     shape, net = EVAL_SIZES[target]
-    with torch.random.fork_rng():  # building initialises weights; leave the caller's RNG alone
+    # on the meta device: shapes without data, so a 224x224 forward costs nothing and no random
+    # initialisation touches the caller's generator
+    with torch.device("meta"):
         model = DartsNetwork(arch, shape, auxiliary_weight=0.0, **net)
-    return {"params_m": count_parameters(model) / 1e6,
-            "madds_m": count_multiply_adds(
-                model, (1, shape.in_channels, shape.height, shape.width)) / 1e6}
+        return {"params_m": count_parameters(model) / 1e6,
+                "madds_m": count_multiply_adds(
+                    model, (1, shape.in_channels, shape.height, shape.width)) / 1e6}
 
 
 def released_complexity(names=None) -> dict[str, dict[str, dict[str, float]]]:

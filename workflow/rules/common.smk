@@ -230,6 +230,11 @@ def table_inputs(wildcards):
     return table_finals(wildcards.table)
 
 
+def genotype_complexity_input(wildcards):
+    """The released cells' complexity file for a table with architecture columns."""
+    return [L.genotype_complexity()] if registry.TABLES.get(wildcards.table).genotype_columns else []
+
+
 def figure_inputs(wildcards):
     return figure_metrics(wildcards.figure)
 

@@ -14,11 +14,6 @@ rule genotype_complexity:
         "python -m nasrepro --log {log} genotype-complexity --out {output}"
 
 
-def genotype_complexity_input(wildcards):
-    """The released cells' complexity file for a table with architecture columns."""
-    return [L.genotype_complexity()] if registry.TABLES.get(wildcards.table).genotype_columns else []
-
-
 rule table:
     input:
         values="config/thesis_values/{table}.csv",

@@ -235,6 +235,11 @@ def genotype_complexity_input(wildcards):
     return [L.genotype_complexity()] if registry.TABLES.get(wildcards.table).genotype_columns else []
 
 
+def space_summary_input(wildcards):
+    """The spaces' summary for a table with columns computed from the spaces (Table 1.1)."""
+    return [L.space_summary()] if registry.TABLES.get(wildcards.table).space_columns else []
+
+
 def figure_inputs(wildcards):
     return figure_metrics(wildcards.figure)
 

@@ -14,10 +14,26 @@ rule genotype_complexity:
         "python -m nasrepro --log {log} genotype-complexity --out {output}"
 
 
+rule space_summary:
+    """Size, number of operations and number of edges of every search space, computed from the
+    spaces (nasrepro.analysis.space_summary): Table 1.1."""
+    output:
+        L.space_summary(),
+    conda:
+        ENV
+    log:
+        L.log("tables", "space_summary"),
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} space-summary --out {output}"
+
+
 rule table:
     input:
         values="config/thesis_values/{table}.csv",
         complexity=genotype_complexity_input,
+        summary=space_summary_input,
         finals=table_inputs,
     output:
         csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables"),
@@ -30,7 +46,8 @@ rule table:
         prefix=lambda wc, output: output.md[: -len(".md")],
         extra=lambda wc: extra_runs_option("tables", wc.table)
         + resolve.standins_option(config, registry.TABLES.get(wc.table).space)
-        + "".join(f" --genotype-complexity {path}" for path in genotype_complexity_input(wc)),
+        + "".join(f" --genotype-complexity {path}" for path in genotype_complexity_input(wc))
+        + "".join(f" --space-summary {path}" for path in space_summary_input(wc)),
     conda:
         ENV
     log:

@@ -31,7 +31,8 @@ ARCH_SPACES = ("darts_cnn",)
 GENOTYPE_TAG = "computed from the published genotype"
 
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
-           "thesis")
+           "thesis", "space")
+SPACE_TAG = "computed from the space"
 # the sources with one value per seed (the others: one per run)
 PER_SEED = ("eval", "tau", "search_cost", "search_seconds", "search_ratio")
 
@@ -55,7 +56,9 @@ class Column:
       over its seeds (Table 4.5: the ratio to GDAS);
     - ``memory``: what a search step keeps in memory: "single path" or "whole supernet";
     - ``thesis``: the thesis' value alone, nothing of ours (e.g. ImageNet top-5 error, which the
-      evaluation does not measure).
+      evaluation does not measure);
+    - ``space``: ``field`` of the search space the row names (CSV column ``space``), computed from
+      the space itself (``analysis.space_summary``, rule space_summary; Table 1.1).
     """
 
     key: str
@@ -84,11 +87,11 @@ class Column:
     @property
     def on_data(self) -> bool:
         """Whether our numbers depend on the target's data (the memory kind does not)."""
-        return self.source not in ("memory", "thesis")
+        return self.source not in ("memory", "thesis", "space")
 
     @property
     def needs_search(self) -> bool:
-        return self.source not in ("eval", "thesis")
+        return self.source not in ("eval", "thesis", "space")
 
     @property
     def needs_probes(self) -> bool:
@@ -121,6 +124,11 @@ class TableSpec:
     @property
     def genotype_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if self.from_genotype(c))
+
+    @property
+    def space_columns(self) -> tuple[Column, ...]:
+        """The columns computed from the rows' search spaces (Table 1.1)."""
+        return tuple(c for c in self.columns if c.source == "space")
 
     def targets(self) -> list[str]:
         return sorted({c.target for c in self.columns if c.source == "eval"})

@@ -117,8 +117,22 @@ def test_released_cells_outside_the_space_are_raw_and_not_published_runs():
     for name in genotypes.OUTSIDE_SPACE:
         assert isinstance(genotypes.cells(name), genotypes.RawCells)
     published = DartsCnnSpace().published
-    assert set(published) == set(genotypes.IN_SPACE) >= {"DARTS_V2", "E2NAS_R", "NSAS_C", "XNAS"}
-    assert not set(published) & set(genotypes.OUTSIDE_SPACE)
+    assert set(published) == {genotypes.run_name(n) for n in genotypes.IN_SPACE} \
+        >= {"darts-v2", "e2nas-r", "nsas-c", "xnas", "pc-darts"}
+    assert not set(published) & {genotypes.run_name(n) for n in genotypes.OUTSIDE_SPACE}
+
+
+def test_released_cells_in_the_space_are_published_runs():
+    import re
+
+    from nasrepro import layout, plugins
+    from nasrepro.profile import resolve
+
+    plugins.load("spaces")
+    for name in genotypes.IN_SPACE:
+        run = f"published-{genotypes.run_name(name)}"
+        assert re.fullmatch(layout.RUN, run), run
+        assert resolve.published_arch("darts_cnn", run) == genotypes.cells(name).to_string()
     with pytest.raises(KeyError, match="no released"):
         genotypes.cells("nope")
 

@@ -99,6 +99,11 @@ OUTSIDE_SPACE: tuple[str, ...] = tuple(name for name, text in ALL.items() if not
 IN_SPACE: tuple[str, ...] = tuple(name for name in ALL if name not in OUTSIDE_SPACE)
 
 
+def run_name(name: str) -> str:
+    """The cell's name in a run name (``published-<name>``): DARTS_V2 -> darts-v2."""
+    return name.lower().replace("_", "-")
+
+
 def cells(name: str) -> Genotype | RawCells:
     """Released cell ``name`` of ``ALL``: a ``Genotype``, or ``RawCells`` outside the space."""
     if name not in ALL:

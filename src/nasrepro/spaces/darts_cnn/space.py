@@ -197,10 +197,12 @@ class DartsCnnSpace(SearchSpace):
 
     @property
     def published(self) -> dict[str, Genotype]:
-        """The released cells the space accepts (``genotypes.IN_SPACE``): runs published-<name>."""
+        """The released cells the space accepts (``genotypes.IN_SPACE``) under run-safe names
+        (lower case, ``-`` for ``_``): pseudo-runs ``published-<name>``, e.g. published-darts-v2,
+        published-e2nas-r, published-nsas-c."""
         from nasrepro.spaces.darts_cnn import genotypes
 
-        return {name: genotypes.cells(name) for name in genotypes.IN_SPACE}
+        return {genotypes.run_name(name): genotypes.cells(name) for name in genotypes.IN_SPACE}
 
     def eval_net_config(self, target: str) -> type:
         return DartsImageNetNet if _is_imagenet(target) else DartsEvalNet

@@ -85,7 +85,8 @@ DIFFERENCES = [
 
 @pytest.mark.parametrize("name,target,field,printed,ours", DIFFERENCES,
                          ids=[f"{d[0]}-{d[1]}-{d[2]}" for d in DIFFERENCES])
-def test_documented_differences_stay_what_the_docs_say(computed, name, target, field, printed, ours):
+def test_documented_differences_stay_what_the_docs_say(computed, name, target, field, printed,
+                                                       ours):
     value = computed[name][target][field]
     assert rounded(value, ours) and not rounded(value, printed)
 
@@ -101,7 +102,8 @@ LOGS = [
     ("EN2AS", "cifar10", 3.083014, "ENNAS_MASTER CNN/ENNAS_CIFAR_RESULT/log.txt"),
     ("EN2AS", "imagenet", 4.484512, "ENNAS_MASTER CNN/ENNAS_ImageNet/log.txt"),
     ("PDARTS", "imagenet", 4.944352, "NSAS_FOR_CVPR CNN/trained_models/PDARTS_imagenet/log.txt"),
-    ("PC_DARTS", "imagenet", 5.270560, "NSAS_FOR_CVPR CNN/trained_models/PCDARTS-C-imagenet/log.txt"),
+    ("PC_DARTS", "imagenet", 5.270560,
+     "NSAS_FOR_CVPR CNN/trained_models/PCDARTS-C-imagenet/log.txt"),
 ]
 
 

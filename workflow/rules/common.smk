@@ -232,7 +232,8 @@ def table_inputs(wildcards):
 
 def genotype_complexity_input(wildcards):
     """The released cells' complexity file for a table with architecture columns."""
-    return [L.genotype_complexity()] if registry.TABLES.get(wildcards.table).genotype_columns else []
+    spec = registry.TABLES.get(wildcards.table)
+    return [L.genotype_complexity()] if spec.genotype_columns else []
 
 
 def space_summary_input(wildcards):

@@ -142,9 +142,9 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
     cell of ours), per column ``<key>_thesis`` and (not for a ``thesis`` column)
     ``<key>_reproduced``, for an architecture column (``TableSpec.from_genotype``) also
     ``<key>_genotype`` (from ``complexity``), and the note; a ``space`` column's cell of ours is
-    the row's space's entry of ``summary`` (rule space_summary, Table 1.1); the thesis' rows (``thesis_csv``), then
-    one per run in ``extra_runs`` (a profile's own runs, ``tables.<id>.extra_runs``: no thesis
-    value)."""
+    the row's space's entry of ``summary`` (rule space_summary, Table 1.1). Rows: the thesis'
+    (``thesis_csv``), then one per run in ``extra_runs`` (a profile's own runs,
+    ``tables.<id>.extra_runs``: no thesis value)."""
     with open(thesis_csv, newline="") as handle:
         thesis = list(csv.DictReader(handle))
     thesis += [{"row": run, "run": run} for run in extra_runs]

@@ -31,8 +31,9 @@ ARCH_SPACES = ("darts_cnn",)
 GENOTYPE_TAG = "computed from the published genotype"
 
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
-           "thesis", "space")
+           "thesis", "space", "log")
 SPACE_TAG = "computed from the space"
+LOG_TAG = "author's retraining log"
 # the sources with one value per seed (the others: one per run)
 PER_SEED = ("eval", "tau", "search_cost", "search_seconds", "search_ratio")
 
@@ -58,7 +59,10 @@ class Column:
     - ``thesis``: the thesis' value alone, nothing of ours (e.g. ImageNet top-5 error, which the
       evaluation does not measure);
     - ``space``: ``field`` of the search space the row names (CSV column ``space``), computed from
-      the space itself (``analysis.space_summary``, rule space_summary; Table 1.1).
+      the space itself (``analysis.space_summary``, rule space_summary; Table 1.1);
+    - ``log``: a reference value from the CSV alone, like ``thesis``, but read from the thesis
+      author's released retraining log (headed ``[author's retraining log]``; docs/methods.md
+      names each log), e.g. the final-epoch test error of Table 4.6's own cells.
     """
 
     key: str
@@ -82,16 +86,21 @@ class Column:
     @property
     def reproduced(self) -> bool:
         """Whether the table has our column beside the thesis' (not a ``thesis`` column)."""
-        return self.source != "thesis"
+        return self.source not in ("thesis", "log")
+
+    @property
+    def thesis_tag(self) -> str:
+        """The tag of the CSV's (not reproduced) cell: "thesis", or the author's log."""
+        return LOG_TAG if self.source == "log" else "thesis"
 
     @property
     def on_data(self) -> bool:
         """Whether our numbers depend on the target's data (the memory kind does not)."""
-        return self.source not in ("memory", "thesis", "space")
+        return self.source not in ("memory", "thesis", "space", "log")
 
     @property
     def needs_search(self) -> bool:
-        return self.source not in ("eval", "thesis", "space")
+        return self.source not in ("eval", "thesis", "space", "log")
 
     @property
     def needs_probes(self) -> bool:

@@ -68,7 +68,7 @@ def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: st
     for column in spec.columns:
         if not column.reproduced:
             top.append(latex_text(column.label))
-            bottom.append("thesis")
+            bottom.append(latex_text(column.thesis_tag))
             col += 1
             continue
         span = 3 if spec.from_genotype(column) else 2
@@ -78,7 +78,7 @@ def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: st
         else:
             top += [latex_text(column.label), latex_text(column.ours_label)]
             top += [latex_text(column.label)] * (span - 2)
-        bottom += ["thesis", latex_text(ours_tag(column, standins, scored_by))]
+        bottom += [column.thesis_tag, latex_text(ours_tag(column, standins, scored_by))]
         bottom += ["genotype"] * (span - 2)
         col += span
     top.append("Seeds")

@@ -191,7 +191,7 @@ def headers(spec: TableSpec, standins: dict[str, str] | None,
     "<label> [<tag>]" (tag "thesis", or ``ours_tag``); the same in CSV, Markdown and LaTeX."""
     out = [("Method", "Method", ""), ("run", "run", "")]
     for column in spec.columns:
-        out.append((f"{column.key}_thesis", column.label, "thesis"))
+        out.append((f"{column.key}_thesis", column.label, column.thesis_tag))
         if column.reproduced:
             out.append((f"{column.key}_reproduced", column.ours_label,
                         ours_tag(column, standins, scored_by)))

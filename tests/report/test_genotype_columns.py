@@ -70,3 +70,14 @@ def test_without_the_file_the_cells_are_empty_and_an_unknown_cell_is_an_error(tm
     bad.write_text("row,run,genotype,params_m\nX,,NOPE,1\n")
     with pytest.raises(KeyError, match="NOPE"):
         build(spec, bad, [], "note", complexity=_fake())
+
+
+def test_table_4_6_carries_the_author_logs_as_reference_columns(tmp_path):
+    spec = TABLES.get("table_4_6")
+    write_table(spec, str(spec.thesis_csv(ROOT)), [], str(tmp_path / "t"), "note")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "t.csv").read_text())))
+    e2nas = next(r for r in rows if r["Method"] == "E²NAS")
+    assert e2nas["CIFAR-10 test error (%) [author's retraining log]"] == "2.58"
+    assert e2nas["ImageNet top-1 error (%) [author's retraining log]"] == "25.16"
+    assert not any(key.startswith("CIFAR-10 test error (%) [author") and "ours" in key
+                   for key in rows[0])

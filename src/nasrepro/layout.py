@@ -102,6 +102,14 @@ class Layout:
     def table(self, name, ext) -> str:
         return f"{self.results}/tables/{name}.{ext}"
 
+    def genotype_complexity(self) -> str:
+        """Params and multiply-adds of the released DARTS-space cells (rule genotype_complexity)."""
+        return f"{self.results}/tables/darts_cnn_genotypes.json"
+
+    def space_summary(self) -> str:
+        """Size, operations and edges of the search spaces (rule space_summary, Table 1.1)."""
+        return f"{self.results}/tables/space_summary.json"
+
     def figure(self, name, ext) -> str:
         return f"{self.results}/figures/{name}.{ext}"
 

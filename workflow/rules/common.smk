@@ -230,6 +230,17 @@ def table_inputs(wildcards):
     return table_finals(wildcards.table)
 
 
+def genotype_complexity_input(wildcards):
+    """The released cells' complexity file for a table with architecture columns."""
+    spec = registry.TABLES.get(wildcards.table)
+    return [L.genotype_complexity()] if spec.genotype_columns else []
+
+
+def space_summary_input(wildcards):
+    """The spaces' summary for a table with columns computed from the spaces (Table 1.1)."""
+    return [L.space_summary()] if registry.TABLES.get(wildcards.table).space_columns else []
+
+
 def figure_inputs(wildcards):
     return figure_metrics(wildcards.figure)
 

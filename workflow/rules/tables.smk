@@ -1,6 +1,39 @@
+rule genotype_complexity:
+    """Params and multiply-adds of the released DARTS-space cells (spaces.darts_cnn.genotypes) at
+    the papers' evaluation sizes: the architecture columns of the DARTS-space tables, computed
+    from the genotypes alone (no search, no training)."""
+    output:
+        L.genotype_complexity(),
+    conda:
+        ENV
+    log:
+        L.log("tables", "genotype_complexity"),
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} genotype-complexity --out {output}"
+
+
+rule space_summary:
+    """Size, number of operations and number of edges of every search space, computed from the
+    spaces (nasrepro.analysis.space_summary): Table 1.1."""
+    output:
+        L.space_summary(),
+    conda:
+        ENV
+    log:
+        L.log("tables", "space_summary"),
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} space-summary --out {output}"
+
+
 rule table:
     input:
         values="config/thesis_values/{table}.csv",
+        complexity=genotype_complexity_input,
+        summary=space_summary_input,
         finals=table_inputs,
     output:
         csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables"),
@@ -12,7 +45,9 @@ rule table:
         + f" Seeds {select.item_seeds(config, 'tables', wc.table)}.",
         prefix=lambda wc, output: output.md[: -len(".md")],
         extra=lambda wc: extra_runs_option("tables", wc.table)
-        + resolve.standins_option(config, registry.TABLES.get(wc.table).space),
+        + resolve.standins_option(config, registry.TABLES.get(wc.table).space)
+        + "".join(f" --genotype-complexity {path}" for path in genotype_complexity_input(wc))
+        + "".join(f" --space-summary {path}" for path in space_summary_input(wc)),
     conda:
         ENV
     log:

@@ -33,6 +33,21 @@ def cmd_published_cell(args) -> None:
                                 "seed": args.seed, "arch": arch})
 
 
+def cmd_genotype_complexity(args) -> None:
+    """Params and multiply-adds of every released DARTS-space cell at the papers' evaluation
+    sizes (``spaces.darts_cnn.complexity``): the architecture columns of the DARTS-space tables."""
+    from nasrepro.spaces.darts_cnn.complexity import released_complexity
+
+    write_json(Path(args.out), released_complexity())
+
+
+def cmd_space_summary(args) -> None:
+    """Size, operations and edges of every search space (``analysis.space_summary``, Table 1.1)."""
+    from nasrepro.analysis.space_summary import summarize
+
+    write_json(Path(args.out), summarize())
+
+
 def cmd_best_cell(args) -> None:
     """genotype.json of pseudo-run ``<run>-best``: the best cell over the epochs of the search
     (``analysis.best_cell``), for Table 4.2's "Best" column."""
@@ -86,6 +101,11 @@ def add_commands(sub) -> None:
     p = command(sub, "published-cell", cmd_published_cell, "write the genotype of a published "
                 "(literature) cell", "--space", "--dataset", "--name", "--out")
     p.add_argument("--seed", type=int, required=True)
+    command(sub, "genotype-complexity", cmd_genotype_complexity, "params and multiply-adds of "
+            "the released DARTS-space cells at their evaluation sizes", "--out",
+            loads=("spaces",))
+    command(sub, "space-summary", cmd_space_summary, "size, operations and edges of the search "
+            "spaces (Table 1.1)", "--out", loads=())
     command(sub, "best-cell", cmd_best_cell, "write the best cell over a search's epochs "
             "(Table 4.2)", "--genotype", "--metrics", "--out")
     p = command(sub, "arch", cmd_arch, "convert an architecture between string and index")

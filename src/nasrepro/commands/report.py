@@ -16,7 +16,8 @@ def cmd_table(args) -> None:
     from nasrepro.report.table import write_table
 
     write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
-                args.out_prefix, args.note, args.extra_runs, args.standins, args.scored_by)
+                args.out_prefix, args.note, args.extra_runs, args.standins, args.scored_by,
+                args.genotype_complexity, args.space_summary)
 
 
 def cmd_figure(args) -> None:
@@ -79,6 +80,11 @@ def add_commands(sub) -> None:
                    help="the data roles a stand-in plays (role=loader,...): named in the headers")
     p.add_argument("--scored-by", default="",
                    help="the benchmark the space's cells are looked up in (evaluation: benchmark)")
+    p.add_argument("--genotype-complexity", default=None,
+                   help="params and multiply-adds of the released cells (rule genotype_complexity):"
+                   " the architecture columns computed from a row's genotype")
+    p.add_argument("--space-summary", default=None,
+                   help="the search spaces' sizes (rule space_summary): Table 1.1's cells")
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
                 "experiments.specs.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)

@@ -22,8 +22,18 @@ from nasrepro.registry import FIGURES, RUNS, TABLES
 THESIS_VALUES = Path("config/thesis_values")
 
 
+# Architecture columns a released genotype fills without any training (the parameters and
+# multiply-adds of its evaluation network; spaces.darts_cnn.complexity): their fields, the targets
+# with a published network size, and the spaces whose cells have one
+ARCH_FIELDS = ("params_m", "madds_m")
+ARCH_TARGETS = ("cifar10", "imagenet")
+ARCH_SPACES = ("darts_cnn",)
+GENOTYPE_TAG = "computed from the published genotype"
+
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
-           "thesis")
+           "thesis", "space", "log")
+SPACE_TAG = "computed from the space"
+LOG_TAG = "author's retraining log"
 # the sources with one value per seed (the others: one per run)
 PER_SEED = ("eval", "tau", "search_cost", "search_seconds", "search_ratio")
 
@@ -47,7 +57,12 @@ class Column:
       over its seeds (Table 4.5: the ratio to GDAS);
     - ``memory``: what a search step keeps in memory: "single path" or "whole supernet";
     - ``thesis``: the thesis' value alone, nothing of ours (e.g. ImageNet top-5 error, which the
-      evaluation does not measure).
+      evaluation does not measure);
+    - ``space``: ``field`` of the search space the row names (CSV column ``space``), computed from
+      the space itself (``analysis.space_summary``, rule space_summary; Table 1.1);
+    - ``log``: a reference value from the CSV alone, like ``thesis``, but read from the thesis
+      author's released retraining log (headed ``[author's retraining log]``; docs/methods.md
+      names each log), e.g. the final-epoch test error of Table 4.6's own cells.
     """
 
     key: str
@@ -71,16 +86,21 @@ class Column:
     @property
     def reproduced(self) -> bool:
         """Whether the table has our column beside the thesis' (not a ``thesis`` column)."""
-        return self.source != "thesis"
+        return self.source not in ("thesis", "log")
+
+    @property
+    def thesis_tag(self) -> str:
+        """The tag of the CSV's (not reproduced) cell: "thesis", or the author's log."""
+        return LOG_TAG if self.source == "log" else "thesis"
 
     @property
     def on_data(self) -> bool:
         """Whether our numbers depend on the target's data (the memory kind does not)."""
-        return self.source not in ("memory", "thesis")
+        return self.source not in ("memory", "thesis", "space", "log")
 
     @property
     def needs_search(self) -> bool:
-        return self.source not in ("eval", "thesis")
+        return self.source not in ("eval", "thesis", "space", "log")
 
     @property
     def needs_probes(self) -> bool:
@@ -103,6 +123,21 @@ class TableSpec:
             rows = list(csv.DictReader(handle))
         cells = [row.get(f"{c.key}_run") or row["run"] for row in rows for c in self.columns]
         return list(dict.fromkeys(run for run in [row["run"] for row in rows] + cells if run))
+
+    def from_genotype(self, column: Column) -> bool:
+        """Whether ``column`` also has a cell computed from a row's released genotype (CSV column
+        ``genotype``: a cell of ``spaces.darts_cnn.genotypes.ALL``), beside the thesis' and ours."""
+        return (self.space in ARCH_SPACES and column.source == "eval"
+                and column.field in ARCH_FIELDS and column.target in ARCH_TARGETS)
+
+    @property
+    def genotype_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if self.from_genotype(c))
+
+    @property
+    def space_columns(self) -> tuple[Column, ...]:
+        """The columns computed from the rows' search spaces (Table 1.1)."""
+        return tuple(c for c in self.columns if c.source == "space")
 
     def targets(self) -> list[str]:
         return sorted({c.target for c in self.columns if c.source == "eval"})

@@ -68,16 +68,19 @@ def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: st
     for column in spec.columns:
         if not column.reproduced:
             top.append(latex_text(column.label))
-            bottom.append("thesis")
+            bottom.append(latex_text(column.thesis_tag))
             col += 1
             continue
+        span = 3 if spec.from_genotype(column) else 2
         if column.ours_label == column.label:
-            top.append(rf"\multicolumn{{2}}{{c}}{{{latex_text(column.label)}}}")
-            rules.append(rf"\cmidrule(lr){{{col}-{col + 1}}}")
+            top.append(rf"\multicolumn{{{span}}}{{c}}{{{latex_text(column.label)}}}")
+            rules.append(rf"\cmidrule(lr){{{col}-{col + span - 1}}}")
         else:
             top += [latex_text(column.label), latex_text(column.ours_label)]
-        bottom += ["thesis", latex_text(ours_tag(column, standins, scored_by))]
-        col += 2
+            top += [latex_text(column.label)] * (span - 2)
+        bottom += [column.thesis_tag, latex_text(ours_tag(column, standins, scored_by))]
+        bottom += ["genotype"] * (span - 2)
+        col += span
     top.append("Seeds")
     bottom.append("ours")
     return [" & ".join(top) + r" \\", " ".join(rules), " & ".join(bottom) + r" \\"]
@@ -86,7 +89,7 @@ def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: st
 def to_latex(spec: TableSpec, table: list[dict], note: str,
              standins: dict[str, str] | None = None, scored_by: str = "") -> str:
     """The table as a LaTeX ``table`` float (booktabs rules), pure ASCII."""
-    width = 1 + sum(2 if c.reproduced else 1 for c in spec.columns) + 1
+    width = 1 + sum((2 if c.reproduced else 1) + spec.from_genotype(c) for c in spec.columns) + 1
     header = [line for line in _header_rows(spec, standins, scored_by) if line]
     lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{l{'c' * (width - 1)}}}",
              r"\toprule", *header, r"\midrule"]
@@ -96,6 +99,8 @@ def to_latex(spec: TableSpec, table: list[dict], note: str,
             cells.append(row[f"{column.key}_thesis"])
             if column.reproduced:
                 cells.append(row[f"{column.key}_reproduced"])
+            if spec.from_genotype(column):
+                cells.append(row.get(f"{column.key}_genotype", ""))
         cells.append(row["seeds"])
         lines.append(" & ".join(latex_text(cell) for cell in cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}",

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasrepro.experiments.specs import PER_SEED, Column, TableSpec
+from nasrepro.experiments.specs import GENOTYPE_TAG, PER_SEED, SPACE_TAG, Column, TableSpec
 from nasrepro.layout import parse_run_path
 from nasrepro.utils.atomic import read_jsonl, write_text
 
@@ -123,12 +123,28 @@ def fmt(values: list, digits: int = 2, significant: int = 0) -> str:
     return f"{mean:.{places}f} ± {float(np.std(values)):.{places}f}"
 
 
+def genotype_cell(column: Column, row: dict, complexity: dict | None) -> str:
+    """The value of an architecture column computed from the row's released genotype (CSV column
+    ``genotype``; ``complexity``: the file of rule genotype_complexity), or empty."""
+    name = row.get("genotype", "")
+    if not name or complexity is None:
+        return ""
+    if name not in complexity:
+        raise KeyError(f"row {row['row']!r}: genotype {name!r} is not a released cell; known: "
+                       f"{sorted(complexity)}")
+    return fmt([complexity[name][column.target][column.field]], column.digits, column.significant)
+
+
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
-          extra_runs: list[str] = ()) -> list[dict]:
+          extra_runs: list[str] = (), complexity: dict | None = None,
+          summary: dict | None = None) -> list[dict]:
     """The table's rows (one dict each): ``Method``, ``run``, ``seeds`` (the most seeds behind a
     cell of ours), per column ``<key>_thesis`` and (not for a ``thesis`` column)
-    ``<key>_reproduced``, and the note; the thesis' rows (``thesis_csv``), then one per run in
-    ``extra_runs`` (a profile's own runs, ``tables.<id>.extra_runs``: no thesis value)."""
+    ``<key>_reproduced``, for an architecture column (``TableSpec.from_genotype``) also
+    ``<key>_genotype`` (from ``complexity``), and the note; a ``space`` column's cell of ours is
+    the row's space's entry of ``summary`` (rule space_summary, Table 1.1). Rows: the thesis'
+    (``thesis_csv``), then one per run in ``extra_runs`` (a profile's own runs,
+    ``tables.<id>.extra_runs``: no thesis value)."""
     with open(thesis_csv, newline="") as handle:
         thesis = list(csv.DictReader(handle))
     thesis += [{"row": run, "run": run} for run in extra_runs]
@@ -141,10 +157,15 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
         out = {"Method": row["row"], "run": row["run"], "seeds": seeds or ""}
         for column in spec.columns:
             out[f"{column.key}_thesis"] = row.get(column.key, "")
-            if column.reproduced:
+            if column.source == "space":
+                out[f"{column.key}_reproduced"] = (summary or {}).get(row.get("space", ""), {}).get(
+                    column.field, "")
+            elif column.reproduced:
                 out[f"{column.key}_reproduced"] = fmt(
                     values.get((cell_run[column.key], column.key), []), column.digits,
                     column.significant)
+            if spec.from_genotype(column):
+                out[f"{column.key}_genotype"] = genotype_cell(column, row, complexity)
         out["reproduced_with"] = note
         rows.append(out)
     return rows
@@ -154,6 +175,8 @@ def ours_tag(column: Column, standins: dict[str, str] | None, scored_by: str = "
     """What our column is: "ours", or "ours; stand-in: <loader>" when its numbers come from a
     stand-in for the column's dataset (``standins``: role -> loader); with ``scored_by`` (cells
     looked up in that benchmark) an evaluated column says that only its search used the stand-in."""
+    if column.source == "space":
+        return SPACE_TAG
     standin = (standins or {}).get(column.target) if column.on_data else None
     if not standin:
         return "ours"
@@ -168,10 +191,12 @@ def headers(spec: TableSpec, standins: dict[str, str] | None,
     "<label> [<tag>]" (tag "thesis", or ``ours_tag``); the same in CSV, Markdown and LaTeX."""
     out = [("Method", "Method", ""), ("run", "run", "")]
     for column in spec.columns:
-        out.append((f"{column.key}_thesis", column.label, "thesis"))
+        out.append((f"{column.key}_thesis", column.label, column.thesis_tag))
         if column.reproduced:
             out.append((f"{column.key}_reproduced", column.ours_label,
                         ours_tag(column, standins, scored_by)))
+        if spec.from_genotype(column):
+            out.append((f"{column.key}_genotype", column.label, GENOTYPE_TAG))
     return out + [("seeds", "Seeds", "ours")]
 
 
@@ -204,12 +229,18 @@ def to_markdown(spec: TableSpec, table: list[dict], note: str,
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,
                 note: str, extra_runs: list[str] = (), standins: dict[str, str] | None = None,
-                scored_by: str = "") -> list[dict]:
+                scored_by: str = "", complexity_file: str | None = None,
+                summary_file: str | None = None) -> list[dict]:
     """Write ``<out_prefix>.{csv,md,tex}`` atomically; ``standins``: the data roles a stand-in
-    plays (role -> loader), named in the headers of our columns (``ours_tag``)."""
+    plays (role -> loader), named in the headers of our columns (``ours_tag``);
+    ``complexity_file``: the released cells' params and multiply-adds (rule
+    genotype_complexity), for the architecture columns; ``summary_file``: the spaces' sizes (rule
+    space_summary), for Table 1.1."""
     from nasrepro.report.latex import to_latex
 
-    table = build(spec, thesis_csv, final_files, note, extra_runs)
+    complexity = json.loads(Path(complexity_file).read_text()) if complexity_file else None
+    summary = json.loads(Path(summary_file).read_text()) if summary_file else None
+    table = build(spec, thesis_csv, final_files, note, extra_runs, complexity, summary)
     write_text(f"{out_prefix}.csv", to_csv(spec, table, standins, scored_by))
     write_text(f"{out_prefix}.md", to_markdown(spec, table, note, standins, scored_by))
     write_text(f"{out_prefix}.tex", to_latex(spec, table, note, standins, scored_by))

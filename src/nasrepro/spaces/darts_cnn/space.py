@@ -195,6 +195,15 @@ class DartsCnnSpace(SearchSpace):
     InvalidArch = InvalidArchError
     search_net_config = DartsSearchNet
 
+    @property
+    def published(self) -> dict[str, Genotype]:
+        """The released cells the space accepts (``genotypes.IN_SPACE``) under run-safe names
+        (lower case, ``-`` for ``_``): pseudo-runs ``published-<name>``, e.g. published-darts-v2,
+        published-e2nas-r, published-nsas-c."""
+        from nasrepro.spaces.darts_cnn import genotypes
+
+        return {genotypes.run_name(name): genotypes.cells(name) for name in genotypes.IN_SPACE}
+
     def eval_net_config(self, target: str) -> type:
         return DartsImageNetNet if _is_imagenet(target) else DartsEvalNet
 

@@ -312,7 +312,9 @@ MUTATIONS = [
      "tests/methods/test_dvae.py"),
     ("D-VAE: injectivity from the farthest mean", "src/nasrepro/train/dvae.py",
      "dist.min(dim=1).values", "dist.max(dim=1).values", "tests/methods/test_dvae.py"),
-
+    ("BaLeNAS 1st: weight step before the VAdam step (Alg. 5)", "src/nasrepro/methods/balenas.py",
+     "in both orders.\"\"\"\n        return True", "in both orders.\"\"\"\n        return self.second_order",
+     "tests/methods/test_balenas.py::test_the_mu_sigma_step_comes_before_the_weight_step_as_alg_5_prints_it"),
 ]
 
 def main(only: list[str]) -> int:

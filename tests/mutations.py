@@ -315,6 +315,9 @@ MUTATIONS = [
     ("BaLeNAS 1st: weight step before the VAdam step (Alg. 5)", "src/nasrepro/methods/balenas.py",
      "in both orders.\"\"\"\n        return True", "in both orders.\"\"\"\n        return self.second_order",
      "tests/methods/test_balenas.py::test_the_mu_sigma_step_comes_before_the_weight_step_as_alg_5_prints_it"),
+    ("latent novelty: Eq. 4.11's printed reciprocal sphere factor", "src/nasrepro/methods/parts/latent_novelty.py",
+     "- k / 2 * math.log(math.pi) - (k - 1) * r.log()", "- k / 2 * math.log(math.pi) + (k - 1) * r.log()",
+     "tests/methods/test_latent_novelty.py::test_novelty_gradient_is_that_of_log_p_a_by_lemma_2_not_the_reciprocal_factor"),
 ]
 
 def main(only: list[str]) -> int:

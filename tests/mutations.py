@@ -201,7 +201,7 @@ MUTATIONS = [
      "return [da - lr * m for da, m in zip(d_alpha, mixed)], loss.detach()\n\n\ndef _grads_like",
      "return [da for da, m in zip(d_alpha, mixed)], loss.detach()\n\n\ndef _grads_like",
      "tests/methods/test_idarts.py"),
-    ("iDARTS: Hessian at the final weights", "src/nasrepro/methods/idarts.py",
+    ("iDARTS darts_point: Hessian at the final weights", "src/nasrepro/methods/idarts.py",
      "inner_point=before_last)", "inner_point=None)", "tests/methods/test_idarts.py"),
     ("iDARTS: L1 on the first inner batch", "src/nasrepro/methods/idarts.py",
      "lambda: self.relaxed_loss(batches[-1]), lambda", "lambda: self.relaxed_loss(batches[0]), lambda",
@@ -318,6 +318,9 @@ MUTATIONS = [
     ("latent novelty: Eq. 4.11's printed reciprocal sphere factor", "src/nasrepro/methods/parts/latent_novelty.py",
      "- k / 2 * math.log(math.pi) - (k - 1) * r.log()", "- k / 2 * math.log(math.pi) + (k - 1) * r.log()",
      "tests/methods/test_latent_novelty.py::test_novelty_gradient_is_that_of_log_p_a_by_lemma_2_not_the_reciprocal_factor"),
+    ("iDARTS: L1 at the weights before the last inner step by default (Eq. 6.9 point)", "src/nasrepro/methods/idarts.py",
+     "for w in weights] if self.cfg.darts_point else None", "for w in weights]",
+     "tests/methods/test_idarts.py::test_idarts_step_applies_eq_6_9_after_t_inner_steps"),
 ]
 
 def main(only: list[str]) -> int:

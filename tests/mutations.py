@@ -321,6 +321,12 @@ MUTATIONS = [
     ("iDARTS: L1 at the weights before the last inner step by default (Eq. 6.9 point)", "src/nasrepro/methods/idarts.py",
      "for w in weights] if self.cfg.darts_point else None", "for w in weights]",
      "tests/methods/test_idarts.py::test_idarts_step_applies_eq_6_9_after_t_inner_steps"),
+    ("EN²AS: novelty by the edge fraction, not Eq. 2.4's L2", "src/nasrepro/methods/en2as.py",
+     "                                    self.cfg.novelty_distance)", "                                    \"edges\")",
+     "tests/methods/test_novelty.py::test_en2as_uses_eq_2_4_euclidean_distance_by_default"),
+    ("EN²AS: archive cell embeddings never updated", "src/nasrepro/methods/en2as.py",
+     "self.cells[m] = self.space.embed(arch)", "self.cells[m] = self.cells[m]",
+     "tests/methods/test_novelty.py::test_en2as_fills_its_archive_then_moves_members_by_eq_2_6"),
 ]
 
 def main(only: list[str]) -> int:

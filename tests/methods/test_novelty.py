@@ -258,27 +258,89 @@ def test_evolution_finds_the_maximum_and_minimum_of_a_known_score():
     assert low == 0
 
 
-def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6():
-    method = build_method("en2as", archive_size=3, k=2, perturbations=4, gamma=0.5)
+@pytest.mark.parametrize("metric", ["l2", "edges"])
+def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6(metric):
+    method = build_method("en2as", archive_size=3, k=2, perturbations=4, gamma=0.5,
+                          novelty_distance=metric)
+    space = method.space
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(8, 1, 8, 8, generator=gen)
     batch = (x, torch.randint(0, 10, (8,), generator=gen))
     for _ in range(3):
         method.step(batch, batch)
     assert method.filled == 3
-    snapshot = {k: v.clone() for k, v in method.archive.items()}
-    cells = method.cells.clone()
+    for step in range(4):
+        snapshot = {k: v.clone() for k, v in method.archive.items()}
+        # the archive's cells as the thesis defines them (argmax of each stored representation),
+        # recomputed here, not read from the method's own (possibly stale) table
+        members = [{k: v[m] for k, v in snapshot.items()} for m in range(3)]
+        cells = torch.stack([space.embed(space.discretize(a)) for a in members])
+        assert torch.equal(method.cells, cells)
+        state = method.ctx.rng.getstate()
+        method.step(batch, batch)
+        # replay: the same member, the same perturbations, Eq. 2.6 by es_novelty_step
+        rng = random.Random()
+        rng.setstate(state)
+        g = torch.Generator().manual_seed(rng.getrandbits(63))
+        m = rng.randrange(3)
+        expected = es_novelty_step(space, members[m], cells, 2, 4, 1.0, 0.5, g, metric)
+        for name in expected:
+            assert torch.equal(method.archive[name][m], expected[name])
+        assert method.trained_arch == space.discretize(expected)
+    # the distances the ES step sees are not all 1 (a stale, never-updated table gives all 1)
+    assert method.space.distance_matrix(method.cells, method.cells).min() < 1
+
+
+def test_en2as_uses_eq_2_4_euclidean_distance_by_default():
+    """Eq. 2.4: N = mean over the k nearest of ||b - b_j||_2 with b the flattened one-hot cell."""
+    method = build_method("en2as", archive_size=3, k=2, perturbations=4, gamma=0.5)
+    assert method.cfg.novelty_distance == "l2"
+    space = method.space
+    gen = torch.Generator().manual_seed(0)
+    batch = (torch.randn(8, 1, 8, 8, generator=gen), torch.randint(0, 10, (8,), generator=gen))
+    for _ in range(3):
+        method.step(batch, batch)
     state = method.ctx.rng.getstate()
+    member = {k: v.clone() for k, v in method.archive.items()}
+    cells = method.cells.clone()
     method.step(batch, batch)
-    # replay: the same member, the same perturbations, Eq. 2.6 by es_novelty_step
     rng = random.Random()
     rng.setstate(state)
-    g = torch.Generator().manual_seed(rng.getrandbits(63))
+    seed = rng.getrandbits(63)
     m = rng.randrange(3)
-    expected = es_novelty_step(method.space, {k: v[m] for k, v in snapshot.items()}, cells, 2, 4, 1.0, 0.5, g)
-    for name in expected:
-        assert torch.equal(method.archive[name][m], expected[name])
-    assert method.trained_arch == method.space.discretize(expected)
+    alpha = {k: v[m] for k, v in member.items()}
+    by_hand = {k: torch.zeros_like(v) for k, v in alpha.items()}
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(4):
+        eps = {k: torch.randn(v.shape, generator=g) for k, v in alpha.items()}
+        b = space.embed(space.discretize({k: alpha[k] + eps[k] for k in alpha}))
+        dist = sorted(float((b - row).norm()) for row in cells)
+        for k in by_hand:
+            by_hand[k] += sum(dist[:2]) / 2 * eps[k]
+    for k in alpha:
+        assert torch.allclose(method.archive[k][m], alpha[k] + 0.5 / 4 * by_hand[k], atol=1e-6)
+
+
+@pytest.mark.parametrize("space_name", SPACE_NAMES)
+def test_l2_novelty_has_the_edge_neighbours_but_another_mean(space_name):
+    """||b - b_j||_2 = sqrt(2 E d_edges) for cells of E input edges: the same k nearest cells, but
+    Eq. 2.4's mean is not a function of the edge-distance mean."""
+    space, rng = SPACES.get(space_name)(), random.Random(2)
+    archive = [space.sample(rng) for _ in range(20)]
+    rows = torch.stack([space.embed(a) for a in archive])
+    edges = float(rows[0].sum())
+    ratios = []
+    for probe in [space.sample(rng) for _ in range(8)] + [archive[0]]:
+        b = space.embed(probe)
+        l2 = torch.stack([(b - r).norm() for r in rows])
+        d = space.distance_matrix([probe], rows)[0]
+        assert torch.allclose(l2, (2 * edges * d).sqrt(), atol=1e-6)
+        for k in (1, 3, 10):
+            want = float(l2.sort().values[:k].mean())
+            assert novelty(space, probe, rows, k, "l2") == pytest.approx(want, abs=1e-6)
+        ratios.append(novelty(space, probe, rows, 5, "l2") / max(novelty(space, probe, rows, 5), 1e-9))
+    assert novelty(space, archive[0], rows, 1, "l2") == 0.0
+    assert max(ratios[:-1]) - min(ratios[:-1]) > 1e-3      # not one constant factor apart
 
 
 def test_en2as_runs_the_full_ea_only_for_its_final_selection():

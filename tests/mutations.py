@@ -327,6 +327,19 @@ MUTATIONS = [
     ("EN²AS: archive cell embeddings never updated", "src/nasrepro/methods/en2as.py",
      "self.cells[m] = self.space.embed(arch)", "self.cells[m] = self.cells[m]",
      "tests/methods/test_novelty.py::test_en2as_fills_its_archive_then_moves_members_by_eq_2_6"),
+    ("retrain: drop-path never applied", "src/nasrepro/train/retrain.py",
+     "net.drop_path_prob = cfg.drop_path * epoch / cfg.epochs", "net.drop_path_prob = 0.0",
+     "tests/train/test_retrain_protocol.py::test_drop_path_probability_follows_darts_linear_schedule_per_epoch"),
+    ("retrain: drop-path without its linear ramp", "src/nasrepro/train/retrain.py",
+     "net.drop_path_prob = cfg.drop_path * epoch / cfg.epochs", "net.drop_path_prob = cfg.drop_path",
+     "tests/train/test_retrain_protocol.py::test_drop_path_probability_follows_darts_linear_schedule_per_epoch"),
+    ("retrain: Cutout never applied", "src/nasrepro/train/retrain.py",
+     "train_data = CutoutDataset(bundle.search_train, cfg.cutout) if cfg.cutout else bundle.search_train",
+     "train_data = bundle.search_train",
+     "tests/train/test_retrain_protocol.py::test_cutout_reaches_the_training_batches_only_when_enabled"),
+    ("DARTS network: drop-path switched off", "src/nasrepro/spaces/darts_cnn/network.py",
+     "if self.training and drop_prob > 0 and", "if False and drop_prob > 0 and",
+     "tests/train/test_retrain_protocol.py::test_darts_network_drops_paths_only_in_training"),
 ]
 
 def main(only: list[str]) -> int:
@@ -356,10 +369,13 @@ def main(only: list[str]) -> int:
                                      cwd=root, env=env, capture_output=True, text=True, timeout=900)
             finally:
                 file.write_text(original)
-            killed = out.returncode != 0
+            # pytest exits 1 when a test failed; 2-5 (interrupted, internal or usage error, no
+            # test collected, e.g. a test file that git does not track yet) kill nothing
+            killed = out.returncode == 1
             survived += not killed
             failed = [line.split("::", 1)[1] for line in out.stdout.splitlines() if line.startswith("FAILED")]
-            print(f"{'KILLED  ' if killed else 'SURVIVED'} {name}: {failed[:1]}", flush=True)
+            verdict = "KILLED  " if killed else "SURVIVED" if out.returncode == 0 else f"ERROR {out.returncode}"
+            print(f"{verdict} {name}: {failed[:1] or out.stdout.strip().splitlines()[-1:]}", flush=True)
     return 1 if survived else 0
 
 

@@ -340,6 +340,10 @@ MUTATIONS = [
     ("DARTS network: drop-path switched off", "src/nasrepro/spaces/darts_cnn/network.py",
      "if self.training and drop_prob > 0 and", "if False and drop_prob > 0 and",
      "tests/train/test_retrain_protocol.py::test_darts_network_drops_paths_only_in_training"),
+    ("NSAS: lambda R of the current cell only (constraint cells' l2 weights dropped)", "src/nasrepro/methods/nsas.py",
+     "return [(weight, weight, term) for weight, term in terms]",
+     "return [(weight, float(i == 0), term) for i, (weight, term) in enumerate(terms)]",
+     "tests/methods/test_novelty.py::test_nsas_l2_term_of_each_cell_carries_its_loss_weight_on_unshared_weights"),
 ]
 
 def main(only: list[str]) -> int:

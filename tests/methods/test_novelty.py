@@ -14,6 +14,7 @@ from nasrepro.methods.parts.novelty import (diversity, es_novelty_step, greedy_n
                                             knn_novelty, novelty)
 from nasrepro.registry import SPACES
 from tests.conftest import build_method
+from tests.planted import OPS as PLANTED_OPS
 from tests.planted import PlantedSpace, planted_method
 
 SPACE_NAMES = ["nb201", "darts_cnn"]
@@ -220,6 +221,45 @@ def test_nsas_loss_sends_eq_3_6_gradient_into_weights_only_a_constraint_uses():
     assert float(grads[index][0, 2]) == pytest.approx(float(expected), rel=1e-5)
     plain, = torch.autograd.grad(method.loss(batch, arch=current), [method.supernet.scale])
     assert float(plain[0, 2]) == 0.0  # so a detached constraint term would leave only lam * w
+
+
+def test_nsas_l2_term_of_each_cell_carries_its_loss_weight_on_unshared_weights():
+    """Eq. 3.6: (1 - beta)(L_c + lambda R)(alpha^t) + beta/M sum_i (L_c + lambda R)(alpha^i). With
+    one parameter tensor per (edge, op) the cells reach different tensors, so a tensor used only
+    by constraint i gets beta/M (dL_c/dw + lambda w), one used only by the current cell
+    (1 - beta)(dL_c/dw + lambda w). (On the shared planted supernet every tensor is reached by
+    every cell and the l2 weights only appear through their sum, 1.)"""
+    beta, lam = 0.4, 0.05
+    method, batch = planted_method("random-nas-nsas", beta=beta, w_weight_decay=lam, grad_clip=1e9,
+                                   net_cfg={"split": True})
+    net = method.supernet
+    with torch.no_grad():
+        for i, p in enumerate(net.scales):
+            p.fill_(0.5 + 0.1 * i)                  # distinct values: lambda w differs per tensor
+    current = ("none", "none", "identity")
+    constraints = [("identity", "none", "none"), ("none", "identity", "none")]
+    grads = method.nsas_gradients(batch, {"arch": current}, constraints)
+    params = list(net.parameters())
+    ref: list = [None] * len(params)
+    for weight, arch in [(1 - beta, current)] + [(beta / 2, c) for c in constraints]:
+        for i, g in enumerate(torch.autograd.grad(method.loss(batch, arch=arch), params, allow_unused=True)):
+            if g is not None:
+                term = weight * (g + lam * params[i].detach())
+                ref[i] = term if ref[i] is None else ref[i] + term
+    for g, r in zip(grads, ref):
+        assert (g is None) == (r is None)
+        if g is not None:
+            assert torch.allclose(g, r, atol=1e-7)
+    identity = PLANTED_OPS.index("identity")
+    only_c1 = params.index(net.weight(0, identity))
+    only_current = params.index(net.weight(2, identity))
+    g1, = torch.autograd.grad(method.loss(batch, arch=constraints[0]), [net.weight(0, identity)])
+    w0 = float(net.weight(0, identity).detach())
+    assert float(grads[only_c1]) == pytest.approx(beta / 2 * (float(g1) + lam * w0), rel=1e-5)
+    gc, = torch.autograd.grad(method.loss(batch, arch=current), [net.weight(2, identity)])
+    w2 = float(net.weight(2, identity).detach())
+    assert float(grads[only_current]) == pytest.approx((1 - beta) * (float(gc) + lam * w2), rel=1e-5)
+    assert grads[params.index(net.weight(1, 0))] is None      # a 'none' scale: no cell reaches it
 
 
 def test_nsas_with_beta_zero_is_the_baseline_step():

@@ -344,6 +344,9 @@ MUTATIONS = [
      "return [(weight, weight, term) for weight, term in terms]",
      "return [(weight, float(i == 0), term) for i, (weight, term) in enumerate(terms)]",
      "tests/methods/test_novelty.py::test_nsas_l2_term_of_each_cell_carries_its_loss_weight_on_unshared_weights"),
+    ("NT-ASGD resume forgets the check history", "src/nasrepro/train/retrain.py",
+     'history[:] = state.get("history", [])', "history[:] = []",
+     "tests/train/test_darts_rnn_retrain.py::test_resume_mid_asgd_matches_an_uninterrupted_run"),
 ]
 
 def main(only: list[str]) -> int:

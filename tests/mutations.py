@@ -347,6 +347,9 @@ MUTATIONS = [
     ("NT-ASGD resume forgets the check history", "src/nasrepro/train/retrain.py",
      'history[:] = state.get("history", [])', "history[:] = []",
      "tests/train/test_darts_rnn_retrain.py::test_resume_mid_asgd_matches_an_uninterrupted_run"),
+    ("NSAS-G/LG: constraints not made disjoint for M >= 3 (Assumption 2)", "src/nasrepro/methods/parts/constraints.py",
+     "disjoint.append(space.complement(cell, disjoint, rng) if disjoint else cell)", "disjoint.append(cell)",
+     "tests/methods/test_novelty.py::test_nsas_g_constraints_satisfy_assumptions_1_and_2"),
 ]
 
 def main(only: list[str]) -> int:

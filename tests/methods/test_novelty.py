@@ -156,24 +156,37 @@ def test_complement_covers_the_current_cell_and_shares_nothing(space_name):
             assert torch.equal(space.one_hot(comp)[name].sum(1), space.one_hot(current)[name].sum(1))
 
 
+@pytest.mark.parametrize("m", [2, 3, 4])
 @pytest.mark.parametrize("space_name", SPACE_NAMES)
-def test_nsas_g_constraints_satisfy_assumptions_1_and_2(space_name):
+def test_nsas_g_constraints_satisfy_assumptions_1_and_2(space_name, m):
+    """§3.4.2.3: NSAS-G and NSAS-LG "strictly observe" Assumption 1 (the constraints cover every
+    (edge, operation) weight of the current cell) and Assumption 2 (no two constraints share one),
+    for every M: with M >= 3 the archive members (and NSAS-LG's previous cell) are made disjoint;
+    the first constraint is kept as it is (NSAS-LG: the previous cell)."""
     space, rng = SPACES.get(space_name)(), random.Random(5)
     for strategy in ("nsas-g", "nsas-lg"):
-        selector = ConstraintSelector(space, strategy, m=2, recent=50, candidates=10)
-        checked = 0
+        selector = ConstraintSelector(space, strategy, m=m, recent=50, candidates=10)
+        checked, shared_before = 0, 0
         for _ in range(60):
             current = space.sample(rng)
+            members = [selector.previous] * (strategy == "nsas-lg") + list(selector.archive)
             constraints = selector.select(current, rng)
+            if constraints:
+                assert len(constraints) == m
+                first = selector.previous if strategy == "nsas-lg" else selector.archive[0]
+                assert constraints[0] == first
+                e = [space.embed(c) for c in constraints]
+                assert torch.all(space.embed(current) <= sum(e)), strategy          # Assumption 1
+                for i in range(m):
+                    for j in range(i + 1, m):
+                        assert float(e[i] @ e[j]) == 0.0, (strategy, i, j)          # Assumption 2
+                raw = [space.embed(c) for c in members[:m - 1] if c is not None]
+                shared_before += any(float(a @ b) > 0 for i, a in enumerate(raw) for b in raw[i + 1:])
+                checked += 1
             selector.observe(current)
-            if not constraints:
-                continue
-            assert len(constraints) == 2
-            e = [space.embed(c) for c in constraints]
-            assert torch.all(space.embed(current) <= e[0] + e[1]), strategy
-            assert float(e[0] @ e[1]) == 0.0, strategy
-            checked += 1
-        assert checked >= 58
+        assert checked >= 60 - m
+        if m >= 3 and space_name == "nb201":   # the raw archive (and previous cell) shared
+            assert shared_before > 0, strategy   # weights there: the disjointness has teeth
 
 
 def test_naive_strategies_pick_what_they_say():
@@ -190,7 +203,10 @@ def test_naive_strategies_pick_what_they_say():
     assert sel["nsas-lg"].select(cells[1], rng) == []  # its M - 2 = 1 archive cell fills first
     sel["nsas-lg"].observe(cells[1])
     lg = sel["nsas-lg"].select(cells[2], rng)
-    assert len(lg) == 3 and lg[0] == cells[1] and lg[1] == cells[1]  # previous, archive, complement
+    # previous, archive, complement; the archive cell equals the previous one (cells[1]), so it
+    # is made disjoint from it (Assumption 2): another operation on every edge
+    assert len(lg) == 3 and lg[0] == cells[1] and sel["nsas-lg"].archive == [cells[1]]
+    assert all(a != b for a, b in zip(lg[1].ops, cells[1].ops))
 
 
 

@@ -26,17 +26,28 @@ DIM = 16
 
 
 class PlantedSupernet(nn.Module):
-    def __init__(self, shape: DataShape):
+    """``split``: every (edge, operation) scale is its own parameter tensor (``scales``), so cells
+    differ in the tensors they reach (what per-cell terms such as Eq. 3.6's lambda R need to be
+    told apart); otherwise one ``scale`` tensor holds them all and every cell reaches it."""
+
+    def __init__(self, shape: DataShape, split: bool = False):
         super().__init__()
-        self.scale = nn.Parameter(torch.ones(EDGES, len(OPS)))  # per edge and op, shared weights
+        self.split = split
+        if split:
+            self.scales = nn.ParameterList(nn.Parameter(torch.ones(())) for _ in range(EDGES * len(OPS)))
+        else:
+            self.scale = nn.Parameter(torch.ones(EDGES, len(OPS)))  # per edge and op, shared weights
         self.classifier = nn.Linear(DIM, shape.num_classes)
+
+    def weight(self, e: int, k: int) -> torch.Tensor:
+        return self.scales[e * len(OPS) + k] if self.split else self.scale[e, k]
 
     def _op(self, e: int, k: int, x: torch.Tensor) -> torch.Tensor:
         if OPS[k] == "none":
             return torch.zeros_like(x)
         if OPS[k] == "noise":
-            return self.scale[e, k] * 3.0 * torch.randn_like(x)
-        return self.scale[e, k] * x
+            return self.weight(e, k) * 3.0 * torch.randn_like(x)
+        return self.weight(e, k) * x
 
     def forward(self, x, *, weights=None, choice=None, arch=None):
         x = x.flatten(1)
@@ -111,7 +122,7 @@ class PlantedSpace(SearchSpace):
         return arch
 
     def build_supernet(self, shape, cfg):
-        return PlantedSupernet(shape)
+        return PlantedSupernet(shape, split=bool((cfg or {}).get("split", False)))
 
     def build_network(self, arch, shape, cfg):
         raise NotImplementedError("the planted task is searched only")
@@ -140,9 +151,9 @@ def planted_bundle(n: int = 512, classes: int = 4, seed: int = 0) -> DataBundle:
                       arch_train=valid)
 
 
-def planted_method(name: str, seed: int = 0, n: int = 64, **overrides):
-    """Registered method ``name`` on the planted supernet (seeded) and one training batch of
-    ``n`` planted examples."""
+def planted_method(name: str, seed: int = 0, n: int = 64, net_cfg: dict | None = None, **overrides):
+    """Registered method ``name`` on the planted supernet (seeded; ``net_cfg`` e.g. {"split":
+    True}) and one training batch of ``n`` planted examples."""
     from nasrepro.methods.base import SearchContext
     from nasrepro.params import build_config
     from nasrepro.registry import METHODS
@@ -151,7 +162,7 @@ def planted_method(name: str, seed: int = 0, n: int = 64, **overrides):
     space = PlantedSpace()
     bundle = planted_bundle(n=n)
     cls = METHODS.get(name)
-    method = cls(SearchContext(space, space.build_supernet(bundle.shape, {}),
+    method = cls(SearchContext(space, space.build_supernet(bundle.shape, net_cfg or {}),
                                build_config(cls.Config, overrides, name), torch.device("cpu"),
                                random.Random(seed)))
     x, y = bundle.search_train[:]

@@ -162,3 +162,33 @@ def test_balenas_with_depth_weight_adds_the_depth_gradient():
 def test_nb201_has_no_depth_regularisation():
     with pytest.raises(ValueError, match="fixed topology"):
         build_method("balenas-2nd", depth_weight=0.05)
+
+
+# ----------------------------------------------------------------------------- Alg. 5 step order
+@pytest.mark.parametrize("name, arch_first", [("balenas-1st", True), ("balenas-2nd", True),
+                                              ("darts-1st", False), ("darts-2nd", True)])
+def test_the_mu_sigma_step_comes_before_the_weight_step_as_alg_5_prints_it(name, arch_first):
+    """Alg. 5, lines 2-3: VAdam's step of mu and sigma, then the SGD step of w, in both orders
+    (DARTS 1st order, the baseline, keeps NAS-Bench-201's w-then-alpha order). The architecture
+    gradient must be taken at the weights the step started from."""
+    method = build_method(name, a_lr=0.05, arch_examples=50)
+    before = [p.detach().clone() for p in method.supernet.parameters()]
+    calls, gradient = [], method.hypergradient
+    weight_step = method.weight_step_mixed
+
+    def spy_gradient(train_batch, valid_batch):
+        now = [p.detach() for p in method.supernet.parameters()]
+        calls.append(("arch", all(torch.equal(a, b) for a, b in zip(before, now))))
+        return gradient(train_batch, valid_batch)
+
+    def spy_weights(batch):
+        calls.append(("w", None))
+        return weight_step(batch)
+
+    method.hypergradient, method.weight_step_mixed = spy_gradient, spy_weights
+    method.step(_batch(0), _batch(1))
+    order = [kind for kind, _ in calls]
+    assert order == (["arch", "w"] if arch_first else ["w", "arch"])
+    assert calls[order.index("arch")][1] is arch_first     # the arch step saw the step's start w
+    after = [p.detach() for p in method.supernet.parameters()]
+    assert not all(torch.equal(a, b) for a, b in zip(before, after))   # and w did move

@@ -161,3 +161,55 @@ def test_sig_gamma_eq_4_16(b):
     assert sigmoid_gamma(100, 100, b) == pytest.approx(1 / (1 + math.exp(b)))
     values = [sigmoid_gamma(t, 100, b) for t in range(101)]
     assert all(x > y for x, y in zip(values, values[1:]))  # exploration first, then exploitation
+
+
+def _printed_novelty(decoder, z, cell, latents, perps, sphere_power):
+    """Eq. 4.10/4.11 written out independently of the module, in float64: full SVD with an
+    explicit U_perp, w_perp = U_perp^T (alpha - D(z)), the chi density of ||W_perp|| by its
+    formula, the KDE by its sum. ``sphere_power`` = -1: Lemma 2's factor Gamma(k/2) /
+    (2 pi^(k/2) ||w_perp||^(k-1)) (Eq. 4.10, and Eq. 4.11's left side log p_A); +1: the
+    reciprocal that Eq. 4.11 prints on its right side."""
+    jac = torch.autograd.functional.jacobian(decoder, z)
+    m, n = jac.shape
+    k = m - n
+    u, s, _ = torch.linalg.svd(jac, full_matrices=True)
+    r = float((u[:, n:].T @ (cell - decoder(z))).norm())
+    h = max(0.05, math.sqrt(float(latents.var(dim=0, unbiased=False).mean())) * len(latents) ** (-1 / (n + 4)))
+    kde = sum(math.exp(-float((z - x).pow(2).sum()) / (2 * h * h)) / (2 * math.pi * h * h) ** (n / 2)
+              for x in latents) / len(latents)
+    sigma2 = sum(p * p for p in perps) / (len(perps) * k)
+    chi = 2 ** (1 - k / 2) * r ** (k - 1) * math.exp(-r * r / (2 * sigma2)) / (math.gamma(k / 2) * sigma2 ** (k / 2))
+    sphere = 2 * math.pi ** (k / 2) * r ** (k - 1) / math.gamma(k / 2)   # area of the radius-r sphere in R^k
+    return math.log(abs(1 / float(s.prod())) * kde * sphere ** sphere_power * chi)
+
+
+def test_novelty_gradient_is_that_of_log_p_a_by_lemma_2_not_the_reciprocal_factor():
+    """Eq. 4.11 defines L_N = log p_A(alpha) and Lemma 2 (Eq. 4.10, App. A.8-A.10) gives p_A with
+    p_W_perp = p_||W_perp|| / (sphere area at ||w_perp||); the right side of Eq. 4.11 prints the
+    reciprocal factor, which is not log p_A. ||w_perp|| depends on z, so the choice changes the
+    z-gradient: the module's autograd gradient equals finite differences of Lemma 2's form, and
+    differs clearly from those of the printed reciprocal."""
+    decoder = _mlp(n=2, m=6, seed=3)
+    gen = torch.Generator().manual_seed(4)
+    z0 = torch.randn(2, generator=gen) * 0.5
+    latents = z0 + 0.4 * torch.randn(6, 2, generator=gen)
+    perps = [0.8, 1.1, 0.9, 1.3, 0.7, 1.0]
+    cell = torch.tensor([1.0, 0, 1, 0, 0, 1])
+    archive = _archive(latents, perps)
+    z = z0.clone().requires_grad_(True)
+    out = novelty_loss(decoder, z, cell, archive)
+    grad, = torch.autograd.grad(out.loss, z)
+
+    def fd(power):
+        g = torch.zeros(2)
+        for i in range(2):
+            e = torch.zeros(2)
+            e[i] = 1e-6
+            g[i] = (_printed_novelty(decoder, z0 + e, cell, latents, perps, power)
+                    - _printed_novelty(decoder, z0 - e, cell, latents, perps, power)) / 2e-6
+        return g
+
+    lemma2, reciprocal = fd(-1), fd(+1)
+    assert float(out.loss) == pytest.approx(_printed_novelty(decoder, z0, cell, latents, perps, -1), rel=1e-10)
+    assert torch.allclose(grad, lemma2, rtol=1e-5, atol=1e-7), (grad, lemma2)
+    assert float((reciprocal - lemma2).norm()) > 0.1 * float(lemma2.norm())   # not a constant

@@ -14,6 +14,7 @@ from nasrepro.methods.parts.novelty import (diversity, es_novelty_step, greedy_n
                                             knn_novelty, novelty)
 from nasrepro.registry import SPACES
 from tests.conftest import build_method
+from tests.planted import OPS as PLANTED_OPS
 from tests.planted import PlantedSpace, planted_method
 
 SPACE_NAMES = ["nb201", "darts_cnn"]
@@ -155,24 +156,37 @@ def test_complement_covers_the_current_cell_and_shares_nothing(space_name):
             assert torch.equal(space.one_hot(comp)[name].sum(1), space.one_hot(current)[name].sum(1))
 
 
+@pytest.mark.parametrize("m", [2, 3, 4])
 @pytest.mark.parametrize("space_name", SPACE_NAMES)
-def test_nsas_g_constraints_satisfy_assumptions_1_and_2(space_name):
+def test_nsas_g_constraints_satisfy_assumptions_1_and_2(space_name, m):
+    """§3.4.2.3: NSAS-G and NSAS-LG "strictly observe" Assumption 1 (the constraints cover every
+    (edge, operation) weight of the current cell) and Assumption 2 (no two constraints share one),
+    for every M: with M >= 3 the archive members (and NSAS-LG's previous cell) are made disjoint;
+    the first constraint is kept as it is (NSAS-LG: the previous cell)."""
     space, rng = SPACES.get(space_name)(), random.Random(5)
     for strategy in ("nsas-g", "nsas-lg"):
-        selector = ConstraintSelector(space, strategy, m=2, recent=50, candidates=10)
-        checked = 0
+        selector = ConstraintSelector(space, strategy, m=m, recent=50, candidates=10)
+        checked, shared_before = 0, 0
         for _ in range(60):
             current = space.sample(rng)
+            members = [selector.previous] * (strategy == "nsas-lg") + list(selector.archive)
             constraints = selector.select(current, rng)
+            if constraints:
+                assert len(constraints) == m
+                first = selector.previous if strategy == "nsas-lg" else selector.archive[0]
+                assert constraints[0] == first
+                e = [space.embed(c) for c in constraints]
+                assert torch.all(space.embed(current) <= sum(e)), strategy          # Assumption 1
+                for i in range(m):
+                    for j in range(i + 1, m):
+                        assert float(e[i] @ e[j]) == 0.0, (strategy, i, j)          # Assumption 2
+                raw = [space.embed(c) for c in members[:m - 1] if c is not None]
+                shared_before += any(float(a @ b) > 0 for i, a in enumerate(raw) for b in raw[i + 1:])
+                checked += 1
             selector.observe(current)
-            if not constraints:
-                continue
-            assert len(constraints) == 2
-            e = [space.embed(c) for c in constraints]
-            assert torch.all(space.embed(current) <= e[0] + e[1]), strategy
-            assert float(e[0] @ e[1]) == 0.0, strategy
-            checked += 1
-        assert checked >= 58
+        assert checked >= 60 - m
+        if m >= 3 and space_name == "nb201":   # the raw archive (and previous cell) shared
+            assert shared_before > 0, strategy   # weights there: the disjointness has teeth
 
 
 def test_naive_strategies_pick_what_they_say():
@@ -189,7 +203,10 @@ def test_naive_strategies_pick_what_they_say():
     assert sel["nsas-lg"].select(cells[1], rng) == []  # its M - 2 = 1 archive cell fills first
     sel["nsas-lg"].observe(cells[1])
     lg = sel["nsas-lg"].select(cells[2], rng)
-    assert len(lg) == 3 and lg[0] == cells[1] and lg[1] == cells[1]  # previous, archive, complement
+    # previous, archive, complement; the archive cell equals the previous one (cells[1]), so it
+    # is made disjoint from it (Assumption 2): another operation on every edge
+    assert len(lg) == 3 and lg[0] == cells[1] and sel["nsas-lg"].archive == [cells[1]]
+    assert all(a != b for a, b in zip(lg[1].ops, cells[1].ops))
 
 
 
@@ -220,6 +237,45 @@ def test_nsas_loss_sends_eq_3_6_gradient_into_weights_only_a_constraint_uses():
     assert float(grads[index][0, 2]) == pytest.approx(float(expected), rel=1e-5)
     plain, = torch.autograd.grad(method.loss(batch, arch=current), [method.supernet.scale])
     assert float(plain[0, 2]) == 0.0  # so a detached constraint term would leave only lam * w
+
+
+def test_nsas_l2_term_of_each_cell_carries_its_loss_weight_on_unshared_weights():
+    """Eq. 3.6: (1 - beta)(L_c + lambda R)(alpha^t) + beta/M sum_i (L_c + lambda R)(alpha^i). With
+    one parameter tensor per (edge, op) the cells reach different tensors, so a tensor used only
+    by constraint i gets beta/M (dL_c/dw + lambda w), one used only by the current cell
+    (1 - beta)(dL_c/dw + lambda w). (On the shared planted supernet every tensor is reached by
+    every cell and the l2 weights only appear through their sum, 1.)"""
+    beta, lam = 0.4, 0.05
+    method, batch = planted_method("random-nas-nsas", beta=beta, w_weight_decay=lam, grad_clip=1e9,
+                                   net_cfg={"split": True})
+    net = method.supernet
+    with torch.no_grad():
+        for i, p in enumerate(net.scales):
+            p.fill_(0.5 + 0.1 * i)                  # distinct values: lambda w differs per tensor
+    current = ("none", "none", "identity")
+    constraints = [("identity", "none", "none"), ("none", "identity", "none")]
+    grads = method.nsas_gradients(batch, {"arch": current}, constraints)
+    params = list(net.parameters())
+    ref: list = [None] * len(params)
+    for weight, arch in [(1 - beta, current)] + [(beta / 2, c) for c in constraints]:
+        for i, g in enumerate(torch.autograd.grad(method.loss(batch, arch=arch), params, allow_unused=True)):
+            if g is not None:
+                term = weight * (g + lam * params[i].detach())
+                ref[i] = term if ref[i] is None else ref[i] + term
+    for g, r in zip(grads, ref):
+        assert (g is None) == (r is None)
+        if g is not None:
+            assert torch.allclose(g, r, atol=1e-7)
+    identity = PLANTED_OPS.index("identity")
+    only_c1 = params.index(net.weight(0, identity))
+    only_current = params.index(net.weight(2, identity))
+    g1, = torch.autograd.grad(method.loss(batch, arch=constraints[0]), [net.weight(0, identity)])
+    w0 = float(net.weight(0, identity).detach())
+    assert float(grads[only_c1]) == pytest.approx(beta / 2 * (float(g1) + lam * w0), rel=1e-5)
+    gc, = torch.autograd.grad(method.loss(batch, arch=current), [net.weight(2, identity)])
+    w2 = float(net.weight(2, identity).detach())
+    assert float(grads[only_current]) == pytest.approx((1 - beta) * (float(gc) + lam * w2), rel=1e-5)
+    assert grads[params.index(net.weight(1, 0))] is None      # a 'none' scale: no cell reaches it
 
 
 def test_nsas_with_beta_zero_is_the_baseline_step():
@@ -258,27 +314,89 @@ def test_evolution_finds_the_maximum_and_minimum_of_a_known_score():
     assert low == 0
 
 
-def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6():
-    method = build_method("en2as", archive_size=3, k=2, perturbations=4, gamma=0.5)
+@pytest.mark.parametrize("metric", ["l2", "edges"])
+def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6(metric):
+    method = build_method("en2as", archive_size=3, k=2, perturbations=4, gamma=0.5,
+                          novelty_distance=metric)
+    space = method.space
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(8, 1, 8, 8, generator=gen)
     batch = (x, torch.randint(0, 10, (8,), generator=gen))
     for _ in range(3):
         method.step(batch, batch)
     assert method.filled == 3
-    snapshot = {k: v.clone() for k, v in method.archive.items()}
-    cells = method.cells.clone()
+    for step in range(4):
+        snapshot = {k: v.clone() for k, v in method.archive.items()}
+        # the archive's cells as the thesis defines them (argmax of each stored representation),
+        # recomputed here, not read from the method's own (possibly stale) table
+        members = [{k: v[m] for k, v in snapshot.items()} for m in range(3)]
+        cells = torch.stack([space.embed(space.discretize(a)) for a in members])
+        assert torch.equal(method.cells, cells)
+        state = method.ctx.rng.getstate()
+        method.step(batch, batch)
+        # replay: the same member, the same perturbations, Eq. 2.6 by es_novelty_step
+        rng = random.Random()
+        rng.setstate(state)
+        g = torch.Generator().manual_seed(rng.getrandbits(63))
+        m = rng.randrange(3)
+        expected = es_novelty_step(space, members[m], cells, 2, 4, 1.0, 0.5, g, metric)
+        for name in expected:
+            assert torch.equal(method.archive[name][m], expected[name])
+        assert method.trained_arch == space.discretize(expected)
+    # the distances the ES step sees are not all 1 (a stale, never-updated table gives all 1)
+    assert method.space.distance_matrix(method.cells, method.cells).min() < 1
+
+
+def test_en2as_uses_eq_2_4_euclidean_distance_by_default():
+    """Eq. 2.4: N = mean over the k nearest of ||b - b_j||_2 with b the flattened one-hot cell."""
+    method = build_method("en2as", archive_size=3, k=2, perturbations=4, gamma=0.5)
+    assert method.cfg.novelty_distance == "l2"
+    space = method.space
+    gen = torch.Generator().manual_seed(0)
+    batch = (torch.randn(8, 1, 8, 8, generator=gen), torch.randint(0, 10, (8,), generator=gen))
+    for _ in range(3):
+        method.step(batch, batch)
     state = method.ctx.rng.getstate()
+    member = {k: v.clone() for k, v in method.archive.items()}
+    cells = method.cells.clone()
     method.step(batch, batch)
-    # replay: the same member, the same perturbations, Eq. 2.6 by es_novelty_step
     rng = random.Random()
     rng.setstate(state)
-    g = torch.Generator().manual_seed(rng.getrandbits(63))
+    seed = rng.getrandbits(63)
     m = rng.randrange(3)
-    expected = es_novelty_step(method.space, {k: v[m] for k, v in snapshot.items()}, cells, 2, 4, 1.0, 0.5, g)
-    for name in expected:
-        assert torch.equal(method.archive[name][m], expected[name])
-    assert method.trained_arch == method.space.discretize(expected)
+    alpha = {k: v[m] for k, v in member.items()}
+    by_hand = {k: torch.zeros_like(v) for k, v in alpha.items()}
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(4):
+        eps = {k: torch.randn(v.shape, generator=g) for k, v in alpha.items()}
+        b = space.embed(space.discretize({k: alpha[k] + eps[k] for k in alpha}))
+        dist = sorted(float((b - row).norm()) for row in cells)
+        for k in by_hand:
+            by_hand[k] += sum(dist[:2]) / 2 * eps[k]
+    for k in alpha:
+        assert torch.allclose(method.archive[k][m], alpha[k] + 0.5 / 4 * by_hand[k], atol=1e-6)
+
+
+@pytest.mark.parametrize("space_name", SPACE_NAMES)
+def test_l2_novelty_has_the_edge_neighbours_but_another_mean(space_name):
+    """||b - b_j||_2 = sqrt(2 E d_edges) for cells of E input edges: the same k nearest cells, but
+    Eq. 2.4's mean is not a function of the edge-distance mean."""
+    space, rng = SPACES.get(space_name)(), random.Random(2)
+    archive = [space.sample(rng) for _ in range(20)]
+    rows = torch.stack([space.embed(a) for a in archive])
+    edges = float(rows[0].sum())
+    ratios = []
+    for probe in [space.sample(rng) for _ in range(8)] + [archive[0]]:
+        b = space.embed(probe)
+        l2 = torch.stack([(b - r).norm() for r in rows])
+        d = space.distance_matrix([probe], rows)[0]
+        assert torch.allclose(l2, (2 * edges * d).sqrt(), atol=1e-6)
+        for k in (1, 3, 10):
+            want = float(l2.sort().values[:k].mean())
+            assert novelty(space, probe, rows, k, "l2") == pytest.approx(want, abs=1e-6)
+        ratios.append(novelty(space, probe, rows, 5, "l2") / max(novelty(space, probe, rows, 5), 1e-9))
+    assert novelty(space, archive[0], rows, 1, "l2") == 0.0
+    assert max(ratios[:-1]) - min(ratios[:-1]) > 1e-3      # not one constant factor apart
 
 
 def test_en2as_runs_the_full_ea_only_for_its_final_selection():

@@ -6,7 +6,8 @@ Per step (Alg. 5, line 2 then 3): draw M samples theta_i ~ q (``samples``, Eq. 5
 the DARTS hypergradient of Eq. (6.3) with alpha = theta_i (1st order: gamma = 0; 2nd order: the
 unrolled one); g-hat is their mean (Eq. 5.12, the MCMC estimate of grad_mu E_q[l], whose
 expectation regularises the Hessian's trace, Eq. 5.18); VAdam updates mu and s (Eq. 5.16-5.17);
-then one SGD step of w on the mixed forward at mu. The cell is argmax of mu (Alg. 5, line 5;
+then one SGD step of w on the mixed forward at mu. Both orders take the mu/sigma step first, as
+Alg. 5 prints it (lines 2-3), also BaLeNAS (1st), whose DARTS baseline steps w first. The cell is argmax of mu (Alg. 5, line 5;
 the mean of q, §5.2.2), never of a sample.
 
 With ``depth_weight`` eta_1 > 0 the architecture loss is Eq. (5.21), L_val + eta_1 L_0^depth
@@ -64,6 +65,10 @@ class _Balenas(_Darts):
                            prior_precision=size * self.cfg.a_weight_decay, dataset_size=size,
                            s_init=self.cfg.s_init)
         self.depth_edges = self.space.depth_edges() if self.cfg.depth_weight > 0 else None
+
+    def arch_step_first(self) -> bool:
+        """Alg. 5: line 2 (mu, sigma by VAdam) before line 3 (w by SGD), in both orders."""
+        return True
 
     def arch_loss_gradient(self, train_batch, valid_batch) -> tuple[list[torch.Tensor], float]:
         """Gradient of Eq. (5.21) at the current alpha: DARTS' hypergradient plus eta_1 times the

@@ -34,6 +34,10 @@ class _Darts(ArchParamMethod):
     second_order = False
     memory = "whole supernet"
 
+    def arch_step_first(self) -> bool:
+        """Whether a step updates alpha before w: 2nd order DARTS does, 1st order does not."""
+        return self.second_order
+
     def hypergradient(self, train_batch, valid_batch) -> tuple[list[torch.Tensor], torch.Tensor]:
         """Eq. (6.3) at the current alpha (1st order: gamma = 0) and L2's value."""
         if self.second_order:
@@ -59,7 +63,7 @@ class _Darts(ArchParamMethod):
 
     def step(self, train_batch, valid_batch) -> dict:
         self.supernet.train()
-        if self.second_order:
+        if self.arch_step_first():
             arch_loss = self.arch_step(train_batch, valid_batch)
             train_loss = self.weight_step_mixed(train_batch)
         else:

@@ -5,8 +5,12 @@ representations alpha_theta (one ``[edges, ops]`` tensor per ``arch_shapes`` nam
 full, a representation is drawn from N(0, I) (its argmax cell is uniform over the space) and added;
 once full, a uniformly chosen member m moves along the evolution-strategies estimate of the
 gradient of its expected novelty (Eq. 2.5-2.6: ``perturbations`` Gaussian perturbations of scale
-``sigma``, step ``gamma``; novelty = mean §3.3.2 distance to the ``k`` nearest archive cells,
-Eq. 2.4, with the archive fixed during the step). The cell trained in the step is the argmax
+``sigma``, step ``gamma``; novelty = Eq. 2.4's mean Euclidean distance ||b - b_j||_2 to the ``k``
+nearest archive cells, b the flattened one-hot of the argmax cell, with the archive fixed during
+the step). ``novelty_distance: edges`` uses the §3.3.2 edge fraction d instead (NSAS' Eq. 3.5):
+for cells of E edges ||b - b_j||_2 = sqrt(2 E d), so the neighbours are the same, but the mean
+differs and the novelty scale is about sqrt(2 E) times larger with the thesis' L2 (e.g. up to
+sqrt(12) on NAS-Bench-201), which scales the step of Eq. 2.6 at the same gamma. The cell trained in the step is the argmax
 (``discretize``) of the new representation; only that single path takes the SGD step.
 
 Model selection (line 11, Eq. 2.7): an evolutionary algorithm maximises the validation metric with
@@ -28,7 +32,7 @@ import torch
 
 from nasrepro.methods.base import SearchMethod, WeightConfig
 from nasrepro.methods.parts.evolution import evolve
-from nasrepro.methods.parts.novelty import es_novelty_step
+from nasrepro.methods.parts.novelty import METRICS, es_novelty_step
 from nasrepro.params import hp
 from nasrepro.registry import METHODS
 
@@ -46,6 +50,8 @@ class En2asConfig(WeightConfig):
     ea_mutation_prob: float = hp(0.2, 0, 1)
     eval_batches: int = hp(1, 1)
     eval_batch_size: int = hp(512, 1)
+    novelty_distance: str = hp("l2", choices=METRICS,
+                               doc="Eq. 2.4's ||b - b_j||_2 (l2) or the §3.3.2 edge fraction (edges)")
 
 
 @METHODS.register("en2as")
@@ -80,7 +86,8 @@ class En2as(SearchMethod):
         else:
             m = rng.randrange(self.cfg.archive_size)
             alpha = es_novelty_step(self.space, self.member(m), self.cells, self.cfg.k,
-                                    self.cfg.perturbations, self.cfg.sigma, self.cfg.gamma, gen)
+                                    self.cfg.perturbations, self.cfg.sigma, self.cfg.gamma, gen,
+                                    self.cfg.novelty_distance)
         return {"train_loss": self.train_cell(train_batch, self._store(m, alpha))}
 
     def derive(self, valid_batches, final: bool = True):

@@ -9,9 +9,19 @@ Strategies (``M`` constraints, recent cells ``C``):
   archive is the constraint set.
 - ``nsas-g``: an Alg. 3 archive of ``M - 1`` cells plus, as the last constraint, the complement
   of the current cell (``SearchSpace.complement``): the current cell's operations the archive does
-  not cover, other operations elsewhere. With ``M = 2`` (the setting of Tables 3.5-3.7) the
-  constraints cover every weight of the current cell and share none (Assumptions 1-2).
+  not cover, other operations elsewhere.
 - ``nsas-lg``: the previous cell, an Alg. 3 archive of ``M - 2`` cells, then the complement.
+
+§3.4.2.3 says both variants "strictly observe" Assumptions 1-2 (the constraints cover every
+weight of the current cell; no two constraints share a weight). The Alg. 3 archive maximises
+diversity but does not make its members disjoint, and the previous cell may equal a member, so
+for ``M >= 3`` the constraints are made disjoint in order: the first (the previous cell for
+``nsas-lg``, else the first archive member) is kept, each next one becomes its complement against
+those before it (its own operation on an edge unless an earlier constraint has it there, else a
+uniformly chosen operation none of them has), and the last is the current cell's complement
+against all of them. With ``M = 2`` (the setting of Tables 3.5-3.7) there is nothing to make
+disjoint and the constraints are the archive member (or previous cell) and the complement. A
+space with too few operations per edge for ``M`` disjoint cells raises a clear error.
 - ``rg``: ``M`` uniformly sampled cells. ``low``: the previous cell only. ``low-r``: the previous
   cell plus ``M - 1`` uniformly sampled cells.
 
@@ -75,7 +85,10 @@ class ConstraintSelector:
             return base
         if s == "nsas-lg":
             base = [self.previous] + base
-        return base + [space.complement(current, base, rng)]
+        disjoint: list = []                # Assumption 2 among the constraints (module docstring)
+        for cell in base:
+            disjoint.append(space.complement(cell, disjoint, rng) if disjoint else cell)
+        return disjoint + [space.complement(current, disjoint, rng)]
 
     def observe(self, current) -> None:
         """Record the cell a step trained (the recent cells and the previous cell)."""

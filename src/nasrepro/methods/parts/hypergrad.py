@@ -89,8 +89,9 @@ def implicit_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence
                            ) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Eq. (6.9) with K = ``terms`` and gamma = ``lr``. L2's derivatives are taken at the current
     ``weights``; L1's second derivatives at ``inner_point`` (weight values; default: the current
-    weights), which are restored afterwards. iDARTS passes the weights before its last inner step,
-    the point where Eq. (6.3) differentiates L1, so that T = 1, K = 0 is DARTS' hypergradient.
+    weights, Eq. 6.9's one point), which are restored afterwards. iDARTS' ``darts_point`` option
+    passes the weights before its last inner step, the point where DARTS' Eq. (6.3) differentiates
+    L1, so that T = 1, K = 0 is DARTS' hypergradient.
     Returns the hypergradient for each of ``alphas`` and L2 at the current weights."""
     if terms < 0:
         raise ValueError(f"the Neumann series needs K >= 0 terms; got {terms}")

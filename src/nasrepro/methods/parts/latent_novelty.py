@@ -17,9 +17,14 @@ decoded cell, a constant). Choices where the thesis is silent (docs/methods.md):
 
 - origin of the rotated coordinates: D(z) (the tangent plane is affine; [115] measures the
   residual alpha - D(z)); the thesis prints U^T alpha;
-- the constant of the W_perp factor: Eq. 4.10's Gamma(k/2) / (2 pi^(k/2) r^(k-1)), the
-  reciprocal surface of the unit (k-1)-sphere (the thesis prints pi^((k-1)/2), and Eq. 4.11 the
-  reciprocal of the whole factor; the constant does not change the gradient);
+- the W_perp factor is Lemma 2's (Eq. 4.10): p_W_perp(w_perp) = p_||W_perp||(r) / (2 pi^(k/2)
+  r^(k-1) / Gamma(k/2)), r = ||w_perp||, the density of the norm spread over the sphere of radius
+  r in R^k (App. A.8-A.10). Eq. 4.11 defines L_N = log p_A(alpha) but prints the reciprocal factor
+  on its right side, (2 pi^((k-1)/2) / Gamma(k/2)) r^(k-1); that is not log p_A and, since r
+  depends on z, not a constant: it would add 2 (k - 1) grad log r to the gradient. We follow the
+  left side and Lemma 2 (tested against finite differences of both written-out forms). The
+  sphere's constant is pi^(k/2) (the area of the unit (k-1)-sphere); the thesis prints
+  pi^((k-1)/2), a constant that does not change the gradient;
 - p_{A_theta}: a Gaussian kernel density over the archive's latents (the last ``archive`` z of
   the search, E²NAS keeps 50) with Scott's bandwidth h = s N^(-1/(n+4)), s^2 the mean per-dimension
   variance of the archive, at least ``min_bandwidth``; computed from the archive only (a constant);

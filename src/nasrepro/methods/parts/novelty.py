@@ -1,8 +1,12 @@
 """Novelty of a cell against an archive (thesis Eq. 2.4 / 3.5), the evolution-strategies novelty
 step of EN²AS (Eq. 2.5-2.6) and the greedy novelty search of NSAS (Alg. 2, objective Eq. 3.4).
 
-Cells are compared with the space's §3.3.2 distance (``SearchSpace.distance_matrix``); an archive
-is held as the stacked ``embed`` rows of its cells, so one novelty costs one matrix product.
+Cells are compared with the space's §3.3.2 distance (``SearchSpace.distance_matrix``, metric
+"edges": NSAS' Eq. 3.5) or with Eq. 2.4's Euclidean distance ||b(a) - b(b)||_2 between behaviour
+characterisations b = ``embed`` (the flattened one-hot of the discrete cell; metric "l2": EN²AS).
+For two cells of E input edges each, ||b(a) - b(b)||_2 = sqrt(2 E d_edges(a, b)): the same nearest
+neighbours, but the mean of Eq. 2.4 (and so the size of EN²AS' ES step, Eq. 2.6) differs. An
+archive is held as the stacked ``embed`` rows of its cells, so one novelty costs one matrix product.
 """
 
 from __future__ import annotations
@@ -21,14 +25,30 @@ def knn_novelty(distances: torch.Tensor, k: int) -> torch.Tensor:
     return distances.topk(k, dim=-1, largest=False).values.mean(dim=-1)
 
 
-def novelty(space: SearchSpace, arch, archive: torch.Tensor, k: int) -> float:
-    """N(arch, A) of Eq. 2.4 against the ``embed`` rows ``archive``."""
-    return float(knn_novelty(space.distance_matrix([arch], archive)[0], k))
+METRICS = ("edges", "l2")
+
+
+def behaviour_distances(rows: torch.Tensor, others: torch.Tensor) -> torch.Tensor:
+    """Eq. 2.4's ||b_i - b_j||_2 for every pair of 0/1 ``embed`` rows (exact: 0 for equal cells)."""
+    sq = rows.pow(2).sum(dim=1, keepdim=True) + others.pow(2).sum(dim=1) - 2.0 * rows @ others.T
+    return sq.clamp(min=0.0).sqrt()
+
+
+def novelty(space: SearchSpace, arch, archive: torch.Tensor, k: int, metric: str = "edges") -> float:
+    """N(arch, A) of Eq. 2.4 / 3.5 against the ``embed`` rows ``archive``: the §3.3.2 distance
+    (``metric`` "edges") or Eq. 2.4's Euclidean distance between the rows ("l2")."""
+    if metric == "l2":
+        distances = behaviour_distances(space.embed(arch)[None], archive)
+    elif metric == "edges":
+        distances = space.distance_matrix([arch], archive)
+    else:
+        raise ValueError(f"unknown novelty distance {metric!r}; expected one of {METRICS}")
+    return float(knn_novelty(distances[0], k))
 
 
 def es_novelty_step(space: SearchSpace, alpha: dict[str, torch.Tensor], archive: torch.Tensor,
                     k: int, n: int, sigma: float, gamma: float,
-                    generator: torch.Generator) -> dict[str, torch.Tensor]:
+                    generator: torch.Generator, metric: str = "edges") -> dict[str, torch.Tensor]:
     """Eq. 2.6: alpha + gamma / (n sigma) * sum_i N(argmax(alpha + sigma eps_i), A) eps_i with
     eps_i ~ N(0, I), the Monte-Carlo estimate (Eq. 2.5) of the gradient of the expected novelty of
     the perturbed representation. Perturbed representations are discretised by the space (§2.3.1:
@@ -38,7 +58,7 @@ def es_novelty_step(space: SearchSpace, alpha: dict[str, torch.Tensor], archive:
     for _ in range(n):
         eps = {name: torch.randn(a.shape, generator=generator, dtype=a.dtype) for name, a in alpha.items()}
         arch = space.discretize({name: a + sigma * eps[name] for name, a in alpha.items()})
-        score = novelty(space, arch, archive, k)
+        score = novelty(space, arch, archive, k, metric)
         for name in grad:
             grad[name] += score * eps[name]
     return {name: a + gamma / (n * sigma) * grad[name] for name, a in alpha.items()}

@@ -10,7 +10,12 @@ Derivation (§1.2.4): softmax over the operations of each edge, the strongest no
 operation of each edge, then the two edges of each node with the largest such weight.
 
 Architectures are ``Genotype``s in DARTS' notation; the two genes of a node are stored sorted by
-(input, operation), so equal cells compare equal whatever order a paper printed them in.
+(input, operation), so equal cells compare equal whatever order a paper printed them in. A
+difference from quark0/darts' ``genotype()``, which lists a node's two genes by strength (the
+stronger edge first): the same cell, and the built network computes the same function (a node
+sums its two inputs), but the stand-alone network creates its operation modules in the stored
+order, so under one seed their initial weights are drawn in another order than DARTS' code draws
+them (and ``to_string`` prints the canonical order).
 """
 
 from __future__ import annotations

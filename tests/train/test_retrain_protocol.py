@@ -1,0 +1,97 @@
+"""DARTS' retraining protocol where the loop applies it (``train/retrain.py``): the drop-path
+probability the network sees in every epoch follows the linear schedule, Cutout reaches the
+batches the model is trained on (and only those), and the DARTS evaluation network drops paths
+only in training. Only the config values were tested before; these fail if the loop or the
+network stops applying them."""
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+
+from nasrepro.data.base import DataBundle
+from nasrepro.spaces.base import DataShape
+from nasrepro.train.retrain import RetrainConfig, run_retrain
+
+SIDE = 8
+
+
+class Recorder(nn.Module):
+    """A linear classifier that records, per forward, its mode, ``drop_path_prob`` and input."""
+
+    def __init__(self):
+        super().__init__()
+        self.drop_path_prob = -1.0            # the loop must overwrite it every epoch
+        self.fc = nn.Linear(SIDE * SIDE, 3)
+        self.seen: list[tuple[bool, float, torch.Tensor]] = []
+
+    def forward(self, x):
+        self.seen.append((self.training, self.drop_path_prob, x.detach().clone()))
+        return self.fc(x.flatten(1))
+
+
+def _bundle(n=24):
+    ones = torch.ones(n, 1, SIDE, SIDE)
+    labels = torch.arange(n) % 3
+    split = TensorDataset(ones, labels)
+    return DataBundle("ones", split, TensorDataset(ones[:8], labels[:8]),
+                      TensorDataset(ones[:8], labels[:8]), 3, 1)
+
+
+def _retrain(tmp_path, data_on_device=False, **cfg):
+    torch.manual_seed(0)
+    net = Recorder()
+    config = RetrainConfig(epochs=4, batch_size=8, lr=0.01, eval_batch_size=8, **cfg)
+    run_retrain(net, _bundle(), config, 0, torch.device("cpu"), tmp_path / "state", "fp",
+                data_on_device=data_on_device)
+    return net.seen
+
+
+def test_drop_path_probability_follows_darts_linear_schedule_per_epoch(tmp_path):
+    """DARTS: drop_path_prob = drop_path * epoch / epochs at the start of every epoch."""
+    seen = _retrain(tmp_path, drop_path=0.2)
+    train = [(p, x) for training, p, x in seen if training]
+    assert len(train) == 4 * 3                          # 24 examples in batches of 8, 4 epochs
+    per_epoch = [sorted({p for p, _ in train[3 * e:3 * e + 3]}) for e in range(4)]
+    assert per_epoch == [[pytest.approx(0.2 * e / 4)] for e in range(4)]
+    assert per_epoch[-1][0] > 0
+
+
+@pytest.mark.parametrize("data_on_device", [False, True])
+def test_cutout_reaches_the_training_batches_only_when_enabled(tmp_path, data_on_device):
+    length = 4
+    seen = _retrain(tmp_path / "on", data_on_device, cutout=length)
+    train = torch.cat([x for training, _, x in seen if training])
+    scored = torch.cat([x for training, _, x in seen if not training])
+    zeros = (train == 0).flatten(1).sum(1)
+    # every training image lost one square of at most length x length pixels (clipped at borders)
+    assert len(zeros) == 4 * 24 and (zeros > 0).all() and (zeros <= length * length).all()
+    assert (zeros == length * length).any()
+    assert (scored == 1).all()                          # valid/test scoring is never cut out
+    seen = _retrain(tmp_path / "off", data_on_device, cutout=0)
+    assert all((x == 1).all() for _, _, x in seen)
+
+
+def test_darts_network_drops_paths_only_in_training():
+    from nasrepro.spaces.darts_cnn.genotypes import published
+    from nasrepro.spaces.darts_cnn.space import DartsCnnSpace
+
+    torch.manual_seed(0)
+    net = DartsCnnSpace().build_network(published("DARTS_V2"), DataShape(10, 1, 8, 8), {"C": 4, "layers": 3})
+    x = torch.randn(4, 1, 8, 8)
+
+    def twice(prob, train):
+        net.train(train)
+        net.drop_path_prob = prob
+        outs = []
+        for seed in (1, 2):
+            torch.manual_seed(seed)
+            outs.append(net(x))
+        return outs
+
+    a, b = twice(0.5, True)
+    assert not torch.allclose(a, b)                     # paths dropped at random in training
+    a, b = twice(0.0, True)
+    assert torch.equal(a, b)
+    a, b = twice(0.5, False)
+    assert torch.equal(a, b)                            # never in evaluation

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from nasrepro.cli import main
+from nasrepro.data.protocols import PROTOCOLS
 from nasrepro.registry import DATASETS
 from nasrepro.spaces.nb201.space import Nb201Space
 from nasrepro.train.retrain import RetrainConfig, run_retrain
@@ -52,7 +53,7 @@ def test_retrain_resume_is_identical(tmp_path, monkeypatch):
         make_deterministic(1)
         seed_everything(5)
         net = Nb201Space().build_network(arch, bundle.shape, cell_cfg)
-        return run_retrain(net, bundle, cfg, 5, torch.device("cpu"), state_dir, fingerprint="f")
+        return run_retrain(net, PROTOCOLS["nb201"].data(bundle), cfg, 5, torch.device("cpu"), state_dir, fingerprint="f")
 
     reference = retrain(tmp_path / "ref")
     calls = {"n": 0}

@@ -8,7 +8,8 @@ NAS-Bench-201 splits come from the official split files (``official_split``):
 - cifar100: search_train is the 50k training set; ``cifar100-test-split.txt`` halves the test
   set into x-valid (search_valid) and x-test (test), as the benchmark reports them.
 Architecture batches (``arch_train``) are the search_valid images with the training augmentation,
-as NAS-Bench-201's search data applies it to both halves; scoring uses the plain images.
+as NAS-Bench-201's search data applies it to both halves; scoring uses the plain images. The
+whole sets (``train``: 50k augmented, ``official_test``: 10k plain) are DARTS' protocol's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import Subset
 
-from nasrepro.data.base import DataBundle, DatasetLoader, split_file_lines
+from nasrepro.data.base import DataBundle, DatasetLoader, check_split_indices, split_file_lines
 from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError, fetch
@@ -107,6 +108,13 @@ def load_cifar_bundle(spec: dict) -> DataBundle:
     splits = read_split_file(spec)
     train_x, train_y = read_pickle_layout(name, root, train=True)
     test_x, test_y = read_pickle_layout(name, root, train=False)
+    split_path = spec["official_split"]["path"]
+    if name == "cifar10":
+        check_split_indices(name, split_path, splits, ("train", "valid"), len(train_y),
+                            f"the training set under {root}")
+    else:
+        check_split_indices(name, split_path, splits, ("xvalid", "xtest"), len(test_y),
+                            f"the test set under {root}")
     pad = 4 if spec.get("augment", True) else None  # RandomCrop(32, padding=4) + flip
     train_aug = ImageArrayDataset(train_x, train_y, *MEAN_STD[name], pad)
     train_plain = ImageArrayDataset(train_x, train_y, *MEAN_STD[name], None)
@@ -124,7 +132,7 @@ def load_cifar_bundle(spec: dict) -> DataBundle:
         test = Subset(test_plain, splits["xtest"])
     classes = 10 if name == "cifar10" else 100
     return DataBundle(name, search_train, search_valid, test, num_classes=classes, in_channels=3,
-                      arch_train=arch_train)
+                      arch_train=arch_train, train=train_aug, official_test=test_plain)
 
 
 def missing(spec: dict) -> list[str]:

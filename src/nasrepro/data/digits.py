@@ -5,7 +5,8 @@ placing two digits side by side (8x16 images, label = 10 * left + right).
 Splits are fixed by ``split_seed``: 22% of the digits are the test set; the rest is halved into
 ``search_train`` / ``search_valid`` (the analogue of NAS-Bench-201's 25k/25k CIFAR-10 split).
 Two-digit images are composed only from digits of the same split, so no digit image appears
-in two splits.
+in two splits. The analogue of CIFAR's whole training set (``train``, DARTS' retraining
+protocol, ``data/protocols.py``) is both search halves together; ``official_test`` is ``test``.
 """
 
 from __future__ import annotations
@@ -58,21 +59,25 @@ def _pairs(images: np.ndarray, labels: np.ndarray, count: int, seed: int):
             labels[left] * 10 + labels[right])
 
 
+def _bundle(name: str, parts: dict[str, tuple[np.ndarray, np.ndarray]], classes: int) -> DataBundle:
+    """The bundle of the three splits; ``train`` (the whole training set) is both search halves."""
+    datasets = {key: tensor_dataset(_normalise(x), torch.from_numpy(y)) for key, (x, y) in parts.items()}
+    (tx, ty), (vx, vy) = parts["search_train"], parts["search_valid"]
+    train = tensor_dataset(_normalise(np.concatenate([tx, vx])), torch.from_numpy(np.concatenate([ty, vy])))
+    return DataBundle(name, num_classes=classes, in_channels=1, train=train,
+                      official_test=datasets["test"], **datasets)
+
+
 def load_digits_bundle(spec: dict) -> DataBundle:
-    parts = _digit_splits(int(spec.get("split_seed", 0)))
-    datasets = {name: tensor_dataset(_normalise(x), torch.from_numpy(y)) for name, (x, y) in parts.items()}
-    return DataBundle("digits", num_classes=10, in_channels=1, **datasets)
+    return _bundle("digits", _digit_splits(int(spec.get("split_seed", 0))), 10)
 
 
 def load_two_digits_bundle(spec: dict) -> DataBundle:
     split_seed = int(spec.get("split_seed", 0))
     per_split = int(spec.get("pairs_per_split", 3000))
-    parts = _digit_splits(split_seed)
-    datasets = {}
-    for offset, (name, (x, y)) in enumerate(parts.items(), start=1):
-        px, py = _pairs(x, y, per_split, seed=split_seed * 100 + offset)
-        datasets[name] = tensor_dataset(_normalise(px), torch.from_numpy(py))
-    return DataBundle("two_digits", num_classes=100, in_channels=1, **datasets)
+    parts = {name: _pairs(x, y, per_split, seed=split_seed * 100 + offset)
+             for offset, (name, (x, y)) in enumerate(_digit_splits(split_seed).items(), start=1)}
+    return _bundle("two_digits", parts, 100)
 
 
 def _sizes_of(load):

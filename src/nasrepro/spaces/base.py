@@ -212,6 +212,12 @@ class SearchSpace(ABC):
     published: Mapping[str, Arch] = {}  # literature cells, evaluated as runs "published-<name>"
     InvalidArch = InvalidArchError
 
+    def retrain_protocol(self, target: str) -> str:
+        """The retraining protocol of this space's cells on ``target`` (a key of
+        ``data.protocols.PROTOCOLS``: which data they train on, score and report). Default:
+        NAS-Bench-201's own splits, the search splits."""
+        return "nb201"
+
     @abstractmethod
     def discretize(self, alphas: Alphas) -> Arch: ...
 

@@ -128,6 +128,11 @@ class CellDiagram:
     concat: tuple[str, ...] = ()
 
 
+class MissingEntryError(ValueError):
+    """A lookup of a cell (or dataset, split, budget) the converted benchmark table lacks: one
+    line, a user error (the CLI prints it), not a ``KeyError`` traceback."""
+
+
 class ConvertedBenchmark:
     """A tabular benchmark converted once by the pipeline (``build``) and read back from its
     Parquet table; subclasses name their ``space`` and index the table in ``__init__``."""

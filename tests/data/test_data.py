@@ -38,7 +38,7 @@ def test_two_digit_set_labels_match_the_two_halves():
 
 
 def test_unknown_loader_lists_known_ones():
-    with pytest.raises(UnknownNameError, match="known dataset loaders: cifar10, cifar100, digits, imagenet, imagenet16_120, ptb, "
+    with pytest.raises(UnknownNameError, match="known dataset loaders: cifar10, cifar100, digit_numbers, digits, imagenet, imagenet16_120, ptb, "
                        "text_standin, two_digits, wikitext2"):
         DATASETS.get("mnist")
 

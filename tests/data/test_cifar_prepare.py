@@ -33,7 +33,8 @@ def archive(tmp_path, monkeypatch):
         tar.add(folder, arcname=folder.name)
     monkeypatch.setattr(CIFAR10, "tgz_md5", _md5(path))
     for attr in ("train_list", "test_list"):
-        monkeypatch.setattr(CIFAR10, attr, [[f, _md5(folder / f)] for f, _ in getattr(CIFAR10, attr)])
+        pinned = [[name, _md5(folder / name)] for name, _ in getattr(CIFAR10, attr)]
+        monkeypatch.setattr(CIFAR10, attr, pinned)
     return path
 
 

@@ -38,7 +38,8 @@ def test_two_digit_set_labels_match_the_two_halves():
 
 
 def test_unknown_loader_lists_known_ones():
-    with pytest.raises(UnknownNameError, match="known dataset loaders: cifar10, cifar100, digit_numbers, digits, imagenet, imagenet16_120, ptb, "
+    with pytest.raises(UnknownNameError, match="known dataset loaders: cifar10, cifar100, "
+                       "digit_numbers, digits, imagenet, imagenet16_120, ptb, "
                        "text_standin, two_digits, wikitext2"):
         DATASETS.get("mnist")
 
@@ -117,7 +118,8 @@ def test_cifar_bundle_uses_the_official_split_file(tmp_path):
     folder = tmp_path / "cifar-10-batches-py"
     folder.mkdir()
     flat = npz["x"].transpose(0, 3, 1, 2).reshape(1000, -1)
-    batches = {f"data_batch_{i}": (np.tile(flat, (10, 1)), np.tile(npz["y"], 10)) for i in range(1, 6)}
+    batches = {f"data_batch_{i}": (np.tile(flat, (10, 1)), np.tile(npz["y"], 10))
+               for i in range(1, 6)}
     for name, (data, lab) in {**batches, "test_batch": (flat, npz["y"])}.items():
         with open(folder / name, "wb") as handle:
             pickle.dump({"data": data, "labels": lab.tolist()}, handle)

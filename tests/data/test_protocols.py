@@ -49,7 +49,8 @@ def thesis_spec(role: str, root: Path) -> dict:
 def cifar_roots(tmp_path_factory):
     shared("nb201/splits/cifar-split.txt")
     base = tmp_path_factory.mktemp("cifar")
-    return {name: write_cifar(base / name, name, 50_000, 10_000) for name in ("cifar10", "cifar100")}
+    return {name: write_cifar(base / name, name, 50_000, 10_000)
+            for name in ("cifar10", "cifar100")}
 
 
 def _sizes(space: str, target: str, spec: dict) -> tuple[int, int, int]:

@@ -53,7 +53,8 @@ def test_retrain_resume_is_identical(tmp_path, monkeypatch):
         make_deterministic(1)
         seed_everything(5)
         net = Nb201Space().build_network(arch, bundle.shape, cell_cfg)
-        return run_retrain(net, PROTOCOLS["nb201"].data(bundle), cfg, 5, torch.device("cpu"), state_dir, fingerprint="f")
+        return run_retrain(net, PROTOCOLS["nb201"].data(bundle), cfg, 5, torch.device("cpu"),
+                           state_dir, fingerprint="f")
 
     reference = retrain(tmp_path / "ref")
     calls = {"n": 0}

@@ -81,8 +81,9 @@ def download_archive(name: str, root: Path) -> None:
             download_url(cls.url, str(tmp.parent), filename=tmp.name)
         except Exception as error:  # noqa: BLE001 - torchvision's RuntimeError, urllib's, ...
             reason = (str(error).splitlines() or [type(error).__name__])[0]
-            raise MissingDataError(f"{name}: download of {cls.url} failed ({reason}). Offline? "
-                                   f"Put {cls.filename} in {root}/ (it is extracted there).") from error
+            raise MissingDataError(
+                f"{name}: download of {cls.url} failed ({reason}). Offline? Put {cls.filename} "
+                f"in {root}/ (it is extracted there).") from error
 
 
 def extract_archive(name: str, root: Path, verify: bool = True) -> None:
@@ -95,9 +96,10 @@ def extract_archive(name: str, root: Path, verify: bool = True) -> None:
     if verify:
         digest = file_digest(archive, "md5")
         if digest != cls.tgz_md5:
-            raise ChecksumError(f"{name}: {archive} has md5 {digest}, expected {cls.tgz_md5} (the "
-                                f"official {cls.filename}): a damaged or different file. Replace it "
-                                "with the official archive, or delete it and set `download: true`.")
+            raise ChecksumError(
+                f"{name}: {archive} has md5 {digest}, expected {cls.tgz_md5} (the official "
+                f"{cls.filename}): a damaged or different file. Replace it with the official "
+                "archive, or delete it and set `download: true`.")
     untar(str(archive), str(root))
 
 

@@ -68,9 +68,11 @@ def _pairs(images: np.ndarray, labels: np.ndarray, count: int, seed: int):
 
 def _bundle(name: str, parts: dict[str, tuple[np.ndarray, np.ndarray]], classes: int) -> DataBundle:
     """The bundle of the three splits; ``train`` (the whole training set) is both search halves."""
-    datasets = {key: tensor_dataset(_normalise(x), torch.from_numpy(y)) for key, (x, y) in parts.items()}
+    datasets = {key: tensor_dataset(_normalise(x), torch.from_numpy(y))
+                for key, (x, y) in parts.items()}
     (tx, ty), (vx, vy) = parts["search_train"], parts["search_valid"]
-    train = tensor_dataset(_normalise(np.concatenate([tx, vx])), torch.from_numpy(np.concatenate([ty, vy])))
+    train = tensor_dataset(_normalise(np.concatenate([tx, vx])),
+                           torch.from_numpy(np.concatenate([ty, vy])))
     return DataBundle(name, num_classes=classes, in_channels=1, train=train,
                       official_test=datasets["test"], **datasets)
 
@@ -115,7 +117,8 @@ def load_digit_numbers_bundle(spec: dict) -> DataBundle:
     split_seed = int(spec.get("split_seed", 0))
     parts = {}
     for offset, (name, (x, y)) in enumerate(_digit_splits(split_seed).items(), start=1):
-        images, numbers = _numbers(x, y, length, classes, count, seed=split_seed * 100 + 10 + offset)
+        images, numbers = _numbers(x, y, length, classes, count,
+                                   seed=split_seed * 100 + 10 + offset)
         parts[name] = (images.repeat(scale, axis=1).repeat(scale, axis=2), numbers)
     return _bundle("digit_numbers", parts, classes)
 
@@ -129,5 +132,5 @@ DATASETS.register("digits")(DatasetLoader(load_digits_bundle, _sizes_of(load_dig
                                           standin=True))
 DATASETS.register("two_digits")(DatasetLoader(load_two_digits_bundle,
                                               _sizes_of(load_two_digits_bundle), standin=True))
-DATASETS.register("digit_numbers")(DatasetLoader(load_digit_numbers_bundle,
-                                                 _sizes_of(load_digit_numbers_bundle), standin=True))
+DATASETS.register("digit_numbers")(DatasetLoader(
+    load_digit_numbers_bundle, _sizes_of(load_digit_numbers_bundle), standin=True))

@@ -90,7 +90,8 @@ def run_retrain(net: nn.Module, data: RetrainData, cfg: RetrainConfig, seed: int
                 device: torch.device, state_dir, fingerprint: str, workers: int = 0,
                 task: Task | None = None, data_on_device: bool = False) -> list[dict]:
     """Train ``net`` on ``data.train`` for ``cfg.epochs`` (resuming from ``state_dir``), scoring
-    ``data.valid`` and ``data.test`` every epoch; returns the per-epoch records. With NT-ASGD the network holds the averaged weights when this returns."""
+    ``data.valid`` and ``data.test`` every epoch; returns the per-epoch records. With NT-ASGD
+    the network holds the averaged weights when this returns."""
     net = net.to(device)
     on = device if data_on_device else None  # batches built on the device (data.images)
     task = task or ClassificationTask()

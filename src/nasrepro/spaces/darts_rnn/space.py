@@ -134,7 +134,8 @@ class DartsRNNSpace(SearchSpace):
         return RNNTrainingWT2 if target == "wikitext2" else RNNTraining
 
     def retrain_protocol(self, target: str) -> str:
-        """DARTS' language-model protocol (§2.4.2): train, valid (NT-ASGD, model selection), test."""
+        """DARTS' language-model protocol (§2.4.2): train, valid (NT-ASGD, model selection),
+        test."""
         return "darts_rnn"
 
     @property

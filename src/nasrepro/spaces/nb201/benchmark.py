@@ -174,11 +174,13 @@ class Nb201Benchmark(ConvertedBenchmark):
         row, col = self._cells.get(key[0]), self._keys.get(key[1:])
         value = np.nan if row is None or col is None else self._values[row, col]
         if np.isnan(value):
-            where = f"cell {Nb201Space().index(arch)} ({key[0]}) {dataset}/{split} at {epochs} epochs"
+            where = (f"cell {Nb201Space().index(arch)} ({key[0]}) {dataset}/{split} at "
+                     f"{epochs} epochs")
             if self.partial and row is None:
+                partial = self.partial
                 raise MissingEntryError(
-                    f"the NAS-Bench-201 table is partial on purpose ({self.partial['cells']:,} of "
-                    f"{self.partial['of']:,} cells, from {self.partial['source']}) and lacks {where}: "
+                    f"the NAS-Bench-201 table is partial on purpose ({partial['cells']:,} of "
+                    f"{partial['of']:,} cells, from {partial['source']}) and lacks {where}: "
                     "look up the cells it holds, or convert the whole archive")
             raise MissingEntryError(f"the NAS-Bench-201 table has no entry for {where}")
         return float(value)

@@ -32,6 +32,7 @@ from nasrepro.registry import DATASETS
 from nasrepro.utils.download import MissingDataError, fetch
 
 SPLITS = ("train", "valid", "test")
+BPTT = 35  # the BPTT length of a spec without ``bptt`` (DARTS' rnn/train_search.py --bptt)
 STREAM_IDS = {"train": 0, "valid": 1, "test": 2}
 SOURCES = {
     "ptb": {split: (f"ptb.{split}.txt",
@@ -121,7 +122,7 @@ def load_corpus(name: str):
     def load(spec: dict) -> DataBundle:
         files = _files(name, spec, bool(spec.get("download", False)))
         return bundle_of(name, {s: words_of(_read(p)) for s, p in files.items()},
-                         int(spec.get("bptt", 35)))
+                         int(spec.get("bptt", BPTT)))
     return load
 
 
@@ -176,7 +177,7 @@ def load_standin(spec: dict) -> DataBundle:
     limit = spec.get("max_tokens")  # tiny default-profile sizes: the first tokens of each split
     if limit:
         splits = {s: ws[:int(limit)] for s, ws in splits.items()}
-    return bundle_of("text_standin", splits, int(spec.get("bptt", 35)))
+    return bundle_of("text_standin", splits, int(spec.get("bptt", BPTT)))
 
 
 for _name in SOURCES:

@@ -69,7 +69,7 @@ def _loss(task: Task, net: nn.Module, batch, cfg: RetrainConfig) -> torch.Tensor
         x, y = batch
         return sum(w * nn.functional.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
                    for w, out in _outputs(net, x))
-    return task.loss(net, batch)
+    return task.loss(net, batch) + task.weight_penalty(net)
 
 
 def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:

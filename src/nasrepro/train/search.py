@@ -83,9 +83,13 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
                 sampled.append(inherited(method.trained_arch, [arch_batch]))
         method.end_epoch()
 
-        def valid_batches(batch_size: int, limit: int | None = None):
+        def valid_batches(batch_size: int, limit: int | None = None, whole: bool = False):
+            """Validation batches: ``limit`` of them, endless (None) or, with ``whole``, one
+            pass (every call: the same batches in the same order)."""
             loader = make_loader(bundle.search_valid, batch_size, True, epoch_seed + 2, workers,
                                  device=on)
+            if whole:
+                return loader
             return itertools.islice(loader, limit) if limit is not None else endless(loader)
 
         limit = eval_batches or len(bundle.search_valid)

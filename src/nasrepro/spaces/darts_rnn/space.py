@@ -32,7 +32,8 @@ CELL_OPS = OPS[1:]
 class RNNSearchNet:
     """DARTS' search model (rnn/train_search.py, [86]): embedding = hidden = 300; variational
     dropouts on the outputs 0.75, on h_{t-1} 0.25, on x_t 0.75, on the embeddings 0.2; no
-    embedding-row dropout. ``emsize`` must equal ``nhid`` (tied decoder)."""
+    embedding-row dropout; weight steps add TAR (beta 1e-3) and no AR (alpha 0), in search and
+    retraining alike. ``emsize`` must equal ``nhid`` (tied decoder)."""
 
     emsize: int = hp(300, 1)
     nhid: int = hp(300, 1)
@@ -41,6 +42,10 @@ class RNNSearchNet:
     dropoutx: float = hp(0.75, 0, 1, doc="variational dropout on x_t (input nodes)")
     dropouti: float = hp(0.2, 0, 1, doc="variational dropout on the embeddings")
     dropoute: float = hp(0.0, 0, 1, doc="embedding-row (word) dropout")
+    tar_beta: float = hp(1e-3, 0, doc="temporal activation regularisation of weight steps "
+                                      "(DARTS --beta)")
+    ar_alpha: float = hp(0.0, 0, doc="activation regularisation of weight steps (DARTS --alpha; "
+                                     "0: off, as in DARTS)")
 
 
 @dataclass

@@ -20,6 +20,7 @@ from nasrepro.profile import resolve
 THESIS_PROFILE = Path("config/thesis.yaml")
 DOC = Path("docs/protocols.md")
 UNEXPLAINED, STALE = "UNEXPLAINED", "STALE REASON"
+ABSENT = "not implemented"
 
 
 def _data_default(field: str):
@@ -31,6 +32,14 @@ def _data_default(field: str):
 def read_ours(config: dict, where: tuple):
     """The value ``where`` names (``experiments.protocols.Setting``) in the resolved ``config``."""
     kind, *args = where
+    try:
+        return _read(config, kind, args)
+    except KeyError as exc:
+        raise ValueError(f"setting source {where}: no field {exc} in the resolved profile; fix "
+                         "its `where` in src/nasrepro/experiments/protocols.py") from None
+
+
+def _read(config: dict, kind: str, args: list):
     if kind == "method":
         run, space, field = args
         return resolve.method_params(config, run, space)[field]
@@ -43,6 +52,8 @@ def read_ours(config: dict, where: tuple):
     if kind == "data":
         role, field = args
         return config["datasets"][role].get(field, _data_default(field))
+    if kind == "absent":
+        return ABSENT
     if kind == "profile":
         value = config
         for key in args:
@@ -53,8 +64,9 @@ def read_ours(config: dict, where: tuple):
 
 def same(a, b) -> bool:
     """Equal, floats to 1e-9 relative (a value read from YAML or a product of decimals)."""
-    if isinstance(a, bool) or isinstance(b, bool) or not isinstance(a, (int, float)) \
-            or not isinstance(b, (int, float)):
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b  # True is not the number 1 here
+    if not isinstance(a, (int, float)) or not isinstance(b, (int, float)):
         return a == b
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15)
 

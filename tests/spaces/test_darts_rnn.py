@@ -201,3 +201,65 @@ def test_fixed_depth_bias_gives_the_chain():
     arch = SPACE.discretize({"recurrent": bias + torch.randn(bias.shape)})
     assert [j for _, j in arch.genes] == list(range(8))
     assert SPACE.cell_stats(arch)["depth"] == 8.0
+
+
+def _outputs(net, inp):
+    """(logits, the cell outputs h of every step: the decoder's input)."""
+    seen = []
+    handle = net.decoder.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    logits = net(inp)
+    handle.remove()
+    return logits, seen[0]
+
+
+@pytest.mark.parametrize("alpha, beta", [(0.0, 1e-3), (0.5, 0.0), (0.5, 2.0)])
+def test_activation_penalty_is_darts_ar_plus_tar(alpha, beta):
+    """AR: alpha * mean(h^2) of the dropped outputs; TAR: beta * mean((h_{t+1} - h_t)^2) (DARTS
+    rnn/train_search.py; no dropout here, so dropped = raw); only in "train" mode."""
+    torch.manual_seed(0)
+    net = SPACE.build_network(DARTS_V2, DataShape(30, 1, 1, 5),
+                              {**TINY, **NO_DROP, "ar_alpha": alpha, "tar_beta": beta}).train()
+    x = torch.randint(30, (4, 5))
+    _, h = _outputs(net, _inp(x, 0, "train"))
+    expected = alpha * h.pow(2).mean() + beta * (h[:, 1:] - h[:, :-1]).pow(2).mean()
+    torch.testing.assert_close(SPACE.task.weight_penalty(net), expected)
+    net(_inp(x, 0, "score"))
+    assert SPACE.task.weight_penalty(net) == 0.0  # scoring forwards carry no penalty
+
+
+def _weight_step_update(method_name, tar_beta):
+    from tests.conftest import build_method
+
+    torch.manual_seed(0)
+    method = build_method(method_name, "darts_rnn", shape=DataShape(30, 1, 1, 5),
+                          net_cfg={**TINY, **NO_DROP, "tar_beta": tar_beta}, w_lr=1.0,
+                          w_momentum=0.0, w_nesterov=False, grad_clip=1e9, w_weight_decay=0.0)
+    before = [p.detach().clone() for p in method.supernet.parameters()]
+    x = torch.randint(30, (4, 6))
+    batch = (x[:, :5], x[:, 1:], torch.tensor([[0, 0]] * 4))
+    loss = method.step(batch, batch)["train_loss"]
+    return [p.detach() - b for p, b in zip(method.supernet.parameters(), before)], loss
+
+
+@pytest.mark.parametrize("method_name", ["random-nas", "darts-1st"])
+def test_weight_steps_add_the_penalty_and_report_the_plain_loss(method_name):
+    """Switching TAR off changes the weight update (it is in the loop), not the reported loss."""
+    with_tar, loss_tar = _weight_step_update(method_name, 10.0)
+    without, loss_plain = _weight_step_update(method_name, 0.0)
+    assert any(not torch.allclose(a, b) for a, b in zip(with_tar, without))
+    if method_name == "random-nas":  # the same cell and weights before the step: the same loss
+        torch.testing.assert_close(loss_tar, loss_plain)
+
+
+def test_retraining_loss_adds_the_penalty():
+    from nasrepro.train.retrain import _loss
+
+    torch.manual_seed(0)
+    net = SPACE.build_network(DARTS_V2, DataShape(30, 1, 1, 5),
+                              {**TINY, **NO_DROP, "tar_beta": 0.7}).train()
+    x = torch.randint(30, (4, 6))
+    batch = (x[:, :5], x[:, 1:], torch.tensor([[0, 0]] * 4))
+    total = _loss(SPACE.task, net, batch, None)
+    _, h = _outputs(net, _inp(x[:, :5], 0, "train"))
+    plain = SPACE.task.loss(net, batch)  # recomputed from the same start state (segment 0)
+    torch.testing.assert_close(total, plain + 0.7 * (h[:, 1:] - h[:, :-1]).pow(2).mean())

@@ -40,7 +40,7 @@ class Setting:
     """One setting of a protocol. ``where``: how ours is read from the resolved thesis profile
     (``("method", run, space, field)``, ``("search_net", space, field)``, ``("eval_net", space,
     target, field)``, ``("retrain", space, target, field)``, ``("data", role, field)``,
-    ``("profile", key, ...)``, ``("absent",)``: a behaviour this project lacks);
+    ``("profile", key, ...)``);
     ``thesis``/``reference``: the values (None: silent / not read)."""
 
     name: str
@@ -103,8 +103,6 @@ _DARTS_RNN_WEIGHTS = _weights("darts-2nd", "darts_rnn", DARTS, _DARTS_RNN,
                               {"epochs": 50, "batch_size": 256, "w_lr": 20.0,
                                "w_weight_decay": 5e-7, "grad_clip": 0.25, "a_lr": 3e-3,
                                "a_weight_decay": 1e-3})
-_FIXED_LENGTH = ("not implemented yet: every batch is 35 tokens (data/text.py ``TextSegments``), "
-                 "issue #30 item 3's remaining part")
 _RNN_FOLLOWS = thesis("§1.2.4 and §2.4.2 'hyperparameters were set following [86, 95]'", 451)
 
 # [86]'s search (searchers/random_weight_share.py and its benchmarks' wrappers): the command-line
@@ -214,8 +212,8 @@ PROTOCOLS: tuple[Protocol, ...] = (
         Setting("BPTT", ("data", "ptb", "bptt"), reference=35,
                 reference_at=at(DARTS, _DARTS_RNN, 37)),
         Setting("random sequence length per batch (35, or 17 w.p. 0.05; lr x length / 35)",
-                ("absent",), reference="on", reference_at=at(DARTS, _DARTS_RNN, 180),
-                reason=_FIXED_LENGTH),
+                ("data", "ptb", "variable"), reference=True,
+                reference_at=at(DARTS, _DARTS_RNN, 180)),
         *_DARTS_RNN_WEIGHTS,
         Setting("darts-2nd: a_beta1", ("method", "darts-2nd", "darts_rnn", "a_beta1"),
                 reference=0.9, reference_at=at(DARTS, "rnn/architect.py", 30)),
@@ -302,8 +300,10 @@ PROTOCOLS: tuple[Protocol, ...] = (
               ("dropouti", "eval_net", "dropouti", 0.2, 46),
               ("eval batch (valid)", "retrain", "eval_batch_size", 10, 110))),
         Setting("random sequence length per batch (N(35 or 17.5, 5), 5..55; lr x length / 35)",
-                ("absent",), reference="on", reference_at=at(DARTS, "rnn/train.py", 171),
-                reason=_FIXED_LENGTH),
+                ("data", "ptb", "variable"), reference=True,
+                reference_at=at(DARTS, "rnn/train.py", 171)),
+        Setting("WT2 random sequence length per batch", ("data", "wikitext2", "variable"),
+                reference=True, reference_at=at(DARTS, "rnn/train.py", 171)),
         Setting("WT2 emsize = nhid", ("eval_net", "darts_rnn", "wikitext2", "nhid"), thesis=700,
                 thesis_at=thesis("§2.4.2.2", 698)),
         Setting("WT2 weight decay", ("retrain", "darts_rnn", "wikitext2", "weight_decay"),

@@ -20,13 +20,12 @@ from nasrepro.profile import resolve
 THESIS_PROFILE = Path("config/thesis.yaml")
 DOC = Path("docs/protocols.md")
 UNEXPLAINED, STALE = "UNEXPLAINED", "STALE REASON"
-ABSENT = "not implemented"
 
 
-def _data_default(field: str):
-    from nasrepro.data.text import BPTT
+def _corpus(spec: dict) -> dict:
+    from nasrepro.data.text import corpus_settings
 
-    return {"bptt": BPTT}[field]
+    return corpus_settings(spec)
 
 
 def read_ours(config: dict, where: tuple):
@@ -50,10 +49,8 @@ def _read(config: dict, kind: str, args: list):
         space, target, field = args
         return resolve.eval_settings(config, space, target)[kind == "retrain"][field]
     if kind == "data":
-        role, field = args
-        return config["datasets"][role].get(field, _data_default(field))
-    if kind == "absent":
-        return ABSENT
+        role, field = args  # a text corpus' settings as its loader reads them
+        return _corpus(config["datasets"][role])[field]
     if kind == "profile":
         value = config
         for key in args:

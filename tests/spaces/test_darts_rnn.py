@@ -263,3 +263,43 @@ def test_retraining_loss_adds_the_penalty():
     _, h = _outputs(net, _inp(x[:, :5], 0, "train"))
     plain = SPACE.task.loss(net, batch)  # recomputed from the same start state (segment 0)
     torch.testing.assert_close(total, plain + 0.7 * (h[:, 1:] - h[:, :-1]).pow(2).mean())
+
+
+def test_random_length_search_pass_is_darts_batchify_with_35_or_17():
+    """rnn/train_search.py: the length is bptt, or bptt / 2 (int) with probability 0.05; batch i is
+    the next columns of ``batch_size`` rows of consecutive tokens, targets shifted by one."""
+    tokens = torch.arange(40000)
+    data = TextSegments(tokens, 35, 0, variable=True)
+    batches = list(make_loader(data, 4, True, seed=3, phase="search"))
+    lengths = [x.shape[1] for x, _, _ in batches]
+    assert set(lengths[:-1]) == {35, 17} and 0.02 < lengths.count(17) / len(lengths) < 0.1
+    rows = tokens[:4 * 10000].view(4, 10000)
+    pos = 0
+    for i, (x, y, tag) in enumerate(batches):
+        assert torch.equal(x, rows[:, pos:pos + x.shape[1]]) and torch.equal(y, x + 1)
+        assert tag.tolist() == [[0, i]] * 4
+        pos += x.shape[1]
+    assert pos == 10000 - 1  # every token with a target, once
+    assert data.lr_scale(batches[0]) == lengths[0] / 35
+    fixed = TextSegments(tokens, 35, 0)  # without ``variable`` (and for scoring): fixed segments
+    assert {x.shape[1] for x, _, _ in make_loader(fixed, 4, True, 3, phase="search")} == {35}
+    assert fixed.lr_scale(batches[0]) == 1.0
+
+
+def test_search_loop_scales_the_weight_lr_by_the_batch_length(tmp_path):
+    from nasrepro.data.base import DataBundle
+    from nasrepro.train.search import run_search
+    from tests.conftest import build_method
+
+    stream = torch.randint(30, (3000,), generator=torch.Generator().manual_seed(0))
+    bundle = DataBundle("tiny", TextSegments(stream, 10, 0, variable=True),
+                        TextSegments(stream[:400], 10, 1), TextSegments(stream[400:800], 10, 2),
+                        30, 1)
+    method = build_method("random-nas", "darts_rnn", shape=bundle.shape, epochs=1, batch_size=2,
+                          w_lr=20.0, w_lr_min=20.0, num_candidates=2, eval_batch_size=4)
+    seen, step = [], method.step
+    method.step = lambda tb, vb: (seen.append((tb[0].shape[1], method.w_lr)), step(tb, vb))[1]
+    run_search(method, bundle, 0, tmp_path / "s", "f")
+    assert len(seen) > 100 and {n for n, _ in seen[:-1]} == {10, 5}
+    assert all(lr == pytest.approx(20.0 * n / 10) for n, lr in seen)
+    assert method.w_lr == 20.0  # restored after each step

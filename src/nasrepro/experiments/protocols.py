@@ -173,6 +173,12 @@ PROTOCOLS: tuple[Protocol, ...] = (
                 reference=0.5, reference_at=at(DARTS, "cnn/architect.py", 18)),
         Setting("darts-2nd: w_nesterov", ("method", "darts-2nd", "darts_cnn", "w_nesterov"),
                 reference=False, reference_at=at(DARTS, _DARTS_CNN, 80)),
+        Setting("darts-2nd: virtual step adds weight decay (and, in DARTS, the momentum buffer)",
+                ("method", "darts-2nd", "darts_cnn", "virtual_weight_decay"), reference=True,
+                reference_at=at(DARTS, "cnn/architect.py", 27),
+                reason="the thesis prints the plain step w - gamma grad_w L1 in Eq. (6.3) "
+                       "(thesis.txt:1983) and its chapters 5-6 methods build on it; kept on the CNN "
+                       "space (docs/methods.md), where no thesis text names DARTS' step"),
         Setting("e2nas: epochs", ("method", "e2nas", "darts_cnn", "epochs"), thesis=100,
                 thesis_at=thesis("§4.4.2", 1514), reference=50,
                 reference_at=at(DARTS, _DARTS_CNN, 30)),

@@ -59,7 +59,7 @@ MUTATIONS = [
     ("DARTS-2nd with gamma=0", "src/nasrepro/methods/darts.py",
      "lr=self.w_lr,", "lr=0.0,", "tests/methods/test_methods.py"),
     ("fd_eps x100 at call site", "src/nasrepro/methods/darts.py",
-     "eps_scale=self.cfg.fd_eps)", "eps_scale=self.cfg.fd_eps * 100)", "tests/methods/test_methods.py"),
+     "eps_scale=self.cfg.fd_eps,", "eps_scale=self.cfg.fd_eps * 100,", "tests/methods/test_methods.py"),
     ("alpha on the training batch (1st order)", "src/nasrepro/methods/darts.py",
      "value = self.relaxed_loss(valid_batch)", "value = self.relaxed_loss(train_batch)", "tests/methods/test_methods.py"),
     ("alpha on the training batch (2nd order)", "src/nasrepro/methods/darts.py",

@@ -218,3 +218,19 @@ def test_retraining_draws_darts_random_lengths_and_scales_each_step_lr(tmp_path,
     assert lrs == pytest.approx([20.0 * n / 10 for n in lengths])
     assert len(set(lengths)) > 5 and min(lengths) >= 5 and max(lengths) <= 30
     assert set(scored) == {10}
+
+
+def test_table_2_2_star_rows_retrain_the_published_cells():
+    """Table 2.2's note: the "*" rows are the published best cells retrained under the thesis'
+    protocol. DARTS (2nd)* and GDAS* name the released genotypes; RandomNAS* stays a search of
+    this project ([86] released no PTB cell)."""
+    import csv
+
+    from nasrepro.spaces.darts_rnn.space import GDAS_PTB
+
+    rows = {r["row"]: r["run"] for r in csv.DictReader(open(TABLES.get("table_2_2").thesis_csv()))}
+    assert rows["DARTS (2nd)* [95]"] == "published-darts-v2"
+    assert rows["GDAS* [40]"] == "published-gdas" and SPACE.published["gdas"] == GDAS_PTB
+    assert SPACE.to_string(GDAS_PTB) == \
+        "relu~0|relu~0|identity~1|relu~1|tanh~0|relu~2|identity~4|identity~2"
+    assert rows["RandomNAS* [86]"] == "random-nas"

@@ -127,6 +127,10 @@ PROTOCOLS: tuple[Protocol, ...] = (
              "5.2, 6.1, 6.3)", _NB201_FOLLOWS, (
         Setting("seeds", ("profile", "seeds"), thesis=[0, 1, 100, 101],
                 thesis_at=thesis("Table 3.3 note", 1004)),
+        Setting("supernet C", ("search_net", "nb201", "C"), reference=16,
+                reference_at=at(NB201, "scripts-search/NAS-Bench-201-algos/DARTS-V1.sh", 20)),
+        Setting("supernet cells per stage (N)", ("search_net", "nb201", "N"), reference=5,
+                reference_at=at(NB201, "scripts-search/NAS-Bench-201-algos/DARTS-V1.sh", 21)),
         Setting("darts-1st: epochs", ("method", "darts-1st", "nb201", "epochs"), reference=50,
                 reference_at=at(NB201, _NB201_CFG, 5)),
         *_NB201_WEIGHTS,
@@ -140,6 +144,9 @@ PROTOCOLS: tuple[Protocol, ...] = (
                 reference=1e-3, reference_at=at(NB201, "exps/NAS-Bench-201-algos/DARTS-V2.py", 473)),
         Setting("gdas: epochs", ("method", "gdas", "nb201", "epochs"), reference=250,
                 reference_at=at(NB201, "configs/nas-benchmark/algos/GDAS.config", 5)),
+        *(Setting(f"gdas: {key}", ("method", "gdas", "nb201", key), reference=value,
+                  reference_at=at(NB201, "scripts-search/NAS-Bench-201-algos/GDAS.sh", 41))
+          for key, value in (("tau_max", 10.0), ("tau_min", 0.1))),
         Setting("random-nas: epochs", ("method", "random-nas", "nb201", "epochs"), reference=250,
                 reference_at=at(NB201, "configs/nas-benchmark/algos/RANDOM.config", 5)),
         Setting("random-nas: num_candidates", ("method", "random-nas", "nb201", "num_candidates"),

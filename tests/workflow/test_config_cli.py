@@ -69,7 +69,7 @@ def test_published_cells_are_pseudo_runs_with_a_clear_error_for_unknown_names():
     assert resolve.published_arch("darts_rnn", "published-darts-v2") == \
         "sigmoid~0|relu~1|relu~1|identity~1|tanh~2|sigmoid~5|tanh~3|relu~5"
     assert not jobs.has_search("published-darts-v2") and jobs.has_search("darts-2nd")
-    with pytest.raises(ConfigError, match="no published cell 'enas'; its published cells: \\['darts-v1', 'darts-v2'\\]"):
+    with pytest.raises(ConfigError, match="no published cell 'enas'; its published cells: \\['darts-v1', 'darts-v2', 'gdas'\\]"):
         resolve.published_arch("darts_rnn", "published-enas")
 
 

@@ -123,15 +123,20 @@ class StreamBatches:
 
 
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
-                workers: int = 0, drop_last: bool = False, device: torch.device | None = None):
+                workers: int = 0, drop_last: bool = False, device: torch.device | None = None,
+                phase: str | None = None):
     """A loader whose shuffling order depends only on ``seed`` (re-seeded per epoch by callers).
     A dataset with ``sequential = True`` (text segments: the model carries its hidden state from
     one batch to the next) is never shuffled: it is batched in corpus order (``StreamBatches``),
     whatever ``shuffle`` says, so the loops need not know which kind of data they run on.
     With ``device`` (the ``data_on_device`` setting), image and tensor datasets are served as
     batches built on that device (``data.images.DeviceImageBatches``); other datasets (text,
-    Cutout) keep the ``DataLoader``."""
+    Cutout) keep the ``DataLoader``. ``phase`` ("search" | "retrain") marks a training pass: a
+    sequential dataset with ``variable`` lengths then yields its ``random_length_batches``
+    (DARTS' random BPTT lengths, ``data.text``; the step's lr factor is ``lr_scale``)."""
     if getattr(dataset, "sequential", False):
+        if phase is not None and getattr(dataset, "variable", False):
+            return dataset.random_length_batches(batch_size, seed, phase)
         return DataLoader(dataset, batch_sampler=StreamBatches(len(dataset), batch_size),
                           num_workers=workers, pin_memory=torch.cuda.is_available())
     if device is not None:
@@ -143,6 +148,13 @@ def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,
                       num_workers=workers, drop_last=drop_last,
                       persistent_workers=False, pin_memory=torch.cuda.is_available())
+
+
+def lr_scale(dataset: Dataset, batch) -> float:
+    """The learning-rate factor of a training batch of ``dataset`` (1 but for random-length text:
+    its length / bptt, DARTS)."""
+    scale = getattr(dataset, "lr_scale", None)
+    return 1.0 if scale is None else scale(batch)
 
 
 def endless(loader: DataLoader):

@@ -171,6 +171,12 @@ class Task(ABC):
     def to_device(self, batch, device: torch.device):
         """The batch moved to ``device``."""
 
+    def weight_penalty(self, net) -> torch.Tensor | float:
+        """A regulariser added to the loss of every weight step (search and retraining), read
+        from ``net`` after its forward on the step's batch; none by default (the language model:
+        DARTS' activation regularisers)."""
+        return 0.0
+
     def better(self, a: float, b: float) -> bool:
         """Whether metric value ``a`` is strictly better than ``b``."""
         return a > b if self.higher_is_better else a < b

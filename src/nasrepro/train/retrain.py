@@ -17,7 +17,9 @@ to ``drop_path`` over the epochs as in DARTS.
 Other tasks (``task``: the space's ``Task``, e.g. the DARTS recurrent space's language model) train
 on ``task.loss`` and are scored with ``task.score``; the records then hold
 ``{valid,test}_<SCORE_KEYS[task.metric]>`` (``valid_ppl``: perplexity). Language-model data is
-sequential (``make_loader`` keeps corpus order, the model carries its hidden state). DARTS'
+sequential (``make_loader`` keeps corpus order, the model carries its hidden state; a training
+pass draws DARTS' random sequence lengths and scales each step's lr by length / BPTT,
+``data.text``; the loss adds the task's ``weight_penalty``, DARTS' TAR). DARTS'
 language-model protocol adds two options: ``nonmono`` > 0 turns on NT-ASGD (``train.ntasgd``:
 after the switch every step updates the average of the iterates, and the average is what is
 scored, checkpointed and returned), ``report = "best_valid"`` reports the epoch with the best
@@ -31,12 +33,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nasrepro.data.base import make_loader
+from nasrepro.data.base import lr_scale, make_loader
 from nasrepro.data.images import CutoutDataset
 from nasrepro.data.protocols import RetrainData
 from nasrepro.params import hp
 from nasrepro.spaces.base import ClassificationTask, Task
 from nasrepro.train.epochs import run_epochs
+from nasrepro.train.lr import scaled_lr
 from nasrepro.train.ntasgd import IterateAverage, nonmono_triggered
 
 SCORE_KEYS = {"accuracy": "acc", "perplexity": "ppl"}  # record keys: valid_acc, test_ppl, ...
@@ -71,7 +74,7 @@ def _loss(task: Task, net: nn.Module, batch, cfg: RetrainConfig) -> torch.Tensor
         x, y = batch
         return sum(w * nn.functional.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
                    for w, out in _outputs(net, x))
-    return task.loss(net, batch)
+    return task.loss(net, batch) + task.weight_penalty(net)
 
 
 def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:
@@ -132,12 +135,14 @@ def run_retrain(net: nn.Module, data: RetrainData, cfg: RetrainConfig, seed: int
         net.train()
         lr = opt.param_groups[0]["lr"]
         total_loss, steps = 0.0, 0
-        for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers, device=on):
+        for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers, device=on,
+                                 phase="retrain"):
             loss = _loss(task, net, task.to_device(batch, device), cfg)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-            opt.step()
+            with scaled_lr(opt, lr_scale(train_data, batch)):  # random-length text (DARTS)
+                opt.step()
             if average is not None:
                 average.update()
             total_loss, steps = total_loss + loss.detach().double(), steps + 1  # read per epoch

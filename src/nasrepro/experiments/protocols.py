@@ -6,7 +6,7 @@ protocols`` prints it; docs/protocols.md is generated from it).
 
 A setting's expected value is the thesis' where the thesis states one, else the reference's.
 Where ours differs from it, ``reason`` says why; a recorded reason where ours matches is stale
-(``tests/project/test_protocols.py`` fails on both). Thesis citations are sections and
+(``tests/project/test_protocol_settings.py`` fails on both). Thesis citations are sections and
 ``thesis.txt`` lines (../shared/thesis/thesis.txt); reference citations are repository, commit,
 file and line. "not checked" marks a reference value nobody read in the code.
 

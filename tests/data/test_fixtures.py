@@ -180,8 +180,8 @@ def test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_every_chec
     assert (out / "fixtures.yaml").read_text().startswith(f"# {common.LABEL}")
     config = copy.deepcopy(THESIS)
     update_config(config, manifest)
-    missing, _ = validate.raw_inputs(config)
-    assert [line for line in missing if "nb1shot1" not in line] == []
+    missing, fetched = validate.raw_inputs(config)
+    assert missing == [] and [line.split(":")[0] for line in fetched] == ["benchmark.nb1shot1"]
     assert set(manifest["datasets"]) == set(THESIS["datasets"])
     for name, spec in config["datasets"].items():
         assert spec["loader"] == THESIS["datasets"][name]["loader"]

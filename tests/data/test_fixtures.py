@@ -115,7 +115,8 @@ def test_imagenet16_fixture_loads_with_the_thesis_spec(tmp_path):
     val = bundle.test.dataset  # plain val images of classes 1..120, in file order
     for k in bundle.test.indices[:5]:
         assert int(val[k][1]) == labels[keep][k] - 1
-        pixels = val[k][0] * torch.tensor(val.std)[:, None, None] + torch.tensor(val.mean)[:, None, None]
+        std, mean = (torch.tensor(v)[:, None, None] for v in (val.std, val.mean))
+        pixels = val[k][0] * std + mean
         torch.testing.assert_close(pixels * 255, torch.from_numpy(small[src[keep][k]]).permute(
             2, 0, 1).float(), atol=1e-3, rtol=0)
     train_src, train_labels = imagenet.entries(0, 10 * imagenet.TRAIN_ENTRIES)

@@ -15,7 +15,8 @@ def cmd_fixtures(args) -> None:
     from nasrepro.data.fixtures.build import build_all
 
     if Path(args.out).name != "fixtures.yaml":
-        raise ValueError(f"fixtures: --out {args.out} must name the manifest, <folder>/fixtures.yaml")
+        raise ValueError(f"fixtures: --out {args.out} must name the manifest, "
+                         "<folder>/fixtures.yaml")
     manifest = build_all(args.shared, Path(args.out).parent)
     log.info("fixtures of %s written under %s", ", ".join(manifest["datasets"]),
              Path(args.out).parent)

@@ -7,8 +7,9 @@
   true``) from their usual public sources (``urls``: other sources per split, e.g. a mirror), sha256-verified (PTB: the files whose md5 torchtext pins; WikiText-2: the valid and test
   files pinned, train logged; ``checksums``, keyed by split, pins others: ``data.checksums``).
   What is read is what is hashed: a ``.gz`` copy's decompressed content against the digest of the
-  plain file, so a tampered copy is refused in either form. Tokenisation as DARTS' ``data.py``: whitespace-split words and an
-  ``<eos>`` per line; the vocabulary is every word of the three splits in first-seen order.
+  plain file, so a tampered copy is refused in either form. Tokenisation as DARTS' ``data.py``:
+  whitespace-split words and an ``<eos>`` per line; the vocabulary is every word of the three
+  splits in first-seen order.
 - ``text_standin`` (default profile, offline): the documentation topics that ship with Python
   itself (``pydoc_data.topics``, the text of ``help('TOPIC')``), lower-cased, split into words and
   punctuation, words outside the ``vocab`` most frequent replaced by ``<unk>`` (PTB-style), topics

@@ -2,6 +2,7 @@
 
 A profile's files live in two namespaces, so profiles never overwrite each other::
 
+    data/raw/rehearsal/<dataset>/..., fixtures.yaml          rehearsal fixtures (every profile)
     data/prepared/<profile>/<dataset>.json                   prepared-data records
     data/prepared/<profile>/benchmarks/<name>.parquet         benchmark tables
     results/<profile>/runs/<space>/<dataset>/<run>/seed<n>/search/<file>
@@ -35,6 +36,9 @@ SEARCHED_RUN = (  # a run with a search of its own: no probe-, published- or -be
     f"(?!{_RUN_CHAR}*{re.escape(BEST_SUFFIX)}(?!{_RUN_CHAR})){RUN}"
 )
 DEFAULT_PROFILE = "default"  # the Snakefile's own profile: config/config.yaml, no --configfile
+SHARED_DATA = "../shared/data"  # small real data beside the project (tests, rehearsal fixtures)
+FIXTURES = "data/raw/rehearsal"  # the rehearsal's format-faithful raw inputs (rule fixtures)
+FIXTURES_MANIFEST = f"{FIXTURES}/fixtures.yaml"  # their roots and digests, a profile overlay
 _SEED_DIR = "seed{}"
 _SEED = re.compile(r"seed([0-9]+)")
 

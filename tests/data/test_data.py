@@ -236,13 +236,17 @@ def test_imagenet16_120_splits_and_checksums(tmp_path, caplog):
                for name in IN16_FILES}
     assert loader.prepare({**checked, "checksums": digests}) == bundle.sizes()
     md5 = hashlib.md5((tmp_path / "in16" / "val_data").read_bytes()).hexdigest()
-    assert loader.prepare({**checked, "checksums": {"val_data": md5}}) == bundle.sizes()
+    assert loader.prepare({**checked, "checksums": {**digests, "val_data": md5}}) == bundle.sizes()
+    # a partial mapping pins the files it lists; the others keep their official md5
+    with pytest.raises(ChecksumError, match="train_data_batch_1: md5 .*expected 27846dca"):
+        loader.prepare({**checked, "checksums": {"val_data": md5}})
     with pytest.raises(ChecksumError, match=r"val_data.*sha256"):
         loader.prepare({**checked, "checksums": {**digests, "val_data": "0" * 64}})
     with caplog.at_level(logging.WARNING):
         assert loader.prepare({**checked, "checksums": None}) == bundle.sizes()
     assert digests["val_data"] in caplog.text  # null: every digest is logged, nothing checked
-    with pytest.raises(ValueError, match="unknown files"):
+    with pytest.raises(ValueError, match="'val_batch' is not a file this loader reads; its keys "
+                       "are train_data_batch_1, .*val_data$"):
         loader.prepare({**checked, "checksums": {"val_batch": md5}})
 
 

@@ -32,13 +32,16 @@ class DatasetLoader:
     downloaded, ``fetched(spec)`` (one line each: what, from where, to where) those absent that
     ``prepare`` will download. Both are reported before any job starts. ``standin``: the loader
     plays a dataset it is not (the default profile's offline substitutes); tables name it beside
-    the numbers it gives."""
+    the numbers it gives. ``digests(spec)``: the official digest of each raw file or split the
+    loader verifies, the keys its spec's ``checksums`` may pin (``data.checksums``); None: it
+    verifies nothing and refuses ``checksums``."""
 
     load: Callable[[dict], "DataBundle"]
     prepare: Callable[[dict], dict]
     missing: Callable[[dict], list[str]] = lambda spec: []  # raw files absent and not downloadable
     fetched: Callable[[dict], list[str]] = lambda spec: []  # raw files absent, to be downloaded
     standin: bool = False
+    digests: Callable[[dict], dict[str, str | None]] | None = None
 
 
 def split_file_lines(spec: dict, source: str) -> tuple[list[str], list[str]]:

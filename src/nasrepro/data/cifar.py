@@ -2,8 +2,10 @@
 
 ``prepare`` extracts the official archive (``cifar-10-python.tar.gz``, ``cifar-100-python.tar.gz``)
 when the files are missing and it is in ``root`` (placed by hand: no network needed), after
-downloading it through torchvision when it is not there and ``download`` is true; the archive and
-every file are md5-checked against torchvision's list (``verify``). The
+downloading it through torchvision when it is not there and ``download`` is true; the archive is
+md5-checked against torchvision's digest, and every batch file (``verify``) against the spec's
+``checksums`` (``data.checksums``: keys are the batch files, default torchvision's official md5
+list). The
 NAS-Bench-201 splits come from the official split files (``official_split``):
 - cifar10: ``cifar-split.txt`` halves the 50k training images into train/valid 25k/25k
   (search_train / search_valid); ``test`` is the 10k test set.
@@ -16,13 +18,13 @@ whole sets (``train``: 50k augmented, ``official_test``: 10k plain) are DARTS' p
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 
 import numpy as np
 from torch.utils.data import Subset
 
+from nasrepro.data import checksums
 from nasrepro.data.base import DataBundle, DatasetLoader, check_split_indices, split_file_lines
 from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
@@ -46,7 +48,16 @@ def _files(name: str) -> tuple[Path, list[tuple[str, str]], list[tuple[str, str]
     return Path(cls.base_folder), list(cls.train_list), list(cls.test_list)
 
 
-def check_files(name: str, root: str | Path, verify: bool = True) -> None:
+def official_digests(spec: dict) -> dict[str, str]:
+    """{batch file: md5} of the official archive (torchvision's list)."""
+    _, train, test = _files(spec["loader"])
+    return dict(train + test)
+
+
+def check_files(name: str, root: str | Path, verify: bool = True,
+                expected: dict[str, str | None] | None = None) -> None:
+    """Raise ``MissingDataError`` for an absent batch file and, with ``verify``, ``ChecksumError``
+    for one whose digest differs from ``expected`` (default: the official md5s)."""
     folder, train, test = _files(name)
     base = Path(root) / folder
     missing = [str(base / f) for f, _ in train + test if not (base / f).exists()]
@@ -56,11 +67,11 @@ def check_files(name: str, root: str | Path, verify: bool = True) -> None:
             f"({_tv_class(name).filename}) extracted under {root}/ (so that {base}/ exists), or set "
             f"`download: true` for {name} in the config when online.")
     if verify:
-        for fname, md5 in train + test:
-            actual = hashlib.md5((base / fname).read_bytes()).hexdigest()
-            if actual != md5:
-                raise ChecksumError(f"{name}: {base / fname} has md5 {actual}, expected {md5} "
-                                    f"(official file). Delete {base} and fetch the dataset again.")
+        for fname, digest in (expected or dict(train + test)).items():
+            try:
+                checksums.check(base / fname, digest, name)
+            except ChecksumError as error:
+                raise ChecksumError(f"{name}: {error}") from None
 
 
 def _archive(name: str, root: str | Path) -> Path:
@@ -105,15 +116,16 @@ def extract_archive(name: str, root: Path, verify: bool = True) -> None:
 
 def prepare(spec: dict) -> dict:
     name, root = spec["loader"], Path(spec["root"])
+    expected = checksums.expected(spec, name, official_digests(spec))
     try:
-        check_files(name, root, spec.get("verify", True))
+        check_files(name, root, spec.get("verify", True), expected)
     except MissingDataError:
         if not _archive(name, root).exists():
             if not spec.get("download", False):
                 raise
             download_archive(name, root)
         extract_archive(name, root, spec.get("verify", True))
-        check_files(name, root, spec.get("verify", True))
+        check_files(name, root, spec.get("verify", True), expected)
     return load_cifar_bundle(spec).sizes()  # also fetches and verifies the split file
 
 
@@ -197,4 +209,5 @@ def fetched(spec: dict) -> list[str]:
 
 
 for _name in ("cifar10", "cifar100"):
-    DATASETS.register(_name)(DatasetLoader(load_cifar_bundle, prepare, missing, fetched))
+    DATASETS.register(_name)(DatasetLoader(load_cifar_bundle, prepare, missing, fetched,
+                                           digests=official_digests))

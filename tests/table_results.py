@@ -34,7 +34,8 @@ def fake_results(spec: TableSpec, root: Path, seeds=(0,), wall_s: float = 2.2) -
             for target in spec.targets():
                 files.append(_write(root / layout.eval_file(spec.space, "d", run, seed, target, "final.json"), {
                     "space": spec.space, "run": run, "seed": seed, "target": target,
-                    "valid_acc": 90.0 + seed, "test_acc": 91.0 + 2 * seed, "valid_ppl": 60.0 + seed,
+                    "valid_acc": 90.0 + seed, "test_acc": 91.0 + 2 * seed,
+                    "test_top5_acc": 97.5 + seed / 10, "valid_ppl": 60.0 + seed,
                     "test_ppl": 58.0 + seed, "params_m": 0.0248 + seed / 1000, "madds_m": 0.203}))
             search = root / layout.search_file(spec.space, "d", run, seed, "run.json")
             files.append(_write(search, {"wall_time_s": wall_s * (1 + seed), "memory": "single path",

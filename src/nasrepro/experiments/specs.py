@@ -56,8 +56,8 @@ class Column:
     - ``search_ratio``: that wall time divided by the mean wall time of the run named ``field``
       over its seeds (Table 4.5: the ratio to GDAS);
     - ``memory``: what a search step keeps in memory: "single path" or "whole supernet";
-    - ``thesis``: the thesis' value alone, nothing of ours (e.g. ImageNet top-5 error, which the
-      evaluation does not measure);
+    - ``thesis``: the thesis' value alone, nothing of ours (a quantity the pipeline does not
+      measure);
     - ``space``: ``field`` of the search space the row names (CSV column ``space``), computed from
       the space itself (``analysis.space_summary``, rule space_summary; Table 1.1);
     - ``log``: a reference value from the CSV alone, like ``thesis``, but read from the thesis

@@ -164,7 +164,8 @@ class FigureSpec:
     - ``search_curves``: ``derived_valid`` per search epoch, mean ± std over seeds;
     - ``forgetting``: (a) validation score of the cell trained at each step, (b) inherited-weight
       score of fixed probe cells per epoch (Fig. 2.2); with ``retrained`` one panel per run with
-      the probe cells' retraining curves dashed ("Arch-R", Figs. 3.1 right, 3.4);
+      the probe cells' retraining curves dashed ("Arch-R", Figs. 3.1 right, 3.4; cells looked up
+      in a benchmark have one value each: a dashed level line, and the panel says so);
     - ``ranking``: (a) Kendall tau per run, (b) retrained validation score of the found cells
       (Figs. 2.3, 3.6 b);
     - ``tau_curves``: Kendall tau per search epoch (Fig. 3.5);

@@ -1,5 +1,5 @@
 """Cell subcommands: the genotypes of pseudo-runs (``probe-cell``, ``published-cell``,
-``best-cell``) and ``arch``, which converts an architecture between string and index."""
+``best-cell``, ``select-cell``) and ``arch``, which converts an architecture between string and index."""
 
 from __future__ import annotations
 
@@ -66,6 +66,17 @@ def cmd_best_cell(args) -> None:
     write_json(Path(args.out), genotype)
 
 
+def cmd_select_cell(args) -> None:
+    """The selected cell of pseudo-run ``<run>-selected`` (``analysis.selection``): the searches'
+    genotypes and, when there are several, their retrainings on the search dataset."""
+    from nasrepro.analysis.selection import selection_record
+
+    genotypes = [json.loads(Path(path).read_text()) for path in args.genotypes]
+    finals = [json.loads(Path(path).read_text()) for path in args.finals]
+    write_json(Path(args.out), selection_record(genotypes, finals, args.field,
+                                                not args.lower_is_better))
+
+
 def cmd_arch(args) -> int:
     if (args.arch is None) == (args.index is None):
         print("error: give exactly one of an architecture string or --index", file=sys.stderr)
@@ -108,6 +119,14 @@ def add_commands(sub) -> None:
             "spaces (Table 1.1)", "--out", loads=())
     command(sub, "best-cell", cmd_best_cell, "write the best cell over a search's epochs "
             "(Table 4.2)", "--genotype", "--metrics", "--out")
+    p = command(sub, "select-cell", cmd_select_cell, "select the cell of a DARTS-space row: "
+                "the search whose retraining scores best on its validation split", "--out",
+                loads=())
+    p.add_argument("--genotypes", nargs="+", required=True, help="the searches' genotype.json")
+    p.add_argument("--finals", nargs="*", default=[],
+                   help="their retrainings' final.json on the search dataset (several searches)")
+    p.add_argument("--field", default="valid_acc", help="the held-out score selected by")
+    p.add_argument("--lower-is-better", action="store_true", help="e.g. a perplexity")
     p = command(sub, "arch", cmd_arch, "convert an architecture between string and index")
     p.add_argument("--space", default="nb201")
     p.add_argument("arch", nargs="?")

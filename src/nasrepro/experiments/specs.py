@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasrepro.experiments.runs import RunVariant
+from nasrepro.params import hp
 from nasrepro.registry import FIGURES, RUNS, TABLES
 
 THESIS_VALUES = Path("config/thesis_values")
@@ -29,6 +30,26 @@ ARCH_FIELDS = ("params_m", "madds_m")
 ARCH_TARGETS = ("cifar10", "imagenet")
 ARCH_SPACES = ("darts_cnn",)
 GENOTYPE_TAG = "computed from the published genotype"
+
+# The thesis' protocol for a DARTS-space row (§3.4.2, §4.4.2; Table 3.1's note; Table 2.1's
+# "best found structure from 10 independent search experiments"): search with several seeds,
+# retrain each found cell, select the cell whose retraining scores best on held-out data (the
+# retraining's validation split, never the test set), retrain it with 3 seeds, report mean ± std.
+# The spaces whose tables and cell figures follow it; the other spaces' rows are the mean over the
+# searches (NAS-Bench-201, NAS-Bench-1Shot1: "4 independent times", Table 3.3's note).
+SELECTION_SPACES = ("darts_cnn",)
+SELECTED_TAG = "selected cell"  # our column under the protocol
+ACROSS_TAG = "across searches"  # the additional column: each search's cell retrained once
+ACROSS_SUFFIX = "_searches"     # its row key: <column key>_searches
+
+
+@dataclass
+class SelectionProtocol:
+    """``selected_cell:`` in a profile: how many retrainings the selected cell gets."""
+
+    retrainings: int = hp(3, 1, doc="retraining seeds of the selected cell, the one that selected "
+                                    "it included (Table 3.1's note: 3 random seeds)")
+
 
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
            "thesis", "space", "log")
@@ -147,6 +168,16 @@ class TableSpec:
         return any(c.needs_search for c in self.columns)
 
     @property
+    def selects(self) -> bool:
+        """Whether a row of a searched run is the selected cell's (``SELECTION_SPACES``)."""
+        return self.space in SELECTION_SPACES
+
+    def across(self, column: Column) -> bool:
+        """Whether ``column`` has the additional across-searches cell: an evaluated quantity of a
+        selecting table that varies with the training (not the cell's params or multiply-adds)."""
+        return self.selects and column.source == "eval" and column.field not in ARCH_FIELDS
+
+    @property
     def probe_target(self) -> str | None:
         """The target whose ground truth the ranking columns compare with (None: no ranking)."""
         return next((c.target for c in self.columns if c.needs_probes), None)
@@ -180,7 +211,8 @@ class FigureSpec:
       and entries whose runs the profile does not build are left out;
     - ``gamma_schedule``: E²NAS' Sig_gamma(b) of Eq. 4.16 against the epoch for each b of
       ``values`` (Fig. 4.3); no runs, drawn from ``methods.parts.latent_novelty.sigmoid_gamma``;
-    - ``cell``: diagrams of the cells found by each run with the first of the figure's seeds
+    - ``cell``: diagrams of the cells found by each run: on a ``SELECTION_SPACES`` space the cell
+      selected over the figure's seeds (``selects``), elsewhere the first seed's
       (``search/genotype.json``), one panel per run and cell kind of ``cells`` (empty: every
       cell kind of the space; e.g. ``("normal",)``) (Figs. 2.1, 3.3; ``report.cells``);
     - ``regret``: validation error and test regret per search epoch of the derived cell looked up
@@ -224,9 +256,16 @@ class FigureSpec:
         return "genotype.json" if self.kind == "cell" else "metrics.jsonl"
 
     @property
+    def selects(self) -> bool:
+        """Whether it draws each run's selected cell (a cell figure on a ``SELECTION_SPACES``
+        space: the cell its tables report, selected over the figure's seeds)."""
+        return self.kind == "cell" and self.space in SELECTION_SPACES
+
+    @property
     def first_seed_only(self) -> bool:
-        """Whether it reads only the first of its seeds (a cell figure draws one cell per run)."""
-        return self.kind == "cell"
+        """Whether it reads only the first of its seeds (a cell figure elsewhere draws the cell
+        found with its first seed)."""
+        return self.kind == "cell" and not self.selects
 
 
 def register(*items: TableSpec | FigureSpec | RunVariant) -> None:

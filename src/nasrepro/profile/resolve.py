@@ -17,7 +17,8 @@ from nasrepro import jobs, registry
 from nasrepro.experiments.runs import RunVariant
 from nasrepro.layout import Layout
 from nasrepro.params import ConfigError, build_config
-from nasrepro.profile.select import hessian_runs, probed_runs
+from nasrepro.experiments.specs import SelectionProtocol
+from nasrepro.profile.select import figure_runs, hessian_runs, item_seeds, probed_runs, table_runs
 
 
 def run_variant(config: dict, name: str) -> RunVariant:
@@ -122,6 +123,48 @@ def probe_runs(config: dict, space: str) -> list[str]:
 def published_arch(space: str, run: str) -> str:
     """The architecture string of pseudo-run ``published-<name>`` on ``space``."""
     return registry.SPACES.get(space)().published_arch(jobs.published_name(run))
+
+
+def selection_protocol(config: dict):
+    """The profile's ``selected_cell`` settings (``SelectionProtocol``; thesis: 3 retrainings)."""
+    return build_config(SelectionProtocol, config.get("selected_cell"), "selected_cell")
+
+
+def selection_pool(config: dict, space: str, run: str) -> list[int]:
+    """The search seeds ``run``'s cell on ``space`` is selected over: the seeds of every table
+    and cell figure of the profile that selects it (``TableSpec.selects``, ``FigureSpec.selects``);
+    they must agree, since the selected cell is one pseudo-run (``<run>-selected``)."""
+    pools: dict[tuple[int, ...], list[str]] = {}
+    for section, reg, runs_of in (("tables", registry.TABLES, table_runs),
+                                  ("figures", registry.FIGURES, figure_runs)):
+        for name in config.get(section) or {}:
+            spec = reg.get(name) if name in reg else None
+            if spec is not None and spec.selects and spec.space == space \
+                    and run in runs_of(config, name):
+                pools.setdefault(tuple(item_seeds(config, section, name)), []).append(name)
+    if not pools:
+        raise ConfigError(f"run {run!r} on {space}: no table or cell figure of the profile selects "
+                          "its cell")
+    if len(pools) > 1:
+        found = "; ".join(f"{', '.join(names)}: seeds {list(seeds)}" for seeds, names in pools.items())
+        raise ConfigError(f"run {run!r} on {space}: its cell is selected over different search "
+                          f"seeds ({found}); give these tables and figures the same `seeds`")
+    return list(next(iter(pools)))
+
+
+def selected_retrain_seeds(config: dict, space: str, run: str) -> list[int]:
+    """The seeds of the selected cell's further retrainings (``jobs.selected_retrain_seeds``)."""
+    return jobs.selected_retrain_seeds(selection_pool(config, space, run),
+                                       selection_protocol(config).retrainings)
+
+
+def selection_criterion(space: str) -> tuple[str, bool]:
+    """(field, higher is better) of the held-out score a cell of ``space`` is selected by: its
+    task's score on the retraining's validation split (``valid_acc`` for a classifier)."""
+    from nasrepro.train.retrain import SCORE_KEYS
+
+    task = registry.SPACES.get(space)().task
+    return f"valid_{SCORE_KEYS[task.metric]}", task.higher_is_better
 
 
 NB101_STANDIN = "nb1shot1"  # the benchmark whose table a profile without its file replaces

@@ -23,26 +23,37 @@ from pathlib import Path
 
 import numpy as np
 
-from nasrepro.experiments.specs import GENOTYPE_TAG, PER_SEED, SPACE_TAG, Column, TableSpec
-from nasrepro.layout import parse_run_path
+from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
+                                        PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec)
+from nasrepro.jobs import selected_run
+from nasrepro.layout import is_selection_file, parse_run_path
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 
 def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
     """{(run, column key): [value per seed]} for the table's space, from the evaluation results
     (``final.json``), the searches (``metrics.jsonl``, ``run.json``) and the probe cells'
-    ground truth (``final.json`` of the ``probe-<i>`` runs)."""
+    ground truth (``final.json`` of the ``probe-<i>`` runs). In a selecting table
+    (``TableSpec.selects``) a searched run's evaluated cells are its selected cell's
+    (``selection.json`` among ``files``; ``select_rows``), and the (run, ``<key>_searches``)
+    entries hold each search's cell (the across-searches column); (run, ``"selected"``) the
+    selection record."""
     from nasrepro.analysis.ranking import kendall_tau, s_tau
     from nasrepro.jobs import PROBE_PREFIX
 
     values: dict = defaultdict(list)
+    seeded: dict = defaultdict(dict)  # (run, column key) -> {seed: value} of the evaluations
+    selections: dict[str, dict] = {}
     truth: dict[int, float] = {}
     probe_scores: dict = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
     for path in sorted(files):
         path = Path(path)
         data = None if path.suffix == ".jsonl" else json.loads(path.read_text())
-        if data is not None and "wall_time_s" not in data:  # an evaluation result (final.json)
+        if is_selection_file(path):
+            if data["space"] == spec.space:
+                selections[data["run"]] = data
+        elif data is not None and "wall_time_s" not in data:  # an evaluation result (final.json)
             result = data
             if result["space"] != spec.space:
                 continue
@@ -54,7 +65,9 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 if column.source == "eval" and column.target == result["target"] \
                         and result.get(column.field) is not None:
                     value = float(result[column.field])
-                    values[(result["run"], column.key)].append(100.0 - value if column.error else value)
+                    value = 100.0 - value if column.error else value
+                    values[(result["run"], column.key)].append(value)
+                    seeded[(result["run"], column.key)][int(result["seed"])] = value
         elif (search := parse_run_path(path)).kind != "search":
             continue
         elif data is None:  # a search's metrics.jsonl
@@ -73,6 +86,8 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 elif column.source == "memory":
                     values[(job["run"], column.key)] = [info["memory"]]
     _search_times(spec, seconds, values)
+    if spec.selects:
+        select_rows(spec, values, seeded, selections)
     if truth:
         reference = [truth[i] for i in sorted(truth)]
         for run, vectors in probe_scores.items():
@@ -82,6 +97,39 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 elif column.source == "s_tau" and len(vectors) > 1:
                     values[(run, column.key)] = [s_tau(vectors)]
     return values
+
+
+def select_rows(spec: TableSpec, values: dict, seeded: dict, selections: dict[str, dict]) -> None:
+    """The thesis' protocol for a DARTS-space row (``experiments.specs.SELECTION_SPACES``), in
+    place: for each run with a selected cell (``selections``: run -> selection record), each
+    evaluated column gets the selected cell's retrainings, the one that selected it (its search's
+    seed) first, then those of pseudo-run ``<run>-selected``; a params or multiply-adds column the
+    selected cell's one value. The evaluations of every search's cell, one each, move to
+    ``<key>_searches`` (``TableSpec.across``)."""
+    for run, selection in selections.items():
+        chosen = int(selection["seed"])
+        values[(run, "selected")] = [selection]
+        for column in spec.columns:
+            found = seeded.get((run, column.key), {})
+            if column.source != "eval" or chosen not in found:
+                continue
+            if spec.across(column):
+                values[(run, column.key + ACROSS_SUFFIX)] = [found[s] for s in sorted(found)]
+            more = seeded.get((selected_run(run), column.key), {})
+            values[(run, column.key)] = [found[chosen]] + (
+                [] if column.field in ARCH_FIELDS else [more[s] for s in sorted(more)])
+
+
+def selected_text(selection: dict | None) -> str:
+    """The "Selected cell [ours]" cell: the search seed whose cell was selected, and by what."""
+    if not selection:
+        return ""
+    chosen, info = selection["seed"], selection["selection"]
+    if len(info["searches"]) == 1:
+        return f"seed {chosen} (1 search: nothing to select)"
+    score = info["scores"][str(chosen)]
+    return (f"seed {chosen} of {info['searches']}: best {info['field']} {score:.2f} on "
+            f"{info['target']} (retraining's validation split)")
 
 
 def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict) -> None:
@@ -98,7 +146,18 @@ def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict
 
 LEGEND = ("Ours: mean ± std (population) over a row's seeds; a row with 1 seed gives its value "
           "alone. An empty cell of ours: not reproduced by this profile.")
+SELECTION_LEGEND = (f"[ours; {SELECTED_TAG}]: the thesis' protocol (§3.4.2): of a row's searches, "
+                    "the cell whose retraining scores best on the retraining's validation split "
+                    "(never the test set), retrained with Seeds seeds (the selecting retraining "
+                    f"first); [ours; {ACROSS_TAG}]: each search's cell retrained once, mean ± std "
+                    "over the searches.")
 SEEDS_HEADER = "Seeds [ours]"
+SELECTED_HEADER = ("selected", "Selected cell", "ours")
+
+
+def legend(spec: TableSpec) -> str:
+    """The table's legend (every format): with the selection protocol's where it applies."""
+    return f"{LEGEND} {SELECTION_LEGEND}" if spec.selects else LEGEND
 
 
 def decimals(value: float, significant: int) -> int:
@@ -164,8 +223,14 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
                 out[f"{column.key}_reproduced"] = fmt(
                     values.get((cell_run[column.key], column.key), []), column.digits,
                     column.significant)
+            if spec.across(column):
+                out[column.key + ACROSS_SUFFIX] = fmt(
+                    values.get((cell_run[column.key], column.key + ACROSS_SUFFIX), []),
+                    column.digits, column.significant)
             if spec.from_genotype(column):
                 out[f"{column.key}_genotype"] = genotype_cell(column, row, complexity)
+        if spec.selects:
+            out["selected"] = selected_text((values.get((row["run"], "selected")) or [None])[0])
         out["reproduced_with"] = note
         rows.append(out)
     return rows
@@ -194,10 +259,20 @@ def headers(spec: TableSpec, standins: dict[str, str] | None,
         out.append((f"{column.key}_thesis", column.label, column.thesis_tag))
         if column.reproduced:
             out.append((f"{column.key}_reproduced", column.ours_label,
-                        ours_tag(column, standins, scored_by)))
+                        reproduced_tag(spec, column, standins, scored_by)))
+        if spec.across(column):
+            out.append((column.key + ACROSS_SUFFIX, column.ours_label,
+                        f"{ours_tag(column, standins, scored_by)}; {ACROSS_TAG}"))
         if spec.from_genotype(column):
             out.append((f"{column.key}_genotype", column.label, GENOTYPE_TAG))
-    return out + [("seeds", "Seeds", "ours")]
+    return out + ([SELECTED_HEADER] if spec.selects else []) + [("seeds", "Seeds", "ours")]
+
+
+def reproduced_tag(spec: TableSpec, column: Column, standins: dict[str, str] | None,
+                   scored_by: str = "") -> str:
+    """Our column's tag; in a selecting table an evaluated column is the selected cell's."""
+    tag = ours_tag(column, standins, scored_by)
+    return f"{tag}; {SELECTED_TAG}" if spec.selects and column.source == "eval" else tag
 
 
 def header_text(label: str, tag: str) -> str:
@@ -224,7 +299,7 @@ def to_markdown(spec: TableSpec, table: list[dict], note: str,
              "|" + "---|" * len(columns)]
     for row in table:
         lines.append("| " + " | ".join(str(row.get(key, "")) for key, _, _ in columns) + " |")
-    return "\n".join(lines + ["", LEGEND]) + "\n"
+    return "\n".join(lines + ["", legend(spec)]) + "\n"
 
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,

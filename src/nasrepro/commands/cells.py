@@ -35,10 +35,13 @@ def cmd_published_cell(args) -> None:
 
 def cmd_genotype_complexity(args) -> None:
     """Params and multiply-adds of every released DARTS-space cell at the papers' evaluation
-    sizes (``spaces.darts_cnn.complexity``): the architecture columns of the DARTS-space tables."""
+    sizes and at the sizes the thesis states for some rows (``experiments.specs.row_sizes``;
+    ``spaces.darts_cnn.complexity``): the architecture columns of the DARTS-space tables."""
+    from nasrepro.experiments.specs import row_sizes, size_key
     from nasrepro.spaces.darts_cnn.complexity import released_complexity
 
-    write_json(Path(args.out), released_complexity())
+    sizes = [(size_key(target, over), target, over) for target, over in row_sizes("darts_cnn")]
+    write_json(Path(args.out), released_complexity(sizes=sizes))
 
 
 def cmd_space_summary(args) -> None:
@@ -114,7 +117,7 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=int, required=True)
     command(sub, "genotype-complexity", cmd_genotype_complexity, "params and multiply-adds of "
             "the released DARTS-space cells at their evaluation sizes", "--out",
-            loads=("spaces",))
+            loads=("spaces", "experiments"))
     command(sub, "space-summary", cmd_space_summary, "size, operations and edges of the search "
             "spaces (Table 1.1)", "--out", loads=())
     command(sub, "best-cell", cmd_best_cell, "write the best cell over a search's epochs "

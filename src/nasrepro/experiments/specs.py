@@ -30,6 +30,24 @@ ARCH_FIELDS = ("params_m", "madds_m")
 ARCH_TARGETS = ("cifar10", "imagenet")
 ARCH_SPACES = ("darts_cnn",)
 GENOTYPE_TAG = "computed from the published genotype"
+def size_key(target: str, overrides: dict) -> str:
+    """The key of a released cell's counts at ``target``'s evaluation size with a row's network
+    ``overrides`` (``RunVariant.eval_params``), e.g. "imagenet C=52"; no overrides: ``target``."""
+    return " ".join([target, *(f"{k}={v}" for k, v in sorted(overrides.items()))])
+
+
+def row_sizes(space: str) -> list[tuple[str, dict]]:
+    """(target, overrides) of every registered run's own network on ``space`` for a target with
+    architecture columns: the sizes the genotype-complexity file counts beside the papers'."""
+    sizes = [(target, overrides) for name in RUNS.names()
+             for target, overrides in RUNS.get(name).eval_params.get(space, {}).items()
+             if target in ARCH_TARGETS]
+    return [size for i, size in enumerate(sizes) if size not in sizes[:i]]
+
+
+# The evaluation-network settings a table of the space names per row (its "Evaluation network
+# [ours]" column: which network produced the row; ``RunVariant.eval_params``)
+NET_KEYS = {"darts_cnn": ("C", "layers")}
 
 # The thesis' protocol for a DARTS-space row (§3.4.2, §4.4.2; Table 3.1's note; Table 2.1's
 # "best found structure from 10 independent search experiments"): search with several seeds,
@@ -150,6 +168,11 @@ class TableSpec:
         ``genotype``: a cell of ``spaces.darts_cnn.genotypes.ALL``), beside the thesis' and ours."""
         return (self.space in ARCH_SPACES and column.source == "eval"
                 and column.field in ARCH_FIELDS and column.target in ARCH_TARGETS)
+
+    @property
+    def net_keys(self) -> tuple[str, ...]:
+        """The network settings its rows name (``NET_KEYS``; none: no such column)."""
+        return NET_KEYS.get(self.space, ())
 
     @property
     def genotype_columns(self) -> tuple[Column, ...]:

@@ -77,14 +77,25 @@ def search_net(config: dict, space: str) -> dict:
     return dataclasses.asdict(cfg)
 
 
-def eval_settings(config: dict, space: str, target: str) -> tuple[dict, dict]:
-    """(evaluation-network config, retraining config) of ``space`` for ``target``."""
+def eval_settings(config: dict, space: str, target: str, run: str | None = None) -> tuple[dict, dict]:
+    """(evaluation-network config, retraining config) of ``space`` for ``target``: the space's
+    network <- the run's own (``RunVariant.eval_params``: the thesis' per-row sizes, e.g. C = 52
+    for RandomNAS-NSAS on ImageNet) <- the profile's ``spaces.<space>.evaluate`` (the default
+    profile's tiny network applies to every row)."""
     obj = registry.SPACES.get(space)()
-    net = build_config(obj.eval_net_config(target), space_overrides(config, space, "evaluate"),
-                       f"spaces.{space}.evaluate")
+    own = {} if run is None or not _has_variant(config, run) else \
+        run_variant(config, run).eval_overrides(space, target)
+    net = build_config(obj.eval_net_config(target),
+                       {**own, **space_overrides(config, space, "evaluate")},
+                       f"spaces.{space}.evaluate" + (f" (run {run})" if own else ""))
     train = build_config(obj.retrain_config(target), space_overrides(config, space, "retrain"),
                          f"spaces.{space}.retrain")
     return dataclasses.asdict(net), dataclasses.asdict(train)
+
+
+def _has_variant(config: dict, run: str) -> bool:
+    """Whether ``run`` (or the run of a ``-best``/``-selected`` pseudo-run) is a named run."""
+    return jobs.base_run(run) in registry.RUNS or jobs.base_run(run) in (config.get("runs") or {})
 
 
 def uses_benchmark(config: dict, space: str) -> bool:
@@ -246,7 +257,7 @@ def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int,
     ident = (space, search_dataset, run, method, int(seed), target)
     if uses_benchmark(config, space):
         return jobs.EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)
-    net, train = eval_settings(config, space, target)
+    net, train = eval_settings(config, space, target, run)
     return jobs.EvalJob(*ident, "retrain", settings(config), dataset=dataset, net_cfg=net,
                         retrain=train)
 

@@ -71,7 +71,7 @@ def _groups(spec: TableSpec, standins: dict[str, str] | None, scored_by: str):
         keys = {f"{column.key}_thesis", f"{column.key}_reproduced", column.key + ACROSS_SUFFIX,
                 f"{column.key}_genotype"}
         groups.append((column, [cell for cell in found if cell[0] in keys]))
-    return groups, [cell for cell in found if cell[0] in ("selected", "seeds")]
+    return groups, [cell for cell in found if cell[0] in ("net", "selected", "seeds")]
 
 
 def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: str) -> list[str]:

@@ -24,9 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
-                                        PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec)
+                                        PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec,
+                                        size_key)
 from nasrepro.jobs import selected_run
 from nasrepro.layout import is_selection_file, parse_run_path
+from nasrepro.registry import RUNS
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 
@@ -68,6 +70,10 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                     value = 100.0 - value if column.error else value
                     values[(result["run"], column.key)].append(value)
                     seeded[(result["run"], column.key)][int(result["seed"])] = value
+            if spec.net_keys and result.get("net"):  # the network that produced the row
+                nets = values.setdefault((result["run"], "net"), [{}])[0]
+                nets[result["target"]] = {k: result["net"][k] for k in spec.net_keys
+                                          if k in result["net"]}
         elif (search := parse_run_path(path)).kind != "search":
             continue
         elif data is None:  # a search's metrics.jsonl
@@ -120,6 +126,16 @@ def select_rows(spec: TableSpec, values: dict, seeded: dict, selections: dict[st
                 [] if column.field in ARCH_FIELDS else [more[s] for s in sorted(more)])
 
 
+def net_text(nets: dict[str, dict] | None) -> str:
+    """The "Evaluation network [ours]" cell: the settings of each target's network, targets with
+    the same settings together, e.g. "cifar10, cifar100: C=36, layers=20; imagenet: C=52, ..."."""
+    groups: dict[str, list[str]] = {}
+    for target in sorted(nets or {}):
+        text = ", ".join(f"{k}={v}" for k, v in nets[target].items())
+        groups.setdefault(text, []).append(target)
+    return "; ".join(f"{', '.join(targets)}: {text}" for text, targets in groups.items())
+
+
 def selected_text(selection: dict | None) -> str:
     """The "Selected cell [ours]" cell: the search seed whose cell was selected, and by what."""
     if not selection:
@@ -153,6 +169,7 @@ SELECTION_LEGEND = (f"[ours; {SELECTED_TAG}]: the thesis' protocol (§3.4.2): of
                     "over the searches.")
 SEEDS_HEADER = "Seeds [ours]"
 SELECTED_HEADER = ("selected", "Selected cell", "ours")
+NET_HEADER = ("net", "Evaluation network", "ours")
 
 
 def legend(spec: TableSpec) -> str:
@@ -182,16 +199,23 @@ def fmt(values: list, digits: int = 2, significant: int = 0) -> str:
     return f"{mean:.{places}f} ± {float(np.std(values)):.{places}f}"
 
 
-def genotype_cell(column: Column, row: dict, complexity: dict | None) -> str:
+def genotype_cell(spec: TableSpec, column: Column, row: dict, complexity: dict | None) -> str:
     """The value of an architecture column computed from the row's released genotype (CSV column
-    ``genotype``; ``complexity``: the file of rule genotype_complexity), or empty."""
+    ``genotype``; ``complexity``: the file of rule genotype_complexity), at the network the
+    thesis states for the row's run (``RunVariant.eval_params``, e.g. C = 52), or empty."""
     name = row.get("genotype", "")
     if not name or complexity is None:
         return ""
     if name not in complexity:
         raise KeyError(f"row {row['row']!r}: genotype {name!r} is not a released cell; known: "
                        f"{sorted(complexity)}")
-    return fmt([complexity[name][column.target][column.field]], column.digits, column.significant)
+    run = row.get("run", "")
+    own = RUNS.get(run).eval_overrides(spec.space, column.target) if run in RUNS else {}
+    key = size_key(column.target, own)
+    if key not in complexity[name]:
+        raise KeyError(f"row {row['row']!r}: no count of {name} at {key!r} in the complexity "
+                       "file; rebuild it (rule genotype_complexity)")
+    return fmt([complexity[name][key][column.field]], column.digits, column.significant)
 
 
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
@@ -228,7 +252,9 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
                     values.get((cell_run[column.key], column.key + ACROSS_SUFFIX), []),
                     column.digits, column.significant)
             if spec.from_genotype(column):
-                out[f"{column.key}_genotype"] = genotype_cell(column, row, complexity)
+                out[f"{column.key}_genotype"] = genotype_cell(spec, column, row, complexity)
+        if spec.net_keys:
+            out["net"] = net_text((values.get((row["run"], "net")) or [None])[0])
         if spec.selects:
             out["selected"] = selected_text((values.get((row["run"], "selected")) or [None])[0])
         out["reproduced_with"] = note
@@ -265,7 +291,8 @@ def headers(spec: TableSpec, standins: dict[str, str] | None,
                         f"{ours_tag(column, standins, scored_by)}; {ACROSS_TAG}"))
         if spec.from_genotype(column):
             out.append((f"{column.key}_genotype", column.label, GENOTYPE_TAG))
-    return out + ([SELECTED_HEADER] if spec.selects else []) + [("seeds", "Seeds", "ours")]
+    return (out + ([NET_HEADER] if spec.net_keys else [])
+            + ([SELECTED_HEADER] if spec.selects else []) + [("seeds", "Seeds", "ours")])
 
 
 def reproduced_tag(spec: TableSpec, column: Column, standins: dict[str, str] | None,

@@ -217,6 +217,10 @@ def _problems(config: dict) -> list[str]:
             else:
                 attempt(resolve.method_params, config, run, space)
                 attempt(resolve.method_inputs, config, space, run)
+                if (variant := attempt(resolve.run_variant, config, run)) is not None \
+                        and variant.eval_params.get(space):  # the run's own networks
+                    for target in config["evaluation"]["targets"]:
+                        attempt(resolve.eval_settings, config, space, target, run)
             if run in runs and jobs.has_search(run):
                 attempt(resolve.require_supported, config, space, run)
         bench = registry.benchmark_of(space)

@@ -26,7 +26,7 @@ import numpy as np
 from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
                                         PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec,
                                         size_key)
-from nasrepro.jobs import selected_run
+from nasrepro.jobs import has_search, selected_run
 from nasrepro.layout import is_selection_file, parse_run_path
 from nasrepro.registry import RUNS
 from nasrepro.utils.atomic import read_jsonl, write_text
@@ -69,7 +69,8 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                     value = float(result[column.field])
                     value = 100.0 - value if column.error else value
                     values[(result["run"], column.key)].append(value)
-                    seeded[(result["run"], column.key)][int(result["seed"])] = value
+                    if "seed" in result:
+                        seeded[(result["run"], column.key)][int(result["seed"])] = value
             if spec.net_keys and result.get("net"):  # the network that produced the row
                 nets = values.setdefault((result["run"], "net"), [{}])[0]
                 nets[result["target"]] = {k: result["net"][k] for k in spec.net_keys
@@ -111,7 +112,14 @@ def select_rows(spec: TableSpec, values: dict, seeded: dict, selections: dict[st
     evaluated column gets the selected cell's retrainings, the one that selected it (its search's
     seed) first, then those of pseudo-run ``<run>-selected``; a params or multiply-adds column the
     selected cell's one value. The evaluations of every search's cell, one each, move to
-    ``<key>_searches`` (``TableSpec.across``)."""
+    ``<key>_searches`` (``TableSpec.across``); a searched run without a selected cell among the
+    inputs keeps only those (its selected-cell cells stay empty, never the searches' mean)."""
+    evaluated = {column.key for column in spec.columns if column.source == "eval"}
+    for run, key in [k for k in values if k[1] in evaluated]:
+        if has_search(run) and run not in selections:
+            found = values.pop((run, key))
+            if spec.across(next(c for c in spec.columns if c.key == key)):
+                values[(run, key + ACROSS_SUFFIX)] = found
     for run, selection in selections.items():
         chosen = int(selection["seed"])
         values[(run, "selected")] = [selection]

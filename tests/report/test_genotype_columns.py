@@ -38,7 +38,7 @@ def test_no_other_table_has_genotype_columns():
 
 
 def _fake() -> dict:
-    keys = ["cifar10", "imagenet"] + [size_key(t, o) for t, o in row_sizes("darts_cnn")]
+    keys = ["cifar10", "imagenet"] + [size_key(t, o) for _, t, o in row_sizes(ROOT)]
     return {name: {t: {"params_m": 3.349, "madds_m": 529.9} for t in keys}
             for name in _released()}
 

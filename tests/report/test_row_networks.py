@@ -45,8 +45,9 @@ def test_each_run_is_evaluated_with_the_network_the_thesis_states_for_its_rows()
 def test_table_3_2_counts_the_released_nsas_cells_at_the_rows_networks(tmp_path):
     from nasrepro.spaces.darts_cnn.complexity import released_complexity
 
-    sizes = [(size_key(t, o), t, o) for t, o in row_sizes("darts_cnn")]
-    assert {key for key, _, _ in sizes} == {"imagenet C=50", "imagenet C=52"}
+    sizes = [(cell, size_key(t, o), t, o) for cell, t, o in row_sizes(ROOT)]
+    assert sorted((cell, key) for cell, key, _, _ in sizes) == [  # Tables 3.2, 4.6, 5.1
+        ("NSAS", "imagenet C=52"), ("NSAS_C", "imagenet C=50")]
     spec = TABLES.get("table_3_2")
     with open(spec.thesis_csv(ROOT), newline="", encoding="utf-8") as handle:
         named = sorted({row["genotype"] for row in csv.DictReader(handle)} - {""})

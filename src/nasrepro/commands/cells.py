@@ -35,12 +35,13 @@ def cmd_published_cell(args) -> None:
 
 def cmd_genotype_complexity(args) -> None:
     """Params and multiply-adds of every released DARTS-space cell at the papers' evaluation
-    sizes and at the sizes the thesis states for some rows (``experiments.specs.row_sizes``;
-    ``spaces.darts_cnn.complexity``): the architecture columns of the DARTS-space tables."""
+    sizes and at the networks the thesis states for some rows (``experiments.specs.row_sizes``,
+    read from the tables' CSVs; ``spaces.darts_cnn.complexity``): the architecture columns of the
+    DARTS-space tables."""
     from nasrepro.experiments.specs import row_sizes, size_key
     from nasrepro.spaces.darts_cnn.complexity import released_complexity
 
-    sizes = [(size_key(target, over), target, over) for target, over in row_sizes("darts_cnn")]
+    sizes = [(cell, size_key(target, over), target, over) for cell, target, over in row_sizes()]
     write_json(Path(args.out), released_complexity(sizes=sizes))
 
 

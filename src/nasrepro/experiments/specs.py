@@ -36,13 +36,23 @@ def size_key(target: str, overrides: dict) -> str:
     return " ".join([target, *(f"{k}={v}" for k, v in sorted(overrides.items()))])
 
 
-def row_sizes(space: str) -> list[tuple[str, dict]]:
-    """(target, overrides) of every registered run's own network on ``space`` for a target with
-    architecture columns: the sizes the genotype-complexity file counts beside the papers'."""
-    sizes = [(target, overrides) for name in RUNS.names()
-             for target, overrides in RUNS.get(name).eval_params.get(space, {}).items()
-             if target in ARCH_TARGETS]
-    return [size for i, size in enumerate(sizes) if size not in sizes[:i]]
+def row_sizes(root: Path = Path(".")) -> list[tuple[str, str, dict]]:
+    """(released cell, target, overrides) of every table row that names a released cell
+    (``TableSpec.from_genotype``) and whose run has its own network for an architecture column's
+    target (``RunVariant.eval_params``): the counts the genotype-complexity file holds beside the
+    papers' sizes (e.g. NSAS at ImageNet C = 52, Table 3.2)."""
+    sizes = []
+    for name in TABLES.names():
+        spec = TABLES.get(name)
+        for row in spec.rows(root):
+            cell, run = row.get("genotype"), row["run"]
+            if not cell or run not in RUNS:
+                continue
+            for column in spec.genotype_columns:
+                overrides = RUNS.get(run).eval_overrides(spec.space, column.target)
+                if overrides and (cell, column.target, overrides) not in sizes:
+                    sizes.append((cell, column.target, overrides))
+    return sizes
 
 
 # The evaluation-network settings a table of the space names per row (its "Evaluation network
@@ -156,10 +166,14 @@ class TableSpec:
     def thesis_csv(self, root: Path = Path(".")) -> Path:
         return root / THESIS_VALUES / f"{self.id}.csv"
 
+    def rows(self, root: Path = Path(".")) -> list[dict]:
+        """The rows of the thesis' CSV."""
+        with open(self.thesis_csv(root), newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
     def runs(self, root: Path = Path(".")) -> list[str]:
         """Every run that fills a cell: the rows' runs and the per-cell ``<key>_run`` runs."""
-        with open(self.thesis_csv(root), newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = self.rows(root)
         cells = [row.get(f"{c.key}_run") or row["run"] for row in rows for c in self.columns]
         return list(dict.fromkeys(run for run in [row["run"] for row in rows] + cells if run))
 

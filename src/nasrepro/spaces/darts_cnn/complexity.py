@@ -49,14 +49,16 @@ def genotype_complexity(arch, target: str, overrides: dict | None = None) -> dic
 
 def released_complexity(names=None, sizes=()) -> dict[str, dict[str, dict[str, float]]]:
     """{cell: {target: {"params_m", "madds_m"}}} of the released cells ``names`` (default: every
-    cell of ``genotypes.ALL``) at both evaluation sizes, and at each of ``sizes`` ((key, target,
-    overrides): the networks the thesis states for some rows, e.g. ("imagenet C=52", "imagenet",
-    {"C": 52}) for RandomNAS-NSAS in Table 3.2): the file the DARTS-space tables read (rule
-    ``genotype_complexity``)."""
+    cell of ``genotypes.ALL``) at both evaluation sizes, plus for each of ``sizes`` ((cell, key,
+    target, overrides): a network the thesis states for a row, e.g. ("NSAS", "imagenet C=52",
+    "imagenet", {"C": 52}), Table 3.2) that cell's counts under ``key``: the file the DARTS-space
+    tables read (rule ``genotype_complexity``)."""
     from nasrepro.spaces.darts_cnn import genotypes
 
-    return {name: {**{target: genotype_complexity(genotypes.cells(name), target)
-                      for target in EVAL_SIZES},
-                   **{key: genotype_complexity(genotypes.cells(name), target, overrides)
-                      for key, target, overrides in sizes}}
-            for name in (names or genotypes.ALL)}
+    out = {name: {target: genotype_complexity(genotypes.cells(name), target)
+                  for target in EVAL_SIZES}
+           for name in (names or genotypes.ALL)}
+    for name, key, target, overrides in sizes:
+        if name in out:
+            out[name][key] = genotype_complexity(genotypes.cells(name), target, overrides)
+    return out

@@ -76,6 +76,9 @@ def test_a_row_is_the_selected_cell_retrained_with_the_across_searches_column_be
     assert row["selected"] == ("seed 1 of [0, 1]: best valid_acc 91.00 on cifar10 "
                                "(retraining's validation split)")
     assert row["seeds"] == 2  # the selected cell's retrainings
+    three = build(spec, spec.thesis_csv(ROOT), fake_results(spec, tmp_path / "3", seeds=(0, 1, 2)),
+                  NOTE)
+    assert next(r for r in three if r["run"] == run)["seeds"] == 2  # not the 3 searches
     header = next(csv.reader(io.StringIO(to_csv(spec, rows, DEFAULT_STANDINS))))
     assert "CIFAR-10 test error (%) [ours; stand-in: digits; selected cell]" in header
     assert "CIFAR-10 test error (%) [ours; stand-in: digits; across searches]" in header

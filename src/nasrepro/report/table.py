@@ -174,7 +174,7 @@ SELECTION_LEGEND = (f"[ours; {SELECTED_TAG}]: the thesis' protocol (§3.4.2): of
                     "the cell whose retraining scores best on the retraining's validation split "
                     "(never the test set), retrained with Seeds seeds (the selecting retraining "
                     f"first); [ours; {ACROSS_TAG}]: each search's cell retrained once, mean ± std "
-                    "over the searches.")
+                    "over the searches (Selected cell names them; the search cost is their mean).")
 SEEDS_HEADER = "Seeds [ours]"
 SELECTED_HEADER = ("selected", "Selected cell", "ours")
 NET_HEADER = ("net", "Evaluation network", "ours")
@@ -240,11 +240,13 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
         thesis = list(csv.DictReader(handle))
     thesis += [{"row": run, "run": run} for run in extra_runs]
     values = collect(spec, final_files)
+    # the seeds a row's Seeds cell counts: a selecting table's, the selected cell's retrainings
+    counted = ("eval",) if spec.selects else PER_SEED
     rows = []
     for row in thesis:
         cell_run = {c.key: row.get(f"{c.key}_run") or row["run"] for c in spec.columns}
         seeds = max((len(values.get((cell_run[c.key], c.key), [])) for c in spec.columns
-                     if c.source in PER_SEED), default=0)
+                     if c.source in counted), default=0)
         out = {"Method": row["row"], "run": row["run"], "seeds": seeds or ""}
         for column in spec.columns:
             out[f"{column.key}_thesis"] = row.get(column.key, "")

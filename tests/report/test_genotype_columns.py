@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from nasrepro.experiments.specs import GENOTYPE_TAG
+from nasrepro.experiments.specs import GENOTYPE_TAG, row_sizes, size_key
 from nasrepro.registry import TABLES
 from nasrepro.report.table import build, write_table
 from tests.conftest import ROOT
@@ -38,7 +38,8 @@ def test_no_other_table_has_genotype_columns():
 
 
 def _fake() -> dict:
-    return {name: {t: {"params_m": 3.349, "madds_m": 529.9} for t in ("cifar10", "imagenet")}
+    keys = ["cifar10", "imagenet"] + [size_key(t, o) for _, t, o in row_sizes(ROOT)]
+    return {name: {t: {"params_m": 3.349, "madds_m": 529.9} for t in keys}
             for name in _released()}
 
 

@@ -326,8 +326,11 @@ def test_table_error_columns_and_provenance_in_every_format(tmp_path):
     write_table(TABLES.get("table_6_2"), str(ROOT / "config/thesis_values/table_6_2.csv"), finals,
                 str(tmp_path / "t"), note)
     darts = next(row for row in csv.DictReader((tmp_path / "t.csv").open()) if row["run"] == "darts-2nd")
-    # 100 - 97 test accuracy; params (one seed: no ±; no stand-ins given: plain "ours")
-    assert (darts["CIFAR-10 test error (%) [ours]"], darts["Params (M) [ours]"]) == ("3.00", "1.50")
+    # 100 - 97 test accuracy (one seed: no ±; no stand-ins given: plain "ours"); no selected cell
+    # among the inputs: the search's own cell only, the selected cell's columns empty
+    assert darts["CIFAR-10 test error (%) [ours; across searches]"] == "3.00"
+    assert darts["CIFAR-10 test error (%) [ours; selected cell]"] == ""
+    assert darts["Params (M) [ours; selected cell]"] == ""
     for ext in ("csv", "md"):
         assert "profile 'default'" in (tmp_path / f"t.{ext}").read_text()
     tex = (tmp_path / "t.tex").read_text()

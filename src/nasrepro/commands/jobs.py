@@ -136,7 +136,8 @@ def cmd_evaluate(args) -> None:
                               job.settings.workers, space.task, job.settings.data_on_device)
         chosen = reported(records, cfg, space.task)
         final = {**{k: v for k, v in chosen.items() if k.startswith(("valid_", "test_"))},
-                 "reported_epoch": chosen["epoch"], **complexity}
+                 "reported_epoch": chosen["epoch"], **complexity,
+                 "net": job.net_cfg}  # the network that produced the row (Tables 2.1, 3.2)
         weights = net.state_dict()
     write_jsonl(out / "metrics.jsonl", records)
     torch_save({"arch": space.to_string(arch), "mode": job.mode, "state": weights},

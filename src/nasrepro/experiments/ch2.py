@@ -14,7 +14,11 @@ from nasrepro.experiments.specs import Column, FigureSpec, TableSpec, register
 _PPL = "perplexity, lower is better"
 
 register(
-    RunVariant("en2as", "en2as", space_params=RANDOM_SEARCH_86),
+    # §2.4.2: on CIFAR-100 "We further increase the number of initial filters from 36 to 50 (and
+    # the parameters increase to 5.88 M), and our network achieves ... 16.45%" (Table 2.1's
+    # number; C = 36 gives the 17.58% also printed)
+    RunVariant("en2as", "en2as", space_params=RANDOM_SEARCH_86,
+               eval_params={"darts_cnn": {"cifar100": {"C": 50}}}),
 
     TableSpec(
         "table_2_1", "Table 2.1: Comparison with weight-sharing NAS methods on CIFAR-10, "

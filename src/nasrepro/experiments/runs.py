@@ -17,14 +17,23 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class RunVariant:
+    """``eval_params``: {space: {target: {key: value}}}, the evaluation network the thesis states
+    for this run's rows on a target where it differs from the space's (e.g. RandomNAS-NSAS on
+    ImageNet with C = 52, §3.4.2); a profile's ``spaces.<space>.evaluate`` still applies last."""
+
     name: str
     method: str
     params: dict = field(default_factory=dict)
     space_params: dict = field(default_factory=dict)
+    eval_params: dict = field(default_factory=dict)
 
     def overrides(self, space: str) -> dict:
         """The space's search protocol (``SPACE_PROTOCOLS``) <- ``params`` <- ``space_params``."""
         return {**SPACE_PROTOCOLS.get(space, {}), **self.params, **self.space_params.get(space, {})}
+
+    def eval_overrides(self, space: str, target: str) -> dict:
+        """The run's own evaluation-network settings on ``space`` for ``target`` (``eval_params``)."""
+        return dict(self.eval_params.get(space, {}).get(target, {}))
 
 
 # NAS-Bench-1Shot1's one-shot search settings (Zela et al. 2020, their DARTS configuration

@@ -197,15 +197,26 @@ class ClassificationTask(Task):
         return nn.functional.cross_entropy(model(x), y)
 
     def score(self, model: Callable, batches: Iterable, device: torch.device) -> float:
-        correct = total = 0
+        return self.top_k(model, batches, device, (1,))[1]
+
+    def top_k(self, model: Callable, batches: Iterable, device: torch.device,
+              ks: tuple[int, ...] = (1, 5)) -> dict[int, float]:
+        """{k: top-k accuracy in percent} in one pass: a sample counts for k when its label is
+        among the k largest logits (Tables 4.6, 5.1, 6.2 print ImageNet top-1 and top-5 error;
+        k is capped at the number of classes)."""
+        correct, total = dict.fromkeys(ks, 0), 0
         with torch.no_grad():
             for x, y in batches:
                 x, y = x.to(device), y.to(device)
-                correct += int((model(x).argmax(dim=1) == y).sum())
+                logits = model(x)
+                ranked = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
+                hits = ranked == y[:, None]
+                for k in ks:
+                    correct[k] += int(hits[:, :k].sum())
                 total += len(y)
         if total == 0:
             raise ValueError("accuracy over an empty set of batches")
-        return 100.0 * correct / total
+        return {k: 100.0 * correct[k] / total for k in ks}
 
     def to_device(self, batch, device: torch.device):
         x, y = batch

@@ -14,7 +14,7 @@ import torch
 import yaml
 
 from nasrepro.data.protocols import retrain_data
-from nasrepro.layout import parse_run_path
+from nasrepro.layout import is_selection_file, parse_run_path
 from nasrepro.profile import resolve, select
 from nasrepro.registry import DATASETS, SPACES, TABLES
 from nasrepro.report.table import build
@@ -27,11 +27,13 @@ DEFAULT = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 def _planned(spec, files: list[str], root: Path) -> list[str]:
     """The made-up files the table rule of the default profile would read (common.smk,
     ``table_finals``): evaluations always, searches if the table reads them, probe cells'
-    ground truth (``root/probe<i>.json``) if it ranks them."""
+    ground truth (``root/probe<i>.json``) if it ranks them, selected cells' records if it selects."""
     out = []
     for path in files:
         if Path(path).parent == root:
             keep = spec.probe_target is not None
+        elif is_selection_file(path):
+            keep = spec.selects
         else:
             keep = parse_run_path(path).kind != "search" or spec.needs_search
         if keep:

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from nasrepro.data.base import DataBundle
+from nasrepro.data.protocols import RetrainData
 from nasrepro.spaces.base import ClassificationTask
 from nasrepro.train.retrain import RetrainConfig, run_retrain
 
@@ -45,9 +45,9 @@ def test_retraining_records_top1_and_top5_of_both_splits(tmp_path):
     x = torch.randn(40, 1, 4, 4)
     y = torch.arange(40) % 8
     split = TensorDataset(x, y)
-    bundle = DataBundle("noise", split, split, TensorDataset(x[:16], y[:16]), 8, 1)
+    data = RetrainData(split, split, TensorDataset(x[:16], y[:16]))
     net = nn.Sequential(nn.Flatten(), nn.Linear(16, 8))
-    records = run_retrain(net, bundle, RetrainConfig(epochs=1, batch_size=8, eval_batch_size=8),
+    records = run_retrain(net, data, RetrainConfig(epochs=1, batch_size=8, eval_batch_size=8),
                           0, torch.device("cpu"), tmp_path / "s", "fp")
     record = records[-1]
     for split_name in ("valid", "test"):

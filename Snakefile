@@ -46,6 +46,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/claims.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -62,5 +63,6 @@ rule all:
     input:
         all_targets(),
         report_targets(),
+        claims_targets(),
         dvae_targets(),
     default_target: True

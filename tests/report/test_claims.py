@@ -178,6 +178,9 @@ def test_each_claim_on_the_thesis_numbers_is_supported_or_flagged(claim_id):
 
 def test_the_thesis_flags_what_its_numbers_do_not_support():
     flagged = [n for n in IDS if CLAIMS.get(n).flagged]
+    readme = (ROOT / "README.md").read_text()  # the counts the README states
+    assert f"{len(IDS)} quantitative claims" in readme and f"{len(flagged)} claims are **flagged**" \
+        in " ".join(readme.split())
     assert {"c3-nsas-gdas-cifar10", "c4-injective", "c4-gdas-over-gdas-a", "c6-k-order",
             "c3-grid-all-better"} <= set(flagged)
     # the thesis' printed seeds: three in chapter 2's benchmark table, four in chapter 3's

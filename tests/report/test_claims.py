@@ -13,7 +13,7 @@ import yaml
 from scipy import stats
 
 from nasrepro import cli, jobs, plugins
-from nasrepro.analysis.verdict import Sample, combine, compare
+from nasrepro.analysis.verdict import VERDICTS, Sample, combine, compare
 from nasrepro.experiments.claims import THESIS_SEEDS, Cell, Claim, Const, Epochs
 from nasrepro.layout import Layout
 from nasrepro.profile import select
@@ -262,3 +262,24 @@ def test_claims_list_and_explain(capsys, tmp_path, monkeypatch):
     assert "thesis verdict: inconclusive (flagged:" in text and "not built yet" in text
     assert cli.main(["claims", "--explain", "c9-nothing"]) == 2
     assert "unknown claim 'c9-nothing'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_shared_run_writes_its_claims(computed_default):
+    """The slice of the default workflow (tests/computed.py) writes its own claims report over
+    Tables 2.3, 6.2 and Figs. 3.5, 5.6: the claims on them are judged (two seeds: tested; one:
+    too few), the others say that the profile does not build them."""
+    from tests.computed import SLICE_COST
+
+    prefix = computed_default.path / SLICE_COST.replace("/cost-", "/claims-")
+    with open(f"{prefix}.csv", newline="") as handle:
+        rows = {r["id"]: r for r in csv.DictReader(handle)}
+    assert list(rows) == IDS and {r["verdict"] for r in rows.values()} <= set(VERDICTS)
+    for name in ("c2-nb201-test", "c2-tau-vs-baselines", "c3-tau-nsas"):  # seeds 0 and 1
+        assert report.NOT_BUILT not in rows[name]["ours"] and "n = 2" in rows[name]["ours"], rows[name]
+    for name in ("c5-hessian", "c6-vs-darts-space"):  # seed 0 only
+        assert rows[name]["verdict"] == "inconclusive" and "too few seeds" in rows[name]["reason"]
+    assert rows["c4-injective"]["reason"] == report.NOT_BUILT
+    assert all(bool(r["flagged"]) == bool(CLAIMS.get(i).flagged) for i, r in rows.items())
+    md = Path(f"{prefix}.md").read_text()
+    assert f"**{len(IDS)} claims; stand-in verdicts" in md and "profile 'default'" in md

@@ -68,7 +68,8 @@ def test_constants_zero_spread_and_points():
     # NAS-Bench-201 lookups of one cell: no spread on either side, the sign decides
     flat = compare(Sample.of([93.0] * 4), Sample.of([54.3] * 4), "greater")
     assert flat.verdict == "holds" and flat.interval == (pytest.approx(38.7),) * 2
-    assert compare(Sample.of([54.3] * 4), Sample.of([54.3] * 4), "greater").verdict == "inconclusive"
+    same = Sample.of([54.3] * 4)
+    assert compare(same, same, "greater").verdict == "inconclusive"
     point = compare(Sample(2.61, 0, 1), Sample(2.85, 0, 1), "less", point=True)
     assert point.verdict == "holds" and point.test.startswith("point comparison")
     assert compare(Sample(2.9, 0, 1), Sample(2.85, 0, 1), "less", point=True).verdict == "fails"
@@ -121,7 +122,8 @@ def _problems(claim: Claim, config: dict) -> list[str]:
             out.append(f"{q.run} not in {q.item}")
         elif isinstance(q, Cell) and q.item in TABLES:
             column = next(c for c in TABLES.get(q.table).columns if c.key == q.key)
-            if column.source == "eval" and column.target not in select.table_targets(config, q.item):
+            targets = select.table_targets(config, q.item)
+            if column.source == "eval" and column.target not in targets:
                 out.append(f"{q.item} does not evaluate {column.target}")
     return out
 
@@ -179,8 +181,9 @@ def test_each_claim_on_the_thesis_numbers_is_supported_or_flagged(claim_id):
 def test_the_thesis_flags_what_its_numbers_do_not_support():
     flagged = [n for n in IDS if CLAIMS.get(n).flagged]
     readme = (ROOT / "README.md").read_text()  # the counts the README states
-    assert f"{len(IDS)} quantitative claims" in readme and f"{len(flagged)} claims are **flagged**" \
-        in " ".join(readme.split())
+    readme = " ".join(readme.split())
+    assert f"{len(IDS)} quantitative claims" in readme
+    assert f"{len(flagged)} claims are **flagged**" in readme
     assert {"c3-nsas-gdas-cifar10", "c4-injective", "c4-gdas-over-gdas-a", "c6-k-order",
             "c3-grid-all-better"} <= set(flagged)
     # the thesis' printed seeds: three in chapter 2's benchmark table, four in chapter 3's
@@ -243,8 +246,8 @@ def test_the_report_judges_made_up_results(tmp_path):
 def test_reduce_epochs():
     records = [{"depth": 2}, {"depth": 4, "probe_valid": [10.0, 20.0]}, {"depth": 3,
                                                                          "probe_valid": [30.0]}]
-    assert [report.reduce_epochs(records, "depth", how) for how in ("last", "mean", "max", "change")] \
-        == [3.0, 3.0, 4.0, 1.0]
+    hows = ("last", "mean", "max", "change")
+    assert [report.reduce_epochs(records, "depth", how) for how in hows] == [3.0, 3.0, 4.0, 1.0]
     assert report.reduce_epochs(records, "probe_valid", "change") == 15.0  # mean of each record
     assert report.reduce_epochs(records, "hessian_eig", "max") is None
 
@@ -276,7 +279,8 @@ def test_the_shared_run_writes_its_claims(computed_default):
         rows = {r["id"]: r for r in csv.DictReader(handle)}
     assert list(rows) == IDS and {r["verdict"] for r in rows.values()} <= set(VERDICTS)
     for name in ("c2-nb201-test", "c2-tau-vs-baselines", "c3-tau-nsas"):  # seeds 0 and 1
-        assert report.NOT_BUILT not in rows[name]["ours"] and "n = 2" in rows[name]["ours"], rows[name]
+        ours = rows[name]["ours"]
+        assert report.NOT_BUILT not in ours and "n = 2" in ours, rows[name]
     for name in ("c5-hessian", "c6-vs-darts-space"):  # seed 0 only
         assert rows[name]["verdict"] == "inconclusive" and "too few seeds" in rows[name]["reason"]
     assert rows["c4-injective"]["reason"] == report.NOT_BUILT

@@ -33,7 +33,7 @@ rule claims:
         note=lambda wc: provenance_note(),
         prefix=lambda wc, output: output.csv[: -len(".csv")],
         standins=lambda wc: (
-            " --standins " + ",".join(f"{r}={loader}" for r, loader in resolve.standins(config).items())
+            " --standins " + ",".join(f"{r}={x}" for r, x in resolve.standins(config).items())
             if resolve.standins(config)
             else ""
         ),

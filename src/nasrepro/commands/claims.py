@@ -24,7 +24,7 @@ def explain(claim_id: str, profile: str) -> str:
     """What ``claim_id`` reads, the thesis' numbers and verdict, and the profile's verdict if its
     report exists."""
     from nasrepro.analysis.verdict import POINT, WELCH
-    from nasrepro.report.claims import judge_thesis
+    from nasrepro.report.claims import NO_NUMBERS, judge_thesis
 
     claim = registry.CLAIMS.get(claim_id)
     thesis = judge_thesis(claim)
@@ -36,8 +36,9 @@ def explain(claim_id: str, profile: str) -> str:
              f"test: {WELCH} on values over seeds; {POINT} for one value per run or printed "
              "values without seeds; every comparison must hold",
              f"thesis' numbers: {' | '.join(thesis.details) or thesis.reason}",
-             f"thesis verdict: {thesis.verdict}" + (f" (flagged: {claim.flagged})"
-                                                    if thesis.verdict not in ("holds", "n/a") else "")]
+             f"thesis verdict: {thesis.verdict}"
+             + (f" (flagged: {claim.flagged})" if thesis.verdict not in ("holds", NO_NUMBERS)
+                else "")]
     built = Path(Layout(profile).report("claims", "csv"))
     rows = {}
     if built.exists():

@@ -129,7 +129,7 @@ def register_claims(*claims: Claim) -> None:
         CLAIMS.register(claim.id)(claim)
 
 
-def better(a: Quantity, *others: Quantity) -> tuple[tuple[Quantity, Quantity], ...]:
+def versus(a: Quantity, *others: Quantity) -> tuple[tuple[Quantity, Quantity], ...]:
     """``a`` against each of ``others``."""
     return tuple((a, b) for b in others)
 

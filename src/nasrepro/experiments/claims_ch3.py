@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from nasrepro.experiments.ch3 import TABLE_GRIDS
-from nasrepro.experiments.claims import Cell, Claim, Const, Epochs, better, register_claims
+from nasrepro.experiments.claims import Cell, Claim, Const, Epochs, register_claims, versus
 from nasrepro.experiments.common import NB201_TARGETS
 from nasrepro.experiments.runs import nsas_run
 
@@ -28,7 +28,7 @@ _FLAGS["random-nas", "cifar100"] = "68.47 ± 1.73 against 63.40 ± 4.52 is withi
 register_claims(*(
     Claim(f"c3-nsas-{base}-{target.lower()}", 3, "§3.4.2.1",
           f"NSAS improves {label}'s NAS-Bench-201 cells on {dataset} (test accuracy)",
-          better(_t33(f"{base}-nsas", f"{target}_test"), _t33(base, f"{target}_test")),
+          versus(_t33(f"{base}-nsas", f"{target}_test"), _t33(base, f"{target}_test")),
           flagged=_FLAGS.get((base, target), ""))
     for base, label in _NSAS for target, dataset in NB201_TARGETS))
 
@@ -65,7 +65,7 @@ register_claims(
                   "other settings are within the noise"),
     Claim("c3-m5-best", 3, "§3.4.2.2",
           "At beta = 0.2, M = 5 constraints give better cells than M = 2, 3 and 4 (CIFAR-10 test)",
-          better(*(Cell("table_3_4", _C10, run) for run in _M_BETA_02)),
+          versus(*(Cell("table_3_4", _C10, run) for run in _M_BETA_02)),
           flagged="91.36 ± 0.74 (M = 5) against 90.74 ± 1.31 (M = 3) is within the noise"),
     Claim("c3-rg-worst", 3, "§3.4.2.3",
           "Random constraint selection (RG) is the worst strategy in every row of Table 3.5 "
@@ -80,7 +80,8 @@ register_claims(
           tuple((_strategy(table, "random-nas", "nsas-g", beta),
                  _strategy(table, "random-nas", "nsas", beta))
                 for table in ("table_3_5", "table_3_6", "table_3_7") for beta in (0.2, 0.5, 0.8)),
-          flagged="e.g. CIFAR-10, beta = 0.2: 91.74 ± 1.16 against 89.58 ± 2.82 is within the noise"),
+          flagged="e.g. CIFAR-10, beta = 0.2: 91.74 ± 1.16 against 89.58 ± 2.82 is within the "
+                  "noise"),
     Claim("c3-low-improves", 3, "§3.4.2.3",
           "LoW (the last visited cell as the constraint) improves RandomNAS (CIFAR-10 test, every "
           "beta)",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nasrepro.experiments.claims import Cell, Claim, Const, Epochs, better, register_claims
+from nasrepro.experiments.claims import Cell, Claim, Const, Epochs, register_claims, versus
 from nasrepro.experiments.common import NB201_TARGETS
 from nasrepro.experiments.runs import e2nas_run, replay_run
 
@@ -23,7 +23,7 @@ def _ac(base: str, strategy: str, eps: float) -> Cell:
 register_claims(*(
     Claim(f"c4-e2nas-vs-gdas-{target.lower()}", 4, "§4.4.1.1",
           f"E²NAS finds better NAS-Bench-201 cells than GDAS on {dataset} (test accuracy)",
-          better(Cell("table_4_1", f"{target}_test", "e2nas"),
+          versus(Cell("table_4_1", f"{target}_test", "e2nas"),
                  Cell("table_4_1", f"{target}_test", "gdas")),
           flagged="" if target == "ImageNet16-120" else
           "E²NAS' gain over GDAS is within the noise of four seeds (the text: 'only slightly "
@@ -33,12 +33,12 @@ register_claims(*(
 register_claims(
     Claim("c4-e2nas-vs-baselines", 4, "§4.4.1.1",
           "E²NAS outperforms RandomNAS and NAO on NAS-Bench-201 (CIFAR-10 test)",
-          better(Cell("table_4_1", _C10, "e2nas"), *(Cell("table_4_1", _C10, r)
+          versus(Cell("table_4_1", _C10, "e2nas"), *(Cell("table_4_1", _C10, r)
                                                      for r in ("random-nas", "nao")))),
     Claim("c4-injective", 4, "§4.4.1.2",
           "E²NAS without exploration and complementation (gamma = 0, eps = 0) still outperforms "
           "NAO, GDAS-A and GDAS (CIFAR-10 test)",
-          better(_t42(_E00), *(_t42(r) for r in ("nao", "gdas-a", "gdas"))),
+          versus(_t42(_E00), *(_t42(r) for r in ("nao", "gdas-a", "gdas"))),
           flagged="92.75 ± 0.56 is below GDAS' 93.37 ± 0.42"),
     Claim("c4-gdas-over-gdas-a", 4, "§4.4.1.3",
           "GDAS (Gumbel sampling: exploration) greatly outperforms GDAS-A (argmax) on all three "
@@ -50,11 +50,11 @@ register_claims(
     Claim("c4-sig2-best", 4, "§4.4.1.3",
           "Exploration with Sig_gamma(2) improves E²NAS' best cell over gamma = 0 (CIFAR-10 "
           "Best)",
-          better(_t42(f"{e2nas_run(0.0, 'sig2')}-best", "cifar10_best"),
+          versus(_t42(f"{e2nas_run(0.0, 'sig2')}-best", "cifar10_best"),
                  _t42(f"{_E00}-best", "cifar10_best"))),
     Claim("c4-sig10-vs-gdas", 4, "§4.4.1.3",
           "E²NAS with Sig_gamma(10) (eps = 0) still outperforms GDAS (CIFAR-10 test)",
-          better(_t42(e2nas_run(0.0, "sig10")), _t42("gdas")),
+          versus(_t42(e2nas_run(0.0, "sig10")), _t42("gdas")),
           flagged="93.43 ± 0.29 against 93.37 ± 0.42 is within the noise"),
     Claim("c4-ac-improves", 4, "§4.4.1.4",
           "The complementation loss (AC, eps = 0.5) improves RandomNAS, GDAS and E²NAS over eps = "

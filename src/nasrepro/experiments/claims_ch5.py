@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from nasrepro.experiments.ch5 import BALENAS_SAMPLES
-from nasrepro.experiments.claims import Cell, Claim, Epochs, better, register_claims
+from nasrepro.experiments.claims import Cell, Claim, Epochs, register_claims, versus
 from nasrepro.experiments.common import NB201_TARGETS
 from nasrepro.experiments.runs import balenas_run
 
@@ -14,18 +14,18 @@ register_claims(*(
     Claim(f"c5-nb201-{target.lower()}", 5, "§5.4.1.1",
           f"BaLeNAS (2nd) finds better NAS-Bench-201 cells than DARTS (2nd) on {dataset} (test "
           "accuracy)",
-          better(Cell("table_5_2", f"{target}_test", "balenas-2nd"),
+          versus(Cell("table_5_2", f"{target}_test", "balenas-2nd"),
                  Cell("table_5_2", f"{target}_test", "darts-2nd")))
     for target, dataset in NB201_TARGETS))
 
 register_claims(
     Claim("c5-one-sample-best", 5, "§5.4.3",
           "One MCMC sample (M = 1) gives better cells than M = 2, 3, 4 (CIFAR-10 test)",
-          better(*(Cell("table_5_2", "cifar10_test", balenas_run(m)) for m in BALENAS_SAMPLES)),
+          versus(*(Cell("table_5_2", "cifar10_test", balenas_run(m)) for m in BALENAS_SAMPLES)),
           flagged="94.33 ± 0.04 (M = 1) against 94.03 ± 0.35 (M = 3) is within the noise"),
     Claim("c5-vs-darts-space", 5, "§5.4.2.1",
           "BaLeNAS' cell has a lower CIFAR-10 test error than DARTS (2nd)'s (DARTS space)",
-          better(Cell("table_5_1", "cifar10_test_error", _DEPTH),
+          versus(Cell("table_5_1", "cifar10_test_error", _DEPTH),
                  Cell("table_5_1", "cifar10_test_error", "darts-2nd")), relation="less"),
     Claim("c5-depth-transfers", 5, "§5.4.2.3",
           "BaLeNAS' deeper cell has lower CIFAR-100 and ImageNet test errors than BaLeNAS w/o "
@@ -49,7 +49,7 @@ register_claims(
     Claim("c5-cost", 5, "§5.4.2.1",
           "BaLeNAS (2nd)'s search is cheaper than DARTS (2nd)'s (Table 5.1: 1.3 against 4 "
           "GPU-days)",
-          better(Cell("table_5_1", "search_cost", _DEPTH),
+          versus(Cell("table_5_1", "search_cost", _DEPTH),
                  Cell("table_5_1", "search_cost", "darts-2nd")), relation="less"),
     Claim("c5-memory", 5, "§5.5",
           "BaLeNAS needs no more memory than DARTS (the same memory class)",

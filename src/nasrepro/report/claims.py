@@ -279,7 +279,8 @@ def to_markdown(rows: list[dict], note: str, standin: bool) -> str:
     lines += [f"- **{r['id']}** ({r['section']}): {r['claim']}. Thesis: {r['thesis_verdict']}; "
               f"{r['flag_note'] or r['thesis']}" for r in rows if r["flagged"]] or ["- none"]
     header = ("id", "section", "claim", "verdict", "ours", "thesis_verdict", "thesis")
-    lines += ["", "## Every claim", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["", "## Every claim", "", "| " + " | ".join(header) + " |",
+              "|" + "---|" * len(header)]
     for r in rows:
         cells = [r["id"], r["section"], r["claim"],
                  r["verdict"] + (f" ({r['reason']})" if r["reason"] else ""), r["ours"],

@@ -286,4 +286,5 @@ def test_the_shared_run_writes_its_claims(computed_default):
     assert rows["c4-injective"]["reason"] == report.NOT_BUILT
     assert all(bool(r["flagged"]) == bool(CLAIMS.get(i).flagged) for i, r in rows.items())
     md = Path(f"{prefix}.md").read_text()
+    print(md.splitlines()[2])  # the headline, in the test log
     assert f"**{len(IDS)} claims; stand-in verdicts" in md and "profile 'default'" in md

@@ -15,7 +15,8 @@ from tests.conftest import ROOT
 PROBES = 4
 # the data roles the default profile gives a stand-in (config/config.yaml; resolve.standins)
 DEFAULT_STANDINS = {"cifar10": "digits", "cifar100": "two_digits", "ptb": "text_standin",
-                    "wikitext2": "text_standin"}
+                    "wikitext2": "text_standin", "ImageNet16-120": "digit_numbers",
+                    "imagenet": "digit_numbers"}
 NOTE = ("Reproduced values: profile 'default', evaluation by retrain; data roles: cifar10 = digits "
         "(stand-in), cifar100 = two_digits (stand-in). Seeds [0, 1].")
 
@@ -26,12 +27,14 @@ def _write(path: Path, data) -> str:
     return str(path)
 
 
-def fake_results(spec: TableSpec, root: Path, seeds=(0,), wall_s: float = 2.2) -> list[str]:
-    """The files a table job reads, under ``root``, for every run of ``spec`` and ``seeds``."""
+def fake_results(spec: TableSpec, root: Path, seeds=(0,), wall_s: float = 2.2, runs=None,
+                 targets=None) -> list[str]:
+    """The files a table job reads, under ``root``, for ``runs`` (default: every run of ``spec``),
+    ``seeds`` and evaluation ``targets`` (default: every target of ``spec``)."""
     layout, files = Layout("test"), []
-    for run in spec.runs(ROOT):
+    for run in spec.runs(ROOT) if runs is None else runs:
         for seed in seeds:
-            for target in spec.targets():
+            for target in spec.targets() if targets is None else targets:
                 files.append(_write(root / layout.eval_file(spec.space, "d", run, seed, target, "final.json"), {
                     "space": spec.space, "run": run, "seed": seed, "target": target,
                     "valid_acc": 90.0 + seed, "test_acc": 91.0 + 2 * seed, "valid_ppl": 60.0 + seed,

@@ -68,7 +68,8 @@ def test_the_standins_come_from_the_profiles_data_roles():
     assert resolve.standins(default) == DEFAULT_STANDINS
     assert resolve.standins(thesis) == {} and resolve.standins_option(thesis, "nb201") == ""
     assert resolve.standins_option(default, "nb201") == (
-        " --standins cifar10=digits,cifar100=two_digits,ptb=text_standin,wikitext2=text_standin")
+        " --standins cifar10=digits,cifar100=two_digits,ptb=text_standin,wikitext2=text_standin,"
+        "ImageNet16-120=digit_numbers,imagenet=digit_numbers")
     looked_up = {**default, "evaluation": {**default["evaluation"], "mode": "benchmark"}}
     assert resolve.standins_option(looked_up, "nb201").endswith(" --scored-by nb201")
 
@@ -80,10 +81,13 @@ def test_headers_name_the_standin_in_every_format(tmp_path):
     assert header in md.splitlines()[4]
     assert r"\multicolumn{2}{c}{CIFAR-10 Test Acc (\%)}" in tex
     assert " & thesis & ours; stand-in: digits & " in tex
-    # our column of a dataset without a stand-in (ImageNet) and the memory kind say only "ours"
-    rows, _, _ = _written(TABLES.get("table_2_1"), tmp_path / "t21")
+    # our column of a dataset without a stand-in (here ImageNet) and the memory kind say only "ours"
+    rows, _, _ = _written(TABLES.get("table_2_1"), tmp_path / "t21",
+                          standins={k: v for k, v in DEFAULT_STANDINS.items() if k != "imagenet"})
     assert {"ImageNet test error (%) [ours]", "Memory consumption [ours]",
             "CIFAR-100 test error (%) [ours; stand-in: two_digits]"} <= set(rows[0])
+    rows, _, _ = _written(TABLES.get("table_3_2"), tmp_path / "t32")
+    assert "ImageNet test error (%) [ours; stand-in: digit_numbers]" in rows[0]
 
 
 def test_thesis_profile_headers_are_the_thesis_labels(tmp_path):

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from nasrepro.data.base import DataBundle
+from nasrepro.data.protocols import PROTOCOLS
 from nasrepro.data.text import TextSegments
 from nasrepro.params import build_config
 from nasrepro.registry import DATASETS, SPACES, TABLES
@@ -78,7 +79,8 @@ def _train(bundle, state_dir, epochs, net=None, **cfg):
     net = net or SPACE.build_network(DARTS_V2, bundle.shape, {"emsize": 8, "nhid": 8})
     config = build_config(SPACE.retrain_config("ptb"),
                           {"epochs": epochs, "batch_size": 10, "nonmono": 1, **cfg}, "test")
-    records = run_retrain(net, bundle, config, 0, CPU, state_dir, "fp", 0, SPACE.task)
+    records = run_retrain(net, PROTOCOLS["nb201"].data(bundle), config, 0, CPU, state_dir, "fp",
+                          0, SPACE.task)
     return net, records, config
 
 

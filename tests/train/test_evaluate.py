@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from nasrepro.cli import main
+from nasrepro.data.protocols import PROTOCOLS
 from nasrepro.registry import DATASETS
 from nasrepro.spaces.nb201.space import Nb201Space
 from nasrepro.train.retrain import RetrainConfig, run_retrain
@@ -24,7 +25,7 @@ def test_evaluate_by_benchmark_lookup_writes_thesis_columns(tmp_path):
     from nasrepro.spaces.nb201.benchmark import convert
 
     table = tmp_path / "nb201.parquet"
-    convert(NATS_FIXTURE).to_parquet(table, index=False)
+    convert(NATS_FIXTURE, partial=True).to_parquet(table, index=False)
     spec = {"mode": "benchmark", "target": "cifar10", "space": "nb201", "seed": 0, "run": "gdas",
             "method": "gdas", "search_dataset": "cifar10",
             "benchmark_table": str(table),
@@ -52,7 +53,8 @@ def test_retrain_resume_is_identical(tmp_path, monkeypatch):
         make_deterministic(1)
         seed_everything(5)
         net = Nb201Space().build_network(arch, bundle.shape, cell_cfg)
-        return run_retrain(net, bundle, cfg, 5, torch.device("cpu"), state_dir, fingerprint="f")
+        return run_retrain(net, PROTOCOLS["nb201"].data(bundle), cfg, 5, torch.device("cpu"),
+                           state_dir, fingerprint="f")
 
     reference = retrain(tmp_path / "ref")
     calls = {"n": 0}

@@ -84,11 +84,13 @@ def cmd_arch(args) -> int:
         print(f"index: {space.index(arch)}")
     print(f"arch:  {space.to_string(arch)}")
     if args.benchmark:
+        from nasrepro.spaces.base import MissingEntryError
+
         bench = registry.BENCHMARKS.get(registry.benchmark_of(args.space)).load(args.benchmark)
         for (target, column), (dataset, split) in bench.columns.items():
             try:
                 value = f"{bench.accuracy(arch, dataset, split):.2f}"
-            except KeyError:
+            except MissingEntryError:
                 value = "not in table"
             print(f"{target:>15} {column:<5} ({dataset}/{split}, {bench.final_epochs} epochs): {value}")
     return 0

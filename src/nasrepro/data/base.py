@@ -6,6 +6,10 @@ training set when a found cell is retrained, with the training augmentation), ``
 the "Test" column), and ``arch_train``: the search_valid examples with the training augmentation,
 the architecture-step batches (NAS-Bench-201's search data augments both halves of the CIFAR-10
 split). Where a dataset has no augmentation (digits) ``arch_train`` is ``search_valid`` itself.
+``train`` and ``official_test`` are the dataset's own whole training and test sets (CIFAR: the
+50,000 and 10,000 images; ImageNet: the train and val folders; a corpus: its train and test
+files), which DARTS' evaluation protocol uses; ``data/protocols.py`` says which protocol reads
+which part.
 """
 
 from __future__ import annotations
@@ -49,6 +53,23 @@ def split_file_lines(spec: dict, source: str) -> tuple[list[str], list[str]]:
     return [], [f"{split['path']}: NAS-Bench-201 split file from {split['url']}"]
 
 
+def check_split_indices(name: str, split_path, splits: dict[str, list[int]], keys, size: int,
+                        what: str) -> None:
+    """Refuse (one line: the split file, the largest index, the set's size) a split file whose
+    parts ``keys`` are absent or index outside the ``size`` examples of ``what`` they index, when
+    the data is prepared, not at the first batch of a search."""
+    absent = [key for key in keys if key not in splits]
+    if absent:
+        raise ValueError(f"{name}: split file {split_path} has no `{'`, `'.join(absent)}` part "
+                         f"(it has {', '.join(sorted(splits)) or 'none'}); is it the right file?")
+    indices = [i for key in keys for i in splits[key]]
+    if indices and (max(indices) >= size or min(indices) < 0):
+        raise ValueError(
+            f"{name}: split file {split_path} indexes up to {max(indices):,} but {what} has "
+            f"{size:,} images: the data is incomplete (a partial download, a wrong folder?) or "
+            "the split file belongs to another dataset")
+
+
 @dataclass
 class DataBundle:
     name: str
@@ -58,6 +79,8 @@ class DataBundle:
     num_classes: int
     in_channels: int
     arch_train: Dataset | None = None  # architecture batches; None: search_valid itself
+    train: Dataset | None = None          # the whole official training set (augmented)
+    official_test: Dataset | None = None  # the whole official test set (plain)
 
     def __post_init__(self):
         if self.arch_train is None:

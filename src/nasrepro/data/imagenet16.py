@@ -135,11 +135,13 @@ def load(spec: dict) -> DataBundle:
                 "val_data); is it imagenet-16-120-test-split.txt, and val_data the official file?")
     pad = 2 if spec.get("augment", True) else None  # RandomCrop(16, padding=2) + flip
     val_plain = ImageArrayDataset(val_x, val_y, MEAN, STD, None)
-    return DataBundle("ImageNet16-120", ImageArrayDataset(train_x, train_y, MEAN, STD, pad),
+    train = ImageArrayDataset(train_x, train_y, MEAN, STD, pad)
+    return DataBundle("ImageNet16-120", train,
                       Subset(val_plain, splits["xvalid"]), Subset(val_plain, splits["xtest"]),
                       num_classes=CLASSES, in_channels=3,
                       arch_train=Subset(ImageArrayDataset(val_x, val_y, MEAN, STD, pad),
-                                        splits["xvalid"]))
+                                        splits["xvalid"]),
+                      train=train, official_test=val_plain)
 
 
 def prepare(spec: dict) -> dict:

@@ -82,7 +82,7 @@ def bundle_of(name: str, splits: dict[str, list[str]], bptt: int) -> DataBundle:
     data = {split: TextSegments(torch.tensor([vocab[w] for w in splits[split]]), bptt,
                                 STREAM_IDS[split]) for split in SPLITS}
     return DataBundle(name, data["train"], data["valid"], data["test"], num_classes=len(vocab),
-                      in_channels=1)
+                      in_channels=1, train=data["train"], official_test=data["test"])
 
 
 def words_of(text: str) -> list[str]:

@@ -128,6 +128,11 @@ class CellDiagram:
     concat: tuple[str, ...] = ()
 
 
+class MissingEntryError(ValueError):
+    """A lookup of a cell (or dataset, split, budget) the converted benchmark table lacks: one
+    line, a user error (the CLI prints it), not a ``KeyError`` traceback."""
+
+
 class ConvertedBenchmark:
     """A tabular benchmark converted once by the pipeline (``build``) and read back from its
     Parquet table; subclasses name their ``space`` and index the table in ``__init__``."""
@@ -211,6 +216,12 @@ class SearchSpace(ABC):
     task: Task = ClassificationTask()
     published: Mapping[str, Arch] = {}  # literature cells, evaluated as runs "published-<name>"
     InvalidArch = InvalidArchError
+
+    def retrain_protocol(self, target: str) -> str:
+        """The retraining protocol of this space's cells on ``target`` (a key of
+        ``data.protocols.PROTOCOLS``: which data they train on, score and report). Default:
+        NAS-Bench-201's own splits, the search splits."""
+        return "nb201"
 
     @abstractmethod
     def discretize(self, alphas: Alphas) -> Arch: ...

@@ -4,8 +4,9 @@ The hyperparameters come from the space (``space.retrain_config(target)``, thesi
 defaults): NAS-Bench-201's protocol for its cells (SGD, Nesterov 0.9, weight decay 5e-4, lr 0.1
 cosine to 0, batch 256, 200 epochs), DARTS' for the DARTS space (600 epochs, batch 96, lr 0.025,
 cutout 16, drop-path 0.2, auxiliary head 0.4; ImageNet: 250 epochs, label smoothing 0.1). The
-network is trained on ``search_train`` and evaluated each epoch on ``search_valid`` ("Valid")
-and ``test`` ("Test"), both non-augmented; the final epoch's numbers are reported. (The
+network is trained on the protocol's training set and evaluated each epoch on its "Valid" and
+"Test" sets, both non-augmented (``data.protocols``: NAS-Bench-201's splits for its cells, the
+whole training and test sets for the DARTS space); the final epoch's numbers are reported. (The
 benchmark's CIFAR-10 "Test" trains a second model on train+valid; one run serves both columns
 here, a documented simplification.)
 
@@ -30,8 +31,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nasrepro.data.base import DataBundle, make_loader
+from nasrepro.data.base import make_loader
 from nasrepro.data.images import CutoutDataset
+from nasrepro.data.protocols import RetrainData
 from nasrepro.params import hp
 from nasrepro.spaces.base import ClassificationTask, Task
 from nasrepro.train.epochs import run_epochs
@@ -84,11 +86,12 @@ def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:
     return best
 
 
-def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: int,
+def run_retrain(net: nn.Module, data: RetrainData, cfg: RetrainConfig, seed: int,
                 device: torch.device, state_dir, fingerprint: str, workers: int = 0,
                 task: Task | None = None, data_on_device: bool = False) -> list[dict]:
-    """Train ``net`` for ``cfg.epochs`` (resuming from ``state_dir``); returns the per-epoch
-    records. With NT-ASGD the network holds the averaged weights when this returns."""
+    """Train ``net`` on ``data.train`` for ``cfg.epochs`` (resuming from ``state_dir``), scoring
+    ``data.valid`` and ``data.test`` every epoch; returns the per-epoch records. With NT-ASGD
+    the network holds the averaged weights when this returns."""
     net = net.to(device)
     on = device if data_on_device else None  # batches built on the device (data.images)
     task = task or ClassificationTask()
@@ -96,7 +99,7 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                           nesterov=cfg.nesterov, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs, eta_min=cfg.lr_min)
-    train_data = CutoutDataset(bundle.search_train, cfg.cutout) if cfg.cutout else bundle.search_train
+    train_data = CutoutDataset(data.train, cfg.cutout) if cfg.cutout else data.train
     average: IterateAverage | None = None  # NT-ASGD's average, from the switch on
     history: list[float] = []              # validation score of every check (NT-ASGD)
 
@@ -118,9 +121,9 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
     def scores() -> dict:
         net.eval()
         return {f"{split}_{key}": task.score(
-            net, make_loader(getattr(bundle, name), cfg.eval_batch_size, False, 0, workers,
+            net, make_loader(getattr(data, split), cfg.eval_batch_size, False, 0, workers,
                              device=on), device)
-            for split, name in (("valid", "search_valid"), ("test", "test"))}
+            for split in ("valid", "test")}
 
     def run_epoch(epoch: int, epoch_seed: int) -> dict:
         nonlocal average

@@ -133,6 +133,11 @@ class DartsRNNSpace(SearchSpace):
         """DARTS' language-model training (``RNNTraining``; WikiText-2: ``RNNTrainingWT2``)."""
         return RNNTrainingWT2 if target == "wikitext2" else RNNTraining
 
+    def retrain_protocol(self, target: str) -> str:
+        """DARTS' language-model protocol (§2.4.2): train, valid (NT-ASGD, model selection),
+        test."""
+        return "darts_rnn"
+
     @property
     def cell_ops(self) -> tuple[str, ...]:
         return CELL_OPS

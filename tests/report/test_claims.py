@@ -243,6 +243,30 @@ def test_the_report_judges_made_up_results(tmp_path):
     assert "stand-in" not in report.headline(list(rows.values()), standin=False)
 
 
+class _Values:
+    """Our values of each quantity, given by hand (``judge_ours`` asks only for them)."""
+
+    def __init__(self, values: dict):
+        self.given = values
+
+    def values(self, q):
+        return [q.value] if isinstance(q, Const) else self.given.get(q.run, [])
+
+
+def test_one_value_per_run_is_shown_but_not_tested():
+    """s-tau is one number per run: our comparison of two is inconclusive, never a verdict on
+    one noisy number; a memory class is compared for equality."""
+    s_tau = report.judge_ours(CLAIMS.get("c2-s-tau"),
+                              _Values({"en2as": [0.3], "random-nas": [0.1], "gdas": [0.5]}))
+    assert s_tau.verdict == "inconclusive" and s_tau.reason == report.UNTESTED
+    assert "0.3 vs 0.5: d = -0.2" in s_tau.details[1]
+    memory = CLAIMS.get("c3-memory")
+    assert report.judge_ours(memory, _Values({"random-nas-nsas": ["single path"],
+                                               "gdas-nsas": ["single path"]})).verdict == "holds"
+    assert report.judge_ours(memory, _Values({"random-nas-nsas": ["whole supernet"],
+                                               "gdas-nsas": ["single path"]})).verdict == "fails"
+
+
 def test_reduce_epochs():
     records = [{"depth": 2}, {"depth": 4, "probe_valid": [10.0, 20.0]}, {"depth": 3,
                                                                          "probe_valid": [30.0]}]

@@ -8,7 +8,9 @@ per-epoch statistic is the searches' ``metrics.jsonl``. The thesis' numbers are 
 CSVs (``config/thesis_values``), "mean ± std" over the seeds of ``claims.THESIS_SEEDS`` (other
 printed values are points), or a value the text states (``Cell.thesis``). Each comparison is
 tested by ``analysis.verdict.compare``; a claim holds when all its comparisons hold. A claim whose
-numbers the profile does not build is inconclusive ("not built by this profile"). On stand-in
+numbers the profile does not build is inconclusive ("not built by this profile"), and so is our
+comparison of two numbers that are one per run (s-tau: shown, not tested); the thesis' printed
+numbers without seeds are compared as points (that checks the encoding, not the statistics). On stand-in
 data (the default profile) the verdicts are stand-in verdicts, labelled so: they check the
 pipeline, not the thesis.
 """
@@ -16,6 +18,7 @@ pipeline, not the thesis.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import json
@@ -34,6 +37,7 @@ from nasrepro.utils.atomic import read_jsonl, write_text
 
 NOT_BUILT = "not built by this profile"
 NO_NUMBERS = "n/a"  # the thesis prints no number for the claim (a figure, a lost plot)
+UNTESTED = "one value per run (s-tau): no spread to test"
 PER_RUN = ("s_tau", "memory")  # table sources with one value per run, not per seed
 COLUMNS = ("id", "chapter", "section", "claim", "quantity", "relation", "test", "ours",
            "verdict", "reason", "thesis", "thesis_verdict", "flagged", "flag_note")
@@ -207,6 +211,8 @@ def judge_ours(claim: Claim, ours: Reproduced) -> Judged:
         point = per_run(a) or per_run(b)
         sides = [_ours_side(v, q, point) for v, q in ((va, a), (vb, b))]
         out, detail = _judge_pair(*sides, claim, point)
+        if point and out.test == POINT:  # s-tau: one number a run, nothing to test it against
+            out = dataclasses.replace(out, verdict="inconclusive", reason=UNTESTED)
         outcomes.append(out)
         details.append(detail)
     return _judged(outcomes, details, reasons)
@@ -273,8 +279,9 @@ def to_markdown(rows: list[dict], note: str, standin: bool) -> str:
              f"Test: {WELCH} on the values over seeds (mean ± sample std, n seeds; d: the signed "
              "effect, positive in the claimed direction, with its 95% interval); inconclusive "
              f"with fewer than two seeds a side or an interval that contains no effect; {POINT} "
-             "for values one per run (s-tau, memory) and for printed values without seeds. A "
-             "claim holds when every comparison holds.", "",
+             "for the thesis' printed values without seeds; our values that are one per run "
+             "(s-tau) are shown, not tested (inconclusive); a memory class is compared for "
+             "equality. A claim holds when every comparison holds.", "",
              "## Flagged: claims the thesis' own printed numbers do not support", ""]
     lines += [f"- **{r['id']}** ({r['section']}): {r['claim']}. Thesis: {r['thesis_verdict']}; "
               f"{r['flag_note'] or r['thesis']}" for r in rows if r["flagged"]] or ["- none"]

@@ -33,8 +33,8 @@ def explain(claim_id: str, profile: str) -> str:
              "report.claims.Reproduced)",
              f"quantity: {claim.quantity()}",
              f"relation: {claim.relation}" + (f", margin {claim.margin:g}" if claim.margin else ""),
-             f"test: {WELCH} on values over seeds; {POINT} for one value per run or printed "
-             "values without seeds; every comparison must hold",
+             f"test: {WELCH} on values over seeds; {POINT} for the thesis' values printed "
+             "without seeds (ours, one per run: shown, not tested); every comparison must hold",
              f"thesis' numbers: {' | '.join(thesis.details) or thesis.reason}",
              f"thesis verdict: {thesis.verdict}"
              + (f" (flagged: {claim.flagged})" if thesis.verdict not in ("holds", NO_NUMBERS)

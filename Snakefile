@@ -47,6 +47,7 @@ include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/fixtures.smk"
+include: "workflow/rules/claims.smk"
 
 
 report: "workflow/report/workflow.rst"
@@ -63,5 +64,6 @@ rule all:
     input:
         all_targets(),
         report_targets(),
+        claims_targets(),
         dvae_targets(),
     default_target: True

@@ -1,4 +1,5 @@
-"""Name -> object registries: search spaces, methods, datasets, benchmarks, tables, figures.
+"""Name -> object registries: search spaces, methods, datasets, benchmarks, tables, figures,
+runs and claims.
 
 A leaf module: it imports no plugin. A new method or space is one module plus one
 ``@METHODS.register("name")`` line; ``nasrepro.plugins.load_all`` imports every family (and a
@@ -56,6 +57,7 @@ BENCHMARKS: Registry = Registry("benchmark")
 TABLES: Registry = Registry("table")
 FIGURES: Registry = Registry("figure")
 RUNS: Registry = Registry("run")
+CLAIMS: Registry = Registry("claim")  # the thesis' claims (experiments.claims, issue 24)
 
 
 def benchmark_of(space: str) -> str:

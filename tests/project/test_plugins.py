@@ -96,8 +96,8 @@ def test_extra_runs_are_rows_without_thesis_values(tmp_path):
 
 
 def test_report_jobs_do_not_import_torch(tmp_path):
-    """A table and a figure command run in one fresh interpreter on small inputs; neither
-    imports torch, a space or a method."""
+    """A table, a figure and the claims command run in one fresh interpreter on small inputs;
+    none imports torch, a space or a method."""
     run = tmp_path / "nb201/cifar10/gdas/seed0"
     (run / "search").mkdir(parents=True)
     (run / "search/genotype.json").write_text(json.dumps({"run": "gdas", "space": "nb201"}))
@@ -113,6 +113,9 @@ def test_report_jobs_do_not_import_torch(tmp_path):
                      "{tmp_path}/t", "{run}/final.json"]) == 0
         assert main(["figure", "--figure", "search_curves_nb201", "--note", "n", "--out-prefix",
                      "{tmp_path}/f", "{run}/search/metrics.jsonl"]) == 0
+        open("{tmp_path}/inputs.json", "w").write('["{run}/search/metrics.jsonl"]')
+        assert main(["claims", "--inputs", "{tmp_path}/inputs.json", "--note", "n",
+                     "--out-prefix", "{tmp_path}/c"]) == 0
         print(sorted(m for m in ("torch", "nasrepro.spaces", "nasrepro.methods")
                      if m in sys.modules))
         """)
@@ -120,6 +123,7 @@ def test_report_jobs_do_not_import_torch(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
     assert (tmp_path / "t.csv").exists() and (tmp_path / "f.png").exists()
+    assert (tmp_path / "c.md").exists()
 
 
 @pytest.mark.slow

@@ -32,11 +32,12 @@ def test_a_selection_keeps_the_fuller_runs_outputs_and_a_small_console(computed_
     print(f"selection: {len(text)} characters, {len(text.splitlines())} lines of console output")
     assert len(text) < 20_000, f"{len(text)} characters of console output"  # was 87 KB
     assert {k: v for k, v in job_counts(text).items() if k != "total"} == \
-        {"all": 1, "cost": 1, "cost_spec": 1}
+        {"all": 1, "cost": 1, "cost_spec": 1, "claims": 1, "claims_inputs": 1}
     after = file_bytes(work, *OUTPUTS)
     assert {k: after.get(k) for k in before} == before, "the selection changed the fuller run's outputs"
-    own = "results/default/report/cost-table_2_3"
-    assert set(after) - set(before) == {f"{own}.csv", f"{own}.md", f"{own}.spec.json"}
+    own, claims = "results/default/report/cost-table_2_3", "results/default/report/claims-table_2_3"
+    assert set(after) - set(before) == {f"{own}.csv", f"{own}.md", f"{own}.spec.json",
+                                        f"{claims}.csv", f"{claims}.md", f"{claims}.inputs.json"}
     assert b"table,table_2_3," in after[f"{own}.csv"] and b"table_6_2" not in after[f"{own}.csv"]
     for args in (SLICE, subset):  # both builds are up to date
         again = snakemake("-n", "--cores", "2", *args, cwd=work)

@@ -41,6 +41,7 @@ def test_dry_run_default_profile(default_dry_run):
     searches = _searches(out.stdout)
     # every configured table and figure, the 10 probe cells, no benchmark in the default profile
     assert counts["table"] == len(config["tables"]) and counts["figure"] == len(config["figures"])
+    assert counts["claims"] == counts["claims_inputs"] == 1  # the reproduction verdict (issue 24)
     assert counts["probe_cell"] == config["spaces"]["nb201"]["probes"]["cells"]
     assert "benchmark" not in counts and counts["search"] == len(searches)
     # only the runs an analysis reads score the probe cells
@@ -56,6 +57,7 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
     assert counts["benchmark"] == 2  # NAS-Bench-201, NAS-Bench-101 (Figs. 5.2, 6.1, 6.4)
+    assert counts["claims"] == 1 and "results/thesis/report/claims.md" in out.stdout
     searches = _searches(out.stdout)
     nb201 = [s for s in searches if s["space"] == "nb201"]
     table_6_1 = [s for s in nb201 if s["run"] in ("darts-1st", "darts-2nd", "gdas", "random-nas")]

@@ -17,7 +17,7 @@ from nasrepro.profile import resolve
 from nasrepro.registry import TABLES
 from nasrepro.report.cost import significant
 from nasrepro.report.latex import latex_text, to_latex
-from nasrepro.report.table import build, fmt, to_csv, to_markdown, write_table
+from nasrepro.report.table import build, decimals, fmt, to_csv, to_markdown, write_table
 from tests.conftest import ROOT
 from tests.table_results import DEFAULT_STANDINS, NOTE, fake_results
 
@@ -45,6 +45,16 @@ def test_one_value_prints_alone_and_several_print_mean_and_std():
     assert fmt([0.000611], significant=3) == "0.000611"
     assert fmt([200.0, 400.0], significant=3) == "300 ± 100"
     assert fmt(["single path"]) == "single path" and fmt([]) == ""
+
+
+@pytest.mark.parametrize("value,significant,places", [
+    (0.000611, 3, 6), (1234.5, 3, 0), (2.5, 1, 0), (0.25, 2, 2),
+    (0.0, 3, 2), (0.0, 1, 0), (float("nan"), 3, 2), (float("inf"), 2, 1)])
+def test_decimals_show_the_significant_figures_and_zero_or_non_finite_values_keep_them(
+        value, significant, places):
+    """A zero or non-finite mean has no magnitude: it keeps ``significant - 1`` decimals (never
+    fewer than 0), as a value in [1, 10) would."""
+    assert decimals(value, significant) == places
 
 
 @pytest.mark.parametrize("seeds", [(0,), (0, 1)])

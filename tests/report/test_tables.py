@@ -106,11 +106,17 @@ def test_thesis_profile_headers_are_the_thesis_labels(tmp_path):
 
 
 def test_a_looked_up_table_says_only_the_search_used_the_standin(tmp_path):
+    """Through ``write_table`` (what the table rule runs): every format says it, and every CSV
+    row carries the note."""
     spec = TABLES.get("table_2_3")
     files = fake_results(spec, tmp_path)
-    table = build(spec, spec.thesis_csv(ROOT), files, NOTE)
-    header = next(csv.reader(io.StringIO(to_csv(spec, table, DEFAULT_STANDINS, "nb201"))))
-    assert "CIFAR-10 Test Acc (%) [ours; searched on stand-in digits, scored by nb201]" in header
+    write_table(spec, str(spec.thesis_csv(ROOT)), files, str(tmp_path / "t"), NOTE, [],
+                DEFAULT_STANDINS, "nb201")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "t.csv").read_text())))
+    assert "CIFAR-10 Test Acc (%) [ours; searched on stand-in digits, scored by nb201]" in rows[0]
+    assert rows and all(row["reproduced_with"] == NOTE for row in rows)
+    for ext in ("md", "tex"):
+        assert "scored by nb201" in (tmp_path / f"t.{ext}").read_text(), ext
 
 
 # ----------------------------------------------------------------------------- one number a cell

@@ -17,7 +17,8 @@ from nasrepro.profile import resolve
 from nasrepro.registry import TABLES
 from nasrepro.report.cost import significant
 from nasrepro.report.latex import latex_text, to_latex
-from nasrepro.report.table import build, decimals, fmt, to_csv, to_markdown, write_table
+from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, to_csv, to_markdown,
+                                   write_table)
 from tests.conftest import ROOT
 from tests.table_results import DEFAULT_STANDINS, NOTE, fake_results
 
@@ -118,6 +119,22 @@ def test_a_looked_up_table_says_only_the_search_used_the_standin(tmp_path):
     for ext in ("md", "tex"):
         text = (tmp_path / f"t.{ext}").read_text()
         assert "scored by nb201" in text and "evaluation by retrain; data roles" in text, ext
+
+
+def test_markdown_layout_title_note_header_rule_and_one_line_a_row(tmp_path):
+    """The Markdown file line by line: title, blank, the note in bold, blank, the header, the
+    rule (one ``---|`` a column), one line a row holding the row's cells in header order (all but
+    the run column), blank, the legend."""
+    spec = TABLES.get("table_2_3")
+    table = build(spec, spec.thesis_csv(ROOT), fake_results(spec, tmp_path, (0, 1)), NOTE)
+    keys = [key for key, _, _ in headers(spec, DEFAULT_STANDINS) if key != "run"]
+    lines = to_markdown(spec, table, NOTE, DEFAULT_STANDINS).splitlines()
+    assert lines[:4] == [f"# {spec.title}", "", f"**{NOTE}**", ""]
+    assert lines[5] == "|" + "---|" * len(keys)
+    assert lines[6:6 + len(table)] == ["| " + " | ".join(str(row[k]) for k in keys) + " |"
+                                       for row in table]
+    assert any("±" in line for line in lines[6:6 + len(table)])   # the cells of ours are there
+    assert lines[6 + len(table):] == ["", *LEGEND.splitlines()]
 
 
 # ----------------------------------------------------------------------------- one number a cell

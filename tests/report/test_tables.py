@@ -13,12 +13,13 @@ import re
 import pytest
 import yaml
 
+from nasrepro.experiments.specs import Column
 from nasrepro.profile import resolve
 from nasrepro.registry import TABLES
 from nasrepro.report.cost import significant
 from nasrepro.report.latex import latex_text, to_latex
-from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, to_csv, to_markdown,
-                                   write_table)
+from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, ours_tag, to_csv,
+                                   to_markdown, write_table)
 from tests.conftest import ROOT
 from tests.table_results import DEFAULT_STANDINS, NOTE, fake_results
 
@@ -119,6 +120,20 @@ def test_a_looked_up_table_says_only_the_search_used_the_standin(tmp_path):
     for ext in ("md", "tex"):
         text = (tmp_path / f"t.{ext}").read_text()
         assert "scored by nb201" in text and "evaluation by retrain; data roles" in text, ext
+
+
+def test_only_evaluated_and_tau_columns_of_a_looked_up_table_say_scored_by():
+    """``scored_by`` defaults to none; with it, an ``eval`` or ``tau`` column (cells looked up in
+    the benchmark) says that only the search used the stand-in, an ``s_tau`` column does not."""
+    tag = "ours; searched on stand-in digits, scored by nb201"
+    for source in ("eval", "tau"):
+        column = Column("c", "C", "cifar10", source=source)
+        assert ours_tag(column, DEFAULT_STANDINS) == "ours; stand-in: digits"
+        assert ours_tag(column, DEFAULT_STANDINS, "nb201") == tag
+    assert ours_tag(Column("c", "C", "cifar10", source="s_tau"), DEFAULT_STANDINS,
+                    "nb201") == "ours; stand-in: digits"
+    spec = TABLES.get("table_2_3")
+    assert not any("scored by" in tag for _, _, tag in headers(spec, DEFAULT_STANDINS))
 
 
 def test_markdown_layout_title_note_header_rule_and_one_line_a_row(tmp_path):

@@ -46,6 +46,7 @@ include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
+include: "workflow/rules/fixtures.smk"
 
 
 report: "workflow/report/workflow.rst"

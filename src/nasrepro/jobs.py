@@ -7,8 +7,10 @@ it imports no registry, no plugin and no torch.
 
 Pseudo-runs are names that fill a table row or a figure like a run, but have no search of their
 own: ``probe-<i>`` (the fixed probe cell i of the ranking analyses), ``published-<name>`` (a
-literature cell of the space) and ``<run>-best`` (the best cell over the epochs of ``<run>``'s
-search, Table 4.2 "Best").
+literature cell of the space), ``<run>-best`` (the best cell over the epochs of ``<run>``'s
+search, Table 4.2 "Best") and ``<run>-selected`` (the cell selected over ``<run>``'s searches by
+its retraining's validation score, the thesis' protocol for a DARTS-space row; its seed folders
+hold that cell's further retrainings, ``experiments.specs.SELECTION_SPACES``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from dataclasses import dataclass
 PROBE_PREFIX = "probe-"
 PUBLISHED_PREFIX = "published-"
 BEST_SUFFIX = "-best"
+SELECTED_SUFFIX = "-selected"
+PSEUDO_SUFFIXES = (BEST_SUFFIX, SELECTED_SUFFIX)
 
 
 def probe_run(index: int) -> str:
@@ -43,13 +47,39 @@ def published_name(run: str) -> str:
 
 
 def base_run(name: str) -> str:
-    """The run whose search a pseudo-run ``<run>-best`` reads (else ``name`` itself)."""
-    return name[:-len(BEST_SUFFIX)] if name.endswith(BEST_SUFFIX) else name
+    """The run whose searches a pseudo-run ``<run>-best`` or ``<run>-selected`` reads (else
+    ``name`` itself)."""
+    for suffix in PSEUDO_SUFFIXES:
+        if name.endswith(suffix):
+            return name[:-len(suffix)]
+    return name
+
+
+def selected_run(run: str) -> str:
+    """The pseudo-run of the cell selected over ``run``'s searches."""
+    return f"{run}{SELECTED_SUFFIX}"
+
+
+def is_selected_run(run: str) -> bool:
+    return run.endswith(SELECTED_SUFFIX)
 
 
 def has_search(run: str) -> bool:
-    """Whether ``run`` is searched (probe and published pseudo-runs only write a genotype)."""
-    return not (is_probe_run(run) or is_published_run(run))
+    """Whether ``run`` is searched (probe and published pseudo-runs only write a genotype; a
+    selected pseudo-run reads its run's searches)."""
+    return not (is_probe_run(run) or is_published_run(run) or is_selected_run(run))
+
+
+def selected_retrain_seeds(pool: list[int], retrainings: int) -> list[int]:
+    """The seeds of the selected cell's further retrainings: the ``retrainings - 1`` smallest
+    seeds >= 0 outside the search seeds ``pool`` (the retraining that selected the cell, with its
+    search's seed, is the first of the ``retrainings``; so every seed is distinct)."""
+    seeds, seed = [], 0
+    while len(seeds) < retrainings - 1:
+        if seed not in pool:
+            seeds.append(seed)
+        seed += 1
+    return seeds
 
 
 @dataclass(frozen=True)

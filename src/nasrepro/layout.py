@@ -2,6 +2,7 @@
 
 A profile's files live in two namespaces, so profiles never overwrite each other::
 
+    data/raw/rehearsal/<dataset>/..., fixtures.yaml          rehearsal fixtures (every profile)
     data/prepared/<profile>/<dataset>.json                   prepared-data records
     data/prepared/<profile>/benchmarks/<name>.parquet         benchmark tables
     results/<profile>/runs/<space>/<dataset>/<run>/seed<n>/search/<file>
@@ -26,15 +27,20 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from nasrepro.jobs import BEST_SUFFIX, PROBE_PREFIX, PUBLISHED_PREFIX
+from nasrepro.jobs import PROBE_PREFIX, PSEUDO_SUFFIXES, PUBLISHED_PREFIX, selected_run
 
 _RUN_CHAR = "[a-z0-9\\-]"
 RUN = f"{_RUN_CHAR}+"  # a run name (wildcard constraint)
-SEARCHED_RUN = (  # a run with a search of its own: no probe-, published- or -best pseudo-run
+_SUFFIXES = "|".join(re.escape(suffix) for suffix in PSEUDO_SUFFIXES)
+SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, -best or -selected pseudo-run
     f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)})"
-    f"(?!{_RUN_CHAR}*{re.escape(BEST_SUFFIX)}(?!{_RUN_CHAR})){RUN}"
+    f"(?!{_RUN_CHAR}*(?:{_SUFFIXES})(?!{_RUN_CHAR})){RUN}"
 )
+SELECTION_FILE = "selection.json"
 DEFAULT_PROFILE = "default"  # the Snakefile's own profile: config/config.yaml, no --configfile
+SHARED_DATA = "../shared/data"  # small real data beside the project (tests, rehearsal fixtures)
+FIXTURES = "data/raw/rehearsal"  # the rehearsal's format-faithful raw inputs (rule fixtures)
+FIXTURES_MANIFEST = f"{FIXTURES}/fixtures.yaml"  # their roots and digests, a profile overlay
 _SEED_DIR = "seed{}"
 _SEED = re.compile(r"seed([0-9]+)")
 
@@ -81,6 +87,12 @@ class Layout:
     def eval_file(self, space, dataset, run, seed, target, name) -> str:
         """A file of the evaluation of a run's cell on ``target``: final.json, metrics.jsonl, ..."""
         return f"{self.run_dir(space, dataset, run, seed)}/eval/{target}/{name}"
+
+    def selection(self, space, dataset, run) -> str:
+        """The cell selected over ``run``'s searches (rule select_cell): a genotype record with
+        the search seed it comes from and the scores it was selected by, in the folder of
+        pseudo-run ``<run>-selected``, whose seed folders hold its further retrainings."""
+        return f"{self.runs}/{space}/{dataset}/{selected_run(run)}/{SELECTION_FILE}"
 
     def is_run_file(self, path: str) -> bool:
         return path.startswith(f"{self.runs}/")
@@ -145,6 +157,11 @@ class RunPath:
     kind: str
     target: str | None
     name: str
+
+
+def is_selection_file(path: str | PurePath) -> bool:
+    """Whether ``path`` is a selected cell's record (:meth:`Layout.selection`), not a run file."""
+    return PurePath(path).name == SELECTION_FILE
 
 
 def parse_run_path(path: str | PurePath) -> RunPath:

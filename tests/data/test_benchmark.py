@@ -6,16 +6,17 @@ import time
 
 import pytest
 
+from nasrepro.spaces.base import MissingEntryError
 from nasrepro.spaces.nb201.benchmark import THESIS_COLUMNS, Nb201Benchmark, convert, obtain
 from nasrepro.spaces.nb201.space import Nb201Space
-from nasrepro.utils.download import ChecksumError, file_digest
+from nasrepro.utils.download import ChecksumError, MissingDataError, file_digest
 from tests.conftest import NATS_FIXTURE, shared
 
 
 @pytest.fixture(scope="module")
 def table():
     shared("nats-tss-v1_0-3ffb9-simple-fixture/000011.pickle.pbz2")
-    return convert(NATS_FIXTURE)
+    return convert(NATS_FIXTURE, partial=True)
 
 
 def test_converts_the_three_fixture_cells(table):
@@ -60,10 +61,57 @@ def test_parquet_round_trip_loads_fast(table, tmp_path):
 
 def test_missing_cell_and_missing_table_are_clear_errors(table, tmp_path):
     bench = Nb201Benchmark(table)
-    with pytest.raises(KeyError, match="no entry"):
+    with pytest.raises(MissingEntryError, match="lacks cell 1 "):
         bench.accuracy(Nb201Space().from_index(1), "cifar10", "ori-test")
+    with pytest.raises(MissingEntryError, match="has no entry for cell 11 .* cifar10/x-nothing"):
+        bench.accuracy(Nb201Space().from_index(11), "cifar10", "x-nothing")
     with pytest.raises(FileNotFoundError, match="snakemake"):
         Nb201Benchmark.load(tmp_path / "absent.parquet")
+
+
+def test_an_incomplete_archive_is_refused_in_one_line_unless_partial_on_purpose(tmp_path):
+    """Issue 28 item 5: the fixture is a real partial archive (3 of 15,625 cells)."""
+    shared("nats-tss-v1_0-3ffb9-simple-fixture/meta.pickle.pbz2")
+    with pytest.raises(MissingDataError) as error:
+        Nb201Benchmark.build({"path": str(NATS_FIXTURE)}, tmp_path)
+    assert str(error.value).startswith(
+        f"NAS-Bench-201 benchmark: 15,622 of 15,625 cells have no result file in {NATS_FIXTURE}: ")
+    assert "\n" not in str(error.value) and "`partial: true`" in str(error.value)
+    archive = _archive(tmp_path)
+    with pytest.raises(MissingDataError, match=f"15,622 of 15,625 cells .* in {archive}: "):
+        Nb201Benchmark.build({"path": str(archive)}, tmp_path / "work")
+    table = Nb201Benchmark.build({"path": str(archive), "partial": True}, tmp_path / "work2")
+    assert table.attrs["partial"] == {"cells": 3, "of": 15625, "source": str(archive)}
+
+
+def test_a_partial_table_says_so_in_its_metadata_and_in_a_missing_lookup(table, tmp_path):
+    path = tmp_path / "nb201.parquet"
+    table.to_parquet(path, index=False)
+    bench = Nb201Benchmark.load(path)
+    assert bench.partial == {"cells": 3, "of": 15625, "source": str(NATS_FIXTURE)}
+    with pytest.raises(MissingEntryError) as error:
+        bench.thesis_metrics(Nb201Space().from_index(5), "cifar100")
+    assert str(error.value).startswith(
+        f"the NAS-Bench-201 table is partial on purpose (3 of 15,625 cells, from {NATS_FIXTURE}) "
+        "and lacks cell 5 (")
+
+
+def test_a_missing_cell_lookup_in_evaluate_is_one_line(table, tmp_path, capsys):
+    import json
+
+    from nasrepro.cli import main
+
+    path = tmp_path / "nb201.parquet"
+    table.to_parquet(path, index=False)
+    genotype = tmp_path / "genotype.json"
+    genotype.write_text(json.dumps({"arch": Nb201Space().from_index(7).to_string()}))
+    spec = {"mode": "benchmark", "target": "cifar10", "space": "nb201", "seed": 0, "run": "gdas",
+            "method": "gdas", "search_dataset": "cifar10", "benchmark_table": str(path),
+            "settings": {"device": "cpu", "threads": 1, "workers": 0, "profile": "test"}}
+    code = main(["--log", str(tmp_path / "e.log"), "evaluate", "--spec", json.dumps(spec),
+                 "--genotype", str(genotype), "--out-dir", str(tmp_path / "eval")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "partial on purpose" in err
 
 
 def _archive(tmp_path):
@@ -82,7 +130,7 @@ def test_obtain_from_tar_via_file_url_with_checksum(tmp_path):
     dest = tmp_path / "raw" / "NATS-tss.tar"
     folder = obtain({"path": str(dest), "url": archive.as_uri(), "sha256": digest}, tmp_path / "work")
     assert (folder / "meta.pickle.pbz2").exists() and dest.exists()
-    assert sorted(convert(folder)["index"].unique()) == [0, 11, 284]
+    assert sorted(convert(folder, partial=True)["index"].unique()) == [0, 11, 284]
 
 
 def test_obtain_rejects_wrong_checksum_and_keeps_nothing(tmp_path):

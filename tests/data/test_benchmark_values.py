@@ -29,7 +29,7 @@ EXPECTED = {  # index -> {(target, column): mean accuracy, 200 epochs}
 @pytest.fixture(scope="module")
 def bench():
     shared("nats-tss-v1_0-3ffb9-simple-fixture/000284.pickle.pbz2")
-    return Nb201Benchmark(convert(NATS_FIXTURE))
+    return Nb201Benchmark(convert(NATS_FIXTURE, partial=True))
 
 
 @pytest.mark.parametrize("index", sorted(EXPECTED))

@@ -38,7 +38,8 @@ def test_two_digit_set_labels_match_the_two_halves():
 
 
 def test_unknown_loader_lists_known_ones():
-    with pytest.raises(UnknownNameError, match="known dataset loaders: cifar10, cifar100, digits, imagenet, imagenet16_120, ptb, "
+    with pytest.raises(UnknownNameError, match="known dataset loaders: cifar10, cifar100, "
+                       "digit_numbers, digits, imagenet, imagenet16_120, ptb, "
                        "text_standin, two_digits, wikitext2"):
         DATASETS.get("mnist")
 
@@ -112,7 +113,16 @@ def test_a_dataset_pickle_carrying_a_callable_is_refused_unread(tmp_path, protoc
 def test_cifar_bundle_uses_the_official_split_file(tmp_path):
     npz = np.load(shared("cifar10/cifar10-test-1000.npz"))
     split = shared("nb201/splits/cifar-split.txt")
-    _write_cifar10_layout(tmp_path, npz["x"], npz["y"].astype(np.int64))
+    # the official layout with 50,000 training images (the split indexes all of them: the real
+    # 1,000 repeated) and the 1,000 real test images
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    flat = npz["x"].transpose(0, 3, 1, 2).reshape(1000, -1)
+    batches = {f"data_batch_{i}": (np.tile(flat, (10, 1)), np.tile(npz["y"], 10))
+               for i in range(1, 6)}
+    for name, (data, lab) in {**batches, "test_batch": (flat, npz["y"])}.items():
+        with open(folder / name, "wb") as handle:
+            pickle.dump({"data": data, "labels": lab.tolist()}, handle)
     spec = {"loader": "cifar10", "root": str(tmp_path), "official_split": {"path": str(split)}}
     bundle = DATASETS.get("cifar10").load(spec)
     # the official split indexes the 50k training set: 25k/25k, disjoint
@@ -226,13 +236,17 @@ def test_imagenet16_120_splits_and_checksums(tmp_path, caplog):
                for name in IN16_FILES}
     assert loader.prepare({**checked, "checksums": digests}) == bundle.sizes()
     md5 = hashlib.md5((tmp_path / "in16" / "val_data").read_bytes()).hexdigest()
-    assert loader.prepare({**checked, "checksums": {"val_data": md5}}) == bundle.sizes()
+    assert loader.prepare({**checked, "checksums": {**digests, "val_data": md5}}) == bundle.sizes()
+    # a partial mapping pins the files it lists; the others keep their official md5
+    with pytest.raises(ChecksumError, match="train_data_batch_1: md5 .*expected 27846dca"):
+        loader.prepare({**checked, "checksums": {"val_data": md5}})
     with pytest.raises(ChecksumError, match=r"val_data.*sha256"):
         loader.prepare({**checked, "checksums": {**digests, "val_data": "0" * 64}})
     with caplog.at_level(logging.WARNING):
         assert loader.prepare({**checked, "checksums": None}) == bundle.sizes()
     assert digests["val_data"] in caplog.text  # null: every digest is logged, nothing checked
-    with pytest.raises(ValueError, match="unknown files"):
+    with pytest.raises(ValueError, match="'val_batch' is not a file this loader reads; its keys "
+                       "are train_data_batch_1, .*val_data$"):
         loader.prepare({**checked, "checksums": {"val_batch": md5}})
 
 

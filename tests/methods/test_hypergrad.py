@@ -66,3 +66,51 @@ def test_finite_difference_mixed_hvp_against_double_backward():
     (exact,) = torch.autograd.grad(dot, [alpha])
     (approx,) = finite_difference_mixed_hvp(lambda: loss(xt, yt), weights, [alpha], vector, 1e-4)
     assert float((approx - exact).norm() / exact.norm()) < 1e-5
+
+
+def test_clipped_virtual_step_with_weight_decay_matches_exact_darts_rnn_step():
+    """DARTS' recurrent virtual step (rnn/architect.py): w' = w - lr (c grad_w L1 + wd w) with c
+    the clipping factor of grad_w L1, dL2/dw' clipped, the second-order term scaled by c."""
+    net, alpha, (xt, yt), (xv, yv), loss = _problem()
+    names = [n for n, _ in net.named_parameters()]
+    weights = [p for _, p in net.named_parameters()]
+    lr, wd = 0.05, 0.1
+    g = torch.autograd.grad(loss(xt, yt), weights)
+    norm = float(torch.sqrt(sum((x ** 2).sum() for x in g)))
+    clip = 0.5 * norm
+    c = clip / (norm + 1e-6)
+    unrolled = {n: (w - lr * (c * gi + wd * w)).detach().requires_grad_()
+                for n, w, gi in zip(names, weights, g)}
+    d_alpha, *d_w = torch.autograd.grad(loss(xv, yv, unrolled), [alpha, *unrolled.values()])
+    d_norm = float(torch.sqrt(sum((x ** 2).sum() for x in d_w)))
+    v = [x * min(1.0, clip / (d_norm + 1e-6)) for x in d_w]
+    gg = torch.autograd.grad(loss(xt, yt), weights, create_graph=True)
+    (mixed,) = torch.autograd.grad(sum((a * b).sum() for a, b in zip(gg, v)), [alpha])
+    exact = d_alpha - lr * c * mixed
+
+    (approx,), _ = unrolled_hypergradient(lambda: loss(xt, yt), lambda: loss(xv, yv), weights,
+                                          [alpha], lr=lr, eps_scale=1e-4, clip=clip,
+                                          weight_decay=wd)
+    assert float((approx - exact).norm() / exact.norm()) < 1e-5
+    (plain,), _ = unrolled_hypergradient(lambda: loss(xt, yt), lambda: loss(xv, yv), weights,
+                                         [alpha], lr=lr, eps_scale=1e-4)
+    assert float((approx - plain).norm() / plain.norm()) > 1e-3  # the options change it
+
+
+def test_darts_2nd_passes_its_virtual_step_options_to_the_hypergradient():
+    """``virtual_clip`` and ``virtual_weight_decay`` reach the step (each switched off alone)."""
+    from tests.conftest import build_method
+
+    batch = (torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,)))
+
+    def alpha_grad(**cfg):
+        method = build_method("darts-2nd", w_lr=0.5, **cfg)
+        grads, _ = method.hypergradient(batch, batch)
+        return torch.cat([x.flatten() for x in grads])
+
+    plain = alpha_grad(grad_clip=1e-3, w_weight_decay=0.5)
+    clipped = alpha_grad(grad_clip=1e-3, w_weight_decay=0.5, virtual_clip=True)
+    decayed = alpha_grad(grad_clip=1e-3, w_weight_decay=0.5, virtual_weight_decay=True)
+    assert not torch.allclose(plain, clipped) and not torch.allclose(plain, decayed)
+    loose = alpha_grad(grad_clip=1e9, w_weight_decay=0.5, virtual_clip=True)
+    torch.testing.assert_close(loose, plain, rtol=1e-4, atol=1e-7)  # clip never reached: plain

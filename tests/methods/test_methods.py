@@ -169,6 +169,60 @@ def test_random_nas_returns_the_best_scored_candidate_in_eval_mode():
     assert set(sizes) == {32} and len(sizes) == 2 * 12
 
 
+def _spied_random_nas(**cfg):
+    """RandomNAS whose scorings are recorded as (cell, "mini" | "whole", score)."""
+    method = build_method("random-nas", eval_batch_size=16, **cfg)
+    whole_set = [(torch.randn(16, 1, 8, 8), torch.randint(0, 10, (16,))) for _ in range(4)]
+    mini = [(torch.randn(16, 1, 8, 8), torch.randint(0, 10, (16,))) for _ in range(200)]
+    calls, score = [], method.inherited_score
+
+    def spy(arch, batches):
+        batches = list(batches)
+        value = score(arch, batches)
+        calls.append((arch, "whole" if batches == whole_set else "mini", value))
+        return value
+
+    def valid_batches(batch_size, whole=False):
+        assert batch_size == 16
+        return iter(whole_set) if whole else iter(mini)
+
+    method.inherited_score = spy
+    return method, valid_batches, calls
+
+
+def test_random_nas_rescores_its_top_candidates_on_the_whole_validation_set():
+    """[86]'s selection: candidates on minibatches, the best ``rescore_top`` re-scored on the
+    whole validation set, the best of those returned (only in the final selection)."""
+    method, valid_batches, calls = _spied_random_nas(num_candidates=12, eval_batches=2,
+                                                     rescore_top=3)
+    best = method.derive(valid_batches)
+    mini = [c for c in calls if c[1] == "mini"]
+    rescored = [c for c in calls if c[1] == "whole"]
+    assert len(mini) == 12 and len(rescored) == 3
+    top = sorted(mini, key=lambda c: -c[2])[:3]
+    assert [c[0] for c in rescored] == [c[0] for c in top]
+    assert best == max(rescored, key=lambda c: c[2])[0]
+    calls.clear()
+    method.derive(valid_batches, final=False)  # the per-epoch curve: no re-scoring
+    assert calls and all(c[1] == "mini" for c in calls)
+
+
+def test_random_nas_with_eval_batches_0_scores_every_candidate_on_the_whole_set():
+    method, valid_batches, calls = _spied_random_nas(num_candidates=5, eval_batches=0)
+    best = method.derive(valid_batches)
+    assert len(calls) == 5 and all(c[1] == "whole" for c in calls)
+    assert best == max(calls, key=lambda c: c[2])[0]
+
+
+def test_random_nas_curve_scores_at_most_curve_candidates():
+    method, valid_batches, calls = _spied_random_nas(num_candidates=9, curve_candidates=4)
+    method.derive(valid_batches, final=False)
+    assert len(calls) == 4
+    calls.clear()
+    method.derive(valid_batches)
+    assert len(calls) == 9
+
+
 def test_random_nas_trains_uniformly_sampled_paths():
     method = build_method("random-nas", batch_size=8)
     archs = []

@@ -133,26 +133,33 @@ def test_registered_cell_figures_name_runs_and_cell_kinds_that_exist(figure):
 
 
 @pytest.mark.parametrize("profile", ["config.yaml", "thesis.yaml"])
-def test_cell_figures_read_the_first_seed_only(profile):
+def test_cell_figures_read_the_first_seed_or_select_over_all(profile):
+    """A DARTS-space cell figure draws the cell selected over all its seeds (the cell its tables
+    report, issue 30 item 1); the recurrent cell figure the first seed's."""
     config = yaml.safe_load((ROOT / "config" / profile).read_text())
-    assert {"fig_2_1", "fig_3_3"} <= set(config["figures"])
-    assert select.figure_seeds(config, "fig_2_1") == [0]
+    assert {"fig_2_1", "fig_3_3", "fig_2_1c"} <= set(config["figures"])
+    assert select.figure_seeds(config, "fig_2_1") == select.item_seeds(config, "figures", "fig_2_1")
+    assert select.figure_seeds(config, "fig_2_1c") == [0]
     assert select.figure_seeds(config, "fig_3_5") == select.item_seeds(config, "figures", "fig_3_5")
 
 
 @pytest.mark.slow
 def test_cell_figure_plans_only_its_search(tmp_path):
     """`snakemake -n results/default/figures/fig_2_1.png`: one search (EN²AS, DARTS space, seed 0,
-    the search Table 2.1 also reads) and the figure, which reads the found cell."""
+    the search Table 2.1 also reads), the selection over that one search (no retraining: nothing
+    to select) and the figure, which reads the selected cell."""
     out = snakemake("-n", "-p", "--cores", "2", "results/default/figures/fig_2_1.png",
                     cwd=clean_copy(tmp_path))
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
-    assert counts["search"] == 1 and counts["figure"] == 1 and "evaluate" not in counts
+    assert counts["search"] == 1 and counts["select_cell"] == 1 and counts["figure"] == 1
+    assert "evaluate" not in counts
     search, = [json.loads(m) for m in re.findall(r"nasrepro --log \S+ search --spec '(\{.*?\})'", out.stdout)]
     assert (search["space"], search["run"], search["seed"]) == ("darts_cnn", "en2as", 0)
-    assert "results/default/runs/darts_cnn/cifar10/en2as/seed0/search/genotype.json" in re.search(
-        r"nasrepro --log \S+ figure .*", out.stdout).group(0)
+    chosen = "results/default/runs/darts_cnn/cifar10/en2as-selected/selection.json"
+    assert chosen in re.search(r"nasrepro --log \S+ figure .*", out.stdout).group(0)
+    assert ("select-cell --genotypes results/default/runs/darts_cnn/cifar10/en2as/seed0/search/"
+            "genotype.json --field valid_acc --out " + chosen) in out.stdout
 
 
 def _label_contacts(monkeypatch, space_name: str, arch: str, tmp_path) -> list[dict[str, int]]:

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from nasrepro.experiments.specs import GENOTYPE_TAG, Column
+from nasrepro.experiments.specs import GENOTYPE_TAG, Column, row_sizes, size_key
 from nasrepro.registry import TABLES
 from nasrepro.report.table import build, genotype_cell, write_table
 from tests.conftest import ROOT
@@ -38,7 +38,8 @@ def test_no_other_table_has_genotype_columns():
 
 
 def _fake() -> dict:
-    return {name: {t: {"params_m": 3.349, "madds_m": 529.9} for t in ("cifar10", "imagenet")}
+    keys = ["cifar10", "imagenet"] + [size_key(t, o) for _, t, o in row_sizes(ROOT)]
+    return {name: {t: {"params_m": 3.349, "madds_m": 529.9} for t in keys}
             for name in _released()}
 
 
@@ -84,12 +85,12 @@ def test_table_4_6_carries_the_author_logs_as_reference_columns(tmp_path):
 
 
 def test_a_cell_is_empty_for_a_row_without_a_genotype_and_takes_the_columns_digits():
-    complexity = _fake()
+    spec, complexity = TABLES.get("table_4_6"), _fake()
     name = sorted(complexity)[0]
     column = Column("params_m", "Params (M)", "cifar10", "params_m", digits=1)
-    assert genotype_cell(column, {"row": "X"}, complexity) == ""          # no genotype column
-    assert genotype_cell(column, {"row": "X", "genotype": ""}, complexity) == ""
-    assert genotype_cell(column, {"row": "X", "genotype": name}, None) == ""  # no complexity file
-    assert genotype_cell(column, {"row": "X", "genotype": name}, complexity) == "3.3"
+    assert genotype_cell(spec, column, {"row": "X"}, complexity) == ""     # no genotype column
+    assert genotype_cell(spec, column, {"row": "X", "genotype": ""}, complexity) == ""
+    assert genotype_cell(spec, column, {"row": "X", "genotype": name}, None) == ""  # no file
+    assert genotype_cell(spec, column, {"row": "X", "genotype": name}, complexity) == "3.3"
     figures = Column("madds_m", "Multiply-adds (M)", "imagenet", "madds_m", significant=2)
-    assert genotype_cell(figures, {"row": "X", "genotype": name}, complexity) == "530"
+    assert genotype_cell(spec, figures, {"row": "X", "genotype": name}, complexity) == "530"

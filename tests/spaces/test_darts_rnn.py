@@ -169,7 +169,7 @@ def test_download_from_a_url_with_checksum_and_clear_error_offline(tmp_path):
     for split, text in texts.items():
         with gzip.open(gz / f"ptb.{split}.txt.gz", "wt") as f:
             f.write(text)
-    again = DATASETS.get("ptb").load({"root": str(gz), "bptt": 2})
+    again = DATASETS.get("ptb").load({"root": str(gz), "bptt": 2, "checksums": sums})
     assert torch.equal(again.search_train.tokens, bundle.search_train.tokens)
 
 
@@ -178,8 +178,9 @@ def test_runs_on_the_recurrent_space_follow_darts_rnn_search_protocol(run):
     from nasrepro.profile.resolve import method_params
 
     params = method_params({}, run, "darts_rnn")
+    batch = 64 if run in ("random-nas", "en2as") else 256  # [86]'s batch (RANDOM_SEARCH_86)
     assert (params["w_lr"], params["w_lr_min"], params["w_weight_decay"], params["batch_size"],
-            params["grad_clip"], params["w_momentum"]) == (20.0, 20.0, 5e-7, 256, 0.25, 0.0)
+            params["grad_clip"], params["w_momentum"]) == (20.0, 20.0, 5e-7, batch, 0.25, 0.0)
     if "a_lr" in params:
         assert (params["a_lr"], params["a_beta1"], params["a_weight_decay"]) == (3e-3, 0.9, 1e-3)
 
@@ -200,3 +201,105 @@ def test_fixed_depth_bias_gives_the_chain():
     arch = SPACE.discretize({"recurrent": bias + torch.randn(bias.shape)})
     assert [j for _, j in arch.genes] == list(range(8))
     assert SPACE.cell_stats(arch)["depth"] == 8.0
+
+
+def _outputs(net, inp):
+    """(logits, the cell outputs h of every step: the decoder's input)."""
+    seen = []
+    handle = net.decoder.register_forward_pre_hook(lambda module, args: seen.append(args[0]))
+    logits = net(inp)
+    handle.remove()
+    return logits, seen[0]
+
+
+@pytest.mark.parametrize("alpha, beta", [(0.0, 1e-3), (0.5, 0.0), (0.5, 2.0)])
+def test_activation_penalty_is_darts_ar_plus_tar(alpha, beta):
+    """AR: alpha * mean(h^2) of the dropped outputs; TAR: beta * mean((h_{t+1} - h_t)^2) (DARTS
+    rnn/train_search.py; no dropout here, so dropped = raw); only in "train" mode."""
+    torch.manual_seed(0)
+    net = SPACE.build_network(DARTS_V2, DataShape(30, 1, 1, 5),
+                              {**TINY, **NO_DROP, "ar_alpha": alpha, "tar_beta": beta}).train()
+    x = torch.randint(30, (4, 5))
+    _, h = _outputs(net, _inp(x, 0, "train"))
+    expected = alpha * h.pow(2).mean() + beta * (h[:, 1:] - h[:, :-1]).pow(2).mean()
+    torch.testing.assert_close(SPACE.task.weight_penalty(net), expected)
+    net(_inp(x, 0, "score"))
+    assert SPACE.task.weight_penalty(net) == 0.0  # scoring forwards carry no penalty
+
+
+def _weight_step_update(method_name, tar_beta):
+    from tests.conftest import build_method
+
+    torch.manual_seed(0)
+    method = build_method(method_name, "darts_rnn", shape=DataShape(30, 1, 1, 5),
+                          net_cfg={**TINY, **NO_DROP, "tar_beta": tar_beta}, w_lr=1.0,
+                          w_momentum=0.0, w_nesterov=False, grad_clip=1e9, w_weight_decay=0.0)
+    before = [p.detach().clone() for p in method.supernet.parameters()]
+    x = torch.randint(30, (4, 6))
+    batch = (x[:, :5], x[:, 1:], torch.tensor([[0, 0]] * 4))
+    loss = method.step(batch, batch)["train_loss"]
+    return [p.detach() - b for p, b in zip(method.supernet.parameters(), before)], loss
+
+
+@pytest.mark.parametrize("method_name", ["random-nas", "darts-1st"])
+def test_weight_steps_add_the_penalty_and_report_the_plain_loss(method_name):
+    """Switching TAR off changes the weight update (it is in the loop), not the reported loss."""
+    with_tar, loss_tar = _weight_step_update(method_name, 10.0)
+    without, loss_plain = _weight_step_update(method_name, 0.0)
+    assert any(not torch.allclose(a, b) for a, b in zip(with_tar, without))
+    if method_name == "random-nas":  # the same cell and weights before the step: the same loss
+        torch.testing.assert_close(loss_tar, loss_plain)
+
+
+def test_retraining_loss_adds_the_penalty():
+    from nasrepro.train.retrain import _loss
+
+    torch.manual_seed(0)
+    net = SPACE.build_network(DARTS_V2, DataShape(30, 1, 1, 5),
+                              {**TINY, **NO_DROP, "tar_beta": 0.7}).train()
+    x = torch.randint(30, (4, 6))
+    batch = (x[:, :5], x[:, 1:], torch.tensor([[0, 0]] * 4))
+    total = _loss(SPACE.task, net, batch, None)
+    _, h = _outputs(net, _inp(x[:, :5], 0, "train"))
+    plain = SPACE.task.loss(net, batch)  # recomputed from the same start state (segment 0)
+    torch.testing.assert_close(total, plain + 0.7 * (h[:, 1:] - h[:, :-1]).pow(2).mean())
+
+
+def test_random_length_search_pass_is_darts_batchify_with_35_or_17():
+    """rnn/train_search.py: the length is bptt, or bptt / 2 (int) with probability 0.05; batch i is
+    the next columns of ``batch_size`` rows of consecutive tokens, targets shifted by one."""
+    tokens = torch.arange(40000)
+    data = TextSegments(tokens, 35, 0, variable=True)
+    batches = list(make_loader(data, 4, True, seed=3, phase="search"))
+    lengths = [x.shape[1] for x, _, _ in batches]
+    assert set(lengths[:-1]) == {35, 17} and 0.02 < lengths.count(17) / len(lengths) < 0.1
+    rows = tokens[:4 * 10000].view(4, 10000)
+    pos = 0
+    for i, (x, y, tag) in enumerate(batches):
+        assert torch.equal(x, rows[:, pos:pos + x.shape[1]]) and torch.equal(y, x + 1)
+        assert tag.tolist() == [[0, i]] * 4
+        pos += x.shape[1]
+    assert pos == 10000 - 1  # every token with a target, once
+    assert data.lr_scale(batches[0]) == lengths[0] / 35
+    fixed = TextSegments(tokens, 35, 0)  # without ``variable`` (and for scoring): fixed segments
+    assert {x.shape[1] for x, _, _ in make_loader(fixed, 4, True, 3, phase="search")} == {35}
+    assert fixed.lr_scale(batches[0]) == 1.0
+
+
+def test_search_loop_scales_the_weight_lr_by_the_batch_length(tmp_path):
+    from nasrepro.data.base import DataBundle
+    from nasrepro.train.search import run_search
+    from tests.conftest import build_method
+
+    stream = torch.randint(30, (3000,), generator=torch.Generator().manual_seed(0))
+    bundle = DataBundle("tiny", TextSegments(stream, 10, 0, variable=True),
+                        TextSegments(stream[:400], 10, 1), TextSegments(stream[400:800], 10, 2),
+                        30, 1)
+    method = build_method("random-nas", "darts_rnn", shape=bundle.shape, epochs=1, batch_size=2,
+                          w_lr=20.0, w_lr_min=20.0, num_candidates=2, eval_batch_size=4)
+    seen, step = [], method.step
+    method.step = lambda tb, vb: (seen.append((tb[0].shape[1], method.w_lr)), step(tb, vb))[1]
+    run_search(method, bundle, 0, tmp_path / "s", "f")
+    assert len(seen) > 100 and {n for n, _ in seen[:-1]} == {10, 5}
+    assert all(lr == pytest.approx(20.0 * n / 10) for n, lr in seen)
+    assert method.w_lr == 20.0  # restored after each step

@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from nasrepro.data.base import DataBundle
+from nasrepro.data.protocols import PROTOCOLS
 from nasrepro.data.text import TextSegments
 from nasrepro.params import build_config
 from nasrepro.registry import DATASETS, SPACES, TABLES
@@ -78,7 +79,8 @@ def _train(bundle, state_dir, epochs, net=None, **cfg):
     net = net or SPACE.build_network(DARTS_V2, bundle.shape, {"emsize": 8, "nhid": 8})
     config = build_config(SPACE.retrain_config("ptb"),
                           {"epochs": epochs, "batch_size": 10, "nonmono": 1, **cfg}, "test")
-    records = run_retrain(net, bundle, config, 0, CPU, state_dir, "fp", 0, SPACE.task)
+    records = run_retrain(net, PROTOCOLS["nb201"].data(bundle), config, 0, CPU, state_dir, "fp",
+                          0, SPACE.task)
     return net, records, config
 
 
@@ -195,3 +197,42 @@ def test_recurrent_cell_diagram_follows_the_genotype():
                         ("1", "4", "identity"), ("2", "5", "tanh"), ("5", "6", "sigmoid"),
                         ("3", "7", "tanh"), ("5", "8", "relu")]
     assert {(s, d) for s, d, op in diagram.edges if not op} == {("x_{t}", "0"), ("h_{t-1}", "0")}
+
+
+def test_retraining_draws_darts_random_lengths_and_scales_each_step_lr(tmp_path, pinned_numerics):
+    """DARTS rnn/train.py: length max(5, int(N(bptt or bptt / 2, 5))) at most bptt + 20, the
+    step's lr times length / bptt; the validation scoring keeps fixed bptt segments."""
+    stream = torch.randint(50, (6000,), generator=torch.Generator().manual_seed(0))
+    bundle = DataBundle("tiny", TextSegments(stream, 10, 0, variable=True),
+                        TextSegments(stream[:600], 10, 1), TextSegments(stream[600:1200], 10, 2),
+                        50, 1)
+    torch.manual_seed(0)
+    net = SPACE.build_network(DARTS_V2, bundle.shape, {"emsize": 8, "nhid": 8})
+    lengths, scored, lrs = [], [], []
+    net.register_forward_pre_hook(lambda m, args: (lengths if args[0].mode == "train" else scored)
+                                  .append(args[0].tokens.shape[1]))
+    hook = register_optimizer_step_post_hook(lambda opt, a, k: lrs.append(opt.param_groups[0]["lr"]))
+    try:
+        _train(bundle, tmp_path / "s", 1, net=net, lr=20.0, lr_min=20.0, nonmono=0)
+    finally:
+        hook.remove()
+    assert len(lengths) == len(lrs) > 40
+    assert lrs == pytest.approx([20.0 * n / 10 for n in lengths])
+    assert len(set(lengths)) > 5 and min(lengths) >= 5 and max(lengths) <= 30
+    assert set(scored) == {10}
+
+
+def test_table_2_2_star_rows_retrain_the_published_cells():
+    """Table 2.2's note: the "*" rows are the published best cells retrained under the thesis'
+    protocol. DARTS (2nd)* and GDAS* name the released genotypes; RandomNAS* stays a search of
+    this project ([86] released no PTB cell)."""
+    import csv
+
+    from nasrepro.spaces.darts_rnn.space import GDAS_PTB
+
+    rows = {r["row"]: r["run"] for r in csv.DictReader(open(TABLES.get("table_2_2").thesis_csv()))}
+    assert rows["DARTS (2nd)* [95]"] == "published-darts-v2"
+    assert rows["GDAS* [40]"] == "published-gdas" and SPACE.published["gdas"] == GDAS_PTB
+    assert SPACE.to_string(GDAS_PTB) == \
+        "relu~0|relu~0|identity~1|relu~1|tanh~0|relu~2|identity~4|identity~2"
+    assert rows["RandomNAS* [86]"] == "random-nas"

@@ -10,6 +10,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from nasrepro.data.base import DataBundle
+from nasrepro.data.protocols import PROTOCOLS
 from nasrepro.spaces.base import DataShape
 from nasrepro.train.retrain import RetrainConfig, run_retrain
 
@@ -42,8 +43,8 @@ def _retrain(tmp_path, data_on_device=False, **cfg):
     torch.manual_seed(0)
     net = Recorder()
     config = RetrainConfig(epochs=4, batch_size=8, lr=0.01, eval_batch_size=8, **cfg)
-    run_retrain(net, _bundle(), config, 0, torch.device("cpu"), tmp_path / "state", "fp",
-                data_on_device=data_on_device)
+    run_retrain(net, PROTOCOLS["nb201"].data(_bundle()), config, 0, torch.device("cpu"),
+                tmp_path / "state", "fp", data_on_device=data_on_device)
     return net.seen
 
 

@@ -98,7 +98,7 @@ def test_job_killed_at_a_random_point_resumes_to_the_same_result(computed_defaul
     epochs = len((computed_default.path / out / "metrics.jsonl").read_text().splitlines())
     seed = random.SystemRandom().randrange(2**32)
     rng = random.Random(seed)
-    after, delay = rng.randrange(1, epochs - 1), rng.uniform(0, 0.25)
+    after, delay = rng.randrange(1, epochs), rng.uniform(0, 0.25)  # at least one epoch left
     print(f"kill seed {seed}: SIGKILL {delay:.3f} s after checkpoint epoch{after:04d}.pt")
     work = copy_run(computed_default, tmp_path / "work")
     shutil.rmtree(work / out)

@@ -91,16 +91,53 @@ def eval_file(space, run, seed, target, name):
 
 
 def evaluate_inputs(wildcards):
+    """The cell (a pseudo-run <run>-selected: its run's selected cell, rule select_cell), the
+    data or the benchmark table."""
     wc = wildcards
-    inputs = {
-        "plugins": plugin_files(),
-        "genotype": L.search_file(wc.space, wc.dataset, wc.run, wc.seed, "genotype.json"),
-    }
+    if jobs.is_selected_run(wc.run):
+        genotype = L.selection(wc.space, wc.dataset, jobs.base_run(wc.run))
+    else:
+        genotype = L.search_file(wc.space, wc.dataset, wc.run, wc.seed, "genotype.json")
+    inputs = {"plugins": plugin_files(), "genotype": genotype}
     if uses_benchmark(wildcards.space):
         inputs["benchmark"] = L.benchmark_table(registry.benchmark_of(wildcards.space))
     else:
         inputs["data"] = L.prepared(wildcards.target)
     return inputs
+
+
+def selection_file(space, run):
+    """The selected cell of ``run`` on ``space`` (rule select_cell)."""
+    return L.selection(space, resolve.search_dataset(config, space), run)
+
+
+def selection_inputs(wildcards):
+    """The searches a cell is selected over and, when there are several, each one's retraining on
+    the search dataset (its held-out validation score selects; nasrepro.analysis.selection)."""
+    wc = wildcards
+    pool = resolve.selection_pool(config, wc.space, wc.run)
+    return {
+        "genotypes": [L.search_file(wc.space, wc.dataset, wc.run, s, "genotype.json") for s in pool],
+        "finals": [L.eval_file(wc.space, wc.dataset, wc.run, s, wc.dataset, "final.json")
+                   for s in pool] if len(pool) > 1 else [],
+    }
+
+
+def selection_criterion_option(space):
+    """The held-out score a cell of ``space`` is selected by, as select-cell's options."""
+    field, higher = resolve.selection_criterion(space)
+    return f" --field {field}" + ("" if higher else " --lower-is-better")
+
+
+def selected_outputs(space, run, targets):
+    """What a row of a selecting table reads beyond its searches' evaluations: the selected cell
+    and its further retrainings on ``targets`` (pseudo-run <run>-selected)."""
+    seeds = resolve.selected_retrain_seeds(config, space, run)
+    return [selection_file(space, run)] + [
+        eval_file(space, jobs.selected_run(run), seed, target, "final.json")
+        for seed in seeds
+        for target in targets
+    ]
 
 
 def probe_outputs(space, curves=False):
@@ -135,6 +172,10 @@ def table_finals(table):
         for seed in seeds
         for target in select.table_targets(config, table)
     ]
+    if spec.selects:  # the thesis' protocol for a DARTS-space row (experiments.specs)
+        targets = select.table_targets(config, table)
+        files += [f for run in runs if jobs.has_search(run)
+                  for f in selected_outputs(spec.space, run, targets)]
     if spec.needs_search:
         files += [
             search_file(spec.space, run, seed, name)
@@ -156,6 +197,8 @@ def figure_metrics(figure):
     spec = registry.FIGURES.get(figure)
     seeds = select.figure_seeds(config, figure)
     runs = select.figure_runs(config, figure)
+    if spec.selects:  # the selected cell of each run (its tables' rows)
+        return [selection_file(spec.space, run) for run in runs]
     files = [
         search_file(space, run, seed, spec.search_file)
         for space in select.figure_spaces(config, figure)

@@ -63,6 +63,29 @@ rule best_cell:
         " --metrics {input.metrics} --out {output.genotype}"
 
 
+rule select_cell:
+    """Pseudo-run <run>-selected: the cell, among <run>'s searches with the seeds of the tables
+    and cell figures that show it, whose retraining on the search dataset scores best on its
+    validation split (the thesis' protocol for a DARTS-space row; nasrepro.analysis.selection).
+    The evaluate rule retrains it with the further seeds (resolve.selected_retrain_seeds)."""
+    input:
+        unpack(selection_inputs),
+    output:
+        L.selection("{space}", "{dataset}", "{run}"),
+    params:
+        criterion=lambda wc: selection_criterion_option(wc.space),
+        finals=lambda wc, input: " --finals " + " ".join(input.finals) if input.finals else "",
+    conda:
+        ENV
+    log:
+        L.log("select_cell", "{space}", "{dataset}", "{run}" + jobs.SELECTED_SUFFIX),
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} select-cell --genotypes {input.genotypes}{params.finals}"
+        "{params.criterion} --out {output}"
+
+
 rule search:
     wildcard_constraints:
         run=layout.SEARCHED_RUN,

@@ -1,7 +1,11 @@
 rule genotype_complexity:
     """Params and multiply-adds of the released DARTS-space cells (spaces.darts_cnn.genotypes) at
     the papers' evaluation sizes: the architecture columns of the DARTS-space tables, computed
-    from the genotypes alone (no search, no training)."""
+    from the genotypes alone (no search, no training); the rows whose run has its own network
+    (e.g. RandomNAS-NSAS on ImageNet at C = 52) also at that size, read from the tables' CSVs."""
+    input:
+        [registry.TABLES.get(t).thesis_csv() for t in registry.TABLES.names()
+         if registry.TABLES.get(t).genotype_columns],
     output:
         L.genotype_complexity(),
     conda:

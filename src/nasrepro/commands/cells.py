@@ -1,5 +1,5 @@
 """Cell subcommands: the genotypes of pseudo-runs (``probe-cell``, ``published-cell``,
-``best-cell``) and ``arch``, which converts an architecture between string and index."""
+``best-cell``, ``select-cell``) and ``arch``, which converts an architecture between string and index."""
 
 from __future__ import annotations
 
@@ -35,10 +35,14 @@ def cmd_published_cell(args) -> None:
 
 def cmd_genotype_complexity(args) -> None:
     """Params and multiply-adds of every released DARTS-space cell at the papers' evaluation
-    sizes (``spaces.darts_cnn.complexity``): the architecture columns of the DARTS-space tables."""
+    sizes and at the networks the thesis states for some rows (``experiments.specs.row_sizes``,
+    read from the tables' CSVs; ``spaces.darts_cnn.complexity``): the architecture columns of the
+    DARTS-space tables."""
+    from nasrepro.experiments.specs import row_sizes, size_key
     from nasrepro.spaces.darts_cnn.complexity import released_complexity
 
-    write_json(Path(args.out), released_complexity())
+    sizes = [(cell, size_key(target, over), target, over) for cell, target, over in row_sizes()]
+    write_json(Path(args.out), released_complexity(sizes=sizes))
 
 
 def cmd_space_summary(args) -> None:
@@ -66,6 +70,17 @@ def cmd_best_cell(args) -> None:
     write_json(Path(args.out), genotype)
 
 
+def cmd_select_cell(args) -> None:
+    """The selected cell of pseudo-run ``<run>-selected`` (``analysis.selection``): the searches'
+    genotypes and, when there are several, their retrainings on the search dataset."""
+    from nasrepro.analysis.selection import selection_record
+
+    genotypes = [json.loads(Path(path).read_text()) for path in args.genotypes]
+    finals = [json.loads(Path(path).read_text()) for path in args.finals]
+    write_json(Path(args.out), selection_record(genotypes, finals, args.field,
+                                                not args.lower_is_better))
+
+
 def cmd_arch(args) -> int:
     if (args.arch is None) == (args.index is None):
         print("error: give exactly one of an architecture string or --index", file=sys.stderr)
@@ -84,11 +99,13 @@ def cmd_arch(args) -> int:
         print(f"index: {space.index(arch)}")
     print(f"arch:  {space.to_string(arch)}")
     if args.benchmark:
+        from nasrepro.spaces.base import MissingEntryError
+
         bench = registry.BENCHMARKS.get(registry.benchmark_of(args.space)).load(args.benchmark)
         for (target, column), (dataset, split) in bench.columns.items():
             try:
                 value = f"{bench.accuracy(arch, dataset, split):.2f}"
-            except KeyError:
+            except MissingEntryError:
                 value = "not in table"
             print(f"{target:>15} {column:<5} ({dataset}/{split}, {bench.final_epochs} epochs): {value}")
     return 0
@@ -103,11 +120,19 @@ def add_commands(sub) -> None:
     p.add_argument("--seed", type=int, required=True)
     command(sub, "genotype-complexity", cmd_genotype_complexity, "params and multiply-adds of "
             "the released DARTS-space cells at their evaluation sizes", "--out",
-            loads=("spaces",))
+            loads=("spaces", "experiments"))
     command(sub, "space-summary", cmd_space_summary, "size, operations and edges of the search "
             "spaces (Table 1.1)", "--out", loads=())
     command(sub, "best-cell", cmd_best_cell, "write the best cell over a search's epochs "
             "(Table 4.2)", "--genotype", "--metrics", "--out")
+    p = command(sub, "select-cell", cmd_select_cell, "select the cell of a DARTS-space row: "
+                "the search whose retraining scores best on its validation split", "--out",
+                loads=())
+    p.add_argument("--genotypes", nargs="+", required=True, help="the searches' genotype.json")
+    p.add_argument("--finals", nargs="*", default=[],
+                   help="their retrainings' final.json on the search dataset (several searches)")
+    p.add_argument("--field", default="valid_acc", help="the held-out score selected by")
+    p.add_argument("--lower-is-better", action="store_true", help="e.g. a perplexity")
     p = command(sub, "arch", cmd_arch, "convert an architecture between string and index")
     p.add_argument("--space", default="nb201")
     p.add_argument("arch", nargs="?")

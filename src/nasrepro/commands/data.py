@@ -41,6 +41,7 @@ def cmd_nb101_standin(args) -> None:
     """The stand-in NAS-Bench-101 table of a profile without the benchmark file
     (``spaces/nb1shot1/standin.py``): the cells the searches in ``args.metrics`` derived, each
     retrained once on the search dataset."""
+    from nasrepro.data.protocols import retrain_data
     from nasrepro.jobs import RunSettings
     from nasrepro.params import build_config
     from nasrepro.spaces.nb1shot1.standin import build_standin, derived_cells
@@ -62,7 +63,8 @@ def cmd_nb101_standin(args) -> None:
         seed_everything(spec["seed"])
         net = space.build_network(arch, bundle.shape, net_cfg)
         params = sum(p.numel() for p in net.parameters() if p.requires_grad)
-        records = run_retrain(net, bundle, cfg, spec["seed"], device, state / "run",
+        records = run_retrain(net, retrain_data(space, spec["dataset"]["name"], bundle), cfg,
+                              spec["seed"], device, state / "run",
                               config_fingerprint(json.dumps([arch.to_string(), spec], sort_keys=True)),
                               spec["settings"]["workers"], space.task,
                               spec["settings"].get("data_on_device", False))

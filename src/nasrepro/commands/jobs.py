@@ -120,6 +120,7 @@ def cmd_evaluate(args) -> None:
         records = [final]
         weights = None  # looked up, not trained
     else:
+        from nasrepro.data.protocols import retrain_data
         from nasrepro.params import build_config
         from nasrepro.train.epochs import config_fingerprint
         from nasrepro.train.retrain import reported, run_retrain
@@ -130,12 +131,13 @@ def cmd_evaluate(args) -> None:
         seed_everything(job.seed)
         net = space.build_network(arch, bundle.shape, job.net_cfg)
         complexity = _complexity(net, bundle.shape, space.task)
-        records = run_retrain(net, bundle, cfg, job.seed, device, out / "_state",
-                              config_fingerprint(to_json(job)), job.settings.workers, space.task,
-                              job.settings.data_on_device)
+        records = run_retrain(net, retrain_data(space, job.target, bundle), cfg, job.seed,
+                              device, out / "_state", config_fingerprint(to_json(job)),
+                              job.settings.workers, space.task, job.settings.data_on_device)
         chosen = reported(records, cfg, space.task)
         final = {**{k: v for k, v in chosen.items() if k.startswith(("valid_", "test_"))},
-                 "reported_epoch": chosen["epoch"], **complexity}
+                 "reported_epoch": chosen["epoch"], **complexity,
+                 "net": job.net_cfg}  # the network that produced the row (Tables 2.1, 3.2)
         weights = net.state_dict()
     write_jsonl(out / "metrics.jsonl", records)
     torch_save({"arch": space.to_string(arch), "mode": job.mode, "state": weights},

@@ -6,6 +6,10 @@ training set when a found cell is retrained, with the training augmentation), ``
 the "Test" column), and ``arch_train``: the search_valid examples with the training augmentation,
 the architecture-step batches (NAS-Bench-201's search data augments both halves of the CIFAR-10
 split). Where a dataset has no augmentation (digits) ``arch_train`` is ``search_valid`` itself.
+``train`` and ``official_test`` are the dataset's own whole training and test sets (CIFAR: the
+50,000 and 10,000 images; ImageNet: the train and val folders; a corpus: its train and test
+files), which DARTS' evaluation protocol uses; ``data/protocols.py`` says which protocol reads
+which part.
 """
 
 from __future__ import annotations
@@ -28,13 +32,16 @@ class DatasetLoader:
     downloaded, ``fetched(spec)`` (one line each: what, from where, to where) those absent that
     ``prepare`` will download. Both are reported before any job starts. ``standin``: the loader
     plays a dataset it is not (the default profile's offline substitutes); tables name it beside
-    the numbers it gives."""
+    the numbers it gives. ``digests(spec)``: the official digest of each raw file or split the
+    loader verifies, the keys its spec's ``checksums`` may pin (``data.checksums``); None: it
+    verifies nothing and refuses ``checksums``."""
 
     load: Callable[[dict], "DataBundle"]
     prepare: Callable[[dict], dict]
     missing: Callable[[dict], list[str]] = lambda spec: []  # raw files absent and not downloadable
     fetched: Callable[[dict], list[str]] = lambda spec: []  # raw files absent, to be downloaded
     standin: bool = False
+    digests: Callable[[dict], dict[str, str | None]] | None = None
 
 
 def split_file_lines(spec: dict, source: str) -> tuple[list[str], list[str]]:
@@ -49,6 +56,23 @@ def split_file_lines(spec: dict, source: str) -> tuple[list[str], list[str]]:
     return [], [f"{split['path']}: NAS-Bench-201 split file from {split['url']}"]
 
 
+def check_split_indices(name: str, split_path, splits: dict[str, list[int]], keys, size: int,
+                        what: str) -> None:
+    """Refuse (one line: the split file, the largest index, the set's size) a split file whose
+    parts ``keys`` are absent or index outside the ``size`` examples of ``what`` they index, when
+    the data is prepared, not at the first batch of a search."""
+    absent = [key for key in keys if key not in splits]
+    if absent:
+        raise ValueError(f"{name}: split file {split_path} has no `{'`, `'.join(absent)}` part "
+                         f"(it has {', '.join(sorted(splits)) or 'none'}); is it the right file?")
+    indices = [i for key in keys for i in splits[key]]
+    if indices and (max(indices) >= size or min(indices) < 0):
+        raise ValueError(
+            f"{name}: split file {split_path} indexes up to {max(indices):,} but {what} has "
+            f"{size:,} images: the data is incomplete (a partial download, a wrong folder?) or "
+            "the split file belongs to another dataset")
+
+
 @dataclass
 class DataBundle:
     name: str
@@ -58,6 +82,8 @@ class DataBundle:
     num_classes: int
     in_channels: int
     arch_train: Dataset | None = None  # architecture batches; None: search_valid itself
+    train: Dataset | None = None          # the whole official training set (augmented)
+    official_test: Dataset | None = None  # the whole official test set (plain)
 
     def __post_init__(self):
         if self.arch_train is None:
@@ -100,15 +126,20 @@ class StreamBatches:
 
 
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
-                workers: int = 0, drop_last: bool = False, device: torch.device | None = None):
+                workers: int = 0, drop_last: bool = False, device: torch.device | None = None,
+                phase: str | None = None):
     """A loader whose shuffling order depends only on ``seed`` (re-seeded per epoch by callers).
     A dataset with ``sequential = True`` (text segments: the model carries its hidden state from
     one batch to the next) is never shuffled: it is batched in corpus order (``StreamBatches``),
     whatever ``shuffle`` says, so the loops need not know which kind of data they run on.
     With ``device`` (the ``data_on_device`` setting), image and tensor datasets are served as
     batches built on that device (``data.images.DeviceImageBatches``); other datasets (text,
-    Cutout) keep the ``DataLoader``."""
+    Cutout) keep the ``DataLoader``. ``phase`` ("search" | "retrain") marks a training pass: a
+    sequential dataset with ``variable`` lengths then yields its ``random_length_batches``
+    (DARTS' random BPTT lengths, ``data.text``; the step's lr factor is ``lr_scale``)."""
     if getattr(dataset, "sequential", False):
+        if phase is not None and getattr(dataset, "variable", False):
+            return dataset.random_length_batches(batch_size, seed, phase)
         return DataLoader(dataset, batch_sampler=StreamBatches(len(dataset), batch_size),
                           num_workers=workers, pin_memory=torch.cuda.is_available())
     if device is not None:
@@ -120,6 +151,13 @@ def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,
                       num_workers=workers, drop_last=drop_last,
                       persistent_workers=False, pin_memory=torch.cuda.is_available())
+
+
+def lr_scale(dataset: Dataset, batch) -> float:
+    """The learning-rate factor of a training batch of ``dataset`` (1 but for random-length text:
+    its length / bptt, DARTS)."""
+    scale = getattr(dataset, "lr_scale", None)
+    return 1.0 if scale is None else scale(batch)
 
 
 def endless(loader: DataLoader):

@@ -2,10 +2,18 @@
 (1,797 real 8x8 images, 10 classes) and the deterministic "two-digit" 100-class set built by
 placing two digits side by side (8x16 images, label = 10 * left + right).
 
+``digit_numbers`` generalises the construction for the ImageNet roles: ``digits_per_image``
+digits side by side, the label the number they spell, only its first ``classes`` labels kept
+(drawn uniformly), upscaled ``scale`` times (nearest). The default profile plays ImageNet16-120
+(ImageNet at 16x16, its first 120 classes, Table 3.7) with three digits at their own 8x24 size
+and the first 120 numbers, and ImageNet (mobile setting, Table 3.2) with two digits at 4x
+(32x64, 100 classes): DARTS' ImageNet stem divides the side by 8 before the cells.
+
 Splits are fixed by ``split_seed``: 22% of the digits are the test set; the rest is halved into
 ``search_train`` / ``search_valid`` (the analogue of NAS-Bench-201's 25k/25k CIFAR-10 split).
 Two-digit images are composed only from digits of the same split, so no digit image appears
-in two splits.
+in two splits. The analogue of CIFAR's whole training set (``train``, DARTS' retraining
+protocol, ``data/protocols.py``) is both search halves together; ``official_test`` is ``test``.
 """
 
 from __future__ import annotations
@@ -58,21 +66,61 @@ def _pairs(images: np.ndarray, labels: np.ndarray, count: int, seed: int):
             labels[left] * 10 + labels[right])
 
 
+def _bundle(name: str, parts: dict[str, tuple[np.ndarray, np.ndarray]], classes: int) -> DataBundle:
+    """The bundle of the three splits; ``train`` (the whole training set) is both search halves."""
+    datasets = {key: tensor_dataset(_normalise(x), torch.from_numpy(y))
+                for key, (x, y) in parts.items()}
+    (tx, ty), (vx, vy) = parts["search_train"], parts["search_valid"]
+    train = tensor_dataset(_normalise(np.concatenate([tx, vx])),
+                           torch.from_numpy(np.concatenate([ty, vy])))
+    return DataBundle(name, num_classes=classes, in_channels=1, train=train,
+                      official_test=datasets["test"], **datasets)
+
+
 def load_digits_bundle(spec: dict) -> DataBundle:
-    parts = _digit_splits(int(spec.get("split_seed", 0)))
-    datasets = {name: tensor_dataset(_normalise(x), torch.from_numpy(y)) for name, (x, y) in parts.items()}
-    return DataBundle("digits", num_classes=10, in_channels=1, **datasets)
+    return _bundle("digits", _digit_splits(int(spec.get("split_seed", 0))), 10)
 
 
 def load_two_digits_bundle(spec: dict) -> DataBundle:
     split_seed = int(spec.get("split_seed", 0))
     per_split = int(spec.get("pairs_per_split", 3000))
-    parts = _digit_splits(split_seed)
-    datasets = {}
-    for offset, (name, (x, y)) in enumerate(parts.items(), start=1):
-        px, py = _pairs(x, y, per_split, seed=split_seed * 100 + offset)
-        datasets[name] = tensor_dataset(_normalise(px), torch.from_numpy(py))
-    return DataBundle("two_digits", num_classes=100, in_channels=1, **datasets)
+    parts = {name: _pairs(x, y, per_split, seed=split_seed * 100 + offset)
+             for offset, (name, (x, y)) in enumerate(_digit_splits(split_seed).items(), start=1)}
+    return _bundle("two_digits", parts, 100)
+
+
+def _numbers(images: np.ndarray, labels: np.ndarray, length: int, classes: int, count: int,
+             seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` images of ``length`` digits side by side spelling numbers drawn uniformly from
+    0..classes-1; each digit is a random image of that digit from ``images``."""
+    rng = np.random.default_rng(seed)
+    numbers = rng.integers(0, classes, size=count)
+    parts = []
+    for place in range(length - 1, -1, -1):
+        digit = numbers // 10 ** place % 10
+        chosen = np.empty(count, np.int64)
+        for d in range(10):
+            where = np.flatnonzero(labels == d)
+            mask = digit == d
+            chosen[mask] = where[rng.integers(0, len(where), size=int(mask.sum()))]
+        parts.append(images[chosen])
+    return np.concatenate(parts, axis=2), numbers
+
+
+def load_digit_numbers_bundle(spec: dict) -> DataBundle:
+    length = int(spec.get("digits_per_image", 3))
+    classes = int(spec.get("classes", 10 ** length))
+    if not 2 <= classes <= 10 ** length:
+        raise ValueError(f"digit_numbers: `classes` {classes} must be 2..{10 ** length} (the "
+                         f"numbers {length} digits spell)")
+    scale, count = int(spec.get("scale", 1)), int(spec.get("images_per_split", 1500))
+    split_seed = int(spec.get("split_seed", 0))
+    parts = {}
+    for offset, (name, (x, y)) in enumerate(_digit_splits(split_seed).items(), start=1):
+        images, numbers = _numbers(x, y, length, classes, count,
+                                   seed=split_seed * 100 + 10 + offset)
+        parts[name] = (images.repeat(scale, axis=1).repeat(scale, axis=2), numbers)
+    return _bundle("digit_numbers", parts, classes)
 
 
 def _sizes_of(load):
@@ -84,3 +132,5 @@ DATASETS.register("digits")(DatasetLoader(load_digits_bundle, _sizes_of(load_dig
                                           standin=True))
 DATASETS.register("two_digits")(DatasetLoader(load_two_digits_bundle,
                                               _sizes_of(load_two_digits_bundle), standin=True))
+DATASETS.register("digit_numbers")(DatasetLoader(
+    load_digit_numbers_bundle, _sizes_of(load_digit_numbers_bundle), standin=True))

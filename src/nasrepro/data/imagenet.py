@@ -44,7 +44,8 @@ def load(spec: dict) -> DataBundle:
     if train.classes != val.classes:
         raise MissingDataError(f"ImageNet: {root}/train and {root}/val have different class "
                                "folders; both need the same class sub-folders")
-    return DataBundle("imagenet", train, val, val, num_classes=len(train.classes), in_channels=3)
+    return DataBundle("imagenet", train, val, val, num_classes=len(train.classes), in_channels=3,
+                      train=train, official_test=val)
 
 
 def prepare(spec: dict) -> dict:

@@ -9,10 +9,11 @@ variant) and unzip them) under ``root``: ``train_data_batch_1`` .. ``train_data_
 256 blue values, each row-major) and ``labels`` (1..1000). Kept: labels 1..120, mapped to 0..119,
 as NAS-Bench-201's reader (``use_num_of_class_only=120``) does.
 
-Checksums (dataset spec key ``checksums``): absent means the md5 digests published with
-NAS-Bench-201's reader (``MD5``); a mapping ``{filename: digest}`` pins each listed file (md5 if
-32 hex digits, sha256 if 64; files not listed are hashed and their digest logged); ``null`` checks
-nothing and logs every file's sha256 so it can be pinned. ``verify: false`` skips hashing.
+Checksums (dataset spec key ``checksums``, ``data.checksums``): keys are the file names; absent
+means the md5 digests published with NAS-Bench-201's reader (``MD5``); a mapping ``{filename:
+digest}`` pins each listed file (md5 if 32 hex digits, sha256 if 64; files not listed keep their
+official md5); ``null`` checks nothing and logs every file's sha256 so it can be pinned.
+``verify: false`` skips hashing.
 
 Splits as NAS-Bench-201: search_train = the training set; the official
 ``imagenet-16-120-test-split.txt`` halves the validation set into x-valid (search_valid) and x-test
@@ -27,12 +28,12 @@ from pathlib import Path
 import numpy as np
 from torch.utils.data import Subset
 
+from nasrepro.data import checksums
 from nasrepro.data.base import DataBundle, DatasetLoader, split_file_lines
 from nasrepro.data.cifar import read_split_file
 from nasrepro.data.images import ImageArrayDataset
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import ChecksumError, MissingDataError
-from nasrepro.utils.download import verify as check_digest
 from nasrepro.utils.safeload import load_array_pickle
 
 MD5 = {
@@ -69,23 +70,9 @@ def missing(spec: dict) -> list[str]:
                                        "configs/nas-benchmark/")[0]
 
 
-def _algorithm(digest: str) -> str:
-    algorithms = {32: "md5", 64: "sha256"}
-    if len(digest) not in algorithms:
-        raise ValueError(f"ImageNet16-120: checksum {digest!r} is neither an md5 (32 hex digits) "
-                         "nor a sha256 (64 hex digits)")
-    return algorithms[len(digest)]
-
-
-def expected_checksums(spec: dict) -> dict[str, str | None]:
-    """{filename: digest or None (log it)} from the spec's ``checksums`` (see module docstring)."""
-    configured = spec["checksums"] if "checksums" in spec else MD5
-    configured = dict(configured or {})
-    unknown = sorted(set(configured) - set(MD5))
-    if unknown:
-        raise ValueError(f"ImageNet16-120: `checksums` names unknown files {unknown}; the files "
-                         f"are {', '.join(MD5)}")
-    return {name: configured.get(name) for name in MD5}
+def official_digests(spec: dict) -> dict[str, str]:
+    """{file: md5} published with NAS-Bench-201's reader."""
+    return dict(MD5)
 
 
 def verify(spec: dict) -> dict[str, str]:
@@ -94,14 +81,14 @@ def verify(spec: dict) -> dict[str, str]:
     problems = missing({**spec, "official_split": None})
     if problems:
         raise MissingDataError(problems[0])
+    expected = checksums.expected(spec, "ImageNet16-120", MD5)
     if not spec.get("verify", True):
         return {}
     root = Path(spec["root"])
     digests = {}
-    for name, digest in expected_checksums(spec).items():
-        algorithm = _algorithm(digest) if digest else "sha256"
+    for name, digest in expected.items():
         try:
-            digests[name] = check_digest(root / name, digest, algorithm)
+            digests[name] = checksums.check(root / name, digest, "ImageNet16-120")
         except ChecksumError as error:
             raise ChecksumError(f"ImageNet16-120: {error}") from error
     return digests
@@ -135,11 +122,13 @@ def load(spec: dict) -> DataBundle:
                 "val_data); is it imagenet-16-120-test-split.txt, and val_data the official file?")
     pad = 2 if spec.get("augment", True) else None  # RandomCrop(16, padding=2) + flip
     val_plain = ImageArrayDataset(val_x, val_y, MEAN, STD, None)
-    return DataBundle("ImageNet16-120", ImageArrayDataset(train_x, train_y, MEAN, STD, pad),
+    train = ImageArrayDataset(train_x, train_y, MEAN, STD, pad)
+    return DataBundle("ImageNet16-120", train,
                       Subset(val_plain, splits["xvalid"]), Subset(val_plain, splits["xtest"]),
                       num_classes=CLASSES, in_channels=3,
                       arch_train=Subset(ImageArrayDataset(val_x, val_y, MEAN, STD, pad),
-                                        splits["xvalid"]))
+                                        splits["xvalid"]),
+                      train=train, official_test=val_plain)
 
 
 def prepare(spec: dict) -> dict:
@@ -148,4 +137,4 @@ def prepare(spec: dict) -> dict:
 
 
 DATASETS.register("imagenet16_120")(DatasetLoader(
-    load, prepare, missing, lambda spec: split_file_lines(spec, "")[1]))
+    load, prepare, missing, lambda spec: split_file_lines(spec, "")[1], digests=official_digests))

@@ -5,8 +5,11 @@
   (``wiki.{train,valid,test}.tokens``). Read from ``root`` (``data/raw/ptb``,
   ``data/raw/wikitext2``; a ``.gz`` copy of a file is read too), else downloaded (``download:
   true``) from their usual public sources (``urls``: other sources per split, e.g. a mirror), sha256-verified (PTB: the files whose md5 torchtext pins; WikiText-2: the valid and test
-  files pinned, train logged). Tokenisation as DARTS' ``data.py``: whitespace-split words and an
-  ``<eos>`` per line; the vocabulary is every word of the three splits in first-seen order.
+  files pinned, train logged; ``checksums``, keyed by split, pins others: ``data.checksums``).
+  What is read is what is hashed: a ``.gz`` copy's decompressed content against the digest of the
+  plain file, so a tampered copy is refused in either form. Tokenisation as DARTS' ``data.py``:
+  whitespace-split words and an ``<eos>`` per line; the vocabulary is every word of the three
+  splits in first-seen order.
 - ``text_standin`` (default profile, offline): the documentation topics that ship with Python
   itself (``pydoc_data.topics``, the text of ``help('TOPIC')``), lower-cased, split into words and
   punctuation, words outside the ``vocab`` most frequent replaced by ``<unk>`` (PTB-style), topics
@@ -15,11 +18,22 @@
 Every split is a ``TextSegments`` dataset: consecutive BPTT segments of the token stream, which
 ``make_loader`` batches in corpus order (``sequential``: row j of batch i continues row j of batch
 i - 1, DARTS' ``batchify``), so the model can carry its hidden state across batches.
+
+Random sequence lengths (DARTS rnn/train_search.py and rnn/train.py, after AWD-LSTM; spec key
+``variable_length``, default true: the thesis profile's behaviour): a training pass
+(``make_loader(..., phase=...)``) walks the ``batch_size`` rows of the split (``batchify``) with
+one length per batch: the base length is ``bptt`` with probability 0.95, else ``bptt / 2``; the
+search takes it as is (``phase="search"``: 35 or 17, train_search.py's jitter is commented out),
+retraining draws ``max(5, int(N(base, 5)))``, at most ``bptt + 20`` (``phase="retrain"``). The
+step's learning rate is scaled by length / ``bptt`` (``lr_scale``; DARTS scales by the drawn
+length, here by the batch's: they differ only for the truncated last batch). Scoring keeps
+fixed ``bptt`` segments.
 """
 
 from __future__ import annotations
 
 import gzip
+import random
 import re
 from collections import Counter
 from pathlib import Path
@@ -27,11 +41,14 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 
+from nasrepro.data import checksums
 from nasrepro.data.base import DataBundle, DatasetLoader
 from nasrepro.registry import DATASETS
 from nasrepro.utils.download import MissingDataError, fetch
 
 SPLITS = ("train", "valid", "test")
+HALF_P, JITTER_STD, MIN_LEN, MAX_DELTA = 0.05, 5.0, 5, 20  # DARTS' random-length constants
+BPTT = 35  # the BPTT length of a spec without ``bptt`` (DARTS' rnn/train_search.py --bptt)
 STREAM_IDS = {"train": 0, "valid": 1, "test": 2}
 SOURCES = {
     "ptb": {split: (f"ptb.{split}.txt",
@@ -59,8 +76,40 @@ class TextSegments(Dataset):
 
     sequential = True
 
-    def __init__(self, tokens: torch.Tensor, bptt: int, stream: int):
+    def __init__(self, tokens: torch.Tensor, bptt: int, stream: int, variable: bool = False):
         self.tokens, self.bptt, self.stream = tokens.long(), int(bptt), int(stream)
+        self.variable = bool(variable)  # training passes draw random lengths (module docstring)
+
+    def lengths(self, total: int, rng: random.Random, phase: str) -> list[int]:
+        """DARTS' sequence lengths of one pass over rows of ``total`` tokens (module docstring)."""
+        out, i = [], 0
+        while i < total - 2:
+            base = self.bptt if rng.random() >= HALF_P else self.bptt / 2
+            if phase == "retrain":
+                length = min(max(MIN_LEN, int(rng.gauss(base, JITTER_STD))), self.bptt + MAX_DELTA)
+            elif phase == "search":
+                length = int(base)
+            else:
+                raise ValueError(f"phase {phase!r}: use 'search' or 'retrain'")
+            out.append(min(length, total - 1 - i))
+            i += out[-1]
+        return out
+
+    def random_length_batches(self, batch_size: int, seed: int, phase: str):
+        """One training pass with DARTS' random lengths: batch i is columns [p_i, p_i + len_i) of
+        the ``batch_size`` rows of consecutive tokens (``batchify``), tag (stream id, i)."""
+        rows = max(1, min(int(batch_size), len(self.tokens) // 2))
+        total = len(self.tokens) // rows
+        data = self.tokens[:rows * total].view(rows, total)
+        pos = 0
+        for i, length in enumerate(self.lengths(total, random.Random(seed), phase)):
+            yield (data[:, pos:pos + length], data[:, pos + 1:pos + 1 + length],
+                   torch.tensor([[self.stream, i]] * rows))
+            pos += length
+
+    def lr_scale(self, batch) -> float:
+        """The learning-rate factor of a training batch: its length / ``bptt`` (DARTS)."""
+        return batch[0].shape[-1] / self.bptt if self.variable else 1.0
 
     def __len__(self) -> int:
         return max(0, (len(self.tokens) - 1) // self.bptt)
@@ -73,16 +122,26 @@ class TextSegments(Dataset):
                 torch.tensor([self.stream, k]))
 
 
-def bundle_of(name: str, splits: dict[str, list[str]], bptt: int) -> DataBundle:
-    """Word lists -> ids (vocabulary: first-seen order over train, valid, test) -> bundle."""
+def bundle_of(name: str, splits: dict[str, list[str]], bptt: int,
+              variable: bool = True) -> DataBundle:
+    """Word lists -> ids (vocabulary: first-seen order over train, valid, test) -> bundle;
+    ``variable``: training passes over the train split draw DARTS' random lengths."""
     vocab: dict[str, int] = {}
     for split in SPLITS:
         for w in splits[split]:
             vocab.setdefault(w, len(vocab))
     data = {split: TextSegments(torch.tensor([vocab[w] for w in splits[split]]), bptt,
-                                STREAM_IDS[split]) for split in SPLITS}
+                                STREAM_IDS[split], variable and split == "train")
+            for split in SPLITS}
     return DataBundle(name, data["train"], data["valid"], data["test"], num_classes=len(vocab),
-                      in_channels=1)
+                      in_channels=1, train=data["train"], official_test=data["test"])
+
+
+def corpus_settings(spec: dict) -> dict:
+    """A corpus spec's ``bptt`` (default ``BPTT``) and ``variable_length`` (default true: DARTS'
+    random lengths in training passes)."""
+    return {"bptt": int(spec.get("bptt", BPTT)),
+            "variable": bool(spec.get("variable_length", True))}
 
 
 def words_of(text: str) -> list[str]:
@@ -103,17 +162,20 @@ def _local(root: Path, filename: str) -> Path | None:
 
 
 def _files(name: str, spec: dict, download: bool) -> dict[str, Path]:
+    """{split: the file read}, each verified against its digest (module docstring)."""
     root = Path(spec.get("root", f"data/raw/{name}"))
-    sums = {**SHA256[name], **(spec.get("checksums") or {})}
+    sums = checksums.expected(spec, name, SHA256[name])
     urls = {**{s: u for s, (_, u) in SOURCES[name].items()}, **(spec.get("urls") or {})}
     out = {}
     for split, (filename, _) in SOURCES[name].items():
-        local = _local(root, filename)
-        if local is not None and local.suffix == ".gz":
-            out[split] = local  # a compressed copy (as in ../shared/data): checked by its content
+        local, digest = _local(root, filename), sums[split]
+        if local is not None and local.suffix == ".gz":  # a compressed copy (as in ../shared/data)
+            checksums.check(local, digest, f"{name} {split} split", gzip.open)
+            out[split] = local
             continue
-        out[split] = fetch(root / filename, urls[split] if download else None, sums[split],
-                           f"{name} {split} split (download: true fetches it from {urls[split]})")
+        out[split] = fetch(root / filename, urls[split] if download else None, digest,
+                           f"{name} {split} split (download: true fetches it from {urls[split]})",
+                           checksums.algorithm(digest, name) if digest else "sha256")
     return out
 
 
@@ -121,7 +183,7 @@ def load_corpus(name: str):
     def load(spec: dict) -> DataBundle:
         files = _files(name, spec, bool(spec.get("download", False)))
         return bundle_of(name, {s: words_of(_read(p)) for s, p in files.items()},
-                         int(spec.get("bptt", 35)))
+                         **corpus_settings(spec))
     return load
 
 
@@ -176,12 +238,13 @@ def load_standin(spec: dict) -> DataBundle:
     limit = spec.get("max_tokens")  # tiny default-profile sizes: the first tokens of each split
     if limit:
         splits = {s: ws[:int(limit)] for s, ws in splits.items()}
-    return bundle_of("text_standin", splits, int(spec.get("bptt", 35)))
+    return bundle_of("text_standin", splits, **corpus_settings(spec))
 
 
 for _name in SOURCES:
     DATASETS.register(_name)(DatasetLoader(load_corpus(_name), prepare_corpus(_name),
-                                           missing_corpus(_name), fetched_corpus(_name)))
+                                           missing_corpus(_name), fetched_corpus(_name),
+                                           digests=lambda spec, name=_name: dict(SHA256[name])))
 DATASETS.register("text_standin")(DatasetLoader(load_standin,
                                                 lambda spec: load_standin(spec).sizes(),
                                                 standin=True))

@@ -1,20 +1,24 @@
 """Chapter 2 (EN²AS): Tables 2.1-2.3, Figures 2.1-2.3 and the run ``en2as``.
 
-EN²AS on the DARTS space with DARTS' protocol and 50 epochs like the baselines
-(``DARTS_SPACE_50``), on the recurrent space with DARTS' PTB protocol (Table 2.2).
+EN²AS on both DARTS spaces with RandomNAS' supernet length ([86]: 100 epochs, batch 64;
+``RANDOM_SEARCH_86``), otherwise DARTS' protocol of the space (CIFAR-10; PTB, Table 2.2).
 """
 
 from __future__ import annotations
 
 from nasrepro.experiments.common import DARTS_ERRORS, MEMORY, SEARCH_COST, params, search_cost
-from nasrepro.experiments.runs import DARTS_RNN_PROTOCOL, DARTS_SPACE_50, RunVariant
+from nasrepro.experiments.runs import RANDOM_SEARCH_86, RunVariant
 from nasrepro.experiments.specs import Column, FigureSpec, TableSpec, register
 
 # Table 2.2: perplexity (lower is better) of the PTB-found cells on PTB and transferred to WT2
 _PPL = "perplexity, lower is better"
 
 register(
-    RunVariant("en2as", "en2as", space_params={**DARTS_SPACE_50, "darts_rnn": DARTS_RNN_PROTOCOL}),
+    # §2.4.2: on CIFAR-100 "We further increase the number of initial filters from 36 to 50 (and
+    # the parameters increase to 5.88 M), and our network achieves ... 16.45%" (Table 2.1's
+    # number; C = 36 gives the 17.58% also printed)
+    RunVariant("en2as", "en2as", space_params=RANDOM_SEARCH_86,
+               eval_params={"darts_cnn": {"cifar100": {"C": 50}}}),
 
     TableSpec(
         "table_2_1", "Table 2.1: Comparison with weight-sharing NAS methods on CIFAR-10, "

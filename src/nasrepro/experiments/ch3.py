@@ -33,11 +33,19 @@ TABLE_GRIDS = {"table_3_4": tuple(nsas_run(*point) for point in TABLE_3_4_POINTS
                **{f"table_3_{n}": tuple(nsas_run(*point) for point in CONSTRAINT_POINTS)
                   for n in (5, 6, 7)}}
 
+# §3.4.2 (Table 3.2): "We trained RandomNAS-NSAS with 52 initial channels C and RandomNAS-NSAS-C
+# with C = 50, GDAS-NSAS and GDAS-NSAS-C were set to C = 50" on ImageNet (the space's: 48)
+IMAGENET_C52 = {"darts_cnn": {"imagenet": {"C": 52}}}
+IMAGENET_C50 = {"darts_cnn": {"imagenet": {"C": 50}}}
+
 register(
-    RunVariant("random-nas-nsas", "random-nas-nsas", space_params=DARTS_SPACE_50),
-    RunVariant("gdas-nsas", "gdas-nsas", space_params=DARTS_SPACE_50),
-    RunVariant("random-nas-nsas-c", "random-nas-nsas", {"depth_constraint": True}, DARTS_SPACE_50),
-    RunVariant("gdas-nsas-c", "gdas-nsas", {"depth_constraint": True}, DARTS_SPACE_50),
+    RunVariant("random-nas-nsas", "random-nas-nsas", space_params=DARTS_SPACE_50,
+               eval_params=IMAGENET_C52),
+    RunVariant("gdas-nsas", "gdas-nsas", space_params=DARTS_SPACE_50, eval_params=IMAGENET_C50),
+    RunVariant("random-nas-nsas-c", "random-nas-nsas", {"depth_constraint": True}, DARTS_SPACE_50,
+               IMAGENET_C50),
+    RunVariant("gdas-nsas-c", "gdas-nsas", {"depth_constraint": True}, DARTS_SPACE_50,
+               IMAGENET_C50),
 )
 for _base, _strategy, _m, _beta in sorted(set(TABLE_3_4_POINTS + CONSTRAINT_POINTS)):
     _name = nsas_run(_base, _strategy, _m, _beta)

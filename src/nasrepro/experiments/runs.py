@@ -17,14 +17,23 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class RunVariant:
+    """``eval_params``: {space: {target: {key: value}}}, the evaluation network the thesis states
+    for this run's rows on a target where it differs from the space's (e.g. RandomNAS-NSAS on
+    ImageNet with C = 52, §3.4.2); a profile's ``spaces.<space>.evaluate`` still applies last."""
+
     name: str
     method: str
     params: dict = field(default_factory=dict)
     space_params: dict = field(default_factory=dict)
+    eval_params: dict = field(default_factory=dict)
 
     def overrides(self, space: str) -> dict:
         """The space's search protocol (``SPACE_PROTOCOLS``) <- ``params`` <- ``space_params``."""
         return {**SPACE_PROTOCOLS.get(space, {}), **self.params, **self.space_params.get(space, {})}
+
+    def eval_overrides(self, space: str, target: str) -> dict:
+        """The run's own evaluation-network settings on ``space`` for ``target`` (``eval_params``)."""
+        return dict(self.eval_params.get(space, {}).get(target, {}))
 
 
 # NAS-Bench-1Shot1's one-shot search settings (Zela et al. 2020, their DARTS configuration
@@ -48,9 +57,25 @@ DARTS_RNN_PROTOCOL = {"epochs": 50, "batch_size": 256, "w_lr": 20.0, "w_lr_min":
                       "w_momentum": 0.0, "w_nesterov": False, "w_weight_decay": 5e-7,
                       "grad_clip": 0.25}
 DARTS_RNN_ARCH = {**DARTS_RNN_PROTOCOL, "a_lr": 3e-3, "a_beta1": 0.9, "a_weight_decay": 1e-3}
+# Second-order DARTS' virtual step there (rnn/architect.py): gradient clipped, weight decay added
+DARTS_RNN_2ND = {**DARTS_RNN_ARCH, "virtual_clip": True, "virtual_weight_decay": True}
 # The single-path methods on the DARTS space: DARTS' protocol with DARTS' 50 epochs (a choice:
 # the thesis copies their DARTS-space numbers from the papers; documented in docs/methods.md)
 DARTS_SPACE_50 = {"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 50}}
+# Random search with weight sharing on the DARTS spaces ([86], Li & Talwalkar 2019,
+# searchers/random_weight_share.py; thesis §2.4 follows [86, 95, 140]): the supernet trained 100
+# epochs at batch 64 (its command-line defaults), otherwise DARTS' protocol of the space. EN²AS
+# (RandomNAS with novelty-driven sampling, Alg. 1) takes the same; the thesis states no epochs.
+RANDOM_SEARCH_86 = {"darts_cnn": {**DARTS_SPACE_PROTOCOL, "epochs": 100, "batch_size": 64},
+                    "darts_rnn": {**DARTS_RNN_PROTOCOL, "epochs": 100, "batch_size": 64}}
+# [86]'s selection: CNN 1,000 sampled cells, each on 10 validation minibatches (of the training
+# batch size), the top 10 re-scored on the whole validation set; PTB 1,000 cells, each on the
+# whole validation set at batch 1,024 (its PTB ``evaluate`` has no ``split``: no re-scoring).
+RANDOM_SELECTION_86 = {
+    "darts_cnn": {"num_candidates": 1000, "eval_batches": 10, "eval_batch_size": 64,
+                  "rescore_top": 10},
+    "darts_rnn": {"num_candidates": 1000, "eval_batches": 0, "eval_batch_size": 1024,
+                  "rescore_top": 0}}
 # The gradient methods of Chapters 5-6 on both DARTS spaces (CNN: 50 epochs; RNN: PTB)
 DARTS_PROTOCOLS = {"darts_cnn": DARTS_SPACE_PROTOCOL, "darts_rnn": DARTS_RNN_ARCH}
 

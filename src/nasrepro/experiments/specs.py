@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasrepro.experiments.runs import RunVariant
+from nasrepro.params import hp
 from nasrepro.registry import FIGURES, RUNS, TABLES
 
 THESIS_VALUES = Path("config/thesis_values")
@@ -29,6 +30,54 @@ ARCH_FIELDS = ("params_m", "madds_m")
 ARCH_TARGETS = ("cifar10", "imagenet")
 ARCH_SPACES = ("darts_cnn",)
 GENOTYPE_TAG = "computed from the published genotype"
+def size_key(target: str, overrides: dict) -> str:
+    """The key of a released cell's counts at ``target``'s evaluation size with a row's network
+    ``overrides`` (``RunVariant.eval_params``), e.g. "imagenet C=52"; no overrides: ``target``."""
+    return " ".join([target, *(f"{k}={v}" for k, v in sorted(overrides.items()))])
+
+
+def row_sizes(root: Path = Path(".")) -> list[tuple[str, str, dict]]:
+    """(released cell, target, overrides) of every table row that names a released cell
+    (``TableSpec.from_genotype``) and whose run has its own network for an architecture column's
+    target (``RunVariant.eval_params``): the counts the genotype-complexity file holds beside the
+    papers' sizes (e.g. NSAS at ImageNet C = 52, Table 3.2)."""
+    sizes = []
+    for name in TABLES.names():
+        spec = TABLES.get(name)
+        for row in spec.rows(root):
+            cell, run = row.get("genotype"), row["run"]
+            if not cell or run not in RUNS:
+                continue
+            for column in spec.genotype_columns:
+                overrides = RUNS.get(run).eval_overrides(spec.space, column.target)
+                if overrides and (cell, column.target, overrides) not in sizes:
+                    sizes.append((cell, column.target, overrides))
+    return sizes
+
+
+# The evaluation-network settings a table of the space names per row (its "Evaluation network
+# [ours]" column: which network produced the row; ``RunVariant.eval_params``)
+NET_KEYS = {"darts_cnn": ("C", "layers")}
+
+# The thesis' protocol for a DARTS-space row (§3.4.2, §4.4.2; Table 3.1's note; Table 2.1's
+# "best found structure from 10 independent search experiments"): search with several seeds,
+# retrain each found cell, select the cell whose retraining scores best on held-out data (the
+# retraining's validation split, never the test set), retrain it with 3 seeds, report mean ± std.
+# The spaces whose tables and cell figures follow it; the other spaces' rows are the mean over the
+# searches (NAS-Bench-201, NAS-Bench-1Shot1: "4 independent times", Table 3.3's note).
+SELECTION_SPACES = ("darts_cnn",)
+SELECTED_TAG = "selected cell"  # our column under the protocol
+ACROSS_TAG = "across searches"  # the additional column: each search's cell retrained once
+ACROSS_SUFFIX = "_searches"     # its row key: <column key>_searches
+
+
+@dataclass
+class SelectionProtocol:
+    """``selected_cell:`` in a profile: how many retrainings the selected cell gets."""
+
+    retrainings: int = hp(3, 1, doc="retraining seeds of the selected cell, the one that selected "
+                                    "it included (Table 3.1's note: 3 random seeds)")
+
 
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
            "thesis", "space", "log")
@@ -56,8 +105,8 @@ class Column:
     - ``search_ratio``: that wall time divided by the mean wall time of the run named ``field``
       over its seeds (Table 4.5: the ratio to GDAS);
     - ``memory``: what a search step keeps in memory: "single path" or "whole supernet";
-    - ``thesis``: the thesis' value alone, nothing of ours (e.g. ImageNet top-5 error, which the
-      evaluation does not measure);
+    - ``thesis``: the thesis' value alone, nothing of ours (a quantity the pipeline does not
+      measure);
     - ``space``: ``field`` of the search space the row names (CSV column ``space``), computed from
       the space itself (``analysis.space_summary``, rule space_summary; Table 1.1);
     - ``log``: a reference value from the CSV alone, like ``thesis``, but read from the thesis
@@ -117,10 +166,14 @@ class TableSpec:
     def thesis_csv(self, root: Path = Path(".")) -> Path:
         return root / THESIS_VALUES / f"{self.id}.csv"
 
+    def rows(self, root: Path = Path(".")) -> list[dict]:
+        """The rows of the thesis' CSV."""
+        with open(self.thesis_csv(root), newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
     def runs(self, root: Path = Path(".")) -> list[str]:
         """Every run that fills a cell: the rows' runs and the per-cell ``<key>_run`` runs."""
-        with open(self.thesis_csv(root), newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = self.rows(root)
         cells = [row.get(f"{c.key}_run") or row["run"] for row in rows for c in self.columns]
         return list(dict.fromkeys(run for run in [row["run"] for row in rows] + cells if run))
 
@@ -129,6 +182,11 @@ class TableSpec:
         ``genotype``: a cell of ``spaces.darts_cnn.genotypes.ALL``), beside the thesis' and ours."""
         return (self.space in ARCH_SPACES and column.source == "eval"
                 and column.field in ARCH_FIELDS and column.target in ARCH_TARGETS)
+
+    @property
+    def net_keys(self) -> tuple[str, ...]:
+        """The network settings its rows name (``NET_KEYS``; none: no such column)."""
+        return NET_KEYS.get(self.space, ())
 
     @property
     def genotype_columns(self) -> tuple[Column, ...]:
@@ -145,6 +203,16 @@ class TableSpec:
     @property
     def needs_search(self) -> bool:
         return any(c.needs_search for c in self.columns)
+
+    @property
+    def selects(self) -> bool:
+        """Whether a row of a searched run is the selected cell's (``SELECTION_SPACES``)."""
+        return self.space in SELECTION_SPACES
+
+    def across(self, column: Column) -> bool:
+        """Whether ``column`` has the additional across-searches cell: an evaluated quantity of a
+        selecting table that varies with the training (not the cell's params or multiply-adds)."""
+        return self.selects and column.source == "eval" and column.field not in ARCH_FIELDS
 
     @property
     def probe_target(self) -> str | None:
@@ -164,7 +232,8 @@ class FigureSpec:
     - ``search_curves``: ``derived_valid`` per search epoch, mean ± std over seeds;
     - ``forgetting``: (a) validation score of the cell trained at each step, (b) inherited-weight
       score of fixed probe cells per epoch (Fig. 2.2); with ``retrained`` one panel per run with
-      the probe cells' retraining curves dashed ("Arch-R", Figs. 3.1 right, 3.4);
+      the probe cells' retraining curves dashed ("Arch-R", Figs. 3.1 right, 3.4; cells looked up
+      in a benchmark have one value each: a dashed level line, and the panel says so);
     - ``ranking``: (a) Kendall tau per run, (b) retrained validation score of the found cells
       (Figs. 2.3, 3.6 b);
     - ``tau_curves``: Kendall tau per search epoch (Fig. 3.5);
@@ -179,7 +248,8 @@ class FigureSpec:
       and entries whose runs the profile does not build are left out;
     - ``gamma_schedule``: E²NAS' Sig_gamma(b) of Eq. 4.16 against the epoch for each b of
       ``values`` (Fig. 4.3); no runs, drawn from ``methods.parts.latent_novelty.sigmoid_gamma``;
-    - ``cell``: diagrams of the cells found by each run with the first of the figure's seeds
+    - ``cell``: diagrams of the cells found by each run: on a ``SELECTION_SPACES`` space the cell
+      selected over the figure's seeds (``selects``), elsewhere the first seed's
       (``search/genotype.json``), one panel per run and cell kind of ``cells`` (empty: every
       cell kind of the space; e.g. ``("normal",)``) (Figs. 2.1, 3.3; ``report.cells``);
     - ``regret``: validation error and test regret per search epoch of the derived cell looked up
@@ -223,9 +293,16 @@ class FigureSpec:
         return "genotype.json" if self.kind == "cell" else "metrics.jsonl"
 
     @property
+    def selects(self) -> bool:
+        """Whether it draws each run's selected cell (a cell figure on a ``SELECTION_SPACES``
+        space: the cell its tables report, selected over the figure's seeds)."""
+        return self.kind == "cell" and self.space in SELECTION_SPACES
+
+    @property
     def first_seed_only(self) -> bool:
-        """Whether it reads only the first of its seeds (a cell figure draws one cell per run)."""
-        return self.kind == "cell"
+        """Whether it reads only the first of its seeds (a cell figure elsewhere draws the cell
+        found with its first seed)."""
+        return self.kind == "cell" and not self.selects
 
 
 def register(*items: TableSpec | FigureSpec | RunVariant) -> None:

@@ -119,12 +119,12 @@ class SearchMethod:
         return self.ctx.task.loss(lambda x: self.supernet(x, **forward), batch)
 
     def weight_step(self, batch, **forward) -> torch.Tensor:
-        """One SGD step of the supernet weights on a training batch; its loss, a tensor on the
-        device (the search loop reads the step statistics once per epoch: no host sync here)."""
+        """One SGD step of the supernet weights on a training batch (the task loss plus the task's
+        ``weight_penalty``); the task loss, a tensor on the device (the search loop reads the step statistics once per epoch: no host sync here)."""
         self.supernet.train()
         self.w_opt.zero_grad(set_to_none=True)
-        loss = self.loss(batch, **forward)
-        loss.backward()
+        loss = self.loss(batch, **forward)  # + the task's weight penalty (the RNN's AR/TAR)
+        (loss + self.ctx.task.weight_penalty(self.supernet)).backward()
         nn.utils.clip_grad_norm_(self.supernet.parameters(), self.cfg.grad_clip)
         self.w_opt.step()
         return loss.detach()

@@ -6,7 +6,9 @@ validation batch and w on a training batch. 1st order uses dL2/dalpha at the cur
 with gamma = 0); 2nd order uses the unrolled hypergradient of Eq. (6.3) with gamma the current
 weight learning rate and the finite-difference Hessian-vector product. Choices where the thesis
 is silent (documented in docs/methods.md): the virtual step of Eq. (6.3) is the plain gradient
-step w - gamma grad_w L1 (no momentum or weight-decay term); 1st order updates w then alpha (the
+step w - gamma grad_w L1 (no momentum or weight-decay term), except on the recurrent space, where
+the thesis follows DARTS' rnn protocol [95] (``virtual_clip``, ``virtual_weight_decay``: the
+step's gradient clipped, weight decay added, as rnn/architect.py does); 1st order updates w then alpha (the
 NAS-Bench-201 "DARTS-V1" order), 2nd order alpha then w (the original DARTS order). Defaults:
 50 epochs (NAS-Bench-201 protocol).
 """
@@ -27,6 +29,10 @@ from nasrepro.registry import METHODS
 class DartsConfig(ArchConfig):
     epochs: int = hp(50, 1)
     fd_eps: float = hp(0.01, 0, low_open=True, doc="finite-difference scale of Eq. (6.3)'s HVP")
+    virtual_clip: bool = hp(False, doc="2nd order: clip the virtual step's gradients to grad_clip "
+                                       "(DARTS rnn/architect.py; the recurrent space's protocol)")
+    virtual_weight_decay: bool = hp(False, doc="2nd order: the virtual step adds w_weight_decay * w "
+                                               "(DARTS rnn/architect.py)")
 
 
 class _Darts(ArchParamMethod):
@@ -45,7 +51,10 @@ class _Darts(ArchParamMethod):
             return unrolled_hypergradient(lambda: self.relaxed_loss(train_batch),
                                           lambda: self.relaxed_loss(valid_batch),
                                           weights, self.alpha_list(), lr=self.w_lr,
-                                          eps_scale=self.cfg.fd_eps)
+                                          eps_scale=self.cfg.fd_eps,
+                                          clip=self.cfg.grad_clip if self.cfg.virtual_clip else None,
+                                          weight_decay=self.cfg.w_weight_decay
+                                          if self.cfg.virtual_weight_decay else 0.0)
         value = self.relaxed_loss(valid_batch)
         return list(torch.autograd.grad(value, self.alpha_list())), value.detach()
 

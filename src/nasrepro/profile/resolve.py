@@ -17,7 +17,8 @@ from nasrepro import jobs, registry
 from nasrepro.experiments.runs import RunVariant
 from nasrepro.layout import Layout
 from nasrepro.params import ConfigError, build_config
-from nasrepro.profile.select import hessian_runs, probed_runs
+from nasrepro.experiments.specs import SelectionProtocol
+from nasrepro.profile.select import figure_runs, hessian_runs, item_seeds, probed_runs, table_runs
 
 
 def run_variant(config: dict, name: str) -> RunVariant:
@@ -76,14 +77,25 @@ def search_net(config: dict, space: str) -> dict:
     return dataclasses.asdict(cfg)
 
 
-def eval_settings(config: dict, space: str, target: str) -> tuple[dict, dict]:
-    """(evaluation-network config, retraining config) of ``space`` for ``target``."""
+def eval_settings(config: dict, space: str, target: str, run: str | None = None) -> tuple[dict, dict]:
+    """(evaluation-network config, retraining config) of ``space`` for ``target``: the space's
+    network <- the run's own (``RunVariant.eval_params``: the thesis' per-row sizes, e.g. C = 52
+    for RandomNAS-NSAS on ImageNet) <- the profile's ``spaces.<space>.evaluate`` (the default
+    profile's tiny network applies to every row)."""
     obj = registry.SPACES.get(space)()
-    net = build_config(obj.eval_net_config(target), space_overrides(config, space, "evaluate"),
-                       f"spaces.{space}.evaluate")
+    own = {} if run is None or not _has_variant(config, run) else \
+        run_variant(config, run).eval_overrides(space, target)
+    net = build_config(obj.eval_net_config(target),
+                       {**own, **space_overrides(config, space, "evaluate")},
+                       f"spaces.{space}.evaluate" + (f" (run {run})" if own else ""))
     train = build_config(obj.retrain_config(target), space_overrides(config, space, "retrain"),
                          f"spaces.{space}.retrain")
     return dataclasses.asdict(net), dataclasses.asdict(train)
+
+
+def _has_variant(config: dict, run: str) -> bool:
+    """Whether ``run`` (or the run of a ``-best``/``-selected`` pseudo-run) is a named run."""
+    return jobs.base_run(run) in registry.RUNS or jobs.base_run(run) in (config.get("runs") or {})
 
 
 def uses_benchmark(config: dict, space: str) -> bool:
@@ -122,6 +134,48 @@ def probe_runs(config: dict, space: str) -> list[str]:
 def published_arch(space: str, run: str) -> str:
     """The architecture string of pseudo-run ``published-<name>`` on ``space``."""
     return registry.SPACES.get(space)().published_arch(jobs.published_name(run))
+
+
+def selection_protocol(config: dict):
+    """The profile's ``selected_cell`` settings (``SelectionProtocol``; thesis: 3 retrainings)."""
+    return build_config(SelectionProtocol, config.get("selected_cell"), "selected_cell")
+
+
+def selection_pool(config: dict, space: str, run: str) -> list[int]:
+    """The search seeds ``run``'s cell on ``space`` is selected over: the seeds of every table
+    and cell figure of the profile that selects it (``TableSpec.selects``, ``FigureSpec.selects``);
+    they must agree, since the selected cell is one pseudo-run (``<run>-selected``)."""
+    pools: dict[tuple[int, ...], list[str]] = {}
+    for section, reg, runs_of in (("tables", registry.TABLES, table_runs),
+                                  ("figures", registry.FIGURES, figure_runs)):
+        for name in config.get(section) or {}:
+            spec = reg.get(name) if name in reg else None
+            if spec is not None and spec.selects and spec.space == space \
+                    and run in runs_of(config, name):
+                pools.setdefault(tuple(item_seeds(config, section, name)), []).append(name)
+    if not pools:
+        raise ConfigError(f"run {run!r} on {space}: no table or cell figure of the profile selects "
+                          "its cell")
+    if len(pools) > 1:
+        found = "; ".join(f"{', '.join(names)}: seeds {list(seeds)}" for seeds, names in pools.items())
+        raise ConfigError(f"run {run!r} on {space}: its cell is selected over different search "
+                          f"seeds ({found}); give these tables and figures the same `seeds`")
+    return list(next(iter(pools)))
+
+
+def selected_retrain_seeds(config: dict, space: str, run: str) -> list[int]:
+    """The seeds of the selected cell's further retrainings (``jobs.selected_retrain_seeds``)."""
+    return jobs.selected_retrain_seeds(selection_pool(config, space, run),
+                                       selection_protocol(config).retrainings)
+
+
+def selection_criterion(space: str) -> tuple[str, bool]:
+    """(field, higher is better) of the held-out score a cell of ``space`` is selected by: its
+    task's score on the retraining's validation split (``valid_acc`` for a classifier)."""
+    from nasrepro.train.retrain import SCORE_KEYS
+
+    task = registry.SPACES.get(space)().task
+    return f"valid_{SCORE_KEYS[task.metric]}", task.higher_is_better
 
 
 NB101_STANDIN = "nb1shot1"  # the benchmark whose table a profile without its file replaces
@@ -203,7 +257,7 @@ def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int,
     ident = (space, search_dataset, run, method, int(seed), target)
     if uses_benchmark(config, space):
         return jobs.EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)
-    net, train = eval_settings(config, space, target)
+    net, train = eval_settings(config, space, target, run)
     return jobs.EvalJob(*ident, "retrain", settings(config), dataset=dataset, net_cfg=net,
                         retrain=train)
 

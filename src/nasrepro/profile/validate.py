@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from nasrepro import jobs, registry
+from nasrepro.data import checksums
 from nasrepro.params import ConfigError, check_field
 from nasrepro.profile import resolve, select
 
@@ -177,8 +178,12 @@ def _problems(config: dict) -> list[str]:
                 attempt(select.figure_runs, config, name)
                 attempt(select.figure_spaces, config, name)
     for name, spec in (config.get("datasets") or {}).items():
-        if attempt(registry.DATASETS.get, spec["loader"]) is None:
+        loader = attempt(registry.DATASETS.get, spec["loader"])
+        if loader is None:
             problems[-1] = f"datasets.{name}.loader: {problems[-1]}"
+        else:
+            problems += checksums.problems(f"datasets.{name}", spec,
+                                           loader.digests(spec) if loader.digests else None)
     known_keys = {f.name for m in registry.METHODS.names()
                   for f in dataclasses.fields(registry.METHODS.get(m).Config)}
     overrides = [("method_overrides", config.get("method_overrides") or {})]
@@ -190,10 +195,11 @@ def _problems(config: dict) -> list[str]:
             problems.append(f"{where}.{key}: no registered method has this hyperparameter; "
                             f"known: {', '.join(sorted(known_keys))}")
     for run, variant in (config.get("runs") or {}).items():
-        if not jobs.has_search(run):
+        if not jobs.has_search(run) or jobs.base_run(run) != run:
             problems.append(f"runs.{run}: names starting with {jobs.PROBE_PREFIX!r} or "
-                            f"{jobs.PUBLISHED_PREFIX!r} are reserved for the probe cells and the "
-                            "published cells; rename the run")
+                            f"{jobs.PUBLISHED_PREFIX!r} are reserved, as are names ending with "
+                            f"{' or '.join(map(repr, jobs.PSEUDO_SUFFIXES))}: the probe, "
+                            "published, best and selected cells; rename the run")
         if attempt(registry.METHODS.get, variant["method"]) is None:
             problems[-1] = f"runs.{run}.method: {problems[-1]}"
     for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):
@@ -216,6 +222,10 @@ def _problems(config: dict) -> list[str]:
             else:
                 attempt(resolve.method_params, config, run, space)
                 attempt(resolve.method_inputs, config, space, run)
+                if (variant := attempt(resolve.run_variant, config, run)) is not None \
+                        and variant.eval_params.get(space):  # the run's own networks
+                    for target in config["evaluation"]["targets"]:
+                        attempt(resolve.eval_settings, config, space, target, run)
             if run in runs and jobs.has_search(run):
                 attempt(resolve.require_supported, config, space, run)
         bench = registry.benchmark_of(space)
@@ -224,6 +234,9 @@ def _problems(config: dict) -> list[str]:
                             f"sha256 of the benchmark file); set it, or use mode 'retrain'")
     for space in config.get("dvae") or {}:
         attempt(resolve.dvae_config, config, space)
+    if attempt(resolve.selection_protocol, config) is not None:
+        for space, run in selected_runs(config):
+            attempt(resolve.selection_pool, config, space, run)
     for name in needed_datasets(config):
         if name not in (config.get("datasets") or {}):
             problems.append(f"dataset {name!r} is needed (search dataset or a retrained "
@@ -232,6 +245,23 @@ def _problems(config: dict) -> list[str]:
     checked = [space for space in select.space_runs(config) if space in registry.SPACES]
     blocks = {where: block for where, block in overrides if block}
     return _merge_run_lines(list(dict.fromkeys(problems)), checked, blocks)
+
+
+def selected_runs(config: dict) -> list[tuple[str, str]]:
+    """(space, run) of every searched run whose cell a table or cell figure of the profile
+    selects (``TableSpec.selects``, ``FigureSpec.selects``; invalid entries are reported apart)."""
+    found = []
+    for section, reg, runs_of in (("tables", registry.TABLES, select.table_runs),
+                                  ("figures", registry.FIGURES, select.figure_runs)):
+        for name in config.get(section) or {}:
+            if name not in reg or not reg.get(name).selects:
+                continue
+            try:
+                runs = runs_of(config, name)
+            except ConfigError:
+                continue
+            found += [(reg.get(name).space, run) for run in runs if jobs.has_search(run)]
+    return list(dict.fromkeys(found))
 
 
 def check_profile(config: dict) -> None:

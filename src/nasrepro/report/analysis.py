@@ -34,6 +34,7 @@ class AnalysisInputs:
     searches: dict[str, list[list[dict]]] = field(default_factory=lambda: defaultdict(list))
     truth: dict[int, float] = field(default_factory=dict)
     truth_curves: dict[int, list[float]] = field(default_factory=dict)
+    truth_mode: str = "retrain"  # the probe cells' evaluation: "retrain" or "benchmark" lookup
     found: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     def reference(self) -> list[float]:
@@ -53,7 +54,9 @@ def load(files: list[str]) -> AnalysisInputs:
         elif file.run.startswith(PROBE_PREFIX):
             index = int(file.run[len(PROBE_PREFIX):])
             if file.name == "final.json":
-                data.truth[index] = float(json.loads(path.read_text())["valid_acc"])
+                result = json.loads(path.read_text())
+                data.truth[index] = float(result["valid_acc"])
+                data.truth_mode = result.get("mode", data.truth_mode)
             else:
                 data.truth_curves[index] = [r["valid_acc"] for r in read_jsonl(path) if "valid_acc" in r]
         elif file.name == "final.json":
@@ -71,21 +74,34 @@ def _epochs(records: list[dict]) -> np.ndarray:
     return np.array([r["epoch"] + 1 if "epoch" in r else i + 1 for i, r in enumerate(records)])
 
 
+# What a benchmark-scored "Arch-R" is (Figs. 3.1, 3.4 in a profile that looks the cells up): the
+# benchmark's final validation accuracy, one value per cell, not a retraining curve
+BENCHMARK_ARCH_R = ("Arch-R: one benchmark value per cell (final-epoch validation accuracy, "
+                    "looked up), not a retraining curve")
+
+
 def forgetting(spec: FigureSpec, data: AnalysisInputs, ax_list) -> None:
     shown = range(spec.probes_shown)
     if spec.retrained:  # one panel per run: Arch (inherited, solid) and Arch-R (retrained, dashed)
+        looked_up = data.truth_mode == "benchmark"
         for ax, run in zip(ax_list, spec.runs):
             seeds = data.probed(run)
             for i, color in zip(shown, plt.cm.tab10.colors):
                 mean, _ = _mean_std([[r["probe_valid"][i] for r in s] for s in seeds])
                 ax.plot(_epochs(seeds[0])[:len(mean)], mean, color=color, label=f"Arch {i + 1}")
                 curve = data.truth_curves.get(i)
-                if curve:
+                if looked_up and i in data.truth:  # a level line across the panel, not a curve
+                    ax.axhline(data.truth[i], ls="--", color=color,
+                               label=f"Arch-R {i + 1} (benchmark value)")
+                elif curve:
                     ax.plot(np.arange(1, len(curve) + 1), curve, "--", color=color,
                             label=f"Arch-R {i + 1}")
             ax.set_title(run)
-            ax.set_xlabel("epoch (search / retraining)")
+            ax.set_xlabel("search epoch" if looked_up else "epoch (search / retraining)")
             ax.set_ylabel("validation accuracy (%)")
+            if looked_up:
+                ax.text(0.5, 0.01, BENCHMARK_ARCH_R, transform=ax.transAxes, ha="center",
+                        va="bottom", fontsize=6, wrap=True)
             ax.legend(fontsize=6, ncol=2)
         return
     sampled_ax, fixed_ax = ax_list

@@ -12,7 +12,9 @@ it (not on it), at the first spot from the middle outwards where its box touches
 and no label placed before it (``_place_labels``, in display units once the figure is laid out);
 where no such spot exists, the one with the fewest contacts.
 
-Input: one ``search/genotype.json`` per run (the workflow passes the first of the figure's seeds).
+Input: one genotype record per run: on a DARTS-space figure the cell selected over the figure's
+seeds (``<run>-selected/selection.json``, the cell its tables report: ``FigureSpec.selects``),
+elsewhere ``search/genotype.json`` of the figure's first seed.
 One panel per run (rows) and cell kind (columns).
 """
 
@@ -236,6 +238,15 @@ def _found_cells(spec: FigureSpec, files: list[str]) -> dict[str, dict]:
     return shown
 
 
+def _provenance(genotype: dict) -> str:
+    """Which search's cell a panel draws: its seed, and for a selected cell (``selection.json``,
+    ``analysis.selection``) how many searches it was selected from."""
+    searches = genotype.get("selection", {}).get("searches")
+    if searches:
+        return f"seed {genotype['seed']}, selected of {len(searches)} search" + "es" * (len(searches) > 1)
+    return f"seed {genotype['seed']}"
+
+
 def plot_cells(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -> None:
     """Write ``<out_prefix>.png`` and ``.pdf``: one panel per run and cell kind of ``spec.cells``
     (empty: every kind of the space), titled with the run, its seed and the cell's title."""
@@ -255,7 +266,7 @@ def plot_cells(spec: FigureSpec, files: list[str], out_prefix: str, note: str) -
         diagrams = cells[run]
         for ax, kind in zip(row, kinds):
             drawn.append((ax, draw_cell(ax, diagrams[kind])))
-            ax.set_title(f"{run} (seed {genotype['seed']}): {diagrams[kind].title}", fontsize=9)
+            ax.set_title(f"{run} ({_provenance(genotype)}): {diagrams[kind].title}", fontsize=9)
     suptitle(fig, spec.title, fontsize=10)
     layout(fig, note)  # the axes' final places (then the equal aspect): labels go in display units
     for ax, parts in drawn:

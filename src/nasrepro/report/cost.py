@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasrepro.experiments.specs import TableSpec
-from nasrepro.layout import Layout, parse_run_path
+from nasrepro.layout import Layout, is_selection_file, parse_run_path
 from nasrepro.registry import RUNS, TABLES
 from nasrepro.report.table import decimals
 from nasrepro.utils.atomic import write_text
@@ -31,7 +31,10 @@ COLUMNS = ["scope", "name", "jobs", "wall_h", "cpu_h", "gpu_h", "days_per_job", 
 
 def run_jobs(output: str, layout: Layout) -> list[dict]:
     """The jobs behind one run output (a search file, or an evaluation file): the search, and the
-    evaluation for an eval output."""
+    evaluation for an eval output; a selected cell's record (rule select_cell, no benchmark
+    file) adds none of its own."""
+    if is_selection_file(output):
+        return []
     out = parse_run_path(output)
     run = (out.space, out.dataset, out.run, out.seed)
     jobs = [{"family": "search", "benchmark": layout.run_bench("search", *run),

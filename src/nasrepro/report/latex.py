@@ -4,15 +4,16 @@ outside ASCII is translated (``latex_text``: ± -> ``$\\pm$``, ² -> ``$^{2}$``,
 
 Two header rows: the column's label over its thesis and our cells (labels apart where ours is in
 another unit, ``Column.ours``), then "thesis" / "ours" (with the stand-in, ``report.table.ours_tag``)
-beneath; a seeds column; the caption holds the title, the legend and the provenance note.
+beneath, the cells of each column as ``report.table.headers`` orders them; a seeds column; the
+caption holds the title, the legend and the provenance note.
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-from nasrepro.experiments.specs import TableSpec
-from nasrepro.report.table import LEGEND, ours_tag
+from nasrepro.experiments.specs import ACROSS_SUFFIX, GENOTYPE_TAG, TableSpec
+from nasrepro.report.table import headers, legend
 
 # LaTeX's special characters (text mode; < > | are not in the default OT1 font)
 SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
@@ -62,48 +63,52 @@ def latex_text(text: object) -> str:
     return "".join(latex_char(char) for char in str(text))
 
 
-def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: str) -> list[str]:
-    """The two header rows and the rules under the labels that span a thesis and our cell."""
-    top, bottom, rules, col = ["Method"], [""], [], 2
+def _groups(spec: TableSpec, standins: dict[str, str] | None, scored_by: str):
+    """Per column of ``spec``, its cells in order as ``report.table.headers`` has them:
+    (row key, label, tag) of the thesis', ours, the across-searches and the genotype cell."""
+    groups, found = [], headers(spec, standins, scored_by)
     for column in spec.columns:
-        if not column.reproduced:
-            top.append(latex_text(column.label))
-            bottom.append(latex_text(column.thesis_tag))
-            col += 1
-            continue
-        span = 3 if spec.from_genotype(column) else 2
-        if column.ours_label == column.label:
+        keys = {f"{column.key}_thesis", f"{column.key}_reproduced", column.key + ACROSS_SUFFIX,
+                f"{column.key}_genotype"}
+        groups.append((column, [cell for cell in found if cell[0] in keys]))
+    return groups, [cell for cell in found if cell[0] in ("net", "selected", "seeds")]
+
+
+def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: str) -> list[str]:
+    """The two header rows and the rules under the labels that span a column's cells."""
+    top, bottom, rules, col = ["Method"], [""], [], 2
+    groups, tail = _groups(spec, standins, scored_by)
+    for column, cells in groups:
+        span = len(cells)
+        if span > 1 and all(label == column.label for _, label, _ in cells):
             top.append(rf"\multicolumn{{{span}}}{{c}}{{{latex_text(column.label)}}}")
             rules.append(rf"\cmidrule(lr){{{col}-{col + span - 1}}}")
         else:
-            top += [latex_text(column.label), latex_text(column.ours_label)]
-            top += [latex_text(column.label)] * (span - 2)
-        bottom += [column.thesis_tag, latex_text(ours_tag(column, standins, scored_by))]
-        bottom += ["genotype"] * (span - 2)
+            top += [latex_text(label) for _, label, _ in cells]
+        bottom += [latex_text(_short(tag)) for _, _, tag in cells]
         col += span
-    top.append("Seeds")
-    bottom.append("ours")
+    top += [latex_text(label) for _, label, _ in tail]
+    bottom += [latex_text(tag) for _, _, tag in tail]
     return [" & ".join(top) + r" \\", " ".join(rules), " & ".join(bottom) + r" \\"]
+
+
+def _short(tag: str) -> str:
+    """A cell's tag under its label: the genotype cell's is "genotype"."""
+    return "genotype" if tag == GENOTYPE_TAG else tag
 
 
 def to_latex(spec: TableSpec, table: list[dict], note: str,
              standins: dict[str, str] | None = None, scored_by: str = "") -> str:
     """The table as a LaTeX ``table`` float (booktabs rules), pure ASCII."""
-    width = 1 + sum((2 if c.reproduced else 1) + spec.from_genotype(c) for c in spec.columns) + 1
+    groups, tail = _groups(spec, standins, scored_by)
+    keys = [key for _, cells in groups for key, _, _ in cells] + [key for key, _, _ in tail]
     header = [line for line in _header_rows(spec, standins, scored_by) if line]
-    lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{l{'c' * (width - 1)}}}",
+    lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{l{'c' * len(keys)}}}",
              r"\toprule", *header, r"\midrule"]
     for row in table:
-        cells = [row["Method"]]
-        for column in spec.columns:
-            cells.append(row[f"{column.key}_thesis"])
-            if column.reproduced:
-                cells.append(row[f"{column.key}_reproduced"])
-            if spec.from_genotype(column):
-                cells.append(row.get(f"{column.key}_genotype", ""))
-        cells.append(row["seeds"])
+        cells = [row["Method"]] + [row.get(key, "") for key in keys]
         lines.append(" & ".join(latex_text(cell) for cell in cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}",
-              rf"\caption{{{latex_text(spec.title)} {latex_text(LEGEND)} {latex_text(note)}}}",
+              rf"\caption{{{latex_text(spec.title)} {latex_text(legend(spec))} {latex_text(note)}}}",
               r"\end{table}"]
     return "\n".join(lines) + "\n"

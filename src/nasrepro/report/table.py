@@ -23,26 +23,39 @@ from pathlib import Path
 
 import numpy as np
 
-from nasrepro.experiments.specs import GENOTYPE_TAG, PER_SEED, SPACE_TAG, Column, TableSpec
-from nasrepro.layout import parse_run_path
+from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
+                                        PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec,
+                                        size_key)
+from nasrepro.jobs import has_search, selected_run
+from nasrepro.layout import is_selection_file, parse_run_path
+from nasrepro.registry import RUNS
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 
 def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
     """{(run, column key): [value per seed]} for the table's space, from the evaluation results
     (``final.json``), the searches (``metrics.jsonl``, ``run.json``) and the probe cells'
-    ground truth (``final.json`` of the ``probe-<i>`` runs)."""
+    ground truth (``final.json`` of the ``probe-<i>`` runs). In a selecting table
+    (``TableSpec.selects``) a searched run's evaluated cells are its selected cell's
+    (``selection.json`` among ``files``; ``select_rows``), and the (run, ``<key>_searches``)
+    entries hold each search's cell (the across-searches column); (run, ``"selected"``) the
+    selection record."""
     from nasrepro.analysis.ranking import kendall_tau, s_tau
     from nasrepro.jobs import PROBE_PREFIX
 
     values: dict = defaultdict(list)
+    seeded: dict = defaultdict(dict)  # (run, column key) -> {seed: value} of the evaluations
+    selections: dict[str, dict] = {}
     truth: dict[int, float] = {}
     probe_scores: dict = defaultdict(list)
     seconds: dict[str, list[float]] = defaultdict(list)
     for path in sorted(files):
         path = Path(path)
         data = None if path.suffix == ".jsonl" else json.loads(path.read_text())
-        if data is not None and "wall_time_s" not in data:  # an evaluation result (final.json)
+        if is_selection_file(path):
+            if data["space"] == spec.space:
+                selections[data["run"]] = data
+        elif data is not None and "wall_time_s" not in data:  # an evaluation result (final.json)
             result = data
             if result["space"] != spec.space:
                 continue
@@ -54,7 +67,14 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 if column.source == "eval" and column.target == result["target"] \
                         and result.get(column.field) is not None:
                     value = float(result[column.field])
-                    values[(result["run"], column.key)].append(100.0 - value if column.error else value)
+                    value = 100.0 - value if column.error else value
+                    values[(result["run"], column.key)].append(value)
+                    if "seed" in result:
+                        seeded[(result["run"], column.key)][int(result["seed"])] = value
+            if spec.net_keys and result.get("net"):  # the network that produced the row
+                nets = values.setdefault((result["run"], "net"), [{}])[0]
+                nets[result["target"]] = {k: result["net"][k] for k in spec.net_keys
+                                          if k in result["net"]}
         elif (search := parse_run_path(path)).kind != "search":
             continue
         elif data is None:  # a search's metrics.jsonl
@@ -73,6 +93,8 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 elif column.source == "memory":
                     values[(job["run"], column.key)] = [info["memory"]]
     _search_times(spec, seconds, values)
+    if spec.selects:
+        select_rows(spec, values, seeded, selections)
     if truth:
         reference = [truth[i] for i in sorted(truth)]
         for run, vectors in probe_scores.items():
@@ -82,6 +104,56 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
                 elif column.source == "s_tau" and len(vectors) > 1:
                     values[(run, column.key)] = [s_tau(vectors)]
     return values
+
+
+def select_rows(spec: TableSpec, values: dict, seeded: dict, selections: dict[str, dict]) -> None:
+    """The thesis' protocol for a DARTS-space row (``experiments.specs.SELECTION_SPACES``), in
+    place: for each run with a selected cell (``selections``: run -> selection record), each
+    evaluated column gets the selected cell's retrainings, the one that selected it (its search's
+    seed) first, then those of pseudo-run ``<run>-selected``; a params or multiply-adds column the
+    selected cell's one value. The evaluations of every search's cell, one each, move to
+    ``<key>_searches`` (``TableSpec.across``); a searched run without a selected cell among the
+    inputs keeps only those (its selected-cell cells stay empty, never the searches' mean)."""
+    evaluated = {column.key for column in spec.columns if column.source == "eval"}
+    for run, key in [k for k in values if k[1] in evaluated]:
+        if has_search(run) and run not in selections:
+            found = values.pop((run, key))
+            if spec.across(next(c for c in spec.columns if c.key == key)):
+                values[(run, key + ACROSS_SUFFIX)] = found
+    for run, selection in selections.items():
+        chosen = int(selection["seed"])
+        values[(run, "selected")] = [selection]
+        for column in spec.columns:
+            found = seeded.get((run, column.key), {})
+            if column.source != "eval" or chosen not in found:
+                continue
+            if spec.across(column):
+                values[(run, column.key + ACROSS_SUFFIX)] = [found[s] for s in sorted(found)]
+            more = seeded.get((selected_run(run), column.key), {})
+            values[(run, column.key)] = [found[chosen]] + (
+                [] if column.field in ARCH_FIELDS else [more[s] for s in sorted(more)])
+
+
+def net_text(nets: dict[str, dict] | None) -> str:
+    """The "Evaluation network [ours]" cell: the settings of each target's network, targets with
+    the same settings together, e.g. "cifar10, cifar100: C=36, layers=20; imagenet: C=52, ..."."""
+    groups: dict[str, list[str]] = {}
+    for target in sorted(nets or {}):
+        text = ", ".join(f"{k}={v}" for k, v in nets[target].items())
+        groups.setdefault(text, []).append(target)
+    return "; ".join(f"{', '.join(targets)}: {text}" for text, targets in groups.items())
+
+
+def selected_text(selection: dict | None) -> str:
+    """The "Selected cell [ours]" cell: the search seed whose cell was selected, and by what."""
+    if not selection:
+        return ""
+    chosen, info = selection["seed"], selection["selection"]
+    if len(info["searches"]) == 1:
+        return f"seed {chosen} (1 search: nothing to select)"
+    score = info["scores"][str(chosen)]
+    return (f"seed {chosen} of {info['searches']}: best {info['field']} {score:.2f} on "
+            f"{info['target']} (retraining's validation split)")
 
 
 def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict) -> None:
@@ -98,7 +170,19 @@ def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict
 
 LEGEND = ("Ours: mean ± std (population) over a row's seeds; a row with 1 seed gives its value "
           "alone. An empty cell of ours: not reproduced by this profile.")
+SELECTION_LEGEND = (f"[ours; {SELECTED_TAG}]: the thesis' protocol (§3.4.2): of a row's searches, "
+                    "the cell whose retraining scores best on the retraining's validation split "
+                    "(never the test set), retrained with Seeds seeds (the selecting retraining "
+                    f"first); [ours; {ACROSS_TAG}]: each search's cell retrained once, mean ± std "
+                    "over the searches (Selected cell names them; the search cost is their mean).")
 SEEDS_HEADER = "Seeds [ours]"
+SELECTED_HEADER = ("selected", "Selected cell", "ours")
+NET_HEADER = ("net", "Evaluation network", "ours")
+
+
+def legend(spec: TableSpec) -> str:
+    """The table's legend (every format): with the selection protocol's where it applies."""
+    return f"{LEGEND} {SELECTION_LEGEND}" if spec.selects else LEGEND
 
 
 def decimals(value: float, significant: int) -> int:
@@ -123,16 +207,23 @@ def fmt(values: list, digits: int = 2, significant: int = 0) -> str:
     return f"{mean:.{places}f} ± {float(np.std(values)):.{places}f}"
 
 
-def genotype_cell(column: Column, row: dict, complexity: dict | None) -> str:
+def genotype_cell(spec: TableSpec, column: Column, row: dict, complexity: dict | None) -> str:
     """The value of an architecture column computed from the row's released genotype (CSV column
-    ``genotype``; ``complexity``: the file of rule genotype_complexity), or empty."""
+    ``genotype``; ``complexity``: the file of rule genotype_complexity), at the network the
+    thesis states for the row's run (``RunVariant.eval_params``, e.g. C = 52), or empty."""
     name = row.get("genotype", "")
     if not name or complexity is None:
         return ""
     if name not in complexity:
         raise KeyError(f"row {row['row']!r}: genotype {name!r} is not a released cell; known: "
                        f"{sorted(complexity)}")
-    return fmt([complexity[name][column.target][column.field]], column.digits, column.significant)
+    run = row.get("run", "")
+    own = RUNS.get(run).eval_overrides(spec.space, column.target) if run in RUNS else {}
+    key = size_key(column.target, own)
+    if key not in complexity[name]:
+        raise KeyError(f"row {row['row']!r}: no count of {name} at {key!r} in the complexity "
+                       "file; rebuild it (rule genotype_complexity)")
+    return fmt([complexity[name][key][column.field]], column.digits, column.significant)
 
 
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
@@ -149,11 +240,13 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
         thesis = list(csv.DictReader(handle))
     thesis += [{"row": run, "run": run} for run in extra_runs]
     values = collect(spec, final_files)
+    # the seeds a row's Seeds cell counts: a selecting table's, the selected cell's retrainings
+    counted = ("eval",) if spec.selects else PER_SEED
     rows = []
     for row in thesis:
         cell_run = {c.key: row.get(f"{c.key}_run") or row["run"] for c in spec.columns}
         seeds = max((len(values.get((cell_run[c.key], c.key), [])) for c in spec.columns
-                     if c.source in PER_SEED), default=0)
+                     if c.source in counted), default=0)
         out = {"Method": row["row"], "run": row["run"], "seeds": seeds or ""}
         for column in spec.columns:
             out[f"{column.key}_thesis"] = row.get(column.key, "")
@@ -164,8 +257,16 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
                 out[f"{column.key}_reproduced"] = fmt(
                     values.get((cell_run[column.key], column.key), []), column.digits,
                     column.significant)
+            if spec.across(column):
+                out[column.key + ACROSS_SUFFIX] = fmt(
+                    values.get((cell_run[column.key], column.key + ACROSS_SUFFIX), []),
+                    column.digits, column.significant)
             if spec.from_genotype(column):
-                out[f"{column.key}_genotype"] = genotype_cell(column, row, complexity)
+                out[f"{column.key}_genotype"] = genotype_cell(spec, column, row, complexity)
+        if spec.net_keys:
+            out["net"] = net_text((values.get((row["run"], "net")) or [None])[0])
+        if spec.selects:
+            out["selected"] = selected_text((values.get((row["run"], "selected")) or [None])[0])
         out["reproduced_with"] = note
         rows.append(out)
     return rows
@@ -194,10 +295,21 @@ def headers(spec: TableSpec, standins: dict[str, str] | None,
         out.append((f"{column.key}_thesis", column.label, column.thesis_tag))
         if column.reproduced:
             out.append((f"{column.key}_reproduced", column.ours_label,
-                        ours_tag(column, standins, scored_by)))
+                        reproduced_tag(spec, column, standins, scored_by)))
+        if spec.across(column):
+            out.append((column.key + ACROSS_SUFFIX, column.ours_label,
+                        f"{ours_tag(column, standins, scored_by)}; {ACROSS_TAG}"))
         if spec.from_genotype(column):
             out.append((f"{column.key}_genotype", column.label, GENOTYPE_TAG))
-    return out + [("seeds", "Seeds", "ours")]
+    return (out + ([NET_HEADER] if spec.net_keys else [])
+            + ([SELECTED_HEADER] if spec.selects else []) + [("seeds", "Seeds", "ours")])
+
+
+def reproduced_tag(spec: TableSpec, column: Column, standins: dict[str, str] | None,
+                   scored_by: str = "") -> str:
+    """Our column's tag; in a selecting table an evaluated column is the selected cell's."""
+    tag = ours_tag(column, standins, scored_by)
+    return f"{tag}; {SELECTED_TAG}" if spec.selects and column.source == "eval" else tag
 
 
 def header_text(label: str, tag: str) -> str:
@@ -224,7 +336,7 @@ def to_markdown(spec: TableSpec, table: list[dict], note: str,
              "|" + "---|" * len(columns)]
     for row in table:
         lines.append("| " + " | ".join(str(row.get(key, "")) for key, _, _ in columns) + " |")
-    return "\n".join(lines + ["", LEGEND]) + "\n"
+    return "\n".join(lines + ["", legend(spec)]) + "\n"
 
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,

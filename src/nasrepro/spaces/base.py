@@ -128,6 +128,11 @@ class CellDiagram:
     concat: tuple[str, ...] = ()
 
 
+class MissingEntryError(ValueError):
+    """A lookup of a cell (or dataset, split, budget) the converted benchmark table lacks: one
+    line, a user error (the CLI prints it), not a ``KeyError`` traceback."""
+
+
 class ConvertedBenchmark:
     """A tabular benchmark converted once by the pipeline (``build``) and read back from its
     Parquet table; subclasses name their ``space`` and index the table in ``__init__``."""
@@ -166,6 +171,12 @@ class Task(ABC):
     def to_device(self, batch, device: torch.device):
         """The batch moved to ``device``."""
 
+    def weight_penalty(self, net) -> torch.Tensor | float:
+        """A regulariser added to the loss of every weight step (search and retraining), read
+        from ``net`` after its forward on the step's batch; none by default (the language model:
+        DARTS' activation regularisers)."""
+        return 0.0
+
     def better(self, a: float, b: float) -> bool:
         """Whether metric value ``a`` is strictly better than ``b``."""
         return a > b if self.higher_is_better else a < b
@@ -186,15 +197,26 @@ class ClassificationTask(Task):
         return nn.functional.cross_entropy(model(x), y)
 
     def score(self, model: Callable, batches: Iterable, device: torch.device) -> float:
-        correct = total = 0
+        return self.top_k(model, batches, device, (1,))[1]
+
+    def top_k(self, model: Callable, batches: Iterable, device: torch.device,
+              ks: tuple[int, ...] = (1, 5)) -> dict[int, float]:
+        """{k: top-k accuracy in percent} in one pass: a sample counts for k when its label is
+        among the k largest logits (Tables 4.6, 5.1, 6.2 print ImageNet top-1 and top-5 error;
+        k is capped at the number of classes)."""
+        correct, total = dict.fromkeys(ks, 0), 0
         with torch.no_grad():
             for x, y in batches:
                 x, y = x.to(device), y.to(device)
-                correct += int((model(x).argmax(dim=1) == y).sum())
+                logits = model(x)
+                ranked = logits.topk(min(max(ks), logits.shape[1]), dim=1).indices
+                hits = ranked == y[:, None]
+                for k in ks:
+                    correct[k] += int(hits[:, :k].sum())
                 total += len(y)
         if total == 0:
             raise ValueError("accuracy over an empty set of batches")
-        return 100.0 * correct / total
+        return {k: 100.0 * correct[k] / total for k in ks}
 
     def to_device(self, batch, device: torch.device):
         x, y = batch
@@ -211,6 +233,12 @@ class SearchSpace(ABC):
     task: Task = ClassificationTask()
     published: Mapping[str, Arch] = {}  # literature cells, evaluated as runs "published-<name>"
     InvalidArch = InvalidArchError
+
+    def retrain_protocol(self, target: str) -> str:
+        """The retraining protocol of this space's cells on ``target`` (a key of
+        ``data.protocols.PROTOCOLS``: which data they train on, score and report). Default:
+        NAS-Bench-201's own splits, the search splits."""
+        return "nb201"
 
     @abstractmethod
     def discretize(self, alphas: Alphas) -> Arch: ...

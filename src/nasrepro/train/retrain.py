@@ -4,8 +4,12 @@ The hyperparameters come from the space (``space.retrain_config(target)``, thesi
 defaults): NAS-Bench-201's protocol for its cells (SGD, Nesterov 0.9, weight decay 5e-4, lr 0.1
 cosine to 0, batch 256, 200 epochs), DARTS' for the DARTS space (600 epochs, batch 96, lr 0.025,
 cutout 16, drop-path 0.2, auxiliary head 0.4; ImageNet: 250 epochs, label smoothing 0.1). The
-network is trained on ``search_train`` and evaluated each epoch on ``search_valid`` ("Valid")
-and ``test`` ("Test"), both non-augmented; the final epoch's numbers are reported. (The
+network is trained on the protocol's training set and evaluated each epoch on its "Valid" and
+"Test" sets, both non-augmented (``data.protocols``: NAS-Bench-201's splits for its cells, the
+whole training and test sets for the DARTS space); the final epoch's numbers are reported. A
+classifier is scored by top-1 (``valid_acc``, ``test_acc``) and top-5 accuracy
+(``valid_top5_acc``, ``test_top5_acc``: the ImageNet top-5 error of Tables 4.6, 5.1, 6.2), both
+from one pass. (The
 benchmark's CIFAR-10 "Test" trains a second model on train+valid; one run serves both columns
 here, a documented simplification.)
 
@@ -16,7 +20,9 @@ to ``drop_path`` over the epochs as in DARTS.
 Other tasks (``task``: the space's ``Task``, e.g. the DARTS recurrent space's language model) train
 on ``task.loss`` and are scored with ``task.score``; the records then hold
 ``{valid,test}_<SCORE_KEYS[task.metric]>`` (``valid_ppl``: perplexity). Language-model data is
-sequential (``make_loader`` keeps corpus order, the model carries its hidden state). DARTS'
+sequential (``make_loader`` keeps corpus order, the model carries its hidden state; a training
+pass draws DARTS' random sequence lengths and scales each step's lr by length / BPTT,
+``data.text``; the loss adds the task's ``weight_penalty``, DARTS' TAR). DARTS'
 language-model protocol adds two options: ``nonmono`` > 0 turns on NT-ASGD (``train.ntasgd``:
 after the switch every step updates the average of the iterates, and the average is what is
 scored, checkpointed and returned), ``report = "best_valid"`` reports the epoch with the best
@@ -30,11 +36,13 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from nasrepro.data.base import DataBundle, make_loader
+from nasrepro.data.base import lr_scale, make_loader
 from nasrepro.data.images import CutoutDataset
+from nasrepro.data.protocols import RetrainData
 from nasrepro.params import hp
 from nasrepro.spaces.base import ClassificationTask, Task
 from nasrepro.train.epochs import run_epochs
+from nasrepro.train.lr import scaled_lr
 from nasrepro.train.ntasgd import IterateAverage, nonmono_triggered
 
 SCORE_KEYS = {"accuracy": "acc", "perplexity": "ppl"}  # record keys: valid_acc, test_ppl, ...
@@ -69,7 +77,7 @@ def _loss(task: Task, net: nn.Module, batch, cfg: RetrainConfig) -> torch.Tensor
         x, y = batch
         return sum(w * nn.functional.cross_entropy(out, y, label_smoothing=cfg.label_smoothing)
                    for w, out in _outputs(net, x))
-    return task.loss(net, batch)
+    return task.loss(net, batch) + task.weight_penalty(net)
 
 
 def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:
@@ -84,11 +92,12 @@ def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:
     return best
 
 
-def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: int,
+def run_retrain(net: nn.Module, data: RetrainData, cfg: RetrainConfig, seed: int,
                 device: torch.device, state_dir, fingerprint: str, workers: int = 0,
                 task: Task | None = None, data_on_device: bool = False) -> list[dict]:
-    """Train ``net`` for ``cfg.epochs`` (resuming from ``state_dir``); returns the per-epoch
-    records. With NT-ASGD the network holds the averaged weights when this returns."""
+    """Train ``net`` on ``data.train`` for ``cfg.epochs`` (resuming from ``state_dir``), scoring
+    ``data.valid`` and ``data.test`` every epoch; returns the per-epoch records. With NT-ASGD
+    the network holds the averaged weights when this returns."""
     net = net.to(device)
     on = device if data_on_device else None  # batches built on the device (data.images)
     task = task or ClassificationTask()
@@ -96,7 +105,7 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
     opt = torch.optim.SGD(net.parameters(), lr=cfg.lr, momentum=cfg.momentum,
                           nesterov=cfg.nesterov, weight_decay=cfg.weight_decay)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs, eta_min=cfg.lr_min)
-    train_data = CutoutDataset(bundle.search_train, cfg.cutout) if cfg.cutout else bundle.search_train
+    train_data = CutoutDataset(data.train, cfg.cutout) if cfg.cutout else data.train
     average: IterateAverage | None = None  # NT-ASGD's average, from the switch on
     history: list[float] = []              # validation score of every check (NT-ASGD)
 
@@ -117,10 +126,16 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
 
     def scores() -> dict:
         net.eval()
-        return {f"{split}_{key}": task.score(
-            net, make_loader(getattr(bundle, name), cfg.eval_batch_size, False, 0, workers,
-                             device=on), device)
-            for split, name in (("valid", "search_valid"), ("test", "test"))}
+        out = {}
+        for split in ("valid", "test"):
+            batches = make_loader(getattr(data, split), cfg.eval_batch_size, False, 0, workers,
+                                  device=on)
+            if isinstance(task, ClassificationTask):  # top-1 and top-5 in one pass
+                top = task.top_k(net, batches, device, (1, 5))
+                out.update({f"{split}_{key}": top[1], f"{split}_top5_{key}": top[5]})
+            else:
+                out[f"{split}_{key}"] = task.score(net, batches, device)
+        return out
 
     def run_epoch(epoch: int, epoch_seed: int) -> dict:
         nonlocal average
@@ -129,12 +144,14 @@ def run_retrain(net: nn.Module, bundle: DataBundle, cfg: RetrainConfig, seed: in
         net.train()
         lr = opt.param_groups[0]["lr"]
         total_loss, steps = 0.0, 0
-        for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers, device=on):
+        for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers, device=on,
+                                 phase="retrain"):
             loss = _loss(task, net, task.to_device(batch, device), cfg)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             nn.utils.clip_grad_norm_(net.parameters(), cfg.grad_clip)
-            opt.step()
+            with scaled_lr(opt, lr_scale(train_data, batch)):  # random-length text (DARTS)
+                opt.step()
             if average is not None:
                 average.update()
             total_loss, steps = total_loss + loss.detach().double(), steps + 1  # read per epoch

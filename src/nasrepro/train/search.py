@@ -17,6 +17,10 @@ batch statistics, running statistics untouched; Fig. 5.6).
 Methods that take several weight steps per step draw the extra training batches from
 ``ctx.train_stream`` (its own per-epoch shuffle of the training split).
 
+Text with random sequence lengths (``data.text``, DARTS' search): the training pass draws one
+length per batch (35, or 17 with probability 0.05) and the weight learning rate of that step,
+the virtual step's included, is scaled by length / BPTT (``train.lr.scaled_lr``).
+
 Probes (the forgetting and ranking analyses of chapters 2-3): every ``probe_every`` epochs and
 after the last one, each of the fixed ``probes`` cells is scored the same way on the same
 validation batches (``probe_batches`` of them, all when null; ``probe_valid``, one value per
@@ -34,9 +38,10 @@ from pathlib import Path
 
 import torch
 
-from nasrepro.data.base import DataBundle, endless, make_loader
+from nasrepro.data.base import DataBundle, endless, lr_scale, make_loader
 from nasrepro.evaluation.metrics import batch_statistics
 from nasrepro.train.epochs import run_epochs
+from nasrepro.train.lr import scaled_lr
 
 
 @dataclass
@@ -61,7 +66,8 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
     def run_epoch(epoch: int, epoch_seed: int) -> dict:
         ctx.rng.seed(epoch_seed)
         header = method.begin_epoch(epoch)
-        train = make_loader(bundle.search_train, cfg.batch_size, True, epoch_seed, workers, device=on)
+        train = make_loader(bundle.search_train, cfg.batch_size, True, epoch_seed, workers,
+                            device=on, phase="search")
         arch_batches = endless(make_loader(bundle.arch_train, cfg.batch_size, True,
                                            epoch_seed + 1, workers, device=on))
         ctx.train_stream = endless(make_loader(bundle.search_train, cfg.batch_size, True,
@@ -73,7 +79,8 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
         for batch in train:
             arch_batch = task.to_device(next(arch_batches), device)
             began = time.perf_counter()
-            stats = method.step(task.to_device(batch, device), arch_batch)
+            with scaled_lr(method.w_opt, lr_scale(bundle.search_train, batch)):
+                stats = method.step(task.to_device(batch, device), arch_batch)
             step_time += time.perf_counter() - began
             for key, value in stats.items():  # tensors are summed on the device (float64) and
                 value = value.double() if torch.is_tensor(value) else value  # read once per epoch
@@ -83,9 +90,13 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
                 sampled.append(inherited(method.trained_arch, [arch_batch]))
         method.end_epoch()
 
-        def valid_batches(batch_size: int, limit: int | None = None):
+        def valid_batches(batch_size: int, limit: int | None = None, whole: bool = False):
+            """Validation batches: ``limit`` of them, endless (None) or, with ``whole``, one
+            pass (every call: the same batches in the same order)."""
             loader = make_loader(bundle.search_valid, batch_size, True, epoch_seed + 2, workers,
                                  device=on)
+            if whole:
+                return loader
             return itertools.islice(loader, limit) if limit is not None else endless(loader)
 
         limit = eval_batches or len(bundle.search_valid)

@@ -12,6 +12,7 @@ import logging
 import shutil
 import urllib.request
 from pathlib import Path
+from typing import Callable
 
 from nasrepro.utils.atomic import atomic_path
 
@@ -26,32 +27,39 @@ class ChecksumError(ValueError):
     """A file's checksum differs from the configured one."""
 
 
-def file_digest(path: str | Path, algorithm: str = "sha256") -> str:
+def file_digest(path: str | Path, algorithm: str = "sha256", opener: Callable | None = None) -> str:
+    """The hex digest of the file's bytes, or of what ``opener(path, "rb")`` reads from it (e.g.
+    ``gzip.open``: the decompressed content)."""
     digest = hashlib.new(algorithm)
-    with open(path, "rb") as handle:
+    with (opener or open)(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def verify(path: str | Path, expected: str | None, algorithm: str = "sha256") -> str:
-    """Return the file's digest; raise ``ChecksumError`` when ``expected`` is set and differs."""
-    actual = file_digest(path, algorithm)
+def verify(path: str | Path, expected: str | None, algorithm: str = "sha256",
+           opener: Callable | None = None) -> str:
+    """Return the file's digest (``opener``: of its decompressed content, see ``file_digest``);
+    raise ``ChecksumError`` when ``expected`` is set and differs."""
+    actual = file_digest(path, algorithm, opener)
+    what = f"{path} (decompressed)" if opener else str(path)
     if not expected:
         log.warning("%s: no checksum configured; %s=%s (set it in the config to pin this file)",
-                    path, algorithm, actual)
+                    what, algorithm, actual)
     elif actual.lower() != expected.lower():
         raise ChecksumError(
-            f"{path}: {algorithm} is {actual}, expected {expected}. The file is corrupted or a "
+            f"{what}: {algorithm} is {actual}, expected {expected}. The file is corrupted or a "
             f"different version; delete it and fetch it again, or correct the checksum in the config.")
     return actual
 
 
-def fetch(dest: str | Path, url: str | None, sha256: str | None, what: str) -> Path:
-    """Make ``dest`` exist with the right checksum, downloading from ``url`` when needed."""
+def fetch(dest: str | Path, url: str | None, sha256: str | None, what: str,
+          algorithm: str = "sha256") -> Path:
+    """Make ``dest`` exist with the right checksum (``sha256``, or a digest of ``algorithm``),
+    downloading from ``url`` when needed."""
     dest = Path(dest)
     if dest.exists():
-        verify(dest, sha256)
+        verify(dest, sha256, algorithm)
         return dest
     if not url:
         raise MissingDataError(
@@ -66,5 +74,5 @@ def fetch(dest: str | Path, url: str | None, sha256: str | None, what: str) -> P
             raise MissingDataError(
                 f"{what}: could not download {url} ({error}). Offline? Put the file at {dest}."
             ) from error
-        verify(tmp, sha256)
+        verify(tmp, sha256, algorithm)
     return dest

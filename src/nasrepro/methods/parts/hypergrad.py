@@ -55,23 +55,44 @@ def finite_difference_mixed_hvp(train_loss: Loss, weights: Sequence[torch.Tensor
     return [(gp - gm) / (2 * eps) for gp, gm in zip(grad_plus, grad_minus)]
 
 
+def clip_coefficient(grads: Sequence[torch.Tensor], max_norm: float | None) -> float:
+    """min(1, max_norm / (||grads|| + 1e-6)), the factor of ``clip_grad_norm_`` (None: 1)."""
+    if max_norm is None:
+        return 1.0
+    norm = float(torch.sqrt(sum((g.detach() ** 2).sum() for g in grads)))
+    return min(1.0, max_norm / (norm + 1e-6))
+
+
 def unrolled_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence[torch.Tensor],
-                           alphas: Sequence[torch.Tensor], lr: float,
-                           eps_scale: float = 0.01) -> tuple[list[torch.Tensor], torch.Tensor]:
+                           alphas: Sequence[torch.Tensor], lr: float, eps_scale: float = 0.01,
+                           clip: float | None = None, weight_decay: float = 0.0,
+                           ) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Eq. (6.3). ``train_loss``/``valid_loss`` recompute L1/L2 at the current parameter values;
     ``weights`` are left exactly as they were on entry. Returns the hypergradient for each of
-    ``alphas`` and the value of L2 at the virtual step w'."""
+    ``alphas`` and the value of L2 at the virtual step w'.
+
+    DARTS' recurrent virtual step (rnn/architect.py, ``_compute_unrolled_model`` and
+    ``_backward_step_unrolled``): with ``clip``, grad_w L1 is scaled by its clipping factor c
+    (``clip_coefficient``), dL2/dw' is clipped to ``clip`` too and the second-order term is
+    scaled by c (the derivative of the clipped step); with ``weight_decay`` lambda the step is
+    w' = w - gamma (c grad_w L1 + lambda w) (lambda w has no alpha-derivative). Departure: DARTS
+    multiplies by its unclamped factor, which exceeds 1 when the gradient is shorter than
+    ``clip``; here c <= 1, the factor of the step actually taken."""
     backup = [w.detach().clone() for w in weights]
     grad_w = _grads(train_loss(), weights)
-    _add_(weights, grad_w, -lr)                               # w' = w - gamma grad_w L1
+    coef = clip_coefficient(grad_w, clip)
+    step = [coef * g + weight_decay * w.detach() for w, g in zip(weights, grad_w)]
+    _add_(weights, step, -lr)                                 # w' = w - gamma (c g + lambda w)
     loss = valid_loss()
     grads = _grads(loss, list(alphas) + list(weights))
     d_alpha, d_w = grads[: len(alphas)], grads[len(alphas):]
+    d_w_coef = clip_coefficient(d_w, clip)
+    d_w = [g * d_w_coef for g in d_w]
     with torch.no_grad():
         for w, b in zip(weights, backup):
             w.copy_(b)
     mixed = finite_difference_mixed_hvp(train_loss, weights, alphas, d_w, eps_scale)
-    return [da - lr * m for da, m in zip(d_alpha, mixed)], loss.detach()
+    return [da - lr * coef * m for da, m in zip(d_alpha, mixed)], loss.detach()
 
 
 def _swap_(params: Sequence[torch.Tensor], values: Sequence[torch.Tensor]) -> list[torch.Tensor]:

@@ -39,7 +39,9 @@ class MultiCellLoss:
             loss = self.loss(batch, **forward)
             if t == 0:
                 self.last_loss = loss.detach()
-            for i, g in enumerate(torch.autograd.grad(weight * loss, params, allow_unused=True)):
+            penalized = loss + self.ctx.task.weight_penalty(self.supernet)  # the RNN's AR/TAR
+            for i, g in enumerate(torch.autograd.grad(weight * penalized, params,
+                                                      allow_unused=True)):
                 if g is not None:
                     grads[i] = g if grads[i] is None else grads[i] + g
                     l2_coef[i] += l2_weight

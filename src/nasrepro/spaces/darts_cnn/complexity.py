@@ -25,8 +25,9 @@ EVAL_SIZES = {
 }
 
 
-def genotype_complexity(arch, target: str) -> dict[str, float]:
-    """{"params_m", "madds_m"} of ``arch``'s evaluation network for ``target`` (``EVAL_SIZES``)."""
+def genotype_complexity(arch, target: str, overrides: dict | None = None) -> dict[str, float]:
+    """{"params_m", "madds_m"} of ``arch``'s evaluation network for ``target`` (``EVAL_SIZES``,
+    with a row's own settings ``overrides``, e.g. {"C": 52})."""
     import torch
 
     from nasrepro.analysis.complexity import count_multiply_adds, count_parameters
@@ -36,6 +37,7 @@ def genotype_complexity(arch, target: str) -> dict[str, float]:
         raise ValueError(f"no evaluation network size for target {target!r}; use one of "
                          f"{sorted(EVAL_SIZES)}")
     shape, net = EVAL_SIZES[target]
+    net = {**net, **(overrides or {})}
     # on the meta device: shapes without data, so a 224x224 forward costs nothing and no random
     # initialisation touches the caller's generator
     with torch.device("meta"):
@@ -45,12 +47,18 @@ def genotype_complexity(arch, target: str) -> dict[str, float]:
                     model, (1, shape.in_channels, shape.height, shape.width)) / 1e6}
 
 
-def released_complexity(names=None) -> dict[str, dict[str, dict[str, float]]]:
+def released_complexity(names=None, sizes=()) -> dict[str, dict[str, dict[str, float]]]:
     """{cell: {target: {"params_m", "madds_m"}}} of the released cells ``names`` (default: every
-    cell of ``genotypes.ALL``) at both evaluation sizes: the file the DARTS-space tables read
-    (rule ``genotype_complexity``)."""
+    cell of ``genotypes.ALL``) at both evaluation sizes, plus for each of ``sizes`` ((cell, key,
+    target, overrides): a network the thesis states for a row, e.g. ("NSAS", "imagenet C=52",
+    "imagenet", {"C": 52}), Table 3.2) that cell's counts under ``key``: the file the DARTS-space
+    tables read (rule ``genotype_complexity``)."""
     from nasrepro.spaces.darts_cnn import genotypes
 
-    return {name: {target: genotype_complexity(genotypes.cells(name), target)
-                   for target in EVAL_SIZES}
-            for name in (names or genotypes.ALL)}
+    out = {name: {target: genotype_complexity(genotypes.cells(name), target)
+                  for target in EVAL_SIZES}
+           for name in (names or genotypes.ALL)}
+    for name, key, target, overrides in sizes:
+        if name in out:
+            out[name][key] = genotype_complexity(genotypes.cells(name), target, overrides)
+    return out

@@ -215,6 +215,11 @@ class DartsCnnSpace(SearchSpace):
     def retrain_config(self, target: str) -> type:
         return DartsImageNetTraining if _is_imagenet(target) else DartsCifarTraining
 
+    def retrain_protocol(self, target: str) -> str:
+        """DARTS' evaluation "following [86, 95, 140]" (§4.4.2): the whole training set, the
+        whole test set (CIFAR-10/100: 50,000 / 10,000; ImageNet: the train / val folders)."""
+        return "darts"
+
     def discretize(self, alphas) -> Genotype:
         """Top-2 incoming edges per node by their strongest non-``none`` softmax weight."""
         none = OPS.index("none")

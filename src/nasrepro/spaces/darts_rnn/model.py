@@ -13,6 +13,12 @@ embeddings), the cell (dropoutx on x_t and dropouth on h_{t-1}: variational mask
 sequence, on the inputs of W_0), variational dropout on the outputs, a decoder tied to the
 embedding. Dropouts act only on ``"train"``-mode inputs of a module in training mode.
 
+Activation regularisation (DARTS rnn/train_search.py and rnn/train.py, after Merity et al. 2018):
+a ``"train"``-mode forward in training mode leaves ``activation_penalty`` =
+``ar_alpha * mean(dropped outputs^2) + tar_beta * mean((h_{t+1} - h_t)^2)`` (h: the cell outputs
+before the output dropout; TAR, the temporal term, is DARTS' beta = 1e-3; AR is off there,
+alpha = 0), which ``LanguageModelTask.weight_penalty`` adds to weight steps; else None.
+
 Supernet modes (``forward(x, *, weights=None, choice=None, arch=None)``, rows = the 36 edges
 (j -> i), i = 1..8, j < i, in node order; columns = ``OPS``):
 mixed: s_i = sum_{j, o} weights[e, o] * (s_j + c * (o(h) - s_j)) (``none`` contributes 0, DARTS);
@@ -62,6 +68,8 @@ class RNNLanguageModel(nn.Module):
         self.nhid = nhid
         self.drop = {k: float(cfg[k])
                      for k in ("dropout", "dropouth", "dropoutx", "dropouti", "dropoute")}
+        self.ar_alpha, self.tar_beta = float(cfg["ar_alpha"]), float(cfg["tar_beta"])
+        self.activation_penalty: torch.Tensor | None = None
         self.encoder = nn.Embedding(ntoken, ninp)
         self.w0 = nn.Parameter(torch.empty(ninp + nhid, 2 * nhid).uniform_(-INIT_RANGE, INIT_RANGE))
         self.ws = nn.ParameterList(
@@ -109,11 +117,21 @@ class RNNLanguageModel(nn.Module):
             h = torch.stack(self._nodes(s0, **mode)).mean(dim=0)
             outputs.append(h)
         self.state.update(inp, h_in, h)
-        out = torch.stack(outputs, dim=1)                                 # [B, T, H]
+        raw = out = torch.stack(outputs, dim=1)                           # [B, T, H]
         m = _mask(out, self.drop["dropout"], train)
         if m is not None:
             out = out * m.unsqueeze(1)
+        self.activation_penalty = self._penalty(raw, out) if train else None
         return self.decoder(out)
+
+    def _penalty(self, raw: torch.Tensor, dropped: torch.Tensor) -> torch.Tensor:
+        """AR on the dropped outputs plus TAR on the raw outputs' steps (module docstring)."""
+        penalty = raw.new_zeros(())
+        if self.ar_alpha > 0:
+            penalty = penalty + self.ar_alpha * dropped.pow(2).mean()
+        if self.tar_beta > 0 and raw.shape[1] > 1:
+            penalty = penalty + self.tar_beta * (raw[:, 1:] - raw[:, :-1]).pow(2).mean()
+        return penalty
 
 
 class RNNNetwork(RNNLanguageModel):

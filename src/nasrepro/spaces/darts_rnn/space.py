@@ -32,7 +32,8 @@ CELL_OPS = OPS[1:]
 class RNNSearchNet:
     """DARTS' search model (rnn/train_search.py, [86]): embedding = hidden = 300; variational
     dropouts on the outputs 0.75, on h_{t-1} 0.25, on x_t 0.75, on the embeddings 0.2; no
-    embedding-row dropout. ``emsize`` must equal ``nhid`` (tied decoder)."""
+    embedding-row dropout; weight steps add TAR (beta 1e-3) and no AR (alpha 0), in search and
+    retraining alike. ``emsize`` must equal ``nhid`` (tied decoder)."""
 
     emsize: int = hp(300, 1)
     nhid: int = hp(300, 1)
@@ -41,6 +42,10 @@ class RNNSearchNet:
     dropoutx: float = hp(0.75, 0, 1, doc="variational dropout on x_t (input nodes)")
     dropouti: float = hp(0.2, 0, 1, doc="variational dropout on the embeddings")
     dropoute: float = hp(0.0, 0, 1, doc="embedding-row (word) dropout")
+    tar_beta: float = hp(1e-3, 0, doc="temporal activation regularisation of weight steps "
+                                      "(DARTS --beta)")
+    ar_alpha: float = hp(0.0, 0, doc="activation regularisation of weight steps (DARTS --alpha; "
+                                     "0: off, as in DARTS)")
 
 
 @dataclass
@@ -115,6 +120,13 @@ DARTS_V1 = RNNGenotype((("relu", 0), ("relu", 1), ("tanh", 2), ("relu", 3),
                         ("relu", 4), ("identity", 1), ("relu", 5), ("relu", 1)))
 DARTS_V2 = RNNGenotype((("sigmoid", 0), ("relu", 1), ("relu", 1), ("identity", 1),
                         ("tanh", 2), ("sigmoid", 5), ("tanh", 3), ("relu", 5)))
+# The recurrent cell GDAS found on PTB (Dong & Yang 2019, [40]; the GDAS authors' code,
+# D-X-Y/AutoDL-Projects@13e908f lib/nas_rnn/genotypes.py:51-54): Table 2.2's "GDAS*", which the
+# thesis retrains under its protocol ("we reproduce the results of the best models reported").
+# [86] released no PTB cell (liamcli/randomNAS_release@6513a0a README.md:23: the search prints
+# it), so "RandomNAS*" stays this project's search under [86]'s protocol.
+GDAS_PTB = RNNGenotype((("relu", 0), ("relu", 0), ("identity", 1), ("relu", 1),
+                        ("tanh", 0), ("relu", 2), ("identity", 4), ("identity", 2)))
 
 
 @SPACES.register("darts_rnn")
@@ -124,7 +136,7 @@ class DartsRNNSpace(SearchSpace):
     arch_shapes = {"recurrent": (num_edges(), len(OPS))}
     task = LanguageModelTask()
     search_net_config = RNNSearchNet
-    published = {"darts-v1": DARTS_V1, "darts-v2": DARTS_V2}
+    published = {"darts-v1": DARTS_V1, "darts-v2": DARTS_V2, "gdas": GDAS_PTB}
 
     def eval_net_config(self, target: str) -> type:
         return RNNEvalNetWT2 if target == "wikitext2" else RNNEvalNet
@@ -132,6 +144,11 @@ class DartsRNNSpace(SearchSpace):
     def retrain_config(self, target: str) -> type:
         """DARTS' language-model training (``RNNTraining``; WikiText-2: ``RNNTrainingWT2``)."""
         return RNNTrainingWT2 if target == "wikitext2" else RNNTraining
+
+    def retrain_protocol(self, target: str) -> str:
+        """DARTS' language-model protocol (§2.4.2): train, valid (NT-ASGD, model selection),
+        test."""
+        return "darts_rnn"
 
     @property
     def cell_ops(self) -> tuple[str, ...]:

@@ -45,6 +45,13 @@ class LanguageModelTask(Task):
         x, y, tag = batch
         return token_loss(model(LMInput(x, tag, "train")), y)
 
+    def weight_penalty(self, net) -> torch.Tensor | float:
+        """DARTS' AR + TAR of the last ``"train"``-mode forward of ``net`` (``RNNLanguageModel.
+        activation_penalty``): added to weight steps only, as in DARTS (its architecture loss and
+        virtual step have none)."""
+        penalty = getattr(net, "activation_penalty", None)
+        return 0.0 if penalty is None else penalty
+
     def score(self, model: Callable, batches: Iterable, device: torch.device) -> float:
         total, tokens = 0.0, 0
         with torch.no_grad():

@@ -7,6 +7,11 @@ is checksum-verified and unpacked. ``convert`` reads it with the official reader
 (index, arch, dataset, split, epochs): the per-seed accuracies and their mean. Saved as Parquet;
 ``Nb201Benchmark.load`` reads only the lookup columns into one array.
 
+A conversion holds all 15,625 cells, or is refused (one line: how many are missing, from which
+archive). A table with some cells only, on purpose (an offline stand-in, a rehearsal on a
+fixture), is asked for with ``partial: true`` in the source; its metadata (``attrs``, kept in the
+Parquet file) says so, and a lookup of a cell it lacks is one line that says why.
+
 The thesis tables (e.g. Tables 3.3, 6.1) report, as NAS-Bench-201 does, the final-epoch accuracy
 of the 200-epoch schedule, mean over the benchmark's training seeds, for the columns in
 ``THESIS_COLUMNS``.
@@ -22,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from nasrepro.registry import BENCHMARKS
-from nasrepro.spaces.base import ConvertedBenchmark
+from nasrepro.spaces.base import ConvertedBenchmark, MissingEntryError
 from nasrepro.spaces.nb201.space import Nb201Arch, Nb201Space
 from nasrepro.utils.download import MissingDataError, fetch
 
@@ -74,15 +79,26 @@ def obtain(source: dict, work_dir: Path) -> Path:
     return metas[0].parent
 
 
-def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200")) -> pd.DataFrame:
-    """Every cell whose result file is present, every dataset, split and training schedule."""
+def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200"), partial: bool = False,
+            source: str | Path | None = None) -> pd.DataFrame:
+    """Every cell, dataset, split and training schedule. A cell without its result file refuses
+    the conversion (``source``: the archive named in the message; default ``folder``) unless
+    ``partial``: then the cells present are converted and ``attrs["partial"]`` records
+    {cells, of, source}."""
     from nats_bench import create
 
     api = create(str(folder), "tss", fast_mode=True, verbose=False)
+    present = [index for index in range(len(api))
+               if (Path(folder) / f"{index:06d}.pickle.pbz2").exists()]
+    absent = len(api) - len(present)
+    if absent and not partial:
+        raise MissingDataError(
+            f"NAS-Bench-201 benchmark: {absent:,} of {len(api):,} cells have no result file in "
+            f"{source or folder}: the archive is incomplete (a partial download or copy?). Use "
+            "the whole NATS-tss-v1_0-3ffb9-simple archive, or set `partial: true` in its source "
+            "for a table of the cells it has (a stand-in)")
     rows = []
-    for index in range(len(api)):
-        if not (Path(folder) / f"{index:06d}.pickle.pbz2").exists():
-            continue
+    for index in present:
         arch = Nb201Arch.from_string(api.meta_archs[index]).to_string()
         for hp in epochs:
             results = api.query_meta_info_by_index(index, hp=hp)
@@ -97,7 +113,11 @@ def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200")) -> pd.DataFra
         api.arch2infos_dict.pop(index, None)  # keep memory flat over 15,625 cells
     if not rows:
         raise FileNotFoundError(f"no benchmark result files (NNNNNN.pickle.pbz2) found in {folder}")
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if partial:
+        table.attrs["partial"] = {"cells": len(present), "of": len(api),
+                                  "source": str(source or folder)}
+    return table
 
 
 @BENCHMARKS.register("nb201")
@@ -111,9 +131,11 @@ class Nb201Benchmark(ConvertedBenchmark):
     @staticmethod
     def build(source: dict, work_dir: Path) -> pd.DataFrame:
         """The converted table from the configured source (``obtain`` then ``convert``)."""
-        return convert(obtain(source, work_dir))
+        return convert(obtain(source, work_dir), partial=bool(source.get("partial", False)),
+                       source=source["path"])
 
     def __init__(self, table: pd.DataFrame):
+        self.partial = table.attrs.get("partial")  # {cells, of, source} of a partial table
         self._index(*(table[c].to_numpy() for c in LOOKUP_COLUMNS))
 
     @classmethod
@@ -127,6 +149,7 @@ class Nb201Benchmark(ConvertedBenchmark):
             return super().load(path)  # the error that says how to build it
         data = pq.read_table(path, columns=LOOKUP_COLUMNS, read_dictionary=["arch", "dataset", "split"])
         bench = cls.__new__(cls)
+        bench.partial = pd.read_parquet(path, columns=["index"]).attrs.get("partial")
         bench._index(*(data.column(c).combine_chunks() for c in LOOKUP_COLUMNS))
         return bench
 
@@ -151,7 +174,15 @@ class Nb201Benchmark(ConvertedBenchmark):
         row, col = self._cells.get(key[0]), self._keys.get(key[1:])
         value = np.nan if row is None or col is None else self._values[row, col]
         if np.isnan(value):
-            raise KeyError(f"benchmark has no entry for {key} (index {Nb201Space().index(arch)})")
+            where = (f"cell {Nb201Space().index(arch)} ({key[0]}) {dataset}/{split} at "
+                     f"{epochs} epochs")
+            if self.partial and row is None:
+                partial = self.partial
+                raise MissingEntryError(
+                    f"the NAS-Bench-201 table is partial on purpose ({partial['cells']:,} of "
+                    f"{partial['of']:,} cells, from {partial['source']}) and lacks {where}: "
+                    "look up the cells it holds, or convert the whole archive")
+            raise MissingEntryError(f"the NAS-Bench-201 table has no entry for {where}")
         return float(value)
 
     def thesis_metrics(self, arch: Nb201Arch, target: str, epochs: int = 200) -> dict[str, float]:

@@ -1,0 +1,74 @@
+"""Which data a retraining protocol trains on, scores as "Valid" and reports as "Test": one place
+per protocol (``PROTOCOLS``); a space names its protocol (``SearchSpace.retrain_protocol``).
+
+- ``nb201``, NAS-Bench-201's own splits (its retrain mode, and the default profile's stand-in
+  NAS-Bench-101 table): ``search_train`` / ``search_valid`` / ``test`` of the bundle, i.e.
+  CIFAR-10 trains on the 25,000-image train half of ``cifar-split.txt``, scores the other half and
+  reports the 10,000 test images; CIFAR-100 and ImageNet16-120 train on their whole training set
+  and score / report the x-valid / x-test halves of their test (validation) set. (The searches
+  and the benchmark lookups read the same splits: ``train/search.py``, ``THESIS_COLUMNS``.)
+- ``darts``, the DARTS-space evaluation "following [86, 95, 140]" (§2.4.1, §4.4.2): the network
+  trains on the dataset's whole training set (``train``: CIFAR-10/100 50,000 images; ImageNet,
+  mobile setting, its train folder) and reports its whole test set (``official_test``: CIFAR
+  10,000 images; ImageNet the val folder, which has the public labels). DARTS' ``train.py`` and
+  ``train_imagenet.py`` have no held-out split: they score that same test set every epoch, so
+  "Valid" is the test set here too (the DARTS-space tables read "Test" only).
+- ``darts_rnn``, DARTS' language-model protocol (§2.4.2): train on the corpus' train file, the
+  valid file drives NT-ASGD's switch and the model selection (``report: best_valid``), the test
+  file is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch.utils.data import Dataset
+
+
+@dataclass(frozen=True)
+class RetrainData:
+    """The three datasets one retraining reads."""
+
+    train: Dataset
+    valid: Dataset
+    test: Dataset
+
+    def sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)}
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A retraining protocol's parts: the ``DataBundle`` attribute each role reads."""
+
+    name: str
+    train: str
+    valid: str
+    test: str
+
+    def data(self, bundle) -> RetrainData:
+        parts = {}
+        for role in ("train", "valid", "test"):
+            part = getattr(bundle, getattr(self, role))
+            if part is None:
+                raise ValueError(f"retraining protocol {self.name!r} reads its {role} data from "
+                                 f"the `{getattr(self, role)}` set, which dataset {bundle.name!r} "
+                                 "does not provide (its loader sets it on the DataBundle)")
+            parts[role] = part
+        return RetrainData(**parts)
+
+
+PROTOCOLS = {p.name: p for p in (
+    Protocol("nb201", train="search_train", valid="search_valid", test="test"),
+    Protocol("darts", train="train", valid="official_test", test="official_test"),
+    Protocol("darts_rnn", train="train", valid="search_valid", test="official_test"),
+)}
+
+
+def retrain_data(space, target: str, bundle) -> RetrainData:
+    """What a retrain job of ``space`` for ``target`` trains on, scores and reports."""
+    name = space.retrain_protocol(target)
+    if name not in PROTOCOLS:
+        raise ValueError(f"space {space.name!r} names retraining protocol {name!r}; known: "
+                         f"{', '.join(PROTOCOLS)}")
+    return PROTOCOLS[name].data(bundle)

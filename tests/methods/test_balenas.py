@@ -127,6 +127,26 @@ def test_expected_l0_equals_the_hard_concrete_closed_form():
         assert torch.allclose(empirical, closed, atol=0.005), (empirical, closed)
 
 
+def test_hard_concrete_stretch_must_straddle_zero():
+    """gamma < 0 < zeta (Louizos et al.): the bounds themselves are refused, one clear line."""
+    x = torch.zeros(2, dtype=torch.float64)
+    for gamma, zeta in ((0.0, 1.1), (-0.1, 0.0), (0.2, 1.1)):
+        with pytest.raises(ValueError, match="gamma < 0 < zeta"):
+            open_probability(x, 2 / 3, gamma, zeta)
+    # a stretch with zeta below 1 is valid: sigmoid(log_a - tau log(-gamma / zeta))
+    assert float(open_probability(x, 0.5, -0.1, 0.9)[0]) == pytest.approx(
+        1 / (1 + math.exp(0.5 * math.log(0.1 / 0.9))))
+
+
+def test_depth_penalty_passes_its_stretch_on():
+    alphas = {"normal": torch.randn(3, 4, generator=torch.Generator().manual_seed(0))}
+    for temperature, gamma, zeta in ((0.5, -0.2, 1.3), (2 / 3, -0.1, 1.1)):
+        by_hand = -open_probability(connection_logits(alphas["normal"][[0, 2]], 1), temperature,
+                                    gamma, zeta).sum()
+        assert torch.equal(depth_penalty(alphas, {"normal": [0, 2]}, 1, temperature, gamma, zeta),
+                           by_hand)
+
+
 def test_depth_penalty_rewards_only_the_consecutive_node_edges():
     method = build_method("balenas-2nd", space_name="darts_cnn", depth_weight=0.05)
     space = method.space

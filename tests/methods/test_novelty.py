@@ -10,8 +10,8 @@ import torch
 
 from nasrepro.methods.parts.constraints import STRATEGIES, ConstraintSelector
 from nasrepro.methods.parts.evolution import evolve
-from nasrepro.methods.parts.novelty import (diversity, es_novelty_step, greedy_novelty_search,
-                                            knn_novelty, novelty)
+from nasrepro.methods.parts.novelty import (behaviour_distances, diversity, es_novelty_step,
+                                            greedy_novelty_search, knn_novelty, novelty)
 from nasrepro.registry import SPACES
 from tests.conftest import build_method
 from tests.planted import OPS as PLANTED_OPS
@@ -91,6 +91,40 @@ def test_es_step_equals_eq_2_6_by_hand():
         arch = space.discretize({"cell": alpha["cell"] + 0.5 * eps})
         grad += space.distance(arch, ("identity", "none", "noise")) * eps
     assert torch.allclose(out["cell"], alpha["cell"] + 0.3 / (3 * 0.5) * grad)
+    # eps_i is drawn in the representation's dtype: float64 alphas get float64 noise
+    alpha64 = {"cell": alpha["cell"].double()}
+    out64 = es_novelty_step(space, alpha64, archive, k=1, n=3, sigma=0.5, gamma=0.3,
+                            generator=torch.Generator().manual_seed(5))
+    gen = torch.Generator().manual_seed(5)
+    grad64 = torch.zeros(3, 3, dtype=torch.float64)
+    for _ in range(3):
+        eps = torch.randn(3, 3, generator=gen, dtype=torch.float64)
+        arch = space.discretize({"cell": alpha64["cell"] + 0.5 * eps})
+        grad64 += space.distance(arch, ("identity", "none", "noise")) * eps
+    assert torch.equal(out64["cell"], alpha64["cell"] + 0.3 / (3 * 0.5) * grad64)
+
+
+def test_behaviour_distances_are_the_pairwise_euclidean_distances():
+    """Eq. 2.4's ||b_i - b_j||_2 for every pair of rows (several rows at once, not only the
+    one-row calls of ``novelty``), and exactly 0 between a row and itself."""
+    g = torch.Generator().manual_seed(0)
+    rows, others = torch.rand(3, 7, generator=g, dtype=torch.float64), torch.rand(5, 7, generator=g,
+                                                                                dtype=torch.float64)
+    assert torch.allclose(behaviour_distances(rows, others), torch.cdist(rows, others))
+    binary = (rows > 0.5).double()
+    assert torch.equal(behaviour_distances(binary, binary).diagonal(), torch.zeros(3))
+
+
+def test_diversity_sums_each_unordered_pair_once():
+    """Eq. 3.4: 0 for fewer than two cells; one pair is its distance; three cells, three pairs."""
+    space = SPACES.get("nb201")()
+    rng = random.Random(3)
+    a, b, c = (space.sample(rng) for _ in range(3))
+    assert diversity(space, []) == 0.0 and diversity(space, [a]) == 0.0
+    assert space.distance(a, b) > 0
+    assert diversity(space, [a, b]) == pytest.approx(space.distance(a, b))
+    assert diversity(space, [a, b, c]) == pytest.approx(
+        space.distance(a, b) + space.distance(a, c) + space.distance(b, c))
 
 
 @pytest.mark.parametrize("space_name", SPACE_NAMES)
@@ -301,6 +335,24 @@ def test_nsas_step_moves_weights_of_the_constraint_cells():
     for e, op in enumerate(first):
         if op != "none" and op != second[e]:
             assert moved[e, ("none", "noise", "identity").index(op)], (first, second)
+
+
+@pytest.mark.parametrize("population", [3, 6])
+def test_evolution_keeps_the_better_half_and_mutates_each_child_at_least_once(population):
+    """The (mu + lambda) scheme of parts/evolution.py: max(1, population // 2) parents, the rest
+    children; with mutation probability 0 each child is still mutated once (max(1, flips))."""
+    counter, mutations = iter(range(10**6)), []
+
+    def mutate(arch):
+        mutations.append(arch)
+        return next(counter)
+
+    best, value = evolve(lambda: next(counter), mutate, float, True, 6, random.Random(0),
+                         population=population, generations=4, mutation_prob=0.0)
+    assert len(mutations) == 4 * (population - max(1, population // 2))
+    assert best == value == population + len(mutations) - 1   # each child is a new, larger cell
+    # each generation's parents are the best cells so far: every mutated cell is one of them
+    assert all(arch >= population - max(1, population // 2) for arch in mutations)
 
 
 def test_evolution_finds_the_maximum_and_minimum_of_a_known_score():

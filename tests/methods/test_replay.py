@@ -32,6 +32,16 @@ def test_complement_covers_current_and_shares_nothing_with_previous(space_name):
     assert changed > 0 and kept > 0
 
 
+def test_replay_methods_run_where_a_cell_has_a_complement():
+    """Eq. 4.12's complement needs operations on edges: every space but NAS-Bench-1Shot1's."""
+    from nasrepro.registry import METHODS
+    edge_spaces = {s for s in SPACES.names() if not s.startswith("nb1shot1")}
+    for name in ("random-nas-replay", "gdas-replay", "e2nas"):
+        supported = {s for s in SPACES.names() if METHODS.get(name).supports(SPACES.get(s)())}
+        # E²NAS also needs the D-VAE's decode and graph_weights (not the recurrent space's)
+        assert supported == (edge_spaces - {"darts_rnn"} if name == "e2nas" else edge_spaces), name
+
+
 def test_complement_follows_fig_4_2_on_nb201():
     space = SPACES.get("nb201")()
     current = space.from_string("|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|none~1|none~2|")

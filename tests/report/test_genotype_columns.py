@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from nasrepro.experiments.specs import GENOTYPE_TAG, row_sizes, size_key
+from nasrepro.experiments.specs import GENOTYPE_TAG, Column, row_sizes, size_key
 from nasrepro.registry import TABLES
-from nasrepro.report.table import build, write_table
+from nasrepro.report.table import build, genotype_cell, write_table
 from tests.conftest import ROOT
 
 ARCH_TABLES = ("table_2_1", "table_3_1", "table_3_2", "table_4_6", "table_5_1", "table_6_2")
@@ -82,3 +82,15 @@ def test_table_4_6_carries_the_author_logs_as_reference_columns(tmp_path):
     assert e2nas["ImageNet top-1 error (%) [author's retraining log]"] == "25.16"
     assert not any(key.startswith("CIFAR-10 test error (%) [author") and "ours" in key
                    for key in rows[0])
+
+
+def test_a_cell_is_empty_for_a_row_without_a_genotype_and_takes_the_columns_digits():
+    spec, complexity = TABLES.get("table_4_6"), _fake()
+    name = sorted(complexity)[0]
+    column = Column("params_m", "Params (M)", "cifar10", "params_m", digits=1)
+    assert genotype_cell(spec, column, {"row": "X"}, complexity) == ""     # no genotype column
+    assert genotype_cell(spec, column, {"row": "X", "genotype": ""}, complexity) == ""
+    assert genotype_cell(spec, column, {"row": "X", "genotype": name}, None) == ""  # no file
+    assert genotype_cell(spec, column, {"row": "X", "genotype": name}, complexity) == "3.3"
+    figures = Column("madds_m", "Multiply-adds (M)", "imagenet", "madds_m", significant=2)
+    assert genotype_cell(spec, figures, {"row": "X", "genotype": name}, complexity) == "530"

@@ -13,11 +13,13 @@ import re
 import pytest
 import yaml
 
+from nasrepro.experiments.specs import Column
 from nasrepro.profile import resolve
 from nasrepro.registry import TABLES
 from nasrepro.report.cost import significant
 from nasrepro.report.latex import latex_text, to_latex
-from nasrepro.report.table import build, fmt, to_csv, to_markdown, write_table
+from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, ours_tag, to_csv,
+                                   to_markdown, write_table)
 from tests.conftest import ROOT
 from tests.table_results import DEFAULT_STANDINS, NOTE, fake_results
 
@@ -45,6 +47,16 @@ def test_one_value_prints_alone_and_several_print_mean_and_std():
     assert fmt([0.000611], significant=3) == "0.000611"
     assert fmt([200.0, 400.0], significant=3) == "300 ± 100"
     assert fmt(["single path"]) == "single path" and fmt([]) == ""
+
+
+@pytest.mark.parametrize("value,significant,places", [
+    (0.000611, 3, 6), (1234.5, 3, 0), (2.5, 1, 0), (0.25, 2, 2),
+    (0.0, 3, 2), (0.0, 1, 0), (float("nan"), 3, 2), (float("inf"), 2, 1)])
+def test_decimals_show_the_significant_figures_and_zero_or_non_finite_values_keep_them(
+        value, significant, places):
+    """A zero or non-finite mean has no magnitude: it keeps ``significant - 1`` decimals (never
+    fewer than 0), as a value in [1, 10) would."""
+    assert decimals(value, significant) == places
 
 
 @pytest.mark.parametrize("seeds", [(0,), (0, 1)])
@@ -101,11 +113,48 @@ def test_thesis_profile_headers_are_the_thesis_labels(tmp_path):
 
 
 def test_a_looked_up_table_says_only_the_search_used_the_standin(tmp_path):
+    """Through ``write_table`` (what the table rule runs): every format says it, and every CSV
+    row carries the note."""
     spec = TABLES.get("table_2_3")
     files = fake_results(spec, tmp_path)
-    table = build(spec, spec.thesis_csv(ROOT), files, NOTE)
-    header = next(csv.reader(io.StringIO(to_csv(spec, table, DEFAULT_STANDINS, "nb201"))))
-    assert "CIFAR-10 Test Acc (%) [ours; searched on stand-in digits, scored by nb201]" in header
+    write_table(spec, str(spec.thesis_csv(ROOT)), files, str(tmp_path / "t"), NOTE, [],
+                DEFAULT_STANDINS, "nb201")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "t.csv").read_text())))
+    assert "CIFAR-10 Test Acc (%) [ours; searched on stand-in digits, scored by nb201]" in rows[0]
+    assert rows and all(row["reproduced_with"] == NOTE for row in rows)
+    for ext in ("md", "tex"):
+        text = (tmp_path / f"t.{ext}").read_text()
+        assert "scored by nb201" in text and "evaluation by retrain; data roles" in text, ext
+
+
+def test_only_evaluated_and_tau_columns_of_a_looked_up_table_say_scored_by():
+    """``scored_by`` defaults to none; with it, an ``eval`` or ``tau`` column (cells looked up in
+    the benchmark) says that only the search used the stand-in, an ``s_tau`` column does not."""
+    tag = "ours; searched on stand-in digits, scored by nb201"
+    for source in ("eval", "tau"):
+        column = Column("c", "C", "cifar10", source=source)
+        assert ours_tag(column, DEFAULT_STANDINS) == "ours; stand-in: digits"
+        assert ours_tag(column, DEFAULT_STANDINS, "nb201") == tag
+    assert ours_tag(Column("c", "C", "cifar10", source="s_tau"), DEFAULT_STANDINS,
+                    "nb201") == "ours; stand-in: digits"
+    spec = TABLES.get("table_2_3")
+    assert not any("scored by" in tag for _, _, tag in headers(spec, DEFAULT_STANDINS))
+
+
+def test_markdown_layout_title_note_header_rule_and_one_line_a_row(tmp_path):
+    """The Markdown file line by line: title, blank, the note in bold, blank, the header, the
+    rule (one ``---|`` a column), one line a row holding the row's cells in header order (all but
+    the run column), blank, the legend."""
+    spec = TABLES.get("table_2_3")
+    table = build(spec, spec.thesis_csv(ROOT), fake_results(spec, tmp_path, (0, 1)), NOTE)
+    keys = [key for key, _, _ in headers(spec, DEFAULT_STANDINS) if key != "run"]
+    lines = to_markdown(spec, table, NOTE, DEFAULT_STANDINS).splitlines()
+    assert lines[:4] == [f"# {spec.title}", "", f"**{NOTE}**", ""]
+    assert lines[5] == "|" + "---|" * len(keys)
+    assert lines[6:6 + len(table)] == ["| " + " | ".join(str(row[k]) for k in keys) + " |"
+                                       for row in table]
+    assert any("±" in line for line in lines[6:6 + len(table)])   # the cells of ours are there
+    assert lines[6 + len(table):] == ["", *LEGEND.splitlines()]
 
 
 # ----------------------------------------------------------------------------- one number a cell

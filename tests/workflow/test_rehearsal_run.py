@@ -48,7 +48,7 @@ def test_uncovered_rows_names_a_selected_row_without_a_value_of_ours(tmp_path):
     assert uncovered_rows(path, None) == ["B", "C"]
 
 
-@pytest.mark.slow  # ~3 min on 2 busy cores: fixtures ~40 s, 17 jobs of the rehearsal
+@pytest.mark.slow  # 343 s measured beside a full rehearsal run (load 5-10 on 2 cores); fixtures ~40 s
 def test_the_rehearsal_builds_its_tables_with_a_value_of_ours_in_every_covered_row(tmp_path):
     shared(common.CIFAR_NPZ)
     work = clean_copy(tmp_path / "repo")

@@ -1,7 +1,7 @@
 """The thesis rehearsal run for real (issue #20 items 1 and 3), in a clean copy next to
 ``../shared``: rule ``fixtures``, then the rehearsal command (``Layout("rehearsal").command``:
 config/thesis.yaml, config/rehearsal.yaml, the fixtures' manifest) restricted with ``select:`` to
-the part that fits the test tier (~3 min on 2 busy cores): Table 2.2 with the published DARTS V2
+the part that fits the test tier (343 s measured on 2 busy cores): Table 2.2 with the published DARTS V2
 recurrent cell (PTB from Mikolov's files, DARTS' language-model retraining with NT-ASGD armed,
 the WikiText-2 transfer), Table 3.2 (a GDAS-NSAS search in the DARTS space on the CIFAR-10
 python tars with data_on_device, the ImageNet mobile protocol on the ImageFolder tree) and

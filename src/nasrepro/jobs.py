@@ -90,6 +90,9 @@ class RunSettings:
     workers: int
     data_on_device: bool = False  # batches built on the device (nasrepro.data.images)
     plugins: tuple[str, ...] = ()  # the profile's own plugin files/modules (``plugins.load_user``)
+    # the budget knob (config key of the same name; the rehearsal): every search, retraining and
+    # scoring pass stops after this many batches; None (the default and thesis profiles): all
+    max_batches_per_epoch: int | None = None
 
 
 def _from_json(cls, text: str):
@@ -160,5 +163,15 @@ class DvaeJob:
         return _from_json(cls, text)
 
 
+def settings_dict(settings: RunSettings) -> dict:
+    """``settings`` as JSON data, the unset (None) knobs left out: a profile without the budget
+    knob sends the same message as before it existed (no Snakemake "Params have changed" rerun,
+    the same checkpoint fingerprint)."""
+    return {k: v for k, v in dataclasses.asdict(settings).items() if v is not None}
+
+
 def to_json(job) -> str:
-    return json.dumps(dataclasses.asdict(job), sort_keys=True)
+    data = dataclasses.asdict(job)
+    if "settings" in data:
+        data["settings"] = settings_dict(job.settings)
+    return json.dumps(data, sort_keys=True)

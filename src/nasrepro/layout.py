@@ -41,6 +41,10 @@ DEFAULT_PROFILE = "default"  # the Snakefile's own profile: config/config.yaml, 
 SHARED_DATA = "../shared/data"  # small real data beside the project (tests, rehearsal fixtures)
 FIXTURES = "data/raw/rehearsal"  # the rehearsal's format-faithful raw inputs (rule fixtures)
 FIXTURES_MANIFEST = f"{FIXTURES}/fixtures.yaml"  # their roots and digests, a profile overlay
+# Profiles that are overlays: the config files their command names, in order (Snakemake has no
+# include for config files). The rehearsal (issue #20) is the thesis profile, its budgets, and the
+# generated manifest of the fixtures (raw-data roots and digests).
+OVERLAYS = {"rehearsal": ("config/thesis.yaml", "config/rehearsal.yaml", FIXTURES_MANIFEST)}
 _SEED_DIR = "seed{}"
 _SEED = re.compile(r"seed([0-9]+)")
 
@@ -57,6 +61,21 @@ class Layout:
         if self.profile == DEFAULT_PROFILE:
             return "config/config.yaml"
         return f"config/{self.profile}.yaml"
+
+    @property
+    def config_files(self) -> tuple[str, ...]:
+        """What ``--configfile`` names to run this profile: none for the default one, the
+        ``OVERLAYS`` of an overlay, else its own file."""
+        if self.profile == DEFAULT_PROFILE:
+            return ()
+        return OVERLAYS.get(self.profile, (self.profile_file,))
+
+    def command(self, *targets: str, cores: str = "all") -> str:
+        """The Snakemake command that builds ``targets`` (none: the whole profile) in this
+        profile. The targets come first: ``--configfile`` takes every word after it as a file."""
+        files = " ".join(self.config_files)
+        return " ".join(("snakemake", *targets, "--cores", cores,
+                         *(("--configfile", files) if files else ())))
 
     @property
     def results(self) -> str:
@@ -193,13 +212,11 @@ def profile_of(path: str | PurePath) -> tuple[str, str] | None:
 
 
 def build_command(path: str | PurePath) -> str:
-    """The Snakemake command that builds ``path``, run from the repository root: the default
-    profile's files need no config file; another profile's name theirs (``Layout.profile_file``).
-    The target comes first: ``--configfile`` takes every word after it as a file."""
+    """The Snakemake command that builds ``path``, run from the repository root, in the profile
+    the path belongs to (``Layout.command``: the default profile's files need no config file,
+    an overlay's name all of theirs)."""
     found = profile_of(path)
     if found is None:
         return f"snakemake {path} --cores all"
     profile, target = found
-    if profile == DEFAULT_PROFILE:
-        return f"snakemake {target} --cores all"
-    return f"snakemake {target} --cores all --configfile {Layout(profile).profile_file}"
+    return Layout(profile).command(target)

@@ -124,6 +124,9 @@ def test_layout_imports_no_torch_and_no_registry():
      "snakemake data/prepared/default/benchmarks/nb1shot1-standin.parquet --cores all"),
     ("results/default/dvae/darts_cnn/dvae.pt", "snakemake results/default/dvae/darts_cnn/dvae.pt --cores all"),
     ("/tmp/elsewhere/table.parquet", "snakemake /tmp/elsewhere/table.parquet --cores all"),
+    ("data/prepared/rehearsal/benchmarks/nb201.parquet",
+     "snakemake data/prepared/rehearsal/benchmarks/nb201.parquet --cores all --configfile "
+     "config/thesis.yaml config/rehearsal.yaml data/raw/rehearsal/fixtures.yaml"),
 ])
 def test_build_command_names_the_profiles_config_file(path, command):
     """Issue 22, item 3: `arch --benchmark data/prepared/thesis/...` suggested a command without

@@ -1,21 +1,25 @@
-"""``config/rehearsal.yaml`` (issue #20 item 1, a start): an overlay of ``config/thesis.yaml``
-that changes budgets only; the raw-data locations come from the fixtures' manifest
-(``tests/data/test_fixtures.py`` checks that the three together leave no raw input missing)."""
+"""``config/rehearsal.yaml`` (issue #20 item 1): an overlay of ``config/thesis.yaml`` that changes
+budgets only (epochs, batches per epoch, sizes, seeds, grids trimmed to one point per code path);
+the raw-data locations come from the fixtures' manifest (``tests/data/test_fixtures.py`` checks
+that the three together leave no raw input missing)."""
 
 import copy
 
 import yaml
 from snakemake.utils import update_config
 
-from nasrepro.layout import Layout
-from nasrepro.profile import validate
+from nasrepro import jobs, plugins
+from nasrepro.layout import FIXTURES_MANIFEST, Layout
+from nasrepro.profile import resolve, select, validate
 from nasrepro.schema import check_schema
 from tests.conftest import ROOT
 
 # key paths ('*': any name) the rehearsal may set: budgets (epochs, sizes, counts), seeds, name
-BUDGETS = ("profile", "seeds", "method_overrides.*", "spaces.*.method_overrides.*",
-           "spaces.*.search.*", "spaces.*.evaluate.*", "spaces.*.retrain.*", "spaces.*.probes.*",
-           "dvae.*.*", "search.eval_batches", "search.hessian.*")
+BUDGETS = ("profile", "seeds", "max_batches_per_epoch", "method_overrides.*",
+           "spaces.*.method_overrides.*", "spaces.*.search.*", "spaces.*.evaluate.*",
+           "spaces.*.retrain.*", "spaces.*.probes.*", "dvae.*.*", "search.eval_batches",
+           "search.hessian.*", "tables.*.runs", "tables.*.targets", "figures.*.runs",
+           "figures.*.spaces")
 
 
 def _leaves(tree: dict, prefix=()) -> list[tuple[str, ...]]:
@@ -42,8 +46,44 @@ def test_the_rehearsal_changes_budgets_only_and_is_a_valid_profile():
     assert Layout(config["profile"]).results == "results/rehearsal"
     assert Layout(config["profile"]).profile_file == "config/rehearsal.yaml"
     thesis = yaml.safe_load((ROOT / "config" / "thesis.yaml").read_text())
-    for key in ("datasets", "benchmark", "evaluation", "tables", "figures", "device",
-                "data_on_device", "runs"):
+    for key in ("datasets", "benchmark", "evaluation", "device", "data_on_device", "runs"):
         assert config[key] == thesis[key], key  # the thesis profile's own data and code paths
+    for key in ("tables", "figures"):             # every table and figure, trimmed grids
+        assert list(config[key]) == list(thesis[key]), key
     check_schema(copy.deepcopy(config), ROOT / "workflow" / "schemas" / "config.schema.yaml")
     validate.check_profile(config)
+
+
+def test_the_rehearsal_command_names_the_thesis_profile_the_overlay_and_the_manifest():
+    command = Layout("rehearsal").command()
+    assert command == ("snakemake --cores all --configfile config/thesis.yaml "
+                       f"config/rehearsal.yaml {FIXTURES_MANIFEST}")
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    assert Layout("rehearsal").command(cores="1") in readme
+
+
+def _methods(config: dict) -> dict[str, set[str]]:
+    """{space: methods searched} of a profile (pseudo-runs left out)."""
+    return {space: {resolve.run_variant(config, run).method for run in runs
+                    if jobs.has_search(jobs.base_run(run))}
+            for space, runs in select.space_runs(config).items()}
+
+
+def _flags(config: dict, space: str) -> set[tuple[str, str]]:
+    """(parameter, value) of the code-path switches the searched runs on ``space`` set (NSAS'
+    constraint strategies, the replay buffers, the fixed depth): each value once, whichever
+    method it is set on (the switch is one shared part, ``methods/parts``)."""
+    return {(key, repr(value)) for run in select.space_runs(config)[space]
+            if jobs.has_search(jobs.base_run(run))
+            for variant in [resolve.run_variant(config, jobs.base_run(run))]
+            for key, value in {**variant.params, **variant.space_params.get(space, {})}.items()
+            if isinstance(value, (bool, str))}
+
+
+def test_every_method_the_thesis_profile_runs_on_a_space_is_rehearsed_there():
+    plugins.load("experiments", "methods")
+    thesis = yaml.safe_load((ROOT / "config" / "thesis.yaml").read_text())
+    ours, theirs = _methods(rehearsal_config()), _methods(thesis)
+    assert ours == theirs
+    for space in ("nb201", "darts_cnn"):   # every switch of a method's code path once
+        assert _flags(rehearsal_config(), space) == _flags(thesis, space), space

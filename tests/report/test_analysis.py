@@ -105,3 +105,18 @@ def test_fixed_depth_constraint_samples_and_derives_chain_cells_only():
     assert {(2 + n // 2, j) for n, (_, j) in enumerate(gdas.sampled_cell().normal)} == chain
     with pytest.raises(ValueError, match="fixed topology"):
         build_method("random-nas-nsas", "nb201", depth_constraint=True)
+
+
+def test_a_forgetting_figure_draws_the_profiles_runs_and_probes_only(tmp_path):
+    """Issue #20 (the rehearsal): Fig. 2.2 restricted to EN²AS (``figures.fig_2_2.runs``) with 2
+    probe cells, fewer than the 3 it shows, draws them (it raised "no search metrics for runs
+    ['gdas']", and then IndexError)."""
+    from nasrepro.cli import main
+
+    metrics = tmp_path / "results/p/runs/nb201/cifar10/en2as/seed0/search/metrics.jsonl"
+    _write(metrics, "\n".join(json.dumps({"epoch": e, "probe_valid": [50.0 + e, 40.0 - e],
+                                          "sampled_valid": 30.0 + e}) for e in range(3)) + "\n")
+    out = tmp_path / "fig"
+    assert main(["figure", "--figure", "fig_2_2", "--out-prefix", str(out), "--note", "test",
+                 str(metrics)]) == 0
+    assert (tmp_path / "fig.png").stat().st_size > 0

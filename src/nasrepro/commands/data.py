@@ -51,7 +51,8 @@ def cmd_nb101_standin(args) -> None:
     from nasrepro.utils.seeding import seed_everything
 
     spec = json.loads(args.spec)
-    device = setup(RunSettings(**spec["settings"]))
+    settings = RunSettings(**spec["settings"])
+    device = setup(settings)
     bundle = registry.DATASETS.get(spec["dataset"]["loader"]).load(spec["dataset"])
     state = Path(args.out).parent / "_state_standin"
 
@@ -66,8 +67,8 @@ def cmd_nb101_standin(args) -> None:
         records = run_retrain(net, retrain_data(space, spec["dataset"]["name"], bundle), cfg,
                               spec["seed"], device, state / "run",
                               config_fingerprint(json.dumps([arch.to_string(), spec], sort_keys=True)),
-                              spec["settings"]["workers"], space.task,
-                              spec["settings"].get("data_on_device", False))
+                              settings.workers, space.task, settings.data_on_device,
+                              settings.max_batches_per_epoch)
         clear_state(state / "run")
         return records, params, cfg.epochs
 

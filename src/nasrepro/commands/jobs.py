@@ -45,7 +45,8 @@ def cmd_search(args) -> None:
                         probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every,
                         probe_batches=job.probe_batches, hessian_iters=job.hessian_iters,
                         hessian_batches=job.hessian_batches,
-                        data_on_device=job.settings.data_on_device)
+                        data_on_device=job.settings.data_on_device,
+                        max_batches=job.settings.max_batches_per_epoch)
     write_jsonl(out / "metrics.jsonl", result.records)
     torch_save({"arch": space.to_string(result.arch), "state": method.state_dict()},
                out / "supernet.pt")
@@ -133,7 +134,8 @@ def cmd_evaluate(args) -> None:
         complexity = _complexity(net, bundle.shape, space.task)
         records = run_retrain(net, retrain_data(space, job.target, bundle), cfg, job.seed,
                               device, out / "_state", config_fingerprint(to_json(job)),
-                              job.settings.workers, space.task, job.settings.data_on_device)
+                              job.settings.workers, space.task, job.settings.data_on_device,
+                              job.settings.max_batches_per_epoch)
         chosen = reported(records, cfg, space.task)
         final = {**{k: v for k, v in chosen.items() if k.startswith(("valid_", "test_"))},
                  "reported_epoch": chosen["epoch"], **complexity,

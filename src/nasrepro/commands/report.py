@@ -50,7 +50,12 @@ def cmd_figure(args) -> None:
     else:
         from nasrepro.report.analysis import plot_analysis
 
-        plot_analysis(spec, args.metrics, args.out_prefix, args.note)
+        from nasrepro.report.figure import drawn_runs
+
+        # the runs the profile builds (``figures.<id>.runs``), as the title says (issue #20: the
+        # rehearsal's trimmed figures stopped on "no search metrics" for the runs left out)
+        plot_analysis(dataclasses.replace(spec, runs=tuple(drawn_runs(spec.runs, args.metrics))),
+                      args.metrics, args.out_prefix, args.note)
 
 
 def cmd_cost(args) -> None:

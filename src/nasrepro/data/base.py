@@ -14,6 +14,7 @@ which part.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -125,9 +126,28 @@ class StreamBatches:
             yield [j * self.length + i for j in range(self.rows)]
 
 
+class Capped:
+    """At most ``limit`` batches of ``loader`` per pass (each ``iter`` starts a fresh pass, so
+    ``endless`` restarts it): the profile's budget knob ``max_batches_per_epoch``."""
+
+    def __init__(self, loader, limit: int):
+        self.loader, self.limit = loader, limit
+
+    def __iter__(self):
+        return itertools.islice(iter(self.loader), self.limit)
+
+
 def make_loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int,
                 workers: int = 0, drop_last: bool = False, device: torch.device | None = None,
-                phase: str | None = None):
+                phase: str | None = None, limit: int | None = None):
+    """``_loader`` below, cut to its first ``limit`` batches per pass when ``limit`` is set (the
+    rehearsal's ``max_batches_per_epoch``: it limits work, never changes a batch)."""
+    loader = _loader(dataset, batch_size, shuffle, seed, workers, drop_last, device, phase)
+    return loader if limit is None else Capped(loader, limit)
+
+
+def _loader(dataset: Dataset, batch_size: int, shuffle: bool, seed: int, workers: int,
+            drop_last: bool, device: torch.device | None, phase: str | None):
     """A loader whose shuffling order depends only on ``seed`` (re-seeded per epoch by callers).
     A dataset with ``sequential = True`` (text segments: the model carries its hidden state from
     one batch to the next) is never shuffled: it is batched in corpus order (``StreamBatches``),

@@ -215,7 +215,8 @@ def standins_option(config: dict, space: str) -> str:
 def settings(config: dict) -> jobs.RunSettings:
     return jobs.RunSettings(config["profile"], config["device"], int(config["threads"]),
                             int(config["workers"]), bool(config.get("data_on_device", False)),
-                            tuple(config.get("plugins") or ()))
+                            tuple(config.get("plugins") or ()),
+                            config.get("max_batches_per_epoch"))
 
 
 # Named inputs a method may declare (``SearchMethod.inputs``): the file each one is, per space.
@@ -281,4 +282,4 @@ def standin_spec(config: dict, spaces: list[str]) -> str:
     target = config["search_dataset"]
     nets = {space: eval_settings(config, space, target) for space in spaces}
     return json.dumps({"dataset": {"name": target, **config["datasets"][target]}, "spaces": nets,
-                       "seed": 0, "settings": dataclasses.asdict(settings(config))}, sort_keys=True)
+                       "seed": 0, "settings": jobs.settings_dict(settings(config))}, sort_keys=True)

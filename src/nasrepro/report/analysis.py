@@ -81,7 +81,11 @@ BENCHMARK_ARCH_R = ("Arch-R: one benchmark value per cell (final-epoch validatio
 
 
 def forgetting(spec: FigureSpec, data: AnalysisInputs, ax_list) -> None:
-    shown = range(spec.probes_shown)
+    # the first ``probes_shown`` probe cells, or all of them when the profile scores fewer
+    # (issue #20: the rehearsal's 3 probes raised IndexError under Fig. 3.1's 4)
+    scored = min(len(r["probe_valid"]) for seeds in map(data.probed, spec.runs)
+                 for records in seeds for r in records)
+    shown = range(min(spec.probes_shown, scored))
     if spec.retrained:  # one panel per run: Arch (inherited, solid) and Arch-R (retrained, dashed)
         looked_up = data.truth_mode == "benchmark"
         for ax, run in zip(ax_list, spec.runs):
@@ -191,7 +195,7 @@ def plot_analysis(spec: FigureSpec, files: list[str], out_prefix: str, note: str
     """Write ``<out_prefix>.png`` and ``.pdf`` of an analysis figure (panels in one file)."""
     data = load(files)
     missing = [run for run in spec.runs if not data.searches.get(run)]
-    if missing:
+    if missing or not spec.runs:
         raise ValueError(f"{spec.id}: no search metrics for runs {missing}")
     if not data.truth and spec.kind != "forgetting":
         raise ValueError(f"{spec.id}: no ground truth of the probe cells among the inputs")

@@ -94,10 +94,12 @@ def reported(records: list[dict], cfg: RetrainConfig, task: Task) -> dict:
 
 def run_retrain(net: nn.Module, data: RetrainData, cfg: RetrainConfig, seed: int,
                 device: torch.device, state_dir, fingerprint: str, workers: int = 0,
-                task: Task | None = None, data_on_device: bool = False) -> list[dict]:
+                task: Task | None = None, data_on_device: bool = False,
+                max_batches: int | None = None) -> list[dict]:
     """Train ``net`` on ``data.train`` for ``cfg.epochs`` (resuming from ``state_dir``), scoring
     ``data.valid`` and ``data.test`` every epoch; returns the per-epoch records. With NT-ASGD
-    the network holds the averaged weights when this returns."""
+    the network holds the averaged weights when this returns. ``max_batches`` (the profile's
+    ``max_batches_per_epoch``) cuts each training and scoring pass to its first batches."""
     net = net.to(device)
     on = device if data_on_device else None  # batches built on the device (data.images)
     task = task or ClassificationTask()
@@ -129,7 +131,7 @@ def run_retrain(net: nn.Module, data: RetrainData, cfg: RetrainConfig, seed: int
         out = {}
         for split in ("valid", "test"):
             batches = make_loader(getattr(data, split), cfg.eval_batch_size, False, 0, workers,
-                                  device=on)
+                                  device=on, limit=max_batches)
             if isinstance(task, ClassificationTask):  # top-1 and top-5 in one pass
                 top = task.top_k(net, batches, device, (1, 5))
                 out.update({f"{split}_{key}": top[1], f"{split}_top5_{key}": top[5]})
@@ -145,7 +147,7 @@ def run_retrain(net: nn.Module, data: RetrainData, cfg: RetrainConfig, seed: int
         lr = opt.param_groups[0]["lr"]
         total_loss, steps = 0.0, 0
         for batch in make_loader(train_data, cfg.batch_size, True, epoch_seed, workers, device=on,
-                                 phase="retrain"):
+                                 phase="retrain", limit=max_batches):
             loss = _loss(task, net, task.to_device(batch, device), cfg)
             opt.zero_grad(set_to_none=True)
             loss.backward()

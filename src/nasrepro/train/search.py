@@ -21,6 +21,10 @@ Text with random sequence lengths (``data.text``, DARTS' search): the training p
 length per batch (35, or 17 with probability 0.05) and the weight learning rate of that step,
 the virtual step's included, is scaled by length / BPTT (``train.lr.scaled_lr``).
 
+``max_batches`` (the profile's budget knob ``max_batches_per_epoch``, null in the thesis
+profile) cuts every pass over a split to its first batches: the weight/architecture steps of an
+epoch and every scoring pass (derived cell, candidates, probes, Hessian). It limits work only.
+
 Probes (the forgetting and ranking analyses of chapters 2-3): every ``probe_every`` epochs and
 after the last one, each of the fixed ``probes`` cells is scored the same way on the same
 validation batches (``probe_batches`` of them, all when null; ``probe_valid``, one value per
@@ -53,7 +57,8 @@ class SearchResult:
 def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerprint: str,
                eval_batches: int | None = None, workers: int = 0, probes: list | None = None,
                probe_every: int = 1, probe_batches: int | None = None, hessian_iters: int = 0,
-               hessian_batches: int = 1, data_on_device: bool = False) -> SearchResult:
+               hessian_batches: int = 1, data_on_device: bool = False,
+               max_batches: int | None = None) -> SearchResult:
     ctx, cfg = method.ctx, method.cfg
     task, space, device = ctx.task, ctx.space, ctx.device
     probes = probes or []
@@ -67,11 +72,12 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
         ctx.rng.seed(epoch_seed)
         header = method.begin_epoch(epoch)
         train = make_loader(bundle.search_train, cfg.batch_size, True, epoch_seed, workers,
-                            device=on, phase="search")
+                            device=on, phase="search", limit=max_batches)
         arch_batches = endless(make_loader(bundle.arch_train, cfg.batch_size, True,
-                                           epoch_seed + 1, workers, device=on))
+                                           epoch_seed + 1, workers, device=on, limit=max_batches))
         ctx.train_stream = endless(make_loader(bundle.search_train, cfg.batch_size, True,
-                                               epoch_seed + 3, workers, device=on))
+                                               epoch_seed + 3, workers, device=on,
+                                               limit=max_batches))
         probing = bool(probes) and ((epoch + 1) % probe_every == 0 or epoch + 1 == cfg.epochs)
         sums: dict[str, float] = {}
         sampled: list[float] = []
@@ -94,7 +100,7 @@ def run_search(method, bundle: DataBundle, seed: int, state_dir: Path, fingerpri
             """Validation batches: ``limit`` of them, endless (None) or, with ``whole``, one
             pass (every call: the same batches in the same order)."""
             loader = make_loader(bundle.search_valid, batch_size, True, epoch_seed + 2, workers,
-                                 device=on)
+                                 device=on, limit=max_batches)
             if whole:
                 return loader
             return itertools.islice(loader, limit) if limit is not None else endless(loader)

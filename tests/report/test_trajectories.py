@@ -109,8 +109,10 @@ def test_figure_inputs_follow_the_kind(tmp_path):
         assert f"{runs}/{run}/seed0/eval/cifar10/final.json" in sweep
     assert "seed1" not in sweep and "idarts-t5-k2" not in sweep
     depth = next(line for line in figure_lines if "fig_5_4" in line)
-    for run in FIGURES.get("fig_5_4").runs:   # retraining curves on the first evaluated target
-        assert f"runs/darts_cnn/cifar10/{run}/seed0/eval/cifar10/metrics.jsonl" in depth
+    spec = FIGURES.get("fig_5_4")
+    first = spec.curve_targets[0]  # retraining curves on the first evaluated target (imagenet)
+    for run in spec.runs:
+        assert f"runs/darts_cnn/cifar10/{run}/seed0/eval/{first}/metrics.jsonl" in depth
         assert f"runs/darts_cnn/cifar10/{run}/seed0/search/metrics.jsonl" in depth
 
 

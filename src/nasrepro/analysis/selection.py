@@ -4,8 +4,10 @@ pick the best architectures based on retraining validation performance"; §4.4.2
 3.1's note: "we trained our best-searched architecture with 3 different random seeds").
 
 Each search's cell is retrained once (``eval/<search dataset>/final.json``, seed = the search's
-seed) and scored on held-out data: the retraining's validation split (``valid_acc``: the part of
-the training set the retrained network never trains on, ``search_valid``), never the test set.
+seed) and scored by its "Valid" column (``valid_acc``). **Known defect (issue 30 item 1, open):**
+the DARTS retraining protocol (``data.protocols``, issue 28 item 1) trains on the whole training
+set and, as DARTS' ``train.py`` does, has no held-out split: its "Valid" is the test set, so this
+selection reads the test set until the protocol gets a held-out split of its own.
 The cell with the best score is selected (ties: the first search seed in order); one search has
 nothing to select, and its cell is taken without a retraining. The record written (rule
 ``select_cell``) is a genotype record (space, run, seed, arch) plus the scores it was chosen by.

@@ -61,8 +61,9 @@ NET_KEYS = {"darts_cnn": ("C", "layers")}
 
 # The thesis' protocol for a DARTS-space row (§3.4.2, §4.4.2; Table 3.1's note; Table 2.1's
 # "best found structure from 10 independent search experiments"): search with several seeds,
-# retrain each found cell, select the cell whose retraining scores best on held-out data (the
-# retraining's validation split, never the test set), retrain it with 3 seeds, report mean ± std.
+# retrain each found cell, select the cell whose retraining scores best on held-out data, retrain
+# it with 3 seeds, report mean ± std (the held-out data: see the known defect in
+# analysis/selection.py).
 # The spaces whose tables and cell figures follow it; the other spaces' rows are the mean over the
 # searches (NAS-Bench-201, NAS-Bench-1Shot1: "4 independent times", Table 3.3's note).
 SELECTION_SPACES = ("darts_cnn",)

@@ -16,7 +16,7 @@ import torch
 import yaml
 from snakemake.utils import update_config
 
-from nasrepro.data.fixtures import cifar, common, imagenet, nats, text
+from nasrepro.data.fixtures import cifar, common, imagenet, nats, nb101, text
 from nasrepro.data.fixtures.py2pickle import dumps
 from nasrepro.registry import DATASETS
 from nasrepro.utils.safeload import load_array_pickle
@@ -214,3 +214,84 @@ def test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_every_chec
         cells = [m.name for m in tar.getmembers() if m.name.endswith(".pickle.pbz2")]
     assert len(cells) == 15625 + 1  # every cell and meta.pickle.pbz2
     assert f"{nats.FOLDER}/015624.pickle.pbz2" in cells
+
+
+@pytest.fixture(scope="module")
+def nb101_space1(tmp_path_factory):
+    """The NAS-Bench-101 fixture of search space 1's cells (the full one holds spaces 1-3)."""
+    root = tmp_path_factory.mktemp("nb101") / nb101.FOLDER
+    return root, nb101.build(root, variants=(1,))
+
+
+def test_nb101_fixture_converts_through_the_real_converter_and_returns_what_it_wrote(
+        nb101_space1, tmp_path):
+    """The TFRecord fixture read by the thesis profile's converter (checksum on): every cell of
+    space 1 (each raw choice's hash) three times at 108 epochs, each looked-up cell's repeats and
+    means the values the fixture drew for it, the JSON row and proto fields of the official file,
+    and the README label."""
+    import json
+    import random
+
+    from nasrepro.spaces.nb1shot1.benchmark import Nb101Benchmark
+    from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
+    from nasrepro.spaces.nb1shot1.space import Nb1Shot1Space, enumerate_cells
+    from nasrepro.spaces.nb1shot1.tfrecord import parse_record, read_records
+
+    root, sha = nb101_space1
+    cells = nb101.cells((1,))
+    drawn = nb101.values(len(cells))
+    table = Nb101Benchmark.build({"path": str(root / nb101.FILE), "sha256": sha}, tmp_path)
+    assert set(table["hash"]) == {arch.nb101_hash() for arch in enumerate_cells(1)} == set(cells)
+    assert len(cells) == 2685 and len(table) == nb101.REPEATS * len(cells)
+    assert set(table["epochs"]) == {108} and table.groupby("hash")["repeat"].max().eq(2).all()
+    bench = Nb101Benchmark(table)
+    order = {cell: i for i, cell in enumerate(cells)}
+    rng = random.Random(0)
+    for arch in [Nb1Shot1Space(1).sample(rng) for _ in range(6)]:
+        i = order[arch.nb101_hash()]
+        valid, test = (drawn[f"{split}_accuracy"][i, :, 2] for split in ("validation", "test"))
+        assert bench.thesis_metrics(arch) == {"valid_acc": pytest.approx(100 * valid.mean()),
+                                              "test_acc": pytest.approx(100 * test.mean())}
+        rows = bench.repeats(arch.nb101_hash())
+        assert rows["final_validation_accuracy"].tolist() == valid.tolist()
+        assert rows["halfway_test_accuracy"].tolist() == drawn["test_accuracy"][i, :, 1].tolist()
+        assert rows["final_training_time"].tolist() == drawn["training_time"][i, :, 2].tolist()
+        assert ModelSpec.from_record(rows["adjacency"].iloc[0], rows["operations"].iloc[0]) \
+            == arch.nb101()
+    best = 100 * drawn["test_accuracy"][:, :, 2].mean(axis=1).max()
+    assert bench.best_accuracy(1, "test") == pytest.approx(best)
+    first = next(read_records(root / nb101.FILE))
+    fields = json.loads(first)
+    assert len(fields) == 5 and fields[1] == 108 and fields[0] == next(iter(cells))
+    record = parse_record(first)
+    assert [p["current_epoch"] for p in record.metrics.evaluation_data] == [0.0, 54.0, 108.0]
+    assert record.metrics.trainable_parameters == drawn["trainable_parameters"][0]
+    assert record.metrics.total_time == drawn["total_time"][0, 0]
+    assert (root / "README-FIXTURE.txt").read_text().startswith(f"{common.LABEL}.\n2,685 cells")
+
+
+def test_nb101_fixture_with_a_flipped_byte_fails_in_one_line(nb101_space1, tmp_path, capsys):
+    """One flipped byte of record 1's data: the benchmark job stops with one line, the sha256
+    mismatch where the digest is pinned (the manifest), else the record's CRC-32C mismatch."""
+    import json
+    import shutil
+    import struct
+
+    from nasrepro import cli
+
+    root, sha = nb101_space1
+    path = tmp_path / nb101.FILE
+    shutil.copyfile(root / nb101.FILE, path)
+    blob = bytearray(path.read_bytes())
+    first = struct.unpack("<Q", blob[:8])[0]
+    blob[12 + first + 4 + 12 + 5] ^= 0x01
+    path.write_bytes(bytes(blob))
+    for digest, message in ((sha, f"{path}: sha256 is "),
+                            (None, f"{path}: record 1: data checksum mismatch")):
+        spec = json.dumps({"path": str(path), "url": None, "sha256": digest})
+        code = cli.main(["--log", str(tmp_path / "log"), "benchmark", "--space", "nb1shot1",
+                         "--spec", spec, "--out", str(tmp_path / "nb1shot1.parquet")])
+        err = capsys.readouterr().err
+        assert code == 2 and err.startswith(f"error: {message}"), err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not (tmp_path / "nb1shot1.parquet").exists()

@@ -11,7 +11,7 @@ import pytest
 from nasrepro.spaces.nb1shot1.benchmark import Nb101Benchmark, convert
 from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
 from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch
-from nasrepro.spaces.nb1shot1.tfrecord import (CorruptRecordError, ModelMetrics, crc32c,
+from nasrepro.spaces.nb1shot1.tfrecord import (CorruptRecordError, ModelMetrics, crc32c, frame,
                                                masked_crc32c, read_records)
 
 C3, C1, MP = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
@@ -37,14 +37,17 @@ def _bytes(number: int, payload: bytes) -> bytes:
     return _varint(number << 3 | 2) + _varint(len(payload)) + payload
 
 
-def _evaluation(epoch, time, train, valid, test) -> bytes:
+def _evaluation(epoch, time, train, valid, test, extra=True) -> bytes:
+    """``extra``: a checkpoint path and an unknown field 9, which the reader skips."""
     return (_double(1, epoch) + _double(2, time) + _double(3, train) + _double(4, valid)
-            + _double(5, test) + _bytes(6, b"/ckpt/model.ckpt-1") + _varint(9 << 3) + _varint(7))
+            + _double(5, test)
+            + (_bytes(6, b"/ckpt/model.ckpt-1") + _varint(9 << 3) + _varint(7) if extra else b""))
 
 
-def _metrics(epochs, valid, test, params=1234567) -> bytes:
-    points = [_evaluation(0, 0, 0.1, 0.1, 0.1), _evaluation(epochs / 2, 50.0, 0.8, valid - 0.1, test - 0.1),
-              _evaluation(epochs, 100.0 + valid, 0.99, valid, test)]
+def _metrics(epochs, valid, test, params=1234567, extra=True) -> bytes:
+    points = [_evaluation(0, 0, 0.1, 0.1, 0.1, extra),
+              _evaluation(epochs / 2, 50.0, 0.8, valid - 0.1, test - 0.1, extra),
+              _evaluation(epochs, 100.0 + valid, 0.99, valid, test, extra)]
     return b"".join(_bytes(1, p) for p in points) + _varint(2 << 3) + _varint(params) + _double(3, 321.0)
 
 
@@ -83,6 +86,20 @@ def test_protobuf_decoding_by_hand():
     assert metrics.evaluation_data[2] == {"current_epoch": 108.0, "training_time": 100.9,
                                           "train_accuracy": 0.99, "validation_accuracy": 0.9,
                                           "test_accuracy": 0.8}
+
+
+def test_the_fixture_writer_serialises_what_the_hand_encoder_writes(tmp_path):
+    """``ModelMetrics.serialize`` and ``frame`` (the rehearsal fixture's writer) against this
+    file's independent encoder: proto2 fields in number order, zeros written, no checkpoint path."""
+    data = _metrics(108, 0.9, 0.8, params=2_694_282, extra=False)
+    metrics = ModelMetrics.parse(data)
+    assert metrics.serialize() == data
+    assert ModelMetrics.parse(_metrics(108, 0.9, 0.8, params=2_694_282)).serialize() == data
+    assert metrics.evaluation_data[0]["current_epoch"] == 0.0 and _double(1, 0.0) in data
+    row = _row(ARCH, 108, 0.9, 0.8)
+    assert frame(row) == _frame(row)
+    (tmp_path / "two.tfrecord").write_bytes(frame(row) + frame(b"[]"))
+    assert list(read_records(tmp_path / "two.tfrecord")) == [row, b"[]"]
 
 
 def test_round_trip_keeps_every_repeat_and_budget(tfrecord, tmp_path):

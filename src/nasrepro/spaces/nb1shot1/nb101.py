@@ -37,15 +37,14 @@ def _md5(text: str) -> str:
 
 def graph_hash(matrix: Matrix, labels: list[int]) -> str:
     """The benchmark's isomorphism-invariant hash of a labelled DAG (module docstring)."""
-    n = len(matrix)
-    out_deg = [sum(row) for row in matrix]
-    in_deg = [sum(matrix[i][j] for i in range(n)) for j in range(n)]
-    hashes = [_md5(f"({out_deg[v]}, {in_deg[v]}, {labels[v]})") for v in range(n)]
-    for _ in range(n):
-        hashes = [_md5("".join(sorted(hashes[w] for w in range(n) if matrix[w][v])) + "|"
-                       + "".join(sorted(hashes[w] for w in range(n) if matrix[v][w])) + "|"
-                       + hashes[v])
-                  for v in range(n)]
+    vertices = range(len(matrix))
+    ins = [[w for w in vertices if matrix[w][v]] for v in vertices]
+    outs = [[w for w in vertices if matrix[v][w]] for v in vertices]
+    hashes = [_md5(f"({len(outs[v])}, {len(ins[v])}, {labels[v]})") for v in vertices]
+    for _ in vertices:
+        hashes = [_md5("".join(sorted([hashes[w] for w in ins[v]])) + "|"
+                       + "".join(sorted([hashes[w] for w in outs[v]])) + "|" + hashes[v])
+                  for v in vertices]
     return _md5(str(sorted(hashes)))
 
 

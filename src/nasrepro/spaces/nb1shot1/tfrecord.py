@@ -17,6 +17,10 @@ operations (comma-joined), base64 of a serialized ``ModelMetrics``]:
 Protobuf wire format: each field is a varint key (field number << 3 | wire type) followed by a
 varint (type 0), 8 bytes (type 1, here little-endian doubles), a varint length and that many bytes
 (type 2: strings, nested messages) or 4 bytes (type 5). Unknown fields are skipped.
+
+The inverse (``frame``, ``ModelMetrics.serialize``) writes the rehearsal's fixture of this file
+(``nasrepro.data.fixtures.nb101``): the proto is ``proto2``, so every set field is written, zeros
+included, in field-number order; ``checkpoint_path`` is left blank (the proto allows it).
 """
 
 from __future__ import annotations
@@ -87,6 +91,13 @@ def read_records(path: str | Path) -> Iterator[bytes]:
             number += 1
 
 
+def frame(data: bytes) -> bytes:
+    """One record as ``read_records`` reads it: length, its masked CRC, data, the data's."""
+    length = struct.pack("<Q", len(data))
+    return (length + struct.pack("<I", masked_crc32c(length)) + data
+            + struct.pack("<I", masked_crc32c(data)))
+
+
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:
     value = shift = 0
     while True:
@@ -122,6 +133,19 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int, object]]:
         yield number, wire, value
 
 
+def _encode_varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+def _key(number: int, wire: int) -> bytes:
+    return _encode_varint(number << 3 | wire)
+
+
 def _double(wire: int, value) -> float:
     if wire != 1:
         raise ValueError(f"expected a double (wire type 1), got wire type {wire}")
@@ -153,6 +177,17 @@ class ModelMetrics:
             elif number == 3:
                 metrics.total_time = _double(wire, value)
         return metrics
+
+    def serialize(self) -> bytes:
+        """The message's bytes, every field set (module docstring); ``parse`` reads them back."""
+        out = bytearray()
+        for point in self.evaluation_data:
+            sub = b"".join(_key(number, 1) + struct.pack("<d", point[name])
+                           for number, name in EVALUATION_FIELDS.items())
+            out += _key(1, 2) + _encode_varint(len(sub)) + sub
+        out += _key(2, 0) + _encode_varint(self.trainable_parameters & 0xFFFFFFFFFFFFFFFF)
+        out += _key(3, 1) + struct.pack("<d", self.total_time)
+        return bytes(out)
 
 
 @dataclass

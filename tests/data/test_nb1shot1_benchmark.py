@@ -74,9 +74,21 @@ def tfrecord(tmp_path):
     return path
 
 
+def _bitwise_crc32c(data: bytes) -> int:
+    crc = 0xFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
 def test_crc32c_check_value():
     assert crc32c(b"123456789") == 0xE3069283  # the standard CRC-32C check value
     assert crc32c(b"") == 0
+    data = bytes(range(256)) * 2
+    for size in (*range(18), 255, 512):  # slicing-by-8: whole steps, the tail, both
+        assert crc32c(data[:size]) == _bitwise_crc32c(data[:size]), size
 
 
 def test_protobuf_decoding_by_hand():

@@ -300,3 +300,41 @@ def test_nb101_fixture_with_a_flipped_byte_fails_in_one_line(nb101_space1, tmp_p
         assert code == 2 and err.startswith(f"error: {message}"), err
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     assert not (tmp_path / "nb1shot1.parquet").exists()
+
+
+def test_nb101_fixture_feeds_the_regret_figure_through_the_commands(nb101_space1, tmp_path,
+                                                                    monkeypatch):
+    """The rehearsal's NAS-Bench-101 chain in process (its Snakemake run is the README's command):
+    the `benchmark` job converts the fixture as the manifest names it (digest pinned, no URL), and
+    the `figure` job draws Fig. 5.2 from a search's per-epoch cells, each point the fixture's
+    value: validation error 100 - the mean validation accuracy, test regret the best mean test
+    accuracy of space 1 minus the cell's."""
+    import json
+    import random
+
+    from nasrepro import cli
+    from nasrepro.report import regret
+    from nasrepro.spaces.nb1shot1.space import Nb1Shot1Space
+
+    root, sha = nb101_space1
+    table = tmp_path / "nb1shot1.parquet"
+    spec = {"path": str(root / nb101.FILE), "url": None, "sha256": sha}
+    assert cli.main(["benchmark", "--space", "nb1shot1", "--spec", json.dumps(spec),
+                     "--out", str(table)]) == 0
+    rng = random.Random(1)
+    archs = [Nb1Shot1Space(1).sample(rng) for _ in range(3)]
+    search = tmp_path / "runs/nb1shot1-s1/cifar10/darts-1st/seed0/search/metrics.jsonl"
+    search.parent.mkdir(parents=True)
+    search.write_text("".join(json.dumps({"epoch": e, "arch": a.to_string()}) + "\n"
+                              for e, a in enumerate(archs)))
+    shown = {}
+    monkeypatch.setattr(regret, "save", lambda fig, prefix, note: shown.update(fig=fig))
+    assert cli.main(["figure", "--figure", "fig_5_2", "--note", "n", "--out-prefix",
+                     str(tmp_path / "fig"), str(search), str(table)]) == 0
+    cells, drawn = nb101.cells((1,)), nb101.values(len(nb101.cells((1,))))
+    order = [list(cells).index(a.nb101_hash()) for a in archs]
+    mean = {split: 100 * drawn[f"{split}_accuracy"][:, :, 2].mean(axis=1)
+            for split in ("validation", "test")}
+    valid_error, test_regret = (ax.lines[0].get_ydata() for ax in shown["fig"].axes[:2])
+    assert list(valid_error) == pytest.approx([100 - mean["validation"][i] for i in order])
+    assert list(test_regret) == pytest.approx([mean["test"].max() - mean["test"][i] for i in order])

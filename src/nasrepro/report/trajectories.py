@@ -52,11 +52,13 @@ def _load(files: list[str]):
 
 
 def _band(ax, rows: list[list[float]], label: str) -> None:
+    """Mean ± std over ``rows`` per epoch; a one-epoch curve (the rehearsal's) is a marker, which
+    a line of one point would not show."""
     length = min(len(r) for r in rows)
     values = np.array([r[:length] for r in rows], dtype=float)
     x = np.arange(1, length + 1)
     mean, std = values.mean(axis=0), values.std(axis=0)
-    ax.plot(x, mean, label=f"{label} (n={len(rows)})")
+    ax.plot(x, mean, label=f"{label} (n={len(rows)})", marker="o" if length == 1 else None)
     ax.fill_between(x, mean - std, mean + std, alpha=0.2)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 

@@ -139,15 +139,17 @@ def test_search_curve_figure_has_its_title_inside_whole_epochs_and_units(tmp_pat
 
 def test_a_one_epoch_curve_is_drawn_as_a_marker():
     """The rehearsal's searches run one epoch: a line of one point draws nothing, so that curve
-    gets a marker; curves of several epochs stay plain lines (the default profile's figures)."""
+    gets a marker and its axis the one whole epoch; curves of several epochs stay plain lines
+    (the default profile's figures)."""
     import matplotlib.pyplot as plt
 
     from nasrepro.report.trajectories import _band
 
-    fig, ax = plt.subplots()
-    _band(ax, [[3.0], [5.0]], "one")
-    _band(ax, [[1.0, 2.0]], "two")
-    one, two = ax.lines
+    fig, (left, right) = plt.subplots(1, 2)
+    _band(left, [[3.0], [5.0]], "one")
+    _band(right, [[1.0, 2.0]], "two")
+    (one,), (two,) = left.lines, right.lines
     assert one.get_marker() == "o" and list(one.get_ydata()) == [4.0]
+    assert list(left.get_xticks()) == [1]
     assert two.get_marker() in ("None", None, "") and list(two.get_ydata()) == [1.0, 2.0]
     plt.close(fig)

@@ -61,6 +61,8 @@ def _band(ax, rows: list[list[float]], label: str) -> None:
     ax.plot(x, mean, label=f"{label} (n={len(rows)})", marker="o" if length == 1 else None)
     ax.fill_between(x, mean - std, mean + std, alpha=0.2)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if length == 1:  # else the axis spans 0.95-1.05 with fractional epochs
+        ax.set_xticks([1])
 
 
 def _epoch_stats(spec: FigureSpec, files: list[str]):

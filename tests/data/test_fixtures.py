@@ -165,7 +165,7 @@ def test_text_fixtures_load_with_the_thesis_spec(tmp_path):
             assert "replaced by its valid split" in first and common.LABEL in first
 
 
-@pytest.mark.slow  # 35-48 s in-process (busy 2 cores): every fixture at full size, 15,625 cells
+@pytest.mark.slow  # 53 s in-process (load 4-6 on 2 cores): every fixture at full size (NB-101: 24 s)
 def test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_every_check(tmp_path):
     """``build_all`` (rule ``fixtures``), its manifest merged over ``config/thesis.yaml`` as a
     further --configfile: no raw input is missing, every dataset prepares through its loader

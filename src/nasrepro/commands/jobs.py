@@ -40,7 +40,8 @@ def cmd_search(args) -> None:
                                       inputs=inputs, arch_examples=len(bundle.arch_train)))
     method.setup()
     out = Path(args.out_dir)
-    result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(to_json(job)),
+    result = run_search(method, bundle.for_search(), job.seed, out / "_state",
+                        config_fingerprint(to_json(job)),
                         job.eval_batches, job.settings.workers,
                         probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every,
                         probe_batches=job.probe_batches, hessian_iters=job.hessian_iters,

@@ -9,6 +9,8 @@ search halves, the ImageNet mobile protocol on the ImageFolder tree) and
 Table 3.3 (the NATS-Bench archive converted, a NAS-Bench-201 search, the CIFAR-100 lookup).
 Left out here (the whole rehearsal is `python -m snakemake` with the README's command; its
 time is in the README): the other 19 tables, the 23 figures, the D-VAE and the other methods.
+The NAS-Bench-101 chain (the fixture converted, looked up by Fig. 5.2) is tested in process by
+``tests/data/test_fixtures.py``: here it would cost a search and the conversion, over 30 s.
 Every table built has a reproduced value in each row whose run the rehearsal selects."""
 
 import csv
@@ -51,6 +53,7 @@ def test_uncovered_rows_names_a_selected_row_without_a_value_of_ours(tmp_path):
 
 
 @pytest.mark.slow  # 343 s measured beside a full rehearsal run (load 5-10 on 2 cores); fixtures ~40 s
+# before NAS-Bench-101's file, 56 s with it (README); its chain: tests/data/test_fixtures.py
 def test_the_rehearsal_builds_its_tables_with_a_value_of_ours_in_every_covered_row(tmp_path):
     shared(common.CIFAR_NPZ)
     work = clean_copy(tmp_path / "repo")

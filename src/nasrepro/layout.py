@@ -143,6 +143,10 @@ class Layout:
         """Size, operations and edges of the search spaces (rule space_summary, Table 1.1)."""
         return f"{self.results}/tables/space_summary.json"
 
+    def space_mean(self, space) -> str:
+        """The random-sampling row of ``space``'s tables (rule space_mean, issue #29)."""
+        return f"{self.results}/tables/{space}_space_mean.json"
+
     def figure(self, name, ext) -> str:
         return f"{self.results}/figures/{name}.{ext}"
 

@@ -18,8 +18,8 @@ from nasrepro.profile import resolve
 from nasrepro.registry import TABLES
 from nasrepro.report.cost import significant
 from nasrepro.report.latex import latex_text, to_latex
-from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, ours_tag, to_csv,
-                                   to_markdown, write_table)
+from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, legend, ours_tag,
+                                   to_csv, to_markdown, write_table)
 from tests.conftest import ROOT
 from tests.table_results import DEFAULT_STANDINS, NOTE, fake_results
 
@@ -154,7 +154,8 @@ def test_markdown_layout_title_note_header_rule_and_one_line_a_row(tmp_path):
     assert lines[6:6 + len(table)] == ["| " + " | ".join(str(row[k]) for k in keys) + " |"
                                        for row in table]
     assert any("±" in line for line in lines[6:6 + len(table)])   # the cells of ours are there
-    assert lines[6 + len(table):] == ["", *LEGEND.splitlines()]
+    assert lines[6 + len(table):] == ["", *legend(spec).splitlines()]
+    assert legend(spec).startswith(LEGEND) and "Random sampling:" in legend(spec)  # issue #29
 
 
 # ----------------------------------------------------------------------------- one number a cell

@@ -17,7 +17,8 @@ from nasrepro import cli
 from nasrepro.analysis import space_mean
 from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, Column
 from nasrepro.registry import TABLES
-from nasrepro.report.table import RI_LABEL, build, has_ri, ri_cell, to_csv
+from nasrepro.report.latex import to_latex
+from nasrepro.report.table import RI_TAG, build, has_ri, ri_cell, to_csv
 from nasrepro.spaces.nb201.benchmark import THESIS_COLUMNS, Nb201Benchmark
 from nasrepro.spaces.nb201.space import Nb201Space
 from tests.conftest import ROOT
@@ -137,7 +138,13 @@ def test_every_nas_bench_201_table_gets_the_row_and_ri_and_keeps_everything_else
             assert row[f"{column.key}_ri"] == expected  # made-up means print exactly
     header = next(csv.reader(io.StringIO(to_csv(spec, with_row))))
     for column in accuracy:  # the RI column right after ours
-        at = header.index(f"{RI_LABEL}, {column.ours_label} [ours]")
+        at = header.index(f"{column.ours_label} [ours; {RI_TAG}]")
         assert header[at - 1] == f"{column.ours_label} [ours]"
+    tex = to_latex(spec, with_row, NOTE)  # the .tex has the RI cells and the row too
+    ri_cells = [row[f"{c.key}_ri"] for row in with_row[:-1] for c in accuracy
+                if row[f"{c.key}_ri"]]
+    assert ri_cells and all(cell in tex for cell in ri_cells)
+    assert tex.count("ours; RI vs random sampling (\\%)") == len(accuracy)
+    assert "Random sampling (space mean; all 15,625 cells)" in tex
     others = [c for c in spec.columns if c.reproduced and not has_ri(spec, c)]
     assert all(last.get(f"{c.key}_reproduced", "") == "" for c in others)  # e.g. tau, seconds

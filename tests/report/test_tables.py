@@ -91,8 +91,10 @@ def test_headers_name_the_standin_in_every_format(tmp_path):
     header = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
     assert header in rows[0] and "CIFAR-10 Test Acc (%) [thesis]" in rows[0]
     assert header in md.splitlines()[4]
-    assert r"\multicolumn{2}{c}{CIFAR-10 Test Acc (\%)}" in tex
-    assert " & thesis & ours; stand-in: digits & " in tex
+    # thesis, ours and our RI over random sampling (issue 29) under one label
+    assert r"\multicolumn{3}{c}{CIFAR-10 Test Acc (\%)}" in tex
+    assert (" & thesis & ours; stand-in: digits & ours; stand-in: digits; RI vs random sampling "
+            r"(\%) & ") in tex
     # our column of a dataset without a stand-in (here ImageNet) and the memory kind say only "ours"
     rows, _, _ = _written(TABLES.get("table_2_1"), tmp_path / "t21",
                           standins={k: v for k, v in DEFAULT_STANDINS.items() if k != "imagenet"})

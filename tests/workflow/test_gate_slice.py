@@ -9,7 +9,7 @@ import pytest
 
 from nasrepro import cli
 from nasrepro.layout import Layout
-from nasrepro.report.table import RI_LABEL
+from nasrepro.report.table import RI_TAG
 from tests.computed import SLICE_ITEMS
 
 SELECT = ["--select", ",".join(SLICE_ITEMS)]
@@ -29,7 +29,7 @@ def test_the_slice_table_2_3_has_the_random_sampling_row_and_ri(computed_default
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     ours = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
-    ri = f"{RI_LABEL}, {ours}"
+    ri = f"{ours[:-1]}; {RI_TAG}]"
     *methods, random = rows
     assert random["Method"] == "Random sampling (5 uniformly sampled cells, retrained)"
     baseline = float(random[ours].split(" ± ")[0])

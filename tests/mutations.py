@@ -121,7 +121,7 @@ MUTATIONS = [
     ("Kendall tau sign", "src/nasrepro/analysis/ranking.py",
      "elif (dx > 0) == (dy > 0):", "elif (dx > 0) != (dy > 0):", "tests/report/test_analysis.py"),
     ("tables: one seed prints ± 0.00", "src/nasrepro/report/table.py",
-     "    if len(values) == 1:\n        return f\"{mean:.{places}f}\"\n", "",
+     "float(np.std(values)) if len(values) > 1 else None", "float(np.std(values))",
      "tests/report/test_tables.py"),
     ("tables: headers drop the stand-in", "src/nasrepro/report/table.py",
      'return f"ours; stand-in: {standin}"', 'return "ours"', "tests/report/test_tables.py"),

@@ -65,11 +65,12 @@ def latex_text(text: object) -> str:
 
 def _groups(spec: TableSpec, standins: dict[str, str] | None, scored_by: str):
     """Per column of ``spec``, its cells in order as ``report.table.headers`` has them:
-    (row key, label, tag) of the thesis', ours, the across-searches and the genotype cell."""
+    (row key, label, tag) of the thesis', ours, its RI over random sampling, the across-searches
+    and the genotype cell."""
     groups, found = [], headers(spec, standins, scored_by)
     for column in spec.columns:
-        keys = {f"{column.key}_thesis", f"{column.key}_reproduced", column.key + ACROSS_SUFFIX,
-                f"{column.key}_genotype"}
+        keys = {f"{column.key}_thesis", f"{column.key}_reproduced", f"{column.key}_ri",
+                column.key + ACROSS_SUFFIX, f"{column.key}_genotype"}
         groups.append((column, [cell for cell in found if cell[0] in keys]))
     return groups, [cell for cell in found if cell[0] in ("net", "selected", "seeds")]
 

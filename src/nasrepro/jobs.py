@@ -24,6 +24,10 @@ PUBLISHED_PREFIX = "published-"
 BEST_SUFFIX = "-best"
 SELECTED_SUFFIX = "-selected"
 PSEUDO_SUFFIXES = (BEST_SUFFIX, SELECTED_SUFFIX)
+# A run's fidelity (issue #25): the thesis' equations (the default) or the author's released code
+# where it computes something else (the methods' ``released`` options, docs/methods.md)
+THESIS, RELEASED = "thesis", "released"
+FIDELITIES = (THESIS, RELEASED)
 
 
 def probe_run(index: int) -> str:
@@ -120,6 +124,7 @@ class SearchJob:
     probe_batches: int | None = None
     hessian_iters: int = 0
     hessian_batches: int = 1
+    fidelity: str = THESIS  # left out of the message when THESIS (``to_json``)
 
     @classmethod
     def from_json(cls, text: str) -> "SearchJob":
@@ -171,7 +176,11 @@ def settings_dict(settings: RunSettings) -> dict:
 
 
 def to_json(job) -> str:
+    """The message of ``job``; a thesis-fidelity search leaves ``fidelity`` out, so its message
+    (and its run.json) is what it was before the setting existed."""
     data = dataclasses.asdict(job)
     if "settings" in data:
         data["settings"] = settings_dict(job.settings)
+    if data.get("fidelity") == THESIS:
+        del data["fidelity"]
     return json.dumps(data, sort_keys=True)

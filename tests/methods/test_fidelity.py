@@ -291,3 +291,44 @@ def test_a_table_caption_names_its_released_rows_and_leaves_others_alone():
     assert "released code (fidelity released" in to_markdown(spec, rows, "note")
     assert "fidelity released" in to_latex(spec, rows, "note")
     assert title(TABLES.get("table_3_3"), rows[1:]) == TABLES.get("table_3_3").title
+
+
+@pytest.mark.parametrize("terms", [0, 1])
+def test_idarts_inner_steps_on_a_copied_optimiser_leave_w_and_move_it_by_the_fd_residue(terms):
+    """iDARTS_V2.ipynb: the inner steps' optimiser is a deep copy (w does not move), there is no
+    weight step, the hypergradient is Eq. 6.9 at the current w, and w <- w - R (total - v),
+    R = 0.01 / ||v|| (the finite difference left unrestored): K = 0 leaves w exactly; K = 1 moves
+    it by -R (v - gamma H v), a step down the validation loss."""
+    import copy
+
+    from nasrepro.methods.parts.hypergrad import implicit_hypergradient
+    from tests.methods.test_idarts import NET, _applied_grads, _batches, _double
+
+    batches = _batches(5)
+    train_batch, valid_batch, extra = batches[0], batches[1], batches[2:3]
+    method = _double(build_method("idarts", net_cfg=NET, inner_steps=2, neumann_terms=terms,
+                                  w_lr=0.1, epochs=3, inner_steps_on_copy=True))
+    reference = copy.deepcopy(method)
+    method.ctx.train_stream = iter(extra)
+    got = _applied_grads(method, train_batch, valid_batch)
+    weights = [p for p in reference.supernet.parameters() if p.requires_grad]
+    l1 = lambda: reference.relaxed_loss(extra[0])  # noqa: E731  (the last inner batch)
+    l2 = lambda: reference.relaxed_loss(valid_batch)  # noqa: E731
+    want, _ = implicit_hypergradient(l1, l2, weights, reference.alpha_list(), reference.w_lr, terms)
+    for g, w in zip(got, want):
+        assert torch.allclose(g, w, rtol=1e-9, atol=1e-12)           # Eq. 6.9 at w_0, no inner step
+    moved = [p.detach() for p in method.supernet.parameters() if p.requires_grad]
+    if terms == 0:
+        assert all(torch.equal(p, q.detach()) for p, q in zip(moved, weights))
+        return
+    v = torch.autograd.grad(l2(), weights, allow_unused=True)
+    used = [i for i, g in enumerate(torch.autograd.grad(l1(), weights, allow_unused=True))
+            if g is not None]
+    v = [v[i] if v[i] is not None else torch.zeros_like(weights[i]) for i in used]
+    g1 = torch.autograd.grad(l1(), [weights[i] for i in used], create_graph=True)
+    hv = torch.autograd.grad(g1, [weights[i] for i in used], grad_outputs=v)
+    radius = 0.01 / float(torch.sqrt(sum((x ** 2).sum() for x in v)))
+    for i, vi, h in zip(used, v, hv):
+        expected = weights[i].detach() - radius * (vi - reference.w_lr * h)
+        assert torch.allclose(moved[i], expected, rtol=1e-9, atol=1e-12)
+    assert any(not torch.equal(moved[i], weights[i].detach()) for i in used)

@@ -332,3 +332,17 @@ def test_idarts_inner_steps_on_a_copied_optimiser_leave_w_and_move_it_by_the_fd_
         expected = weights[i].detach() - radius * (vi - reference.w_lr * h)
         assert torch.allclose(moved[i], expected, rtol=1e-9, atol=1e-12)
     assert any(not torch.equal(moved[i], weights[i].detach()) for i in used)
+
+
+def test_the_cost_table_names_the_search_rows_of_released_runs():
+    import pandas as pd
+
+    from nasrepro.report.cost import COLUMNS, to_markdown
+
+    def table(names):
+        return pd.DataFrame([{"scope": "search", "name": n, **{c: 0 for c in COLUMNS[2:]}}
+                             for n in names], columns=COLUMNS)
+
+    released = to_markdown(table(["nb201/gdas-nsas", "nb201/gdas-nsas-released"]), "note")
+    assert "Rows nb201/gdas-nsas-released: the author's released code" in released
+    assert "released code" not in to_markdown(table(["nb201/gdas-nsas"]), "note")

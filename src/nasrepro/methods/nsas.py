@@ -35,9 +35,8 @@ import torch
 
 from nasrepro.methods.gdas import Gdas, GdasConfig
 from nasrepro.methods.parts.constraints import STRATEGIES, ConstraintSelector
-from nasrepro.methods.parts.multi_cell import MultiCellLoss
+from nasrepro.methods.parts.multi_cell import MultiCellLoss, Term
 from nasrepro.methods.random_nas import RandomNas, RandomNasConfig
-from nasrepro.methods.parts.multi_cell import Term
 from nasrepro.params import hp, released
 from nasrepro.registry import METHODS
 

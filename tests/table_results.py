@@ -9,7 +9,7 @@ from pathlib import Path
 
 from nasrepro.experiments.specs import TableSpec
 from nasrepro.analysis.selection import selection_record
-from nasrepro.jobs import PROBE_PREFIX, has_search, selected_retrain_seeds, selected_run
+from nasrepro.jobs import PROBE_PREFIX, has_search, heldout_run, selected_retrain_seeds, selected_run
 from nasrepro.layout import Layout
 from tests.conftest import ROOT
 
@@ -57,7 +57,8 @@ def fake_results(spec: TableSpec, root: Path, seeds=(0,), wall_s: float = 2.2, r
         if spec.selects and has_search(run):
             genotypes = [{"space": spec.space, "dataset": "d", "run": run, "method": run,
                           "seed": seed, "arch": f"cell-{seed}"} for seed in seeds]
-            finals = [_final(spec, run, seed, "cifar10") for seed in seeds] if len(seeds) > 1 else []
+            finals = [_final(spec, heldout_run(run), seed, "cifar10") for seed in seeds] \
+                if len(seeds) > 1 else []
             files.append(_write(root / layout.selection(spec.space, "d", run),
                                 selection_record(genotypes, finals, "valid_acc", True)))
             for extra in selected_retrain_seeds(list(seeds), 2):

@@ -8,9 +8,11 @@ it imports no registry, no plugin and no torch.
 Pseudo-runs are names that fill a table row or a figure like a run, but have no search of their
 own: ``probe-<i>`` (the fixed probe cell i of the ranking analyses), ``published-<name>`` (a
 literature cell of the space), ``<run>-best`` (the best cell over the epochs of ``<run>``'s
-search, Table 4.2 "Best") and ``<run>-selected`` (the cell selected over ``<run>``'s searches by
-its retraining's validation score, the thesis' protocol for a DARTS-space row; its seed folders
-hold that cell's further retrainings, ``experiments.specs.SELECTION_SPACES``).
+search, Table 4.2 "Best"), ``<run>-heldout`` (seed s: the held-out retraining of the cell of
+``<run>``'s search s, the score the selection reads: ``data.protocols.HELDOUT``) and
+``<run>-selected`` (the cell selected over ``<run>``'s searches by those scores, the thesis'
+protocol for a DARTS-space row; its seed folders hold that cell's further retrainings,
+``experiments.specs.SELECTION_SPACES``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ PROBE_PREFIX = "probe-"
 PUBLISHED_PREFIX = "published-"
 BEST_SUFFIX = "-best"
 SELECTED_SUFFIX = "-selected"
-PSEUDO_SUFFIXES = (BEST_SUFFIX, SELECTED_SUFFIX)
+HELDOUT_SUFFIX = "-heldout"
+HELDOUT_PROTOCOL = "heldout"  # the retraining protocol of a <run>-heldout job (data.protocols)
+PSEUDO_SUFFIXES = (BEST_SUFFIX, SELECTED_SUFFIX, HELDOUT_SUFFIX)
 # A run's fidelity (issue #25): the thesis' equations (the default) or the author's released code
 # where it computes something else (the methods' ``released`` options, docs/methods.md)
 THESIS, RELEASED = "thesis", "released"
@@ -51,8 +55,8 @@ def published_name(run: str) -> str:
 
 
 def base_run(name: str) -> str:
-    """The run whose searches a pseudo-run ``<run>-best`` or ``<run>-selected`` reads (else
-    ``name`` itself)."""
+    """The run whose searches a pseudo-run ``<run>-best``, ``<run>-selected`` or ``<run>-heldout``
+    reads (else ``name`` itself)."""
     for suffix in PSEUDO_SUFFIXES:
         if name.endswith(suffix):
             return name[:-len(suffix)]
@@ -68,15 +72,25 @@ def is_selected_run(run: str) -> bool:
     return run.endswith(SELECTED_SUFFIX)
 
 
+def heldout_run(run: str) -> str:
+    """The pseudo-run of the held-out retrainings of ``run``'s cells (one per search seed)."""
+    return f"{run}{HELDOUT_SUFFIX}"
+
+
+def is_heldout_run(run: str) -> bool:
+    return run.endswith(HELDOUT_SUFFIX)
+
+
 def has_search(run: str) -> bool:
     """Whether ``run`` is searched (probe and published pseudo-runs only write a genotype; a
-    selected pseudo-run reads its run's searches)."""
-    return not (is_probe_run(run) or is_published_run(run) or is_selected_run(run))
+    selected or held-out pseudo-run reads its run's searches)."""
+    return not (is_probe_run(run) or is_published_run(run) or is_selected_run(run)
+                or is_heldout_run(run))
 
 
 def selected_retrain_seeds(pool: list[int], retrainings: int) -> list[int]:
     """The seeds of the selected cell's further retrainings: the ``retrainings - 1`` smallest
-    seeds >= 0 outside the search seeds ``pool`` (the retraining that selected the cell, with its
+    seeds >= 0 outside the search seeds ``pool`` (the retraining of its search's cell, with its
     search's seed, is the first of the ``retrainings``; so every seed is distinct)."""
     seeds, seed = [], 0
     while len(seeds) < retrainings - 1:

@@ -32,7 +32,7 @@ from nasrepro.jobs import PROBE_PREFIX, PSEUDO_SUFFIXES, PUBLISHED_PREFIX, selec
 _RUN_CHAR = "[a-z0-9\\-]"
 RUN = f"{_RUN_CHAR}+"  # a run name (wildcard constraint)
 _SUFFIXES = "|".join(re.escape(suffix) for suffix in PSEUDO_SUFFIXES)
-SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, -best or -selected pseudo-run
+SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, -best, -selected or -heldout pseudo-run
     f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)})"
     f"(?!{_RUN_CHAR}*(?:{_SUFFIXES})(?!{_RUN_CHAR})){RUN}"
 )

@@ -74,6 +74,17 @@ def test_thesis_retrain_jobs_train_and_report_on_the_protocols_sets(cifar_roots,
         THESIS_SIZES[(space, target)]
 
 
+def test_the_selections_held_out_retraining_never_sees_the_test_set(cifar_roots):
+    """Issue 30 item 1: a <run>-heldout retraining trains on the search's training half and is
+    scored on its validation half; the DARTS protocol's "Valid" is the test set itself."""
+    bundle = DATASETS.get("cifar10").load(thesis_spec("cifar10", cifar_roots["cifar10"]))
+    data = retrain_data(SPACES.get("darts_cnn")(), "cifar10", bundle, heldout=True)
+    assert (len(data.train), len(data.valid), len(data.test)) == (25_000, 25_000, 10_000)
+    assert data.train is bundle.search_train and data.valid is bundle.search_valid
+    assert data.valid is not bundle.official_test and data.valid is not bundle.test
+    assert retrain_data(SPACES.get("darts_cnn")(), "cifar10", bundle).valid is bundle.official_test
+
+
 def test_darts_protocol_trains_augmented_and_reports_the_plain_test_set(cifar_roots):
     bundle = DATASETS.get("cifar10").load(thesis_spec("cifar10", cifar_roots["cifar10"]))
     data = retrain_data(SPACES.get("darts_cnn")(), "cifar10", bundle)

@@ -1,6 +1,7 @@
 """The contract, parametrized over the registries: every method x every space builds, steps,
 derives a valid architecture, is deterministic for a seed, and resumes bit-identically after a
-kill (the state of every method included). A new method or space is tested here unchanged."""
+kill (the state of every method included), with the test split sealed as in a search job. A new
+method or space is tested here unchanged."""
 
 import pytest
 import torch
@@ -48,7 +49,10 @@ def _search(method_name, space_name, state_dir, seed=0):
     method = build_method(method_name, space_name, shape=bundle.shape, seed=seed,
                           **{k: v for k, v in SMALL.items() if k in fields})
     seed_everything(seed)
-    return run_search(method, bundle, seed, state_dir, "fingerprint", eval_batches=1), method
+    # sealed as a search job's (issue #29 item 3): every method's search decisions read the
+    # validation split only; a read of the test split raises SealedSplitRead and fails the case
+    return run_search(method, bundle.for_search(), seed, state_dir, "fingerprint",
+                      eval_batches=1), method
 
 
 def _strip_times(records):

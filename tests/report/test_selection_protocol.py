@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from nasrepro.analysis.selection import select, selection_record
+from nasrepro import jobs
 from nasrepro.jobs import selected_retrain_seeds
 from nasrepro.params import ConfigError
 from nasrepro.profile import resolve, select as profile_select, validate
@@ -44,20 +45,27 @@ def _genotype(seed):
 
 def test_selection_reads_the_validation_split_never_the_test_set():
     # seed 0 has the best test accuracy, seed 1 the best validation accuracy
-    finals = [{"seed": 0, "target": "cifar10", "valid_acc": 90.0, "test_acc": 99.0},
-              {"seed": 1, "target": "cifar10", "valid_acc": 95.0, "test_acc": 80.0}]
+    finals = [{"seed": 0, "target": "cifar10", "run": "darts-2nd-heldout", "valid_acc": 90.0,
+               "test_acc": 99.0},
+              {"seed": 1, "target": "cifar10", "run": "darts-2nd-heldout", "valid_acc": 95.0,
+               "test_acc": 80.0}]
     record = selection_record([_genotype(0), _genotype(1)], finals, "valid_acc", True)
     assert (record["seed"], record["arch"], record["run"]) == (1, "cell-1", "darts-2nd")
     assert record["selection"] == {"searches": [0, 1], "scores": {"0": 90.0, "1": 95.0},
                                    "field": "valid_acc", "target": "cifar10",
-                                   "higher_is_better": True}
+                                   "protocol": "heldout", "higher_is_better": True}
+    # a retraining under the DARTS protocol (its "Valid" is the test set) is refused
+    darts = [{**final, "run": "darts-2nd"} for final in finals]
+    with pytest.raises(ValueError, match="held-out retrainings only .*not darts-2nd: .*test set"):
+        selection_record([_genotype(0), _genotype(1)], darts, "valid_acc", True)
 
 
 def test_one_search_needs_no_retraining_and_every_search_of_several_does():
     assert selection_record([_genotype(7)], [], "valid_acc", True)["seed"] == 7
     with pytest.raises(ValueError, match="every search's cell must be retrained"):
         selection_record([_genotype(0), _genotype(1)],
-                         [{"seed": 0, "target": "cifar10", "valid_acc": 1.0}], "valid_acc", True)
+                         [{"seed": 0, "target": "cifar10", "run": "darts-2nd-heldout",
+                           "valid_acc": 1.0}], "valid_acc", True)
 
 
 # ------------------------------------------------------------------------------ the tables
@@ -74,7 +82,7 @@ def test_a_row_is_the_selected_cell_retrained_with_the_across_searches_column_be
     # across searches: each search's cell, retrained once (errors 9 and 7)
     assert row["cifar10_test_error_searches"] == "8.00 ± 1.00"
     assert row["selected"] == ("seed 1 of [0, 1]: best valid_acc 91.00 on cifar10 "
-                               "(retraining's validation split)")
+                               "(held-out retraining: train half, scored on the validation half)")
     assert row["seeds"] == 2  # the selected cell's retrainings
     three = build(spec, spec.thesis_csv(ROOT), fake_results(spec, tmp_path / "3", seeds=(0, 1, 2)),
                   NOTE)
@@ -109,6 +117,28 @@ def test_the_thesis_profile_selects_over_its_four_searches_and_retrains_three_ti
     assert resolve.selection_pool(default, "darts_cnn", "darts-2nd") == [0]
     assert resolve.selected_retrain_seeds(default, "darts_cnn", "darts-2nd") == [1]
     assert selected_retrain_seeds([1, 2], 4) == [0, 3, 4]
+
+
+def test_held_out_retrainings_run_the_selections_epochs_on_the_cell_of_their_search():
+    thesis, default = _profile("thesis.yaml"), _profile("config.yaml")
+
+    def job(config, run):
+        return resolve.eval_job(config, "darts_cnn", "cifar10", run, 1, "cifar10", {}, None)
+
+    # thesis: DARTS' 100-epoch selection training beside the 600-epoch retraining, same network
+    assert (job(thesis, "en2as-heldout").retrain["epochs"], job(thesis, "en2as").retrain["epochs"]) \
+        == (100, 600)
+    assert job(thesis, "en2as-heldout").net_cfg == job(thesis, "en2as").net_cfg
+    assert job(thesis, "en2as-selected").retrain["epochs"] == 600
+    assert job(thesis, "en2as-heldout").method == "en2as"
+    # default: null, the profile's own retraining epochs
+    assert resolve.selection_protocol(default).epochs is None
+    assert job(default, "en2as-heldout").retrain == job(default, "en2as").retrain
+    assert jobs.base_run("en2as-heldout") == "en2as" and not jobs.has_search("en2as-heldout")
+    bad = copy.deepcopy(default)
+    bad["selected_cell"] = {"epochs": 0}
+    with pytest.raises(ConfigError, match=r"selected_cell.epochs"):
+        validate.check_profile(bad)
 
 
 def test_cell_figures_draw_the_selected_cell_over_all_their_seeds():

@@ -91,13 +91,15 @@ def eval_file(space, run, seed, target, name):
 
 
 def evaluate_inputs(wildcards):
-    """The cell (a pseudo-run <run>-selected: its run's selected cell, rule select_cell), the
-    data or the benchmark table."""
+    """The cell (a pseudo-run <run>-selected: its run's selected cell, rule select_cell; a
+    pseudo-run <run>-heldout: the cell of its run's search of the same seed), the data or the
+    benchmark table."""
     wc = wildcards
     if jobs.is_selected_run(wc.run):
         genotype = L.selection(wc.space, wc.dataset, jobs.base_run(wc.run))
     else:
-        genotype = L.search_file(wc.space, wc.dataset, wc.run, wc.seed, "genotype.json")
+        run = jobs.base_run(wc.run) if jobs.is_heldout_run(wc.run) else wc.run
+        genotype = L.search_file(wc.space, wc.dataset, run, wc.seed, "genotype.json")
     inputs = {"plugins": plugin_files(), "genotype": genotype}
     if uses_benchmark(wildcards.space):
         inputs["benchmark"] = L.benchmark_table(registry.benchmark_of(wildcards.space))
@@ -112,13 +114,15 @@ def selection_file(space, run):
 
 
 def selection_inputs(wildcards):
-    """The searches a cell is selected over and, when there are several, each one's retraining on
-    the search dataset (its held-out validation score selects; nasrepro.analysis.selection)."""
+    """The searches a cell is selected over and, when there are several, each one's held-out
+    retraining on the search dataset (pseudo-run <run>-heldout, data.protocols.HELDOUT: its
+    validation score selects; nasrepro.analysis.selection)."""
     wc = wildcards
     pool = resolve.selection_pool(config, wc.space, wc.run)
+    heldout = jobs.heldout_run(wc.run)
     return {
         "genotypes": [L.search_file(wc.space, wc.dataset, wc.run, s, "genotype.json") for s in pool],
-        "finals": [L.eval_file(wc.space, wc.dataset, wc.run, s, wc.dataset, "final.json")
+        "finals": [L.eval_file(wc.space, wc.dataset, heldout, s, wc.dataset, "final.json")
                    for s in pool] if len(pool) > 1 else [],
     }
 

@@ -65,8 +65,9 @@ rule best_cell:
 
 rule select_cell:
     """Pseudo-run <run>-selected: the cell, among <run>'s searches with the seeds of the tables
-    and cell figures that show it, whose retraining on the search dataset scores best on its
-    validation split (the thesis' protocol for a DARTS-space row; nasrepro.analysis.selection).
+    and cell figures that show it, whose held-out retraining (pseudo-run <run>-heldout: trained
+    on the search's training half, scored on its validation half, never the test set) scores best
+    (the thesis' protocol for a DARTS-space row; nasrepro.analysis.selection).
     The evaluate rule retrains it with the further seeds (resolve.selected_retrain_seeds)."""
     input:
         unpack(selection_inputs),

@@ -5,7 +5,7 @@ how that architecture is chosen. Here it is chosen without test labels, from the
 per-epoch records (``search/metrics.jsonl``): the epoch's derived cell (``arch``) whose
 inherited-weight validation score (``derived_valid``) is best in the task's direction; ties go to
 the later epoch (the longer-trained supernet). The chosen cell is evaluated like a found cell,
-as pseudo-run ``<run>-best`` (``config.BEST_SUFFIX``; rule ``best_cell``).
+as pseudo-run ``<run>-best`` (``jobs.BEST_SUFFIX``; rule ``best_cell``).
 """
 
 from __future__ import annotations

@@ -3,17 +3,20 @@ several times with different random seeds to obtain the architectures, and then 
 pick the best architectures based on retraining validation performance"; §4.4.2 likewise; Table
 3.1's note: "we trained our best-searched architecture with 3 different random seeds").
 
-Each search's cell is retrained once (``eval/<search dataset>/final.json``, seed = the search's
-seed) and scored by its "Valid" column (``valid_acc``). **Known defect (issue 30 item 1, open):**
-the DARTS retraining protocol (``data.protocols``, issue 28 item 1) trains on the whole training
-set and, as DARTS' ``train.py`` does, has no held-out split: its "Valid" is the test set, so this
-selection reads the test set until the protocol gets a held-out split of its own.
+Each search's cell gets a held-out retraining (pseudo-run ``<run>-heldout``, seed = the search's
+seed, ``selected_cell.epochs`` epochs: DARTS' short selection training): it trains on the search's
+training half and is scored on its validation half (``data.protocols.HELDOUT``), never the test
+set, and that "Valid" score (``valid_acc``) selects. The DARTS retraining itself has no held-out
+split (it trains on the whole training set and scores its test set, as DARTS' ``train.py``), so
+the selection cannot read it; ``selection_record`` refuses any other retraining.
 The cell with the best score is selected (ties: the first search seed in order); one search has
 nothing to select, and its cell is taken without a retraining. The record written (rule
 ``select_cell``) is a genotype record (space, run, seed, arch) plus the scores it was chosen by.
 """
 
 from __future__ import annotations
+
+from nasrepro.jobs import HELDOUT_PROTOCOL, heldout_run
 
 
 def select(scores: dict[int, float], higher_is_better: bool = True) -> int:
@@ -32,6 +35,12 @@ def selection_record(genotypes: list[dict], finals: list[dict], field: str,
     by_seed = {int(g["seed"]): g for g in genotypes}
     if len(by_seed) != len(genotypes):
         raise ValueError("two genotypes of one search seed among the selection's inputs")
+    runs = {g["run"] for g in genotypes}
+    foreign = sorted({f["run"] for f in finals} - {heldout_run(run) for run in runs})
+    if foreign:
+        raise ValueError(f"the selection reads held-out retrainings only ({heldout_run(min(runs))}), "
+                         f"not {', '.join(foreign)}: a retraining under the DARTS protocol scores "
+                         "the test set")
     scores = {int(f["seed"]): float(f[field]) for f in finals}
     if len(by_seed) > 1 and set(scores) != set(by_seed):
         raise ValueError(f"the retraining scores cover seeds {sorted(scores)}, the searches "
@@ -43,5 +52,6 @@ def selection_record(genotypes: list[dict], finals: list[dict], field: str,
     record["selection"] = {"searches": sorted(by_seed), "scores": {str(s): scores[s] for s in
                                                                   sorted(scores)},
                            "field": field, "target": targets[0] if targets else None,
+                           "protocol": HELDOUT_PROTOCOL if finals else None,
                            "higher_is_better": higher_is_better}
     return record

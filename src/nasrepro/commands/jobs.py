@@ -40,7 +40,8 @@ def cmd_search(args) -> None:
                                       inputs=inputs, arch_examples=len(bundle.arch_train)))
     method.setup()
     out = Path(args.out_dir)
-    result = run_search(method, bundle, job.seed, out / "_state", config_fingerprint(to_json(job)),
+    result = run_search(method, bundle.for_search(), job.seed, out / "_state",
+                        config_fingerprint(to_json(job)),
                         job.eval_batches, job.settings.workers,
                         probes=[space.from_string(c) for c in job.probes], probe_every=job.probe_every,
                         probe_batches=job.probe_batches, hessian_iters=job.hessian_iters,
@@ -122,6 +123,7 @@ def cmd_evaluate(args) -> None:
         weights = None  # looked up, not trained
     else:
         from nasrepro.data.protocols import retrain_data
+        from nasrepro.jobs import is_heldout_run
         from nasrepro.params import build_config
         from nasrepro.train.epochs import config_fingerprint
         from nasrepro.train.retrain import reported, run_retrain
@@ -132,13 +134,15 @@ def cmd_evaluate(args) -> None:
         seed_everything(job.seed)
         net = space.build_network(arch, bundle.shape, job.net_cfg)
         complexity = _complexity(net, bundle.shape, space.task)
-        records = run_retrain(net, retrain_data(space, job.target, bundle), cfg, job.seed,
+        data = retrain_data(space, job.target, bundle, heldout=is_heldout_run(job.run))
+        records = run_retrain(net, data, cfg, job.seed,
                               device, out / "_state", config_fingerprint(to_json(job)),
                               job.settings.workers, space.task, job.settings.data_on_device,
                               job.settings.max_batches_per_epoch)
         chosen = reported(records, cfg, space.task)
         final = {**{k: v for k, v in chosen.items() if k.startswith(("valid_", "test_"))},
                  "reported_epoch": chosen["epoch"], **complexity,
+                 "data": data.sizes(),  # examples trained on / scored ("Valid") / reported
                  "net": job.net_cfg}  # the network that produced the row (Tables 2.1, 3.2)
         weights = net.state_dict()
     write_jsonl(out / "metrics.jsonl", records)

@@ -9,11 +9,13 @@ split). Where a dataset has no augmentation (digits) ``arch_train`` is ``search_
 ``train`` and ``official_test`` are the dataset's own whole training and test sets (CIFAR: the
 50,000 and 10,000 images; ImageNet: the train and val folders; a corpus: its train and test
 files), which DARTS' evaluation protocol uses; ``data/protocols.py`` says which protocol reads
-which part.
+which part. A search job sees ``DataBundle.for_search()``: its test parts sealed, so that no
+search-time decision can read a test split (NAS-Bench-201's rule; issue #29 item 3).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,6 +104,35 @@ class DataBundle:
     def sizes(self) -> dict[str, int]:
         return {"search_train": len(self.search_train), "search_valid": len(self.search_valid),
                 "test": len(self.test)}
+
+    def for_search(self) -> "DataBundle":
+        """This bundle with ``test`` and ``official_test`` sealed (``SealedSplit``): what a search
+        job's loop and method get. Searches train on ``search_train``/``arch_train`` and score on
+        ``search_valid``; ``train``, the union of the search halves, stays open."""
+        return dataclasses.replace(self, test=SealedSplit(self.name, "test"),
+                                   official_test=None if self.official_test is None
+                                   else SealedSplit(self.name, "official_test"))
+
+
+class SealedSplitRead(RuntimeError):
+    """A search read a test split."""
+
+
+class SealedSplit(Dataset):
+    """A test split as a search job sees it: any read raises ``SealedSplitRead``."""
+
+    def __init__(self, dataset: str, part: str):
+        self.dataset, self.part = dataset, part
+
+    def _refuse(self):
+        raise SealedSplitRead(f"{self.dataset}: a search read the `{self.part}` split; search-time "
+                              "decisions read the validation split (search_valid) only")
+
+    def __len__(self):
+        self._refuse()
+
+    def __getitem__(self, index):
+        self._refuse()
 
 
 def tensor_dataset(images: torch.Tensor, labels: torch.Tensor) -> TensorDataset:

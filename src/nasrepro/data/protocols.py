@@ -12,7 +12,14 @@ per protocol (``PROTOCOLS``); a space names its protocol (``SearchSpace.retrain_
   mobile setting, its train folder) and reports its whole test set (``official_test``: CIFAR
   10,000 images; ImageNet the val folder, which has the public labels). DARTS' ``train.py`` and
   ``train_imagenet.py`` have no held-out split: they score that same test set every epoch, so
-  "Valid" is the test set here too (the DARTS-space tables read "Test" only).
+  "Valid" is the test set here too (the DARTS-space tables read "Test" only; the selection of a
+  cell never reads it: ``heldout`` below).
+- ``heldout`` (``HELDOUT``), the selection's retraining of each search's cell (pseudo-run
+  ``<run>-heldout``, ``analysis.selection``): it trains on the search's training half
+  (``search_train``, CIFAR-10: 25,000 images of ``cifar-split.txt``) and scores the other half
+  (``search_valid``), the data the search itself validated on, so the score that picks a row's
+  cell never comes from the test set (``test``, the bundle's, is reported and read by nothing). (The thesis selects "based on retraining validation
+  performance", §3.4.2, and names no split; DARTS' selection scores its test set.)
 - ``darts_rnn``, DARTS' language-model protocol (§2.4.2): train on the corpus' train file, the
   valid file drives NT-ASGD's switch and the model selection (``report: best_valid``), the test
   file is reported.
@@ -23,6 +30,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from torch.utils.data import Dataset
+
+from nasrepro.jobs import HELDOUT_PROTOCOL as HELDOUT
 
 
 @dataclass(frozen=True)
@@ -62,12 +71,14 @@ PROTOCOLS = {p.name: p for p in (
     Protocol("nb201", train="search_train", valid="search_valid", test="test"),
     Protocol("darts", train="train", valid="official_test", test="official_test"),
     Protocol("darts_rnn", train="train", valid="search_valid", test="official_test"),
+    Protocol(HELDOUT, train="search_train", valid="search_valid", test="test"),
 )}
 
 
-def retrain_data(space, target: str, bundle) -> RetrainData:
-    """What a retrain job of ``space`` for ``target`` trains on, scores and reports."""
-    name = space.retrain_protocol(target)
+def retrain_data(space, target: str, bundle, heldout: bool = False) -> RetrainData:
+    """What a retrain job of ``space`` for ``target`` trains on, scores and reports (``heldout``:
+    a selection's held-out retraining, protocol ``HELDOUT``)."""
+    name = HELDOUT if heldout else space.retrain_protocol(target)
     if name not in PROTOCOLS:
         raise ValueError(f"space {space.name!r} names retraining protocol {name!r}; known: "
                          f"{', '.join(PROTOCOLS)}")

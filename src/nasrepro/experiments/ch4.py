@@ -66,7 +66,7 @@ register(
     TableSpec("table_4_1", "Table 4.1: Comparison results with state-of-the-art NAS approaches "
               "on NAS-Bench-201.", "nb201", NB201_COLUMNS),
     # "Best": the test accuracy of the best cell over all epochs of the search, the evaluation of
-    # pseudo-run ``<run>-best`` (``config.BEST_SUFFIX``, ``analysis.best_cell``)
+    # pseudo-run ``<run>-best`` (``jobs.BEST_SUFFIX``, ``analysis.best_cell``)
     TableSpec(
         "table_4_2", "Table 4.2: Analysis of E²NAS with different gamma on NAS-Bench-201 (eps = 0; "
         "Best: the best cell over all epochs of the search).", "nb201",

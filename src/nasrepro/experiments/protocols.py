@@ -40,7 +40,8 @@ class Setting:
     """One setting of a protocol. ``where``: how ours is read from the resolved thesis profile
     (``("method", run, space, field)``, ``("search_net", space, field)``, ``("eval_net", space,
     target, field)``, ``("retrain", space, target, field)``, ``("data", role, field)``,
-    ``("profile", key, ...)``);
+    ``("selection", field)``: ``selected_cell``'s, ``("heldout", role)``: the data role a held-out
+    retraining reads, ``("profile", key, ...)``);
     ``thesis``/``reference``: the values (None: silent / not read)."""
 
     name: str
@@ -325,6 +326,24 @@ PROTOCOLS: tuple[Protocol, ...] = (
                 thesis=0.15, thesis_at=thesis("§2.4.2.2", 698)),
         Setting("WT2 epochs", ("retrain", "darts_rnn", "wikitext2", "epochs"), thesis=1600,
                 thesis_at=thesis("Table 2.2 note", 668)),
+    )),
+    Protocol("select-darts_cnn", "Selecting a DARTS-space row's cell (Tables 2.1, 3.1, 3.2, 4.6, 5.1, "
+             "6.2; Figs. 2.1, 3.3, 4.5, 5.3, 6.3)",
+             thesis("§3.4.2 'we follow DARTS's experimental setting in [95]'", 884), (
+        Setting("retrainings of the selected cell", ("selection", "retrainings"), thesis=3,
+                thesis_at=thesis("Table 3.1's note: '3 different random seeds'", 920)),
+        Setting("held-out retraining epochs", ("selection", "epochs"), reference=100,
+                reference_at="DARTS [95] paper §3.2: 'training from scratch for a short period "
+                             "(100 epochs on CIFAR-10)' (not in its code)"),
+        Setting("data the selection scores", ("heldout", "valid"), reference="official_test",
+                reference_at=at(DARTS, "cnn/train.py", 87),
+                reason="DARTS' train.py scores the test set; the thesis selects by 'retraining "
+                       "validation performance' (thesis.txt:884), so ours scores the search's "
+                       "validation half (data.protocols.HELDOUT) and never the test set"),
+        Setting("data the held-out retraining trains on", ("heldout", "train"), reference="train",
+                reference_at=at(DARTS, "cnn/train.py", 86),
+                reason="the validation half it is scored on must be held out of its training: "
+                       "ours trains on the search's training half"),
     )),
     Protocol("search-nb1shot1", "Searches on NAS-Bench-1Shot1 spaces 1-3 (Figs. 5.2, 6.1, 6.4)",
              thesis("§5.4.1.2 and §6.4.1: NAS-Bench-1Shot1 [154] (no settings stated)", 1833), tuple(

@@ -61,9 +61,9 @@ NET_KEYS = {"darts_cnn": ("C", "layers")}
 
 # The thesis' protocol for a DARTS-space row (§3.4.2, §4.4.2; Table 3.1's note; Table 2.1's
 # "best found structure from 10 independent search experiments"): search with several seeds,
-# retrain each found cell, select the cell whose retraining scores best on held-out data, retrain
-# it with 3 seeds, report mean ± std (the held-out data: see the known defect in
-# analysis/selection.py).
+# retrain each found cell, select the cell whose retraining scores best on held-out data (here a
+# held-out retraining of its own: ``SelectionProtocol``, ``data.protocols.HELDOUT``), retrain it
+# with 3 seeds, report mean ± std.
 # The spaces whose tables and cell figures follow it; the other spaces' rows are the mean over the
 # searches (NAS-Bench-201, NAS-Bench-1Shot1: "4 independent times", Table 3.3's note).
 SELECTION_SPACES = ("darts_cnn",)
@@ -74,10 +74,22 @@ ACROSS_SUFFIX = "_searches"     # its row key: <column key>_searches
 
 @dataclass
 class SelectionProtocol:
-    """``selected_cell:`` in a profile: how many retrainings the selected cell gets."""
+    """``selected_cell:`` in a profile: how long each search's held-out retraining runs and how
+    many retrainings the selected cell gets.
 
-    retrainings: int = hp(3, 1, doc="retraining seeds of the selected cell, the one that selected "
-                                    "it included (Table 3.1's note: 3 random seeds)")
+    The thesis retrains the searched cells "to pick the best architectures based on retraining
+    validation performance" (§3.4.2) "following DARTS's experimental setting in [95]", and says no
+    more; DARTS [95] (§3.2, architecture evaluation) picks "the best cell based on its validation
+    performance obtained by training from scratch for a short period (100 epochs on CIFAR-10)".
+    **Choice:** ``epochs`` 100, DARTS' short period; the held-out data is
+    ``data.protocols.HELDOUT`` (the search's own training / validation halves), since DARTS'
+    ``train.py`` scores the test set."""
+
+    retrainings: int = hp(3, 1, doc="retraining seeds of the selected cell, its search's own "
+                                    "retraining included (Table 3.1's note: 3 random seeds)")
+    epochs: int | None = hp(100, 1, doc="epochs of each search's held-out retraining, the score "
+                                        "that selects (DARTS [95] §3.2: 100 on CIFAR-10); null: "
+                                        "the retraining's own")
 
 
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",

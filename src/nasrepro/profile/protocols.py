@@ -48,6 +48,14 @@ def _read(config: dict, kind: str, args: list):
     if kind in ("eval_net", "retrain"):
         space, target, field = args
         return resolve.eval_settings(config, space, target)[kind == "retrain"][field]
+    if kind == "selection":
+        (field,) = args
+        return getattr(resolve.selection_protocol(config), field)
+    if kind == "heldout":
+        from nasrepro.data.protocols import HELDOUT, PROTOCOLS
+
+        (role,) = args
+        return getattr(PROTOCOLS[HELDOUT], role)
     if kind == "data":
         role, field = args  # a text corpus' settings as its loader reads them
         return _corpus(config["datasets"][role])[field]

@@ -159,7 +159,8 @@ def published_arch(space: str, run: str) -> str:
 
 
 def selection_protocol(config: dict):
-    """The profile's ``selected_cell`` settings (``SelectionProtocol``; thesis: 3 retrainings)."""
+    """The profile's ``selected_cell`` settings (``SelectionProtocol``; thesis: 3 retrainings,
+    100-epoch held-out retrainings)."""
     return build_config(SelectionProtocol, config.get("selected_cell"), "selected_cell")
 
 
@@ -193,7 +194,8 @@ def selected_retrain_seeds(config: dict, space: str, run: str) -> list[int]:
 
 def selection_criterion(space: str) -> tuple[str, bool]:
     """(field, higher is better) of the held-out score a cell of ``space`` is selected by: its
-    task's score on the retraining's validation split (``valid_acc`` for a classifier)."""
+    task's score on the held-out retraining's validation split (``valid_acc`` for a classifier;
+    ``data.protocols.HELDOUT``)."""
     from nasrepro.train.retrain import SCORE_KEYS
 
     task = registry.SPACES.get(space)().task
@@ -282,6 +284,9 @@ def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int,
     if uses_benchmark(config, space):
         return jobs.EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)
     net, train = eval_settings(config, space, target, run)
+    epochs = selection_protocol(config).epochs
+    if jobs.is_heldout_run(run) and epochs is not None:  # the selection's short retraining
+        train = {**train, "epochs": epochs}
     return jobs.EvalJob(*ident, "retrain", settings(config), dataset=dataset, net_cfg=net,
                         retrain=train)
 

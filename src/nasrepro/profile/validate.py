@@ -199,7 +199,7 @@ def _problems(config: dict) -> list[str]:
             problems.append(f"runs.{run}: names starting with {jobs.PROBE_PREFIX!r} or "
                             f"{jobs.PUBLISHED_PREFIX!r} are reserved, as are names ending with "
                             f"{' or '.join(map(repr, jobs.PSEUDO_SUFFIXES))}: the probe, "
-                            "published, best and selected cells; rename the run")
+                            "published, best, selected and held-out cells; rename the run")
         if attempt(registry.METHODS.get, variant["method"]) is None:
             problems[-1] = f"runs.{run}.method: {problems[-1]}"
     for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):

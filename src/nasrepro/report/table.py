@@ -109,8 +109,9 @@ def collect(spec: TableSpec, files: list[str]) -> dict[tuple[str, str], list]:
 def select_rows(spec: TableSpec, values: dict, seeded: dict, selections: dict[str, dict]) -> None:
     """The thesis' protocol for a DARTS-space row (``experiments.specs.SELECTION_SPACES``), in
     place: for each run with a selected cell (``selections``: run -> selection record), each
-    evaluated column gets the selected cell's retrainings, the one that selected it (its search's
-    seed) first, then those of pseudo-run ``<run>-selected``; a params or multiply-adds column the
+    evaluated column gets the selected cell's retrainings, its search's own (its search's seed)
+    first, then those of pseudo-run ``<run>-selected`` (the held-out retraining that selected it,
+    ``<run>-heldout``, is not among them); a params or multiply-adds column the
     selected cell's one value. The evaluations of every search's cell, one each, move to
     ``<key>_searches`` (``TableSpec.across``); a searched run without a selected cell among the
     inputs keeps only those (its selected-cell cells stay empty, never the searches' mean)."""
@@ -153,7 +154,7 @@ def selected_text(selection: dict | None) -> str:
         return f"seed {chosen} (1 search: nothing to select)"
     score = info["scores"][str(chosen)]
     return (f"seed {chosen} of {info['searches']}: best {info['field']} {score:.2f} on "
-            f"{info['target']} (retraining's validation split)")
+            f"{info['target']} (held-out retraining: train half, scored on the validation half)")
 
 
 def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict) -> None:
@@ -171,9 +172,10 @@ def _search_times(spec: TableSpec, seconds: dict[str, list[float]], values: dict
 LEGEND = ("Ours: mean ± std (population) over a row's seeds; a row with 1 seed gives its value "
           "alone. An empty cell of ours: not reproduced by this profile.")
 SELECTION_LEGEND = (f"[ours; {SELECTED_TAG}]: the thesis' protocol (§3.4.2): of a row's searches, "
-                    "the cell whose retraining scores best on the retraining's validation split "
-                    "(never the test set), retrained with Seeds seeds (the selecting retraining "
-                    f"first); [ours; {ACROSS_TAG}]: each search's cell retrained once, mean ± std "
+                    "the cell whose held-out retraining (trained on the search's training half, "
+                    "scored on its validation half: never the test set) scores best, retrained "
+                    "with Seeds seeds (its search's own retraining first); "
+                    f"[ours; {ACROSS_TAG}]: each search's cell retrained once, mean ± std "
                     "over the searches (Selected cell names them; the search cost is their mean).")
 SEEDS_HEADER = "Seeds [ours]"
 SELECTED_HEADER = ("selected", "Selected cell", "ours")

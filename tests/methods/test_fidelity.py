@@ -346,3 +346,13 @@ def test_the_cost_table_names_the_search_rows_of_released_runs():
     released = to_markdown(table(["nb201/gdas-nsas", "nb201/gdas-nsas-released"]), "note")
     assert "Rows nb201/gdas-nsas-released: the author's released code" in released
     assert "released code" not in to_markdown(table(["nb201/gdas-nsas"]), "note")
+
+
+def test_e2nas_with_gamma_one_and_a_float_novelty_has_no_z_gradient(tmp_path):
+    """gamma = 1 leaves only the novelty, a float in the released code: z's gradient is zero."""
+    from tests.methods.test_e2nas import _batches, _e2nas
+
+    method = _e2nas(tmp_path, gamma=1.0, epsilon=0.0, novelty_as_value=True)
+    train, valid = _batches()
+    logs = method.step(train, valid)
+    assert torch.equal(method.z.grad, torch.zeros_like(method.z)) and "novelty_loss" in logs

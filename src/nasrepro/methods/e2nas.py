@@ -200,8 +200,9 @@ class E2nas(ReplayLoss, SearchMethod):
             perp = rotated(tan, self.graph_vector(graph))[1]
             self.archive.add(z, float(perp.detach()))
             novelty = log_novelty(tan, z, perp, self.archive, self.cfg.novelty_distance_zero)
-            objective = objective + self.gamma * (novelty.loss.detach() if self.cfg.novelty_as_value
-                                                  else novelty.loss)
+            if self.cfg.novelty_as_value:  # the released code's float: logged, no z gradient
+                novelty = novelty._replace(loss=novelty.loss.detach())
+            objective = objective + self.gamma * novelty.loss
             logs["novelty_loss"] = float(novelty.loss.detach())
         if self.cfg.depth_weight > 0:
             depth = self.depth_loss(z)

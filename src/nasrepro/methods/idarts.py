@@ -105,6 +105,7 @@ class Idarts(_Darts):
         batches = [train_batch] + self.more_train_batches(self.cfg.inner_steps - 1)
         with torch.no_grad():
             losses = [float(self.relaxed_loss(batch)) for batch in batches]
+        last = batches[-1]
 
         def residue(params, v, total):
             radius = FD_RADIUS / float(torch.sqrt(sum((g ** 2).sum() for g in v)))
@@ -114,7 +115,7 @@ class Idarts(_Darts):
 
         self.a_opt.zero_grad(set_to_none=True)
         grads, arch_loss = implicit_hypergradient(
-            lambda: self.relaxed_loss(batches[-1]), lambda: self.relaxed_loss(valid_batch),
+            lambda: self.relaxed_loss(last), lambda: self.relaxed_loss(valid_batch),
             [p for p in self.supernet.parameters() if p.requires_grad], self.alpha_list(),
             lr=self.w_lr, terms=self.cfg.neumann_terms, on_neumann=residue)
         self.set_alpha_grads(grads)

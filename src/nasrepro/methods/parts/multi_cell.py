@@ -60,15 +60,13 @@ class MultiCellLoss:
                 continue
             if weight == 0:  # a released-code float: its value only, no graph
                 with torch.no_grad():
-                    loss = self.loss(batch, **forward)
-            else:
-                loss = self.loss(batch, **forward)
+                    logged = value * self.loss(batch, **forward) + (0.0 if logged is None else logged)
+                continue
+            loss = self.loss(batch, **forward)
             if t == 0:
                 self.last_loss = loss.detach()
             if value is not None:
                 logged = value * loss.detach() + (0.0 if logged is None else logged)
-            if weight == 0:
-                continue
             penalized = loss + self.ctx.task.weight_penalty(self.supernet)  # the RNN's AR/TAR
             for i, g in enumerate(torch.autograd.grad(weight * penalized, params,
                                                       allow_unused=True)):

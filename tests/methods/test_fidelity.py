@@ -356,3 +356,20 @@ def test_e2nas_with_gamma_one_and_a_float_novelty_has_no_z_gradient(tmp_path):
     train, valid = _batches()
     logs = method.step(train, valid)
     assert torch.equal(method.z.grad, torch.zeros_like(method.z)) and "novelty_loss" in logs
+
+
+def test_a_profile_with_a_bad_fidelity_is_refused_in_one_line_before_any_job():
+    from pathlib import Path
+
+    import yaml
+
+    from nasrepro.profile import validate
+
+    config = yaml.safe_load((Path(__file__).parents[2] / "config" / "config.yaml").read_text())
+    config["runs"] = {"mine": {"method": "gdas", "fidelity": "bogus"}}
+    config["tables"]["table_3_3"] = {"extra_runs": ["mine"], "targets": ["cifar10"]}
+    with pytest.raises(ConfigError) as error:
+        validate.check_profile(config)
+    lines = str(error.value).splitlines()[1:]
+    assert lines == ["  runs.mine.fidelity: 'bogus' is not a fidelity; use one of: thesis, released "
+                     "(docs/methods.md)"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 from nasrepro.experiments.specs import ACROSS_SUFFIX, GENOTYPE_TAG, TableSpec
-from nasrepro.report.table import headers, legend
+from nasrepro.report.table import headers, legend, title
 
 # LaTeX's special characters (text mode; < > | are not in the default OT1 font)
 SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
@@ -110,6 +110,7 @@ def to_latex(spec: TableSpec, table: list[dict], note: str,
         cells = [row["Method"]] + [row.get(key, "") for key in keys]
         lines.append(" & ".join(latex_text(cell) for cell in cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}",
-              rf"\caption{{{latex_text(spec.title)} {latex_text(legend(spec))} {latex_text(note)}}}",
+              rf"\caption{{{latex_text(title(spec, table))} {latex_text(legend(spec))} "
+              rf"{latex_text(note)}}}",
               r"\end{table}"]
     return "\n".join(lines) + "\n"

@@ -27,7 +27,7 @@ from nasrepro.analysis import space_mean
 from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
                                         PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec,
                                         size_key)
-from nasrepro.jobs import has_search, selected_run
+from nasrepro.jobs import RELEASED, has_search, selected_run
 from nasrepro.layout import is_selection_file, parse_run_path
 from nasrepro.registry import RUNS
 from nasrepro.utils.atomic import read_jsonl, write_text
@@ -231,6 +231,17 @@ def random_row(spec: TableSpec, random: dict, note: str) -> dict:
     return out
 
 
+def title(spec: TableSpec, table: list[dict]) -> str:
+    """The caption's title: the spec's, and where rows are released-code runs (``fidelity:
+    released``, issue #25) a sentence naming them; a table without such rows keeps its title."""
+    rows = [row["run"] for row in table
+            if row["run"] in RUNS and RUNS.get(row["run"]).fidelity == RELEASED]
+    if not rows:
+        return spec.title
+    return (f"{spec.title} Fidelity: rows {', '.join(rows)} follow the author's released code "
+            "(fidelity released, docs/methods.md); the others the thesis' equations.")
+
+
 def decimals(value: float, significant: int) -> int:
     """The decimals that show ``significant`` figures of ``value`` (none for large values)."""
     if not value or not math.isfinite(value):
@@ -393,7 +404,7 @@ def to_markdown(spec: TableSpec, table: list[dict], note: str,
                 standins: dict[str, str] | None = None, scored_by: str = "") -> str:
     """Markdown: title, note, one column each for the thesis and for ours, the legend."""
     columns = [c for c in headers(spec, standins, scored_by) if c[0] != "run"]
-    lines = [f"# {spec.title}", "", f"**{note}**", "",
+    lines = [f"# {title(spec, table)}", "", f"**{note}**", "",
              "| " + " | ".join(header_text(label, tag) for _, label, tag in columns) + " |",
              "|" + "---|" * len(columns)]
     for row in table:

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nasrepro import plugins, registry
-from nasrepro.commands import bench, cells, claims, data, fixtures, jobs, protocols, report
+from nasrepro.commands import bench, cells, claims, data, fixtures, gate, jobs, protocols, report
 from nasrepro.params import ConfigError
 from nasrepro.utils.device import DeviceUnavailableError
 from nasrepro.utils.download import ChecksumError, MissingDataError
@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--log", help="write the full log to this file (console: errors only)")
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (data, fixtures, jobs, cells, report, claims, bench, protocols):
+    for module in (data, fixtures, jobs, cells, report, claims, gate, bench, protocols):
         module.add_commands(sub)
     return parser
 

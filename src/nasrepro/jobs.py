@@ -28,6 +28,10 @@ SELECTED_SUFFIX = "-selected"
 HELDOUT_SUFFIX = "-heldout"
 HELDOUT_PROTOCOL = "heldout"  # the retraining protocol of a <run>-heldout job (data.protocols)
 PSEUDO_SUFFIXES = (BEST_SUFFIX, SELECTED_SUFFIX, HELDOUT_SUFFIX)
+# A run's fidelity (issue #25): the thesis' equations (the default) or the author's released code
+# where it computes something else (the methods' ``released`` options, docs/methods.md)
+THESIS, RELEASED = "thesis", "released"
+FIDELITIES = (THESIS, RELEASED)
 
 
 def probe_run(index: int) -> str:
@@ -134,6 +138,7 @@ class SearchJob:
     probe_batches: int | None = None
     hessian_iters: int = 0
     hessian_batches: int = 1
+    fidelity: str = THESIS  # left out of the message when THESIS (``to_json``)
 
     @classmethod
     def from_json(cls, text: str) -> "SearchJob":
@@ -185,7 +190,11 @@ def settings_dict(settings: RunSettings) -> dict:
 
 
 def to_json(job) -> str:
+    """The message of ``job``; a thesis-fidelity search leaves ``fidelity`` out, so its message
+    (and its run.json) is what it was before the setting existed."""
     data = dataclasses.asdict(job)
     if "settings" in data:
         data["settings"] = settings_dict(job.settings)
+    if data.get("fidelity") == THESIS:
+        del data["fidelity"]
     return json.dumps(data, sort_keys=True)

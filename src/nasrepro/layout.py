@@ -39,6 +39,8 @@ SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, -best
 SELECTION_FILE = "selection.json"
 DEFAULT_PROFILE = "default"  # the Snakefile's own profile: config/config.yaml, no --configfile
 SHARED_DATA = "../shared/data"  # small real data beside the project (tests, rehearsal fixtures)
+# the regression gate's committed snapshots (``python -m nasrepro diff-results``, report.gate)
+SNAPSHOTS = "tests/snapshots"
 FIXTURES = "data/raw/rehearsal"  # the rehearsal's format-faithful raw inputs (rule fixtures)
 FIXTURES_MANIFEST = f"{FIXTURES}/fixtures.yaml"  # their roots and digests, a profile overlay
 # Profiles that are overlays: the config files their command names, in order (Snakemake has no
@@ -141,11 +143,20 @@ class Layout:
         """Size, operations and edges of the search spaces (rule space_summary, Table 1.1)."""
         return f"{self.results}/tables/space_summary.json"
 
+    def space_mean(self, space) -> str:
+        """The random-sampling row of ``space``'s tables (rule space_mean, issue #29)."""
+        return f"{self.results}/tables/{space}_space_mean.json"
+
     def figure(self, name, ext) -> str:
         return f"{self.results}/figures/{name}.{ext}"
 
     def report(self, name, ext) -> str:
         return f"{self.results}/report/{name}.{ext}"
+
+    def snapshot(self, name: str = "") -> str:
+        """The committed snapshot of this profile's tables, figures and claims (``report.gate``):
+        ``name`` a ``select:`` build's (``select.report_name``), default the whole profile's."""
+        return f"{SNAPSHOTS}/{name or self.profile}.json"
 
     # ------------------------------------------------------------------- logs and benchmarks
     def log(self, family, *parts) -> str:

@@ -49,6 +49,23 @@ def hp(default, low: float | None = None, high: float | None = None, *, low_open
     return field(default=default, metadata={"range": Range(low, high, low_open, choices), "doc": doc})
 
 
+def released(source: str, doc: str, default: Any = False, low: float | None = None,
+             high: float | None = None):
+    """A released-code option (issue #25, docs/methods.md "The thesis' equations against the
+    author's released code"): ``default`` is the thesis' equations; the other value reproduces
+    what the author's released code computes, cited by ``source`` (repository@commit file:line).
+    A run with ``fidelity: released`` sets it (``SearchMethod.released``); at its default it is
+    left out of the job message (``released_fields``), so a thesis run sends what it sent before
+    the option existed."""
+    return field(default=default, metadata={"range": Range(low, high), "doc": doc,
+                                            "released": source})
+
+
+def released_fields(cls: type) -> dict[str, Any]:
+    """{name: thesis default} of the released-code options of config class ``cls``."""
+    return {f.name: f.default for f in dataclasses.fields(cls) if "released" in f.metadata}
+
+
 def _type_ok(kind, value) -> bool:
     if kind is bool:
         return isinstance(value, bool)

@@ -23,7 +23,7 @@ from nasrepro.params import ConfigError
 # method, space, dataset loader or chapter is one module plus one line here.
 FAMILIES: dict[str, tuple[str, ...]] = {
     "experiments": tuple(f"nasrepro.experiments.{m}" for m in
-                         ("common", "ch1", "ch2", "ch3", "ch4", "ch5", "ch6", "claims_ch2",
+                         ("common", "ch1", "ch2", "ch3", "ch4", "ch5", "ch6", "fidelity", "claims_ch2",
                           "claims_ch3", "claims_ch4", "claims_ch5", "claims_ch6")),
     "data": tuple(f"nasrepro.data.{m}" for m in
                   ("cifar", "digits", "imagenet", "imagenet16", "text")),

@@ -31,6 +31,12 @@ CASES = {  # name: (method, space, network config)
     "nb201-random-nas": ("random-nas", "nb201", {"C": 4, "N": 2}),
     "darts_cnn-darts-2nd": ("darts-2nd", "darts_cnn", {"C": 4, "layers": 3}),
     "darts_cnn-gdas": ("gdas", "darts_cnn", {"C": 4, "layers": 3}),
+    # the methods with released-code options (issue #25) at fidelity thesis: the options off
+    # leave their steps as they were before the options existed
+    "nb201-random-nas-nsas": ("random-nas-nsas", "nb201", {"C": 4, "N": 2}),
+    "nb201-gdas-nsas": ("gdas-nsas", "nb201", {"C": 4, "N": 2}),
+    "nb201-gdas-replay": ("gdas-replay", "nb201", {"C": 4, "N": 2}),
+    "nb201-idarts": ("idarts", "nb201", {"C": 4, "N": 2}),
 }
 SHAPE = DataShape(10, 3, 16, 16)
 
@@ -45,8 +51,10 @@ def _trace(case: str) -> dict:
     method_name, space, net = CASES[case]
     make_deterministic(1)
     seed_everything(0)
-    extra = {"eval_batch_size": 16, "num_candidates": 3} if method_name == "random-nas" else {}
+    extra = {"eval_batch_size": 16, "num_candidates": 3} if method_name.startswith("random-nas") \
+        else {}
     method = build_method(method_name, space, shape=SHAPE, net_cfg=net, **extra)
+    method.ctx.train_stream = itertools.cycle(_batches(4, 3))  # iDARTS' T - 1 further batches
     method.begin_epoch(0)
     losses = []
     for train, valid in zip(_batches(1, STEPS), _batches(2, STEPS)):

@@ -39,10 +39,11 @@ def _number(text: str) -> int:
 
 
 def _ids(spec: str, prefix: str) -> set[str]:
-    """'2.1-2.3, 5.1' -> {'<prefix>2_1', '<prefix>2_2', '<prefix>2_3', '<prefix>5_1'}."""
+    """'2.1-2.3, 5.1, R.1' -> {'<prefix>2_1', '<prefix>2_2', '<prefix>2_3', '<prefix>5_1',
+    '<prefix>R_1'} (R: the released-code comparison, experiments/fidelity.py)."""
     ids = set()
-    for part in re.findall(r"(\d+)\.(\d+)(?:-\d+\.(\d+))?", spec):
-        chapter, first, last = int(part[0]), int(part[1]), int(part[2] or part[1])
+    for part in re.findall(r"\b(\d+|R)\.(\d+)(?:-(?:\d+|R)\.(\d+))?", spec):
+        chapter, first, last = part[0], int(part[1]), int(part[2] or part[1])
         ids |= {f"{prefix}{chapter}_{n}" for n in range(first, last + 1)}
     return ids
 

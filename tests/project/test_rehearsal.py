@@ -18,8 +18,8 @@ from tests.conftest import ROOT
 BUDGETS = ("profile", "seeds", "max_batches_per_epoch", "method_overrides.*",
            "spaces.*.method_overrides.*", "spaces.*.search.*", "spaces.*.evaluate.*",
            "spaces.*.retrain.*", "spaces.*.probes.*", "dvae.*.*", "search.eval_batches",
-           "search.hessian.*", "tables.*.runs", "tables.*.targets", "figures.*.runs",
-           "figures.*.spaces")
+           "search.hessian.*", "tables.*.runs", "tables.*.targets", "tables.*.seeds",
+           "figures.*.runs", "figures.*.spaces", "selected_cell.epochs")
 
 
 def _leaves(tree: dict, prefix=()) -> list[tuple[str, ...]]:

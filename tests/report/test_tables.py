@@ -18,8 +18,8 @@ from nasrepro.profile import resolve
 from nasrepro.registry import TABLES
 from nasrepro.report.cost import significant
 from nasrepro.report.latex import latex_text, to_latex
-from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, ours_tag, to_csv,
-                                   to_markdown, write_table)
+from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, legend, ours_tag,
+                                   to_csv, to_markdown, write_table)
 from tests.conftest import ROOT
 from tests.table_results import DEFAULT_STANDINS, NOTE, fake_results
 
@@ -91,8 +91,10 @@ def test_headers_name_the_standin_in_every_format(tmp_path):
     header = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
     assert header in rows[0] and "CIFAR-10 Test Acc (%) [thesis]" in rows[0]
     assert header in md.splitlines()[4]
-    assert r"\multicolumn{2}{c}{CIFAR-10 Test Acc (\%)}" in tex
-    assert " & thesis & ours; stand-in: digits & " in tex
+    # thesis, ours and our RI over random sampling (issue 29) under one label
+    assert r"\multicolumn{3}{c}{CIFAR-10 Test Acc (\%)}" in tex
+    assert (" & thesis & ours; stand-in: digits & ours; stand-in: digits; RI vs random sampling "
+            r"(\%) & ") in tex
     # our column of a dataset without a stand-in (here ImageNet) and the memory kind say only "ours"
     rows, _, _ = _written(TABLES.get("table_2_1"), tmp_path / "t21",
                           standins={k: v for k, v in DEFAULT_STANDINS.items() if k != "imagenet"})
@@ -154,7 +156,8 @@ def test_markdown_layout_title_note_header_rule_and_one_line_a_row(tmp_path):
     assert lines[6:6 + len(table)] == ["| " + " | ".join(str(row[k]) for k in keys) + " |"
                                        for row in table]
     assert any("±" in line for line in lines[6:6 + len(table)])   # the cells of ours are there
-    assert lines[6 + len(table):] == ["", *LEGEND.splitlines()]
+    assert lines[6 + len(table):] == ["", *legend(spec).splitlines()]
+    assert legend(spec).startswith(LEGEND) and "Random sampling:" in legend(spec)  # issue #29
 
 
 # ----------------------------------------------------------------------------- one number a cell

@@ -5,6 +5,7 @@ import json
 import os
 
 from nasrepro import layout, registry
+from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES
 
 P = config["profile"]
 L = layout.Layout(P)
@@ -286,6 +287,20 @@ def genotype_complexity_input(wildcards):
 def space_summary_input(wildcards):
     """The spaces' summary for a table with columns computed from the spaces (Table 1.1)."""
     return [L.space_summary()] if registry.TABLES.get(wildcards.table).space_columns else []
+
+
+def space_mean_input(wildcards):
+    """The random-sampling row of the table's space (rule space_mean) for a table that has one."""
+    spec = registry.TABLES.get(wildcards.table)
+    return [L.space_mean(spec.space)] if spec.random_row else []
+
+
+def space_mean_sources(wildcards):
+    """What the random-sampling row averages: the benchmark table the space's cells are looked
+    up in, else the probe cells' evaluations on the search dataset (analysis.space_mean)."""
+    if uses_benchmark(wildcards.space):
+        return [L.benchmark_table(registry.benchmark_of(wildcards.space))]
+    return probe_outputs(wildcards.space)
 
 
 def figure_inputs(wildcards):

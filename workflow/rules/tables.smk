@@ -33,11 +33,35 @@ rule space_summary:
         "python -m nasrepro --log {log} space-summary --out {output}"
 
 
+rule space_mean:
+    """The random-sampling row of a space's tables (issue #29 item 1; nasrepro.analysis.space_mean):
+    the mean and std of each column over every cell of the benchmark table the space's cells are
+    looked up in, or, in a profile that retrains them, over its uniformly sampled probe cells."""
+    wildcard_constraints:
+        space="|".join(RANDOM_SAMPLING_SPACES),
+    input:
+        space_mean_sources,
+    output:
+        L.space_mean("{space}"),
+    params:
+        source=lambda wc: "--benchmark" if uses_benchmark(wc.space) else "",
+    conda:
+        ENV
+    log:
+        L.log("tables", "space_mean_{space}"),
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} space-mean --space {wildcards.space} --out {output}"
+        " {params.source} {input}"
+
+
 rule table:
     input:
         values="config/thesis_values/{table}.csv",
         complexity=genotype_complexity_input,
         summary=space_summary_input,
+        random=space_mean_input,
         finals=table_inputs,
     output:
         csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables"),
@@ -51,7 +75,8 @@ rule table:
         extra=lambda wc: extra_runs_option("tables", wc.table)
         + resolve.standins_option(config, registry.TABLES.get(wc.table).space)
         + "".join(f" --genotype-complexity {path}" for path in genotype_complexity_input(wc))
-        + "".join(f" --space-summary {path}" for path in space_summary_input(wc)),
+        + "".join(f" --space-summary {path}" for path in space_summary_input(wc))
+        + "".join(f" --space-mean {path}" for path in space_mean_input(wc)),
     conda:
         ENV
     log:

@@ -52,6 +52,22 @@ def cmd_space_summary(args) -> None:
     write_json(Path(args.out), summarize())
 
 
+def cmd_space_mean(args) -> None:
+    """The random-sampling row of a space's tables (``analysis.space_mean``, issue #29): every
+    cell of the converted benchmark table (``--benchmark``), or the evaluations of the uniformly
+    sampled probe cells (their ``final.json``) in a profile that retrains its cells."""
+    from nasrepro.analysis import space_mean
+
+    if args.benchmark:
+        bench = registry.BENCHMARKS.get(registry.benchmark_of(args.space)).load(args.benchmark)
+        row = space_mean.from_columns(
+            {(target, f"{column}_acc"): bench.column(target, column)
+             for target, column in bench.columns}, bench.partial)
+    else:
+        row = space_mean.from_finals(args.finals)
+    space_mean.write(Path(args.out), args.space, row)
+
+
 def cmd_best_cell(args) -> None:
     """genotype.json of pseudo-run ``<run>-best``: the best cell over the epochs of the search
     (``analysis.best_cell``), for Table 4.2's "Best" column."""
@@ -123,6 +139,11 @@ def add_commands(sub) -> None:
             loads=("spaces", "experiments"))
     command(sub, "space-summary", cmd_space_summary, "size, operations and edges of the search "
             "spaces (Table 1.1)", "--out", loads=())
+    p = command(sub, "space-mean", cmd_space_mean, "the random-sampling row of a space's "
+                "tables: every cell of its benchmark table, or its probe cells' evaluations",
+                "--space", "--out", loads=("spaces",))
+    p.add_argument("--benchmark", help="the converted benchmark table (Parquet)")
+    p.add_argument("finals", nargs="*", help="without --benchmark: the probe cells' final.json")
     command(sub, "best-cell", cmd_best_cell, "write the best cell over a search's epochs "
             "(Table 4.2)", "--genotype", "--metrics", "--out")
     p = command(sub, "select-cell", cmd_select_cell, "select the cell of a DARTS-space row: "

@@ -17,7 +17,7 @@ def cmd_table(args) -> None:
 
     write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
                 args.out_prefix, args.note, args.extra_runs, args.standins, args.scored_by,
-                args.genotype_complexity, args.space_summary)
+                args.genotype_complexity, args.space_summary, args.space_mean)
 
 
 def cmd_figure(args) -> None:
@@ -90,6 +90,8 @@ def add_commands(sub) -> None:
                    " the architecture columns computed from a row's genotype")
     p.add_argument("--space-summary", default=None,
                    help="the search spaces' sizes (rule space_summary): Table 1.1's cells")
+    p.add_argument("--space-mean", default=None,
+                   help="the random-sampling row of the space (rule space_mean, issue #29)")
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
                 "experiments.specs.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)

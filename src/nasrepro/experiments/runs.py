@@ -14,18 +14,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from nasrepro.jobs import FIDELITIES, RELEASED, THESIS
+from nasrepro.params import ConfigError
+
 
 @dataclass(frozen=True)
 class RunVariant:
     """``eval_params``: {space: {target: {key: value}}}, the evaluation network the thesis states
     for this run's rows on a target where it differs from the space's (e.g. RandomNAS-NSAS on
-    ImageNet with C = 52, §3.4.2); a profile's ``spaces.<space>.evaluate`` still applies last."""
+    ImageNet with C = 52, §3.4.2); a profile's ``spaces.<space>.evaluate`` still applies last.
+    ``fidelity``: ``thesis`` (the equations) or ``released`` (the method's released-code options
+    on each space, ``SearchMethod.released``; issue #25, docs/methods.md)."""
 
     name: str
     method: str
     params: dict = field(default_factory=dict)
     space_params: dict = field(default_factory=dict)
     eval_params: dict = field(default_factory=dict)
+    fidelity: str = THESIS
+
+    def __post_init__(self):
+        check_fidelity(self.fidelity, f"runs.{self.name}.fidelity")
 
     def overrides(self, space: str) -> dict:
         """The space's search protocol (``SPACE_PROTOCOLS``) <- ``params`` <- ``space_params``."""
@@ -34,6 +43,18 @@ class RunVariant:
     def eval_overrides(self, space: str, target: str) -> dict:
         """The run's own evaluation-network settings on ``space`` for ``target`` (``eval_params``)."""
         return dict(self.eval_params.get(space, {}).get(target, {}))
+
+
+def check_fidelity(value, where: str) -> None:
+    """One line naming ``where`` and the allowed values unless ``value`` is a fidelity."""
+    if value not in FIDELITIES:
+        raise ConfigError(f"{where}: {value!r} is not a fidelity; use one of: "
+                          f"{', '.join(FIDELITIES)} (docs/methods.md)")
+
+
+def released_run(run: str) -> str:
+    """The name of ``run``'s released-code variant (``<run>-released``)."""
+    return f"{run}-{RELEASED}"
 
 
 # NAS-Bench-1Shot1's one-shot search settings (Zela et al. 2020, their DARTS configuration

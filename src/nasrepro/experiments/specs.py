@@ -67,6 +67,10 @@ NET_KEYS = {"darts_cnn": ("C", "layers")}
 # The spaces whose tables and cell figures follow it; the other spaces' rows are the mean over the
 # searches (NAS-Bench-201, NAS-Bench-1Shot1: "4 independent times", Table 3.3's note).
 SELECTION_SPACES = ("darts_cnn",)
+# The spaces whose tables get a random-sampling row and RI columns (issue #29 item 1; rule
+# space_mean, analysis.space_mean): a benchmark table, or uniformly sampled probe cells, averages
+# the space
+RANDOM_SAMPLING_SPACES = ("nb201",)
 SELECTED_TAG = "selected cell"  # our column under the protocol
 ACROSS_TAG = "across searches"  # the additional column: each search's cell retrained once
 ACROSS_SUFFIX = "_searches"     # its row key: <column key>_searches
@@ -140,6 +144,11 @@ class Column:
     def __post_init__(self):
         if self.source not in SOURCES:
             raise ValueError(f"column {self.key}: unknown source {self.source!r}; use one of {SOURCES}")
+
+    @property
+    def lower_is_better(self) -> bool:
+        """Whether a smaller value is better: an error rate or a perplexity (RI's sign)."""
+        return self.error or self.field.endswith("_ppl")
 
     @property
     def ours_label(self) -> str:
@@ -216,6 +225,14 @@ class TableSpec:
     @property
     def needs_search(self) -> bool:
         return any(c.needs_search for c in self.columns)
+
+    @property
+    def random_row(self) -> bool:
+        """Whether the table has the random-sampling row: a ``RANDOM_SAMPLING_SPACES`` table
+        with an evaluated column (not Table 1.1, computed from the spaces, nor Table 4.5, search
+        times only: the row would be empty)."""
+        return self.space in RANDOM_SAMPLING_SPACES and any(c.source == "eval"
+                                                            for c in self.columns)
 
     @property
     def selects(self) -> bool:

@@ -79,6 +79,11 @@ class SearchMethod:
     inputs: tuple[str, ...] = ()
     trained_arch: object = None
     memory: str = "single path"  # what a step trains: "single path" or "whole supernet" (Table 2.1)
+    # {space: {config key: value}}: what a run with ``fidelity: released`` sets on each space
+    # where the author's released code computes something else than the thesis' equations (its
+    # ``params.released`` options, which cite the code, and the settings that code used; issue
+    # #25, docs/methods.md). A space absent here has no verified difference.
+    released: dict[str, dict] = {}
 
     @classmethod
     def supports(cls, space: SearchSpace) -> bool:

@@ -23,6 +23,14 @@ l0(soft_m), soft_m = ``graph_weights(decode_probs(z + delta_m))``, delta_m ~ N(0
 M = ``depth_samples`` = 10, and l0(w) = sum over the i-1 -> i edges (``space.depth_edges()``) of
 the edge's non-``none`` weight, which counts those edges for a hard cell. derive() decodes z.
 
+Released code (``fidelity: released`` on NAS-Bench-201, issue #25; docs/methods.md): the
+author's E²NAS notebook adds the novelty to the architecture loss as a float
+(``novelty_as_value``: z's gradient is (1 - gamma) grad L_val alone) and its reconstruction
+distance compares a list with itself, so it is always 0 (``novelty_distance_zero``: the W_perp
+factor at ||w_perp|| = 0); the replay losses are floats too (``parts.replay``). That notebook
+also searches GDAS' Gumbel alphas directly, the D-VAE serving the novelty only; the released
+variant keeps the latent z (not reproduced, docs/methods.md).
+
 Choices where the thesis is silent (docs/methods.md): the Adam of z is the NAS-Bench-201
 architecture optimizer (lr ``a_lr`` 3e-4, betas (0.5, 0.999), weight decay 1e-3, which pulls z
 toward the prior mean); delta's scale 0.1; the current cell is added to A before the z step
@@ -39,8 +47,8 @@ from torch import nn
 from nasrepro.methods.base import ArchConfig, SearchMethod
 from nasrepro.methods.parts.latent_novelty import (LatentArchive, log_novelty, rotated,
                                                    sigmoid_gamma, tangent_of)
-from nasrepro.methods.parts.replay import ReplayLoss, ReplayParams
-from nasrepro.params import ConfigError, hp
+from nasrepro.methods.parts.replay import EENAS_NB201, ReplayLoss, ReplayParams
+from nasrepro.params import ConfigError, hp, released
 from nasrepro.registry import METHODS
 from nasrepro.spaces.base import InvalidArchError, SearchSpace
 
@@ -55,6 +63,15 @@ class E2nasConfig(ReplayParams, ArchConfig):
     depth_weight: float = hp(0.0, 0)              # zeta of Eq. 4.15 (E²NAS-R: 0.05)
     depth_samples: int = hp(10, 1)                # M of Eq. 4.14
     depth_noise: float = hp(0.1, 0, low_open=True)
+    novelty_as_value: bool = released(
+        f"{EENAS_NB201} lines 70, 77 (cal_novelty returns a numpy float; arch_loss = (1 - eta) "
+        "a_loss + eta Novelty)",
+        "the novelty L_N enters Eq. 4.7 as a float: in the logged objective, not in z's gradient")
+    novelty_distance_zero: bool = released(
+        f"{EENAS_NB201.replace('cell 4', 'cell 2')} lines 19-24 (cal_arch_dis tests list1[i] == "
+        "list1[i]: the distance is 0 for every pair), 119-121 (logPe)",
+        "the reconstruction distance of the novelty is 0: the W_perp factor of Eq. 4.11 at "
+        "||w_perp|| = 0, the constant -k/2 log(2 pi sigma^2)")
 
 
 def relaxed_depth(space, weights: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -72,6 +89,8 @@ def relaxed_depth(space, weights: dict[str, torch.Tensor]) -> torch.Tensor:
 class E2nas(ReplayLoss, SearchMethod):
     Config = E2nasConfig
     inputs = ("dvae",)
+    released = {"nb201": {"replay_loss_as_value": True, "novelty_as_value": True,
+                          "novelty_distance_zero": True}}
 
     @classmethod
     def supports(cls, space) -> bool:
@@ -180,7 +199,9 @@ class E2nas(ReplayLoss, SearchMethod):
             tan = tangent_of(decoded, z)
             perp = rotated(tan, self.graph_vector(graph))[1]
             self.archive.add(z, float(perp.detach()))
-            novelty = log_novelty(tan, z, perp, self.archive)
+            novelty = log_novelty(tan, z, perp, self.archive, self.cfg.novelty_distance_zero)
+            if self.cfg.novelty_as_value:  # the released code's float: logged, no z gradient
+                novelty = novelty._replace(loss=novelty.loss.detach())
             objective = objective + self.gamma * novelty.loss
             logs["novelty_loss"] = float(novelty.loss.detach())
         if self.cfg.depth_weight > 0:
@@ -196,7 +217,8 @@ class E2nas(ReplayLoss, SearchMethod):
         self.supernet.train()
         objective, logs = self.arch_objective(valid_batch, cell, graph)
         self.a_opt.zero_grad(set_to_none=True)
-        self.z.grad, = torch.autograd.grad(objective, [self.z])
+        self.z.grad, = (torch.autograd.grad(objective, [self.z]) if objective.requires_grad
+                        else [torch.zeros_like(self.z)])  # gamma = 1 with a float novelty
         self.a_opt.step()
         return {"train_loss": train_loss, "invalid_decode": float(not valid), **logs}
 

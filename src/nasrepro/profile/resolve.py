@@ -16,7 +16,7 @@ import random
 from nasrepro import jobs, registry
 from nasrepro.experiments.runs import RunVariant
 from nasrepro.layout import Layout
-from nasrepro.params import ConfigError, build_config
+from nasrepro.params import ConfigError, build_config, released_fields
 from nasrepro.experiments.specs import SelectionProtocol
 from nasrepro.profile.select import figure_runs, hessian_runs, item_seeds, probed_runs, table_runs
 
@@ -27,7 +27,8 @@ def run_variant(config: dict, name: str) -> RunVariant:
     extra = (config.get("runs") or {}).get(name)
     if extra is not None:
         return RunVariant(name, extra["method"], dict(extra.get("params") or {}),
-                          dict(extra.get("space_params") or {}))
+                          dict(extra.get("space_params") or {}),
+                          fidelity=extra.get("fidelity", jobs.THESIS))
     if name not in registry.RUNS:
         known = sorted(set(registry.RUNS.names()) | set(config.get("runs") or {}))
         raise ConfigError(f"run {name!r} is not defined; known runs: {', '.join(known)} "
@@ -39,18 +40,39 @@ def space_overrides(config: dict, space: str, part: str) -> dict:
     return dict(((config.get("spaces") or {}).get(space) or {}).get(part) or {})
 
 
+def released_overrides(config: dict, run: str, space: str) -> dict:
+    """The released-code settings of ``run``'s method on ``space`` when the run has ``fidelity:
+    released`` (``SearchMethod.released``), else none; a released run on a space where the
+    method has no verified difference is refused (it would repeat the thesis run)."""
+    variant = run_variant(config, run)
+    if variant.fidelity != jobs.RELEASED:
+        return {}
+    options = registry.METHODS.get(variant.method).released.get(space)
+    if not options:
+        raise ConfigError(f"runs.{jobs.base_run(run)}.fidelity: method {variant.method!r} has no "
+                          f"released-code difference on space {space!r} (docs/methods.md); use "
+                          "fidelity: thesis there")
+    return dict(options)
+
+
 def method_params(config: dict, run: str, space: str) -> dict:
     """The resolved, validated hyperparameters of ``run`` on ``space``: the method's defaults
-    (thesis values) <- the run's overrides on ``space`` <- the profile's ``method_overrides``."""
+    (thesis values) <- the run's overrides on ``space`` <- its released-code settings (fidelity
+    released) <- the profile's ``method_overrides``. The released-code options at their thesis
+    default are left out (``params.released_fields``): a thesis run's message is unchanged."""
     variant = run_variant(config, run)
     cls = registry.METHODS.get(variant.method).Config
     fields = {f.name for f in dataclasses.fields(cls)}
     profile = {**(config.get("method_overrides") or {}),
                **space_overrides(config, space, "method_overrides")}
     profile = {k: v for k, v in profile.items() if k in fields}
-    build_config(cls, variant.overrides(space), f"runs.{run}[{space}]")  # even where overridden
-    cfg = build_config(cls, {**variant.overrides(space), **profile}, f"runs.{run}[{space}]")
-    return dataclasses.asdict(cfg)
+    own = {**variant.overrides(space), **released_overrides(config, run, space)}
+    build_config(cls, own, f"runs.{run}[{space}]")  # even where overridden
+    cfg = dataclasses.asdict(build_config(cls, {**own, **profile}, f"runs.{run}[{space}]"))
+    for name, default in released_fields(cls).items():
+        if cfg[name] == default:
+            del cfg[name]
+    return cfg
 
 
 def require_supported(config: dict, space: str, run: str) -> None:
@@ -250,7 +272,8 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
                           probe_every=int(probing.get("every", 1)),
                           probe_batches=probing.get("batches"),
                           hessian_iters=int(hessian.get("iters", 0)),
-                          hessian_batches=int(hessian.get("batches", 1)))
+                          hessian_batches=int(hessian.get("batches", 1)),
+                          fidelity=run_variant(config, run).fidelity)
 
 
 def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,

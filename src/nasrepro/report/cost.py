@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from nasrepro.experiments.specs import TableSpec
+from nasrepro.jobs import RELEASED
 from nasrepro.layout import Layout, is_selection_file, parse_run_path
 from nasrepro.registry import RUNS, TABLES
 from nasrepro.report.table import decimals
@@ -135,11 +136,21 @@ def build(spec: dict, thesis_csvs: list[str | Path]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def released_note(table: pd.DataFrame) -> str:
+    """A sentence naming the search rows of released-code runs (``fidelity: released``, issue
+    #25), or "" where there are none."""
+    runs = [name for scope, name in zip(table["scope"], table["name"]) if scope == "search"
+            and (run := name.split("/", 1)[-1]) in RUNS and RUNS.get(run).fidelity == RELEASED]
+    return (f" Rows {', '.join(runs)}: the author's released code (fidelity released, "
+            "docs/methods.md), the others the thesis' equations." if runs else "")
+
+
 def to_markdown(table: pd.DataFrame, note: str) -> str:
-    """The cost table as Markdown, with the provenance note."""
+    """The cost table as Markdown, with the provenance note (and ``released_note``)."""
     lines = ["# Compute cost (CPU-/GPU-hours) beside the thesis' stated search costs", "",
              f"**{note}** `days_per_job`: wall days per job on this machine (for `search` rows: "
-             "per search, comparable to the thesis' GPU days only on the thesis profile's GPUs).",
+             "per search, comparable to the thesis' GPU days only on the thesis profile's GPUs)."
+             + released_note(table),
              "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines) + "\n"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 
 from nasrepro.experiments.specs import ACROSS_SUFFIX, GENOTYPE_TAG, TableSpec
-from nasrepro.report.table import headers, legend
+from nasrepro.report.table import headers, legend, title
 
 # LaTeX's special characters (text mode; < > | are not in the default OT1 font)
 SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
@@ -65,11 +65,12 @@ def latex_text(text: object) -> str:
 
 def _groups(spec: TableSpec, standins: dict[str, str] | None, scored_by: str):
     """Per column of ``spec``, its cells in order as ``report.table.headers`` has them:
-    (row key, label, tag) of the thesis', ours, the across-searches and the genotype cell."""
+    (row key, label, tag) of the thesis', ours, its RI over random sampling, the across-searches
+    and the genotype cell."""
     groups, found = [], headers(spec, standins, scored_by)
     for column in spec.columns:
-        keys = {f"{column.key}_thesis", f"{column.key}_reproduced", column.key + ACROSS_SUFFIX,
-                f"{column.key}_genotype"}
+        keys = {f"{column.key}_thesis", f"{column.key}_reproduced", f"{column.key}_ri",
+                column.key + ACROSS_SUFFIX, f"{column.key}_genotype"}
         groups.append((column, [cell for cell in found if cell[0] in keys]))
     return groups, [cell for cell in found if cell[0] in ("net", "selected", "seeds")]
 
@@ -109,6 +110,7 @@ def to_latex(spec: TableSpec, table: list[dict], note: str,
         cells = [row["Method"]] + [row.get(key, "") for key in keys]
         lines.append(" & ".join(latex_text(cell) for cell in cells) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}",
-              rf"\caption{{{latex_text(spec.title)} {latex_text(legend(spec))} {latex_text(note)}}}",
+              rf"\caption{{{latex_text(title(spec, table))} {latex_text(legend(spec))} "
+              rf"{latex_text(note)}}}",
               r"\end{table}"]
     return "\n".join(lines) + "\n"

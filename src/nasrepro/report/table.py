@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from nasrepro.analysis import space_mean
 from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
                                         PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec,
                                         size_key)
-from nasrepro.jobs import has_search, selected_run
+from nasrepro.jobs import RELEASED, has_search, selected_run
 from nasrepro.layout import is_selection_file, parse_run_path
 from nasrepro.registry import RUNS
 from nasrepro.utils.atomic import read_jsonl, write_text
@@ -177,14 +178,68 @@ SELECTION_LEGEND = (f"[ours; {SELECTED_TAG}]: the thesis' protocol (§3.4.2): of
                     "with Seeds seeds (its search's own retraining first); "
                     f"[ours; {ACROSS_TAG}]: each search's cell retrained once, mean ± std "
                     "over the searches (Selected cell names them; the search cost is their mean).")
+RANDOM_LEGEND = ("Random sampling: the mean ± std (population) of each column over the benchmark "
+                 "table in use (every cell it holds; a profile that retrains its cells: its "
+                 "uniformly sampled probe cells, on the search dataset); RI: the relative "
+                 "improvement of our mean over it, 100 (ours - random) / random, sign turned "
+                 "for a column where lower is better (issue #29).")
+RI_TAG = "RI vs random sampling (%)"  # the RI column: our column's label, this after its tag
 SEEDS_HEADER = "Seeds [ours]"
 SELECTED_HEADER = ("selected", "Selected cell", "ours")
 NET_HEADER = ("net", "Evaluation network", "ours")
 
 
 def legend(spec: TableSpec) -> str:
-    """The table's legend (every format): with the selection protocol's where it applies."""
-    return f"{LEGEND} {SELECTION_LEGEND}" if spec.selects else LEGEND
+    """The table's legend (every format): with the selection protocol's and the random-sampling
+    row's where they apply."""
+    return " ".join([LEGEND] + [SELECTION_LEGEND] * spec.selects + [RANDOM_LEGEND] * spec.random_row)
+
+
+def has_ri(spec: TableSpec, column: Column) -> bool:
+    """Whether ``column`` has a random-sampling cell and an RI column beside ours: an evaluated
+    field of ``space_mean.FIELDS`` in a table with the random-sampling row."""
+    return spec.random_row and column.source == "eval" and column.field in space_mean.FIELDS
+
+
+def random_stats(column: Column, random: dict | None) -> tuple[float, float] | None:
+    """(mean, std) of the random-sampling row in ``column``'s unit (an error: 100 - accuracy)."""
+    found = space_mean.stats(random, column.target, column.field)
+    if found is None:
+        return None
+    return (100.0 - found["mean"] if column.error else found["mean"]), found["std"]
+
+
+def ri_cell(column: Column, values: list, random: dict | None) -> str:
+    """Our row's RI over random sampling in ``column`` (``space_mean.relative_improvement`` of
+    the mean over seeds), signed, two decimals; empty without both numbers."""
+    baseline = random_stats(column, random)
+    if not values or baseline is None:
+        return ""
+    ri = space_mean.relative_improvement(float(np.mean(values)), baseline[0],
+                                         column.lower_is_better)
+    return f"{ri:+.2f}"
+
+
+def random_row(spec: TableSpec, random: dict, note: str) -> dict:
+    """The "Random sampling" row (``analysis.space_mean``): its mean ± std in every column that
+    has one, nothing else."""
+    out = {"Method": random["label"], "run": "", "seeds": "", "reproduced_with": note}
+    for column in spec.columns:
+        baseline = random_stats(column, random) if has_ri(spec, column) else None
+        if baseline is not None:
+            out[f"{column.key}_reproduced"] = fmt_mean(*baseline, column.digits, column.significant)
+    return out
+
+
+def title(spec: TableSpec, table: list[dict]) -> str:
+    """The caption's title: the spec's, and where rows are released-code runs (``fidelity:
+    released``, issue #25) a sentence naming them; a table without such rows keeps its title."""
+    rows = [row["run"] for row in table
+            if row["run"] in RUNS and RUNS.get(row["run"]).fidelity == RELEASED]
+    if not rows:
+        return spec.title
+    return (f"{spec.title} Fidelity: rows {', '.join(rows)} follow the author's released code "
+            "(fidelity released, docs/methods.md); the others the thesis' equations.")
 
 
 def decimals(value: float, significant: int) -> int:
@@ -202,11 +257,16 @@ def fmt(values: list, digits: int = 2, significant: int = 0) -> str:
         return ""
     if isinstance(values[0], str):
         return values[0]
-    mean = float(np.mean(values))
+    return fmt_mean(float(np.mean(values)), float(np.std(values)) if len(values) > 1 else None,
+                    digits, significant)
+
+
+def fmt_mean(mean: float, std: float | None, digits: int = 2, significant: int = 0) -> str:
+    """"mean ± std" (``fmt``), or the mean alone when ``std`` is None."""
     places = decimals(mean, significant) if significant else digits
-    if len(values) == 1:
+    if std is None:
         return f"{mean:.{places}f}"
-    return f"{mean:.{places}f} ± {float(np.std(values)):.{places}f}"
+    return f"{mean:.{places}f} ± {std:.{places}f}"
 
 
 def genotype_cell(spec: TableSpec, column: Column, row: dict, complexity: dict | None) -> str:
@@ -230,14 +290,16 @@ def genotype_cell(spec: TableSpec, column: Column, row: dict, complexity: dict |
 
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
           extra_runs: list[str] = (), complexity: dict | None = None,
-          summary: dict | None = None) -> list[dict]:
+          summary: dict | None = None, random: dict | None = None) -> list[dict]:
     """The table's rows (one dict each): ``Method``, ``run``, ``seeds`` (the most seeds behind a
     cell of ours), per column ``<key>_thesis`` and (not for a ``thesis`` column)
     ``<key>_reproduced``, for an architecture column (``TableSpec.from_genotype``) also
     ``<key>_genotype`` (from ``complexity``), and the note; a ``space`` column's cell of ours is
     the row's space's entry of ``summary`` (rule space_summary, Table 1.1). Rows: the thesis'
     (``thesis_csv``), then one per run in ``extra_runs`` (a profile's own runs,
-    ``tables.<id>.extra_runs``: no thesis value)."""
+    ``tables.<id>.extra_runs``: no thesis value), then, given ``random`` (rule space_mean, a
+    ``TableSpec.random_row`` table), the random-sampling row, and for every row of ours its RI
+    over it (``<key>_ri``, ``has_ri``)."""
     with open(thesis_csv, newline="") as handle:
         thesis = list(csv.DictReader(handle))
     thesis += [{"row": run, "run": run} for run in extra_runs]
@@ -259,6 +321,9 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
                 out[f"{column.key}_reproduced"] = fmt(
                     values.get((cell_run[column.key], column.key), []), column.digits,
                     column.significant)
+            if has_ri(spec, column):
+                out[f"{column.key}_ri"] = ri_cell(
+                    column, values.get((cell_run[column.key], column.key), []), random)
             if spec.across(column):
                 out[column.key + ACROSS_SUFFIX] = fmt(
                     values.get((cell_run[column.key], column.key + ACROSS_SUFFIX), []),
@@ -271,6 +336,8 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
             out["selected"] = selected_text((values.get((row["run"], "selected")) or [None])[0])
         out["reproduced_with"] = note
         rows.append(out)
+    if random is not None:
+        rows.append(random_row(spec, random, note))
     return rows
 
 
@@ -291,13 +358,17 @@ def ours_tag(column: Column, standins: dict[str, str] | None, scored_by: str = "
 def headers(spec: TableSpec, standins: dict[str, str] | None,
             scored_by: str = "") -> list[tuple[str, str, str]]:
     """Every output column but the note, in order: (row key, label, tag), the header being
-    "<label> [<tag>]" (tag "thesis", or ``ours_tag``); the same in CSV, Markdown and LaTeX."""
+    "<label> [<tag>]" (tag "thesis", or ``ours_tag``); the same in CSV, Markdown and LaTeX;
+    in a table with the random-sampling row an RI column after each of ours that ``has_ri``."""
     out = [("Method", "Method", ""), ("run", "run", "")]
     for column in spec.columns:
         out.append((f"{column.key}_thesis", column.label, column.thesis_tag))
         if column.reproduced:
             out.append((f"{column.key}_reproduced", column.ours_label,
                         reproduced_tag(spec, column, standins, scored_by)))
+        if has_ri(spec, column):
+            out.append((f"{column.key}_ri", column.ours_label,
+                        f"{ours_tag(column, standins, scored_by)}; {RI_TAG}"))
         if spec.across(column):
             out.append((column.key + ACROSS_SUFFIX, column.ours_label,
                         f"{ours_tag(column, standins, scored_by)}; {ACROSS_TAG}"))
@@ -333,7 +404,7 @@ def to_markdown(spec: TableSpec, table: list[dict], note: str,
                 standins: dict[str, str] | None = None, scored_by: str = "") -> str:
     """Markdown: title, note, one column each for the thesis and for ours, the legend."""
     columns = [c for c in headers(spec, standins, scored_by) if c[0] != "run"]
-    lines = [f"# {spec.title}", "", f"**{note}**", "",
+    lines = [f"# {title(spec, table)}", "", f"**{note}**", "",
              "| " + " | ".join(header_text(label, tag) for _, label, tag in columns) + " |",
              "|" + "---|" * len(columns)]
     for row in table:
@@ -344,17 +415,18 @@ def to_markdown(spec: TableSpec, table: list[dict], note: str,
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,
                 note: str, extra_runs: list[str] = (), standins: dict[str, str] | None = None,
                 scored_by: str = "", complexity_file: str | None = None,
-                summary_file: str | None = None) -> list[dict]:
+                summary_file: str | None = None, random_file: str | None = None) -> list[dict]:
     """Write ``<out_prefix>.{csv,md,tex}`` atomically; ``standins``: the data roles a stand-in
     plays (role -> loader), named in the headers of our columns (``ours_tag``);
     ``complexity_file``: the released cells' params and multiply-adds (rule
     genotype_complexity), for the architecture columns; ``summary_file``: the spaces' sizes (rule
-    space_summary), for Table 1.1."""
+    space_summary), for Table 1.1; ``random_file``: the random-sampling row of the space (rule
+    space_mean), for a ``TableSpec.random_row`` table."""
     from nasrepro.report.latex import to_latex
 
-    complexity = json.loads(Path(complexity_file).read_text()) if complexity_file else None
-    summary = json.loads(Path(summary_file).read_text()) if summary_file else None
-    table = build(spec, thesis_csv, final_files, note, extra_runs, complexity, summary)
+    complexity, summary, random = (json.loads(Path(f).read_text()) if f else None
+                                   for f in (complexity_file, summary_file, random_file))
+    table = build(spec, thesis_csv, final_files, note, extra_runs, complexity, summary, random)
     write_text(f"{out_prefix}.csv", to_csv(spec, table, standins, scored_by))
     write_text(f"{out_prefix}.md", to_markdown(spec, table, note, standins, scored_by))
     write_text(f"{out_prefix}.tex", to_latex(spec, table, note, standins, scored_by))

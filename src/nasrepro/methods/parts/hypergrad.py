@@ -107,12 +107,15 @@ def _swap_(params: Sequence[torch.Tensor], values: Sequence[torch.Tensor]) -> li
 def implicit_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence[torch.Tensor],
                            alphas: Sequence[torch.Tensor], lr: float, terms: int,
                            inner_point: Sequence[torch.Tensor] | None = None,
+                           on_neumann: Callable | None = None,
                            ) -> tuple[list[torch.Tensor], torch.Tensor]:
     """Eq. (6.9) with K = ``terms`` and gamma = ``lr``. L2's derivatives are taken at the current
     ``weights``; L1's second derivatives at ``inner_point`` (weight values; default: the current
     weights, Eq. 6.9's one point), which are restored afterwards. iDARTS' ``darts_point`` option
     passes the weights before its last inner step, the point where DARTS' Eq. (6.3) differentiates
-    L1, so that T = 1, K = 0 is DARTS' hypergradient.
+    L1, so that T = 1, K = 0 is DARTS' hypergradient. ``on_neumann(params, v, total)`` is called
+    with the weights L1 reaches, v = dL2/dw on them and the Neumann sum (iDARTS' released-code
+    option ``inner_steps_on_copy`` moves the weights by it).
     Returns the hypergradient for each of ``alphas`` and L2 at the current weights."""
     if terms < 0:
         raise ValueError(f"the Neumann series needs K >= 0 terms; got {terms}")
@@ -134,6 +137,8 @@ def implicit_hypergradient(train_loss: Loss, valid_loss: Loss, weights: Sequence
     finally:
         if current is not None:
             _swap_(weights, current)
+    if on_neumann is not None:
+        on_neumann(params, [d_w[i] for i in used], total)
     return [da - lr * m for da, m in zip(d_alpha, mixed)], loss.detach()
 
 

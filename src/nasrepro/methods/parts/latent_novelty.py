@@ -150,15 +150,27 @@ class Novelty(NamedTuple):
     parts: dict              # the three log terms (floats), for logging
 
 
+def log_perp_at_zero(k: int, sigma2: float) -> float:
+    """``log_perp_factor(r, k) + log_chi(r, k, sigma2)`` as r -> 0: the Gaussian density
+    N(0; 0, sigma^2 I_k), -k/2 log(2 pi sigma^2) (the released code's zero distance)."""
+    return -k / 2 * math.log(2 * math.pi * sigma2)
+
+
 def log_novelty(tan: Tangent, z: torch.Tensor, perp_norm: torch.Tensor,
-                archive: LatentArchive) -> Novelty:
-    """Eq. 4.11 from the tangent at z and the decoded cell's ||w_perp|| (``rotated``)."""
+                archive: LatentArchive, zero_distance: bool = False) -> Novelty:
+    """Eq. 4.11 from the tangent at z and the decoded cell's ||w_perp|| (``rotated``);
+    ``zero_distance``: the W_perp factor at ||w_perp|| = 0 (``log_perp_at_zero``, E²NAS'
+    released-code option ``novelty_distance_zero``)."""
     if not len(archive):
         return Novelty(z.sum() * 0.0, perp_norm, {})
     k = tan.decoded.numel() - z.numel()
     log_det = -tan.singular.clamp(min=1e-12).log().sum()               # log |det S^-1|
     log_latent = log_kde(z, torch.stack(list(archive.latents)).to(z), archive.bandwidth())
-    log_perp = log_perp_factor(perp_norm, k) + log_chi(perp_norm, k, archive.sigma2(k))
+    if zero_distance:
+        log_perp = torch.tensor(log_perp_at_zero(k, archive.sigma2(k)), dtype=z.dtype,
+                                device=z.device)
+    else:
+        log_perp = log_perp_factor(perp_norm, k) + log_chi(perp_norm, k, archive.sigma2(k))
     parts = {"log_det": float(log_det.detach()), "log_latent": float(log_latent.detach()),
              "log_perp": float(log_perp.detach())}
     return Novelty(log_det + log_latent + log_perp, perp_norm, parts)

@@ -28,6 +28,10 @@ eps / 2, as printed); eta R is the l2 term (eta = ``w_weight_decay``) of the cur
 weights only. The first step has no previous cell and trains the plain loss; with eps = 0 (or
 ``na``) no replay cell is built and no random number drawn, so a step is the baseline's step
 exactly. With eps = 1 the current cell has no term at all (neither L nor R).
+
+Released code (``replay_loss_as_value``, issue #25): the author's NAS-Bench-201 E²NAS notebook
+adds the replay losses as floats at eps / 2 each, (1 - eps) L(w_i) + eps / 2 (L(w_{i-1}) + L(w_c))
+in value, and trains on the current cell's gradient alone at weight 1.
 """
 
 from __future__ import annotations
@@ -35,8 +39,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from nasrepro.methods.parts.multi_cell import MultiCellLoss
-from nasrepro.params import hp
+from nasrepro.methods.parts.multi_cell import MultiCellLoss, Term
+from nasrepro.params import hp, released
+
+EENAS_NB201 = ("miaozhang0525/EENAS@9a3cab2 EENAS-NAS-BENCH201-for-NeurIPS2020/exps/algos/"
+               "EENAS_relaxation_exploration_10_0.5_seed0.ipynb cell 4")
 
 STRATEGIES = ("ac", "op", "rp", "na")
 
@@ -47,6 +54,11 @@ class ReplayParams:
 
     replay: str = hp("ac", choices=STRATEGIES)
     epsilon: float = hp(0.5, 0, 1)
+    replay_loss_as_value: bool = released(
+        f"{EENAS_NB201} lines 34, 39, 46-47 (pre_loss, compen_loss .item(); cur_loss = base_loss "
+        "+ value - base_loss.detach())",
+        "the replay cells' losses enter Eq. 4.12 as floats at eps / 2 each (in the logged loss, "
+        "not in the gradient); the current cell's gradient has weight 1 (its value 1 - eps)")
 
 
 def replay_cells(space, strategy: str, current, previous, rng, sample) -> list:
@@ -91,6 +103,9 @@ class ReplayLoss(MultiCellLoss):
         cells = [] if eps == 0 else replay_cells(self.space, self.cfg.replay, current, self.previous,
                                                  self.ctx.rng, self.sample_cell)
         eps = eps if cells else 0.0
+        if self.cfg.replay_loss_as_value:
+            return ([Term(1.0, 1.0, forward, 1.0 - eps)]
+                    + [Term(0.0, 0.0, {"arch": c}, eps / 2) for c in cells])
         return [(1.0 - eps, 1.0, forward)] + [(eps, 0.0, {"arch": c}) for c in cells]
 
     def train_cell(self, batch, current, forward: dict | None = None) -> torch.Tensor:

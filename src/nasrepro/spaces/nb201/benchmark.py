@@ -185,6 +185,18 @@ class Nb201Benchmark(ConvertedBenchmark):
             raise MissingEntryError(f"the NAS-Bench-201 table has no entry for {where}")
         return float(value)
 
+    def column(self, target: str, column: str, epochs: int = 200) -> np.ndarray:
+        """Every cell's value of one thesis column (``THESIS_COLUMNS[(target, column)]``, e.g.
+        CIFAR-10 test: cifar10/ori-test) at ``epochs``, for the cells the table holds: the
+        population the random-sampling row of the NAS-Bench-201 tables averages (issue #29)."""
+        dataset, split = THESIS_COLUMNS[(target, column)]
+        key = self._keys.get((dataset, split, int(epochs)))
+        if key is None:
+            raise MissingEntryError(f"the NAS-Bench-201 table has no {dataset}/{split} at "
+                                    f"{epochs} epochs")
+        values = self._values[:, key]
+        return values[~np.isnan(values)]
+
     def thesis_metrics(self, arch: Nb201Arch, target: str, epochs: int = 200) -> dict[str, float]:
         """{'valid_acc', 'test_acc'} of ``arch`` for one thesis column group."""
         return {f"{col}_acc": self.accuracy(arch, *THESIS_COLUMNS[(target, col)], epochs=epochs)

@@ -243,6 +243,36 @@ def test_the_report_judges_made_up_results(tmp_path):
     assert "stand-in" not in report.headline(list(rows.values()), standin=False)
 
 
+def test_claims_that_name_a_released_code_run_are_judged_again_under_it(tmp_path):
+    """Issue 25: RandomNAS-NSAS above RandomNAS holds with the thesis' equations and fails with
+    the released code's run in its place; a claim no released run touches has no second verdict;
+    a released variant this profile does not build is "not built"."""
+    claim = CLAIMS.get("c3-nsas-random-nas-cifar10")
+    variant = report.released_claim(claim)
+    assert {q.run for pair in variant.pairs for q in pair if hasattr(q, "run")} >= \
+        {"random-nas-nsas-released"}
+    assert "random-nas" in {q.run for pair in variant.pairs for q in pair if hasattr(q, "run")}
+    untouched = next(CLAIMS.get(n) for n in CLAIMS.names() if report.released_claim(CLAIMS.get(n)) is None)
+    files = []
+    for seed in (0, 1):
+        for run, acc in (("random-nas-nsas", 92.0), ("random-nas", 88.0),
+                         ("random-nas-nsas-released", 85.0)):
+            files.append(_final(tmp_path, "nb201", run, seed, "cifar10", test_acc=acc + seed / 10))
+    rows = {r["id"]: r for r in report.evaluate([claim, untouched, CLAIMS.get("c3-nsas-gdas-cifar10")],
+                                                files, ROOT)}
+    mine = rows["c3-nsas-random-nas-cifar10"]
+    assert (mine["verdict"], mine["released_verdict"]) == ("holds", "fails")
+    assert "85.05" in mine["released"] and "88.05" in mine["released"]
+    assert rows[untouched.id]["released_verdict"] == report.NO_RELEASED
+    assert rows[untouched.id]["released"] == ""
+    gdas = rows["c3-nsas-gdas-cifar10"]["released_verdict"]
+    assert gdas.startswith("inconclusive") and report.NOT_BUILT in gdas
+    text = report.headline(list(rows.values()), standin=True)
+    assert "Under the author's released code (2 claims name a run it changes): 0 hold, 1 fail, " \
+           "1 inconclusive." in text
+    assert "released code" in report.to_markdown(list(rows.values()), "note", standin=True)
+
+
 class _Values:
     """Our values of each quantity, given by hand (``judge_ours`` asks only for them)."""
 

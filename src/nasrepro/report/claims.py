@@ -13,6 +13,12 @@ comparison of two numbers that are one per run (s-tau: shown, not tested); the t
 numbers without seeds are compared as points (that checks the encoding, not the statistics). On stand-in
 data (the default profile) the verdicts are stand-in verdicts, labelled so: they check the
 pipeline, not the thesis.
+
+Under the released code (issue #25): a claim whose sides name a run with a released-code variant
+(``<run>-released``, ``experiments.fidelity``) is judged a second time on our numbers with each
+such run replaced by its variant (``released_claim``; columns ``released_verdict``/``released``);
+a side whose variant this profile does not build is "not built", as above. A claim without such
+a run has no second verdict (the same code either way).
 """
 
 from __future__ import annotations
@@ -31,16 +37,19 @@ import numpy as np
 
 from nasrepro.analysis.verdict import POINT, WELCH, Outcome, Sample, combine, compare
 from nasrepro.experiments.claims import THESIS_SEEDS, Cell, Claim, Const, Epochs, Quantity
+from nasrepro.experiments.runs import released_run
 from nasrepro.layout import parse_run_path
-from nasrepro.registry import CLAIMS, FIGURES, TABLES
+from nasrepro.registry import CLAIMS, FIGURES, RUNS, TABLES
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 NOT_BUILT = "not built by this profile"
 NO_NUMBERS = "n/a"  # the thesis prints no number for the claim (a figure, a lost plot)
 UNTESTED = "one value per run (s-tau): no spread to test"
 PER_RUN = ("s_tau", "memory")  # table sources with one value per run, not per seed
+NO_RELEASED = "same code"  # released_verdict of a claim no released-code run touches
 COLUMNS = ("id", "chapter", "section", "claim", "quantity", "relation", "test", "ours",
-           "verdict", "reason", "thesis", "thesis_verdict", "flagged", "flag_note")
+           "verdict", "reason", "thesis", "thesis_verdict", "flagged", "flag_note",
+           "released_verdict", "released")
 
 
 # ------------------------------------------------------------------------------ the thesis
@@ -235,12 +244,26 @@ def judge_thesis(claim: Claim, root: Path = Path(".")) -> Judged:
     return _judged(outcomes, details, [])
 
 
+def released_claim(claim: Claim) -> Claim | None:
+    """``claim`` with every side's run that has a registered released-code variant replaced by
+    it; None when no side has one."""
+    def swap(q: Quantity) -> Quantity:
+        if isinstance(q, (Cell, Epochs)) and released_run(q.run) in RUNS:
+            return dataclasses.replace(q, run=released_run(q.run))
+        return q
+
+    pairs = tuple((swap(a), swap(b)) for a, b in claim.pairs)
+    return None if pairs == claim.pairs else dataclasses.replace(claim, pairs=pairs)
+
+
 def evaluate(claims: list[Claim], files: list[str], root: Path = Path(".")) -> list[dict]:
     """One row (``COLUMNS``) per claim."""
     ours = Reproduced(files)
     rows = []
     for claim in claims:
         mine, theirs = judge_ours(claim, ours), judge_thesis(claim, root)
+        variant = released_claim(claim)
+        released = judge_ours(variant, ours) if variant else None
         flagged = theirs.verdict not in ("holds", NO_NUMBERS)
         rows.append({
             "id": claim.id, "chapter": claim.chapter, "section": claim.section,
@@ -248,7 +271,10 @@ def evaluate(claims: list[Claim], files: list[str], root: Path = Path(".")) -> l
             "test": mine.test or theirs.test, "ours": " | ".join(mine.details),
             "verdict": mine.verdict, "reason": mine.reason,
             "thesis": " | ".join(theirs.details), "thesis_verdict": theirs.verdict,
-            "flagged": "yes" if flagged else "", "flag_note": claim.flagged if flagged else ""})
+            "flagged": "yes" if flagged else "", "flag_note": claim.flagged if flagged else "",
+            "released_verdict": released.verdict + (f" ({released.reason})" if released.reason
+                                                    else "") if released else NO_RELEASED,
+            "released": " | ".join(released.details) if released else ""})
     return rows
 
 
@@ -258,11 +284,16 @@ def headline(rows: list[dict], standin: bool) -> str:
     count = lambda key, value: sum(r[key] == value for r in rows)  # noqa: E731
     label = "stand-in verdicts (stand-in data: they check the pipeline, not the thesis)" \
         if standin else "verdicts"
+    touched = [r for r in rows if r["released_verdict"] != NO_RELEASED]
+    released = lambda value: sum(r["released_verdict"].startswith(value) for r in touched)  # noqa: E731
     return (f"{len(rows)} claims; {label}: {count('verdict', 'holds')} hold, "
             f"{count('verdict', 'fails')} fail, {count('verdict', 'inconclusive')} inconclusive. "
             f"On the thesis' own printed numbers: {count('thesis_verdict', 'holds')} supported, "
             f"{count('flagged', 'yes')} flagged (not supported), "
-            f"{count('thesis_verdict', NO_NUMBERS)} without printed numbers.")
+            f"{count('thesis_verdict', NO_NUMBERS)} without printed numbers. "
+            f"Under the author's released code ({len(touched)} claims name a run it changes): "
+            f"{released('holds')} hold, {released('fails')} fail, "
+            f"{released('inconclusive')} inconclusive.")
 
 
 def to_csv(rows: list[dict]) -> str:
@@ -285,13 +316,15 @@ def to_markdown(rows: list[dict], note: str, standin: bool) -> str:
              "## Flagged: claims the thesis' own printed numbers do not support", ""]
     lines += [f"- **{r['id']}** ({r['section']}): {r['claim']}. Thesis: {r['thesis_verdict']}; "
               f"{r['flag_note'] or r['thesis']}" for r in rows if r["flagged"]] or ["- none"]
-    header = ("id", "section", "claim", "verdict", "ours", "thesis_verdict", "thesis")
+    header = ("id", "section", "claim", "verdict", "ours", "thesis_verdict", "thesis",
+              "released code")
     lines += ["", "## Every claim", "", "| " + " | ".join(header) + " |",
               "|" + "---|" * len(header)]
     for r in rows:
         cells = [r["id"], r["section"], r["claim"],
                  r["verdict"] + (f" ({r['reason']})" if r["reason"] else ""), r["ours"],
-                 r["thesis_verdict"] + (" **flagged**" if r["flagged"] else ""), r["thesis"]]
+                 r["thesis_verdict"] + (" **flagged**" if r["flagged"] else ""), r["thesis"],
+                 r["released_verdict"] + (f": {r['released']}" if r["released"] else "")]
         lines.append("| " + " | ".join(str(c).replace("|", "/") for c in cells) + " |")
     return "\n".join(lines) + "\n"
 

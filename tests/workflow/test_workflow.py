@@ -62,10 +62,15 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
     nb201 = [s for s in searches if s["space"] == "nb201"]
     table_6_1 = [s for s in nb201 if s["run"] in ("darts-1st", "darts-2nd", "gdas", "random-nas")]
     assert len(table_6_1) == 4 * 4 and {s["seed"] for s in nb201} == {0, 1, 100, 101}
+    released = {s["run"]: s["method_cfg"]["epochs"] for s in nb201 if s.get("fidelity") == "released"}
+    # Table R.1 (issue 25): the released code's own schedules (RandomNAS-NSAS 100, iDARTS 30)
+    assert released == {"random-nas-nsas-released": 100, "gdas-nsas-released": 250,
+                        "e2nas-released": 250, "idarts-released": 30}
     for job in nb201:  # no value of the default profile leaks into the thesis run
         assert job["space_cfg"] == {"C": 16, "N": 5, "affine": False, "track_running_stats": True}
         darts_family = job["method"].startswith(("darts", "balenas", "idarts"))  # DARTS' 50 epochs
-        assert job["method_cfg"]["epochs"] == (50 if darts_family else 250)
+        if job["run"] not in released:
+            assert job["method_cfg"]["epochs"] == (50 if darts_family else 250)
         assert job["settings"]["profile"] == "thesis"
     one_shot1 = [s for s in searches if s["space"].startswith("nb1shot1-s")]
     assert len(one_shot1) == 17 * 3 * 4   # Figs. 5.2, 6.1, 6.4: 17 runs, 3 spaces, 4 seeds

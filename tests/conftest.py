@@ -29,6 +29,15 @@ def shared(relative: str) -> Path:
     return path
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (the README test command: ``-n 2 --dist loadgroup``) every test that
+    reads the session's default run goes to one worker, which computes that run once; the other
+    worker takes the rest meanwhile."""
+    for item in items:
+        if "computed_default" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("computed_default"))
+
+
 @pytest.fixture(autouse=True)
 def _registries():
     plugins.load_all([str(EXAMPLE_PLUGIN)])

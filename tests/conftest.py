@@ -29,6 +29,7 @@ def shared(relative: str) -> Path:
     return path
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups into the node ids
 def pytest_collection_modifyitems(config, items):
     """Under pytest-xdist (the README test command: ``-n 2 --dist loadgroup``) every test that
     reads the session's default run goes to one worker, which computes that run once; the other

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import subprocess
@@ -27,16 +28,6 @@ def shared(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared test data {path} is absent (see ../shared/data/README.md)")
     return path
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups into the node ids
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (the README test command: ``-n 2 --dist loadgroup``) every test that
-    reads the session's default run goes to one worker, which computes that run once; the other
-    worker takes the rest meanwhile."""
-    for item in items:
-        if "computed_default" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("computed_default"))
 
 
 @pytest.fixture(autouse=True)
@@ -167,8 +158,23 @@ def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0
 
 
 @pytest.fixture(scope="session")
-def computed_default(tmp_path_factory):
-    """The default workflow run once per session (tests/computed.py); treat it as read-only."""
-    from tests.computed import run_default
+def computed_default(tmp_path_factory, worker_id):
+    """The default workflow run once per session (tests/computed.py); treat it as read-only.
+    Under pytest-xdist (the README test command: ``-n 2``) the first worker that needs it
+    computes it in the session's shared temporary folder while the others wait on a file lock,
+    then all of them read that one run."""
+    from filelock import FileLock
 
-    return run_default(tmp_path_factory.mktemp("computed-default"))
+    from tests.computed import ComputedRun, run_default
+
+    if worker_id == "master":  # not distributed
+        return run_default(tmp_path_factory.mktemp("computed-default"))
+    shared = tmp_path_factory.getbasetemp().parent  # common to the session's workers
+    record = shared / "computed-default.json"
+    with FileLock(str(shared / "computed-default.lock")):
+        if record.exists():
+            data = json.loads(record.read_text())
+            return ComputedRun(Path(data["path"]), data["output"])
+        run = run_default(shared / "computed-default")
+        record.write_text(json.dumps({"path": str(run.path), "output": run.output}))
+        return run

@@ -30,6 +30,28 @@ def shared(relative: str) -> Path:
     return path
 
 
+# The longest end-to-end tests first (durations measured on 2 cores, 2026-12-07), in an order
+# that pytest-xdist's load scheduling (the README test command, ``-n 2``; its first items go to
+# the workers in turn) spreads over both workers, so they start at once instead of ending the run
+# on one worker while the other idles; the Slurm round trip mostly waits on the scheduler, and
+# the other worker's tests fill that time.
+LONGEST_FIRST = (
+    "tests/workflow/test_slurm.py::test_default_dag_through_the_slurm_profile_matches_the_local_run",
+    "tests/workflow/test_rehearsal_run.py::test_the_rehearsal_builds_its_tables_with_a_value_of_"
+    "ours_in_every_covered_row",
+    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGKILL]",
+    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGINT]",
+    "tests/project/test_plugins.py::test_a_plugin_method_fills_a_table_row_through_the_workflow",
+    "tests/data/test_fixtures.py::test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_"
+    "every_check",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {nodeid: i for i, nodeid in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
+
+
 @pytest.fixture(autouse=True)
 def _registries():
     plugins.load_all([str(EXAMPLE_PLUGIN)])

@@ -30,20 +30,20 @@ def shared(relative: str) -> Path:
     return path
 
 
-# The longest end-to-end tests first (durations measured on 2 cores, 2026-12-07), in an order
-# that pytest-xdist's load scheduling (the README test command, ``-n 2``; its first items go to
-# the workers in turn) spreads over both workers, so they start at once instead of ending the run
-# on one worker while the other idles; the Slurm round trip mostly waits on the scheduler, and
-# the other worker's tests fill that time.
+# The longest end-to-end tests first (durations measured on 2 cores, 2026-12-07). The README
+# test command (``-n 2 --maxschedchunk 1``) gives each xdist worker two tests to start with (the
+# first two, then the next two) and one more whenever it finishes one, so the long tests start at
+# once on both workers instead of ending the run on one while the other idles; the Slurm round
+# trip mostly waits on the scheduler, and the other worker's tests fill that time.
 LONGEST_FIRST = (
     "tests/workflow/test_slurm.py::test_default_dag_through_the_slurm_profile_matches_the_local_run",
+    "tests/project/test_plugins.py::test_a_plugin_method_fills_a_table_row_through_the_workflow",
     "tests/workflow/test_rehearsal_run.py::test_the_rehearsal_builds_its_tables_with_a_value_of_"
     "ours_in_every_covered_row",
-    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGKILL]",
-    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGINT]",
-    "tests/project/test_plugins.py::test_a_plugin_method_fills_a_table_row_through_the_workflow",
     "tests/data/test_fixtures.py::test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_"
     "every_check",
+    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGKILL]",
+    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGINT]",
 )
 
 

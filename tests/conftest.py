@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shlex
 import subprocess
@@ -28,28 +27,6 @@ def shared(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"shared test data {path} is absent (see ../shared/data/README.md)")
     return path
-
-
-# The longest end-to-end tests first (durations measured on 2 cores, 2026-12-07). The README
-# test command (``-n 2 --maxschedchunk 1``) gives each xdist worker two tests to start with (the
-# first two, then the next two) and one more whenever it finishes one, so the long tests start at
-# once on both workers instead of ending the run on one while the other idles; the Slurm round
-# trip mostly waits on the scheduler, and the other worker's tests fill that time.
-LONGEST_FIRST = (
-    "tests/workflow/test_slurm.py::test_default_dag_through_the_slurm_profile_matches_the_local_run",
-    "tests/project/test_plugins.py::test_a_plugin_method_fills_a_table_row_through_the_workflow",
-    "tests/workflow/test_rehearsal_run.py::test_the_rehearsal_builds_its_tables_with_a_value_of_"
-    "ours_in_every_covered_row",
-    "tests/data/test_fixtures.py::test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_"
-    "every_check",
-    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGKILL]",
-    "tests/workflow/test_faults.py::test_snakemake_interrupted_mid_dag_rebuilds_what_was_cut_off[SIGINT]",
-)
-
-
-def pytest_collection_modifyitems(config, items):
-    rank = {nodeid: i for i, nodeid in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(item.nodeid, len(rank)))
 
 
 @pytest.fixture(autouse=True)
@@ -180,23 +157,8 @@ def build_method(name: str, space_name: str = "nb201", shape=None, seed: int = 0
 
 
 @pytest.fixture(scope="session")
-def computed_default(tmp_path_factory, worker_id):
-    """The default workflow run once per session (tests/computed.py); treat it as read-only.
-    Under pytest-xdist (the README test command: ``-n 2``) the first worker that needs it
-    computes it in the session's shared temporary folder while the others wait on a file lock,
-    then all of them read that one run."""
-    from filelock import FileLock
+def computed_default(tmp_path_factory):
+    """The default workflow run once per session (tests/computed.py); treat it as read-only."""
+    from tests.computed import run_default
 
-    from tests.computed import ComputedRun, run_default
-
-    if worker_id == "master":  # not distributed
-        return run_default(tmp_path_factory.mktemp("computed-default"))
-    shared = tmp_path_factory.getbasetemp().parent  # common to the session's workers
-    record = shared / "computed-default.json"
-    with FileLock(str(shared / "computed-default.lock")):
-        if record.exists():
-            data = json.loads(record.read_text())
-            return ComputedRun(Path(data["path"]), data["output"])
-        run = run_default(shared / "computed-default")
-        record.write_text(json.dumps({"path": str(run.path), "output": run.output}))
-        return run
+    return run_default(tmp_path_factory.mktemp("computed-default"))

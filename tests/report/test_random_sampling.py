@@ -24,12 +24,14 @@ from nasrepro.spaces.nb201.space import Nb201Space
 from tests.conftest import ROOT
 from tests.table_results import NOTE, fake_results
 
-NB201_TABLES = [t for t in TABLES.names() if TABLES.get(t).random_row]
+RANDOM_TABLES = [t for t in TABLES.names() if TABLES.get(t).random_row]
 
 
-def test_the_row_is_in_every_nas_bench_201_table_with_an_evaluated_column():
-    nb201 = {t for t in TABLES.names() if TABLES.get(t).space in RANDOM_SAMPLING_SPACES}
-    assert nb201 - set(NB201_TABLES) == {"table_1_1", "table_4_5"}  # spaces' sizes; search times
+def test_the_row_is_in_every_nas_bench_201_and_darts_space_table_with_an_evaluated_column():
+    spaces = {t for t in TABLES.names() if TABLES.get(t).space in RANDOM_SAMPLING_SPACES}
+    assert spaces - set(RANDOM_TABLES) == {"table_1_1", "table_4_5"}  # spaces' sizes; search times
+    assert {t for t in RANDOM_TABLES if TABLES.get(t).space != "nb201"} == {
+        "table_2_1", "table_2_2", "table_3_1", "table_3_2", "table_4_6", "table_5_1", "table_6_2"}
     assert not {t for t in TABLES.names() if TABLES.get(t).space not in RANDOM_SAMPLING_SPACES
                 and TABLES.get(t).random_row}
 
@@ -80,7 +82,7 @@ def test_a_retraining_profile_averages_its_probe_cells_per_target(tmp_path):
     for i, (valid, test) in enumerate([(40.0, 41.0), (60.0, 58.0), (50.0, 53.0)]):
         path = tmp_path / f"p{i}.json"
         path.write_text(json.dumps({"run": f"probe-{i}", "target": "cifar10", "valid_acc": valid,
-                                    "test_acc": test}))
+                                    "test_acc": test, "arch": f"cell{i}"}))
         files.append(path)
     row = space_mean.from_finals(files)
     assert row["cells"] == 3 and list(row["values"]) == ["cifar10"]
@@ -107,16 +109,19 @@ def test_ri_value_and_sign_on_hand_examples():
     assert ri_cell(accuracy, [], random) == "" and ri_cell(accuracy, [90.0], None) == ""
 
 
-@pytest.mark.parametrize("table", NB201_TABLES)
-def test_every_nas_bench_201_table_gets_the_row_and_ri_and_keeps_everything_else(table, tmp_path):
+def made_up_row(spec) -> dict:
+    """A random-sampling row with mean 80 ± 2 in every field of every target of ``spec``."""
+    return {"source": space_mean.BENCHMARK, "cells": 15625, "partial": None,
+            "label": "Random sampling (space mean; all 15,625 cells)",
+            "values": {t: {f: {"mean": 80.0, "std": 2.0, "n": 15625} for f in space_mean.FIELDS}
+                       for t in spec.targets()}}
+
+
+@pytest.mark.parametrize("table", RANDOM_TABLES)
+def test_every_table_gets_the_row_and_ri_and_keeps_everything_else(table, tmp_path):
     spec = TABLES.get(table)
     files = fake_results(spec, tmp_path / "runs", seeds=(0, 1))
-    values = {(t, f): {"mean": 80.0, "std": 2.0, "n": 15625}
-              for t in ("cifar10", "cifar100", "ImageNet16-120") for f in space_mean.FIELDS}
-    random = {"source": space_mean.BENCHMARK, "cells": 15625, "partial": None,
-              "values": {}, "label": "Random sampling (space mean; all 15,625 cells)"}
-    for (target, field), stats in values.items():
-        random["values"].setdefault(target, {})[field] = stats
+    random = made_up_row(spec)
     with_row = build(spec, spec.thesis_csv(ROOT), files, NOTE, random=random)
     without = build(spec, spec.thesis_csv(ROOT), files, NOTE)
     ri_keys = {f"{c.key}_ri" for c in spec.columns if has_ri(spec, c)}
@@ -126,25 +131,53 @@ def test_every_nas_bench_201_table_gets_the_row_and_ri_and_keeps_everything_else
             {k: v for k, v in b.items() if k not in ri_keys}
     last = with_row[-1]
     assert last["Method"] == random["label"] and last["run"] == "" and last["seeds"] == ""
-    accuracy = [c for c in spec.columns if has_ri(spec, c)]
-    assert all(last[f"{c.key}_reproduced"] == "80.00 ± 2.00" for c in accuracy)
-    filled = [row for row in with_row[:-1] for c in accuracy if row.get(f"{c.key}_reproduced")]
+    scored = [c for c in spec.columns if has_ri(spec, c)]
+    assert scored, "every table with the row has a column it scores"
+    # an error column shows the random row's error, 100 - 80
+    assert all(last[f"{c.key}_reproduced"] == ("20.00 ± 2.00" if c.error else "80.00 ± 2.00")
+               for c in scored)
+    filled = [row for row in with_row[:-1] for c in scored if row.get(f"{c.key}_reproduced")]
     assert filled, "made-up results fill some cell of ours"
     for row in with_row[:-1]:
-        for column in accuracy:
+        for column in scored:
             ours = row[f"{column.key}_reproduced"]
-            expected = "" if not ours else \
-                f"{100 * (float(ours.split(' ± ')[0]) - 80.0) / 80.0:+.2f}"
-            assert row[f"{column.key}_ri"] == expected  # made-up means print exactly
+            if not ours:
+                assert row[f"{column.key}_ri"] == ""
+                continue
+            mean, random_mean = float(ours.split(" ± ")[0]), 20.0 if column.error else 80.0
+            gain = random_mean - mean if column.lower_is_better else mean - random_mean
+            assert row[f"{column.key}_ri"] == f"{100 * gain / random_mean:+.2f}"  # exact means
     header = next(csv.reader(io.StringIO(to_csv(spec, with_row))))
-    for column in accuracy:  # the RI column right after ours
-        at = header.index(f"{column.ours_label} [ours; {RI_TAG}]")
-        assert header[at - 1] == f"{column.ours_label} [ours]"
+    for column in scored:  # the RI column right after ours
+        at = next(i for i, h in enumerate(header)
+                  if h.startswith(f"{column.ours_label} [ours") and h.endswith(f"; {RI_TAG}]"))
+        assert header[at - 1].startswith(f"{column.ours_label} [ours")
+        assert RI_TAG not in header[at - 1]
     tex = to_latex(spec, with_row, NOTE)  # the .tex has the RI cells and the row too
-    ri_cells = [row[f"{c.key}_ri"] for row in with_row[:-1] for c in accuracy
+    ri_cells = [row[f"{c.key}_ri"] for row in with_row[:-1] for c in scored
                 if row[f"{c.key}_ri"]]
     assert ri_cells and all(cell in tex for cell in ri_cells)
-    assert tex.count("ours; RI vs random sampling (\\%)") == len(accuracy)
+    assert tex.count("ours; RI vs random sampling (\\%)") == len(scored)
     assert "Random sampling (space mean; all 15,625 cells)" in tex
     others = [c for c in spec.columns if c.reproduced and not has_ri(spec, c)]
-    assert all(last.get(f"{c.key}_reproduced", "") == "" for c in others)  # e.g. tau, seconds
+    assert all(last.get(f"{c.key}_reproduced", "") == "" for c in others)  # e.g. tau, params
+
+
+def test_a_perplexity_ri_is_positive_when_ours_is_lower(tmp_path):
+    """Table 2.2 (DARTS recurrent space): our perplexity below random sampling's is a positive
+    RI, above it a negative one (the sign turned, issue #29)."""
+    spec = TABLES.get("table_2_2")
+    files = fake_results(spec, tmp_path / "runs", seeds=(0,))  # test_ppl 58, valid_ppl 60
+    ppl = [c for c in spec.columns if c.field.endswith("_ppl")]
+    assert ppl and all(has_ri(spec, c) for c in ppl)
+    for random_ppl, sign in ((70.0, 1), (50.0, -1)):
+        random = {"source": space_mean.SAMPLED, "cells": 2, "seed": 0, "label": "R",
+                  "values": {t: {f: {"mean": random_ppl, "std": 1.0, "n": 2}
+                                 for f in ("valid_ppl", "test_ppl")} for t in spec.targets()}}
+        rows = build(spec, spec.thesis_csv(ROOT), files, NOTE, random=random)
+        cells = [(float(row[f"{c.key}_reproduced"]), float(row[f"{c.key}_ri"]))
+                 for row in rows[:-1] for c in ppl if row[f"{c.key}_ri"]]
+        assert cells
+        for ours, ri in cells:
+            assert ri == pytest.approx(100 * (random_ppl - ours) / random_ppl, abs=0.005)
+            assert (ri > 0) == (sign > 0)

@@ -181,3 +181,123 @@ def test_a_perplexity_ri_is_positive_when_ours_is_lower(tmp_path):
         for ours, ri in cells:
             assert ri == pytest.approx(100 * (random_ppl - ours) / random_ppl, abs=0.005)
             assert (ri > 0) == (sign > 0)
+
+
+# ------------------------------------------------------------- the DARTS spaces' sampled cells
+def test_sampled_cells_are_seeded_and_a_smaller_k_is_a_prefix():
+    from nasrepro.spaces.darts_cnn.space import DartsCnnSpace
+
+    space = DartsCnnSpace()
+    eight = space_mean.sample_cells(space, 8, seed=0)
+    assert eight == space_mean.sample_cells(space, 8, seed=0)       # the seed fixes the draw
+    assert space_mean.sample_cells(space, 2, seed=0) == eight[:2]   # K = 2 is K = 8's prefix
+    assert space_mean.sample_cells(space, 8, seed=1) != eight
+    assert len(set(eight)) == 8 and all(space.to_string(space.from_string(c)) == c for c in eight)
+
+
+def _uniform(counts, categories: int) -> float:
+    """p-value of a chi-square test of ``counts`` (a Counter) against ``categories`` equally
+    likely outcomes (absent ones count 0)."""
+    from scipy.stats import chisquare
+
+    observed = list(counts.values()) + [0] * (categories - len(counts))
+    return chisquare(observed).pvalue
+
+
+def test_darts_cnn_sampling_is_uniform_over_operations_and_input_pairs():
+    """Every gene's operation is uniform over the 7 non-none operations and node i's pair of
+    inputs uniform over the C(i, 2) pairs of its predecessors, independently per cell kind: each
+    genotype equally likely (Yang et al.'s random sampling). 1,400 seeded draws, chi-square
+    p > 0.001 for every one of the 2 x (8 operation + 4 input) marginals."""
+    from collections import Counter
+    from math import comb
+
+    from nasrepro.spaces.darts_cnn.space import CELLS, NON_NONE, NODES, DartsCnnSpace
+
+    space = DartsCnnSpace()
+    archs = [space.from_string(c) for c in space_mean.sample_cells(space, 1400, seed=0)]
+    for cell in CELLS:
+        genes = [arch.cell(cell) for arch in archs]
+        for g in range(2 * NODES):
+            ops = Counter(gene[g][0] for gene in genes)
+            assert set(ops) <= set(NON_NONE) and _uniform(ops, len(NON_NONE)) > 1e-3
+        for node in range(NODES):
+            pairs = Counter(frozenset((gene[2 * node][1], gene[2 * node + 1][1])) for gene in genes)
+            assert all(len(p) == 2 and max(p) < node + 2 for p in pairs)
+            assert len(pairs) == comb(node + 2, 2)  # every pair drawn
+            assert node == 0 or _uniform(pairs, comb(node + 2, 2)) > 1e-3  # node 0: one pair
+
+
+def test_darts_rnn_sampling_is_uniform_over_operations_and_inputs():
+    from collections import Counter
+
+    from nasrepro.spaces.darts_rnn.space import CELL_OPS, DartsRNNSpace
+
+    space = DartsRNNSpace()
+    archs = [space.from_string(c) for c in space_mean.sample_cells(space, 1000, seed=0)]
+    for i in range(len(archs[0].genes)):
+        ops = Counter(arch.genes[i][0] for arch in archs)
+        inputs = Counter(arch.genes[i][1] for arch in archs)
+        assert _uniform(ops, len(CELL_OPS)) > 1e-3 and set(ops) <= set(CELL_OPS)
+        assert max(inputs) <= i and (i == 0 or _uniform(inputs, i + 1) > 1e-3)
+
+
+def test_the_sampled_row_is_the_mean_over_its_planted_records_and_lists_the_genotypes(tmp_path):
+    """Planted final.json of K = 3 sampled recurrent cells on PTB and WikiText-2: the row's mean
+    and population std per target and field equal statistics' own; the genotypes and the seed are
+    recorded; the label states K and the seed."""
+    planted = {("sampled-0", "ptb"): (410.0, 400.0), ("sampled-1", "ptb"): (380.0, 371.5),
+               ("sampled-2", "ptb"): (395.5, 390.0), ("sampled-0", "wikitext2"): (500.0, 490.0),
+               ("sampled-1", "wikitext2"): (470.0, 466.0), ("sampled-2", "wikitext2"): (530.0, 520.0)}
+    files = []
+    for (run, target), (valid, test) in planted.items():
+        path = tmp_path / f"{run}-{target}.json"
+        path.write_text(json.dumps({"run": run, "target": target, "arch": f"cell of {run}",
+                                    "valid_ppl": valid, "test_ppl": test, "params_m": 1.0}))
+        files.append(path)
+    out = tmp_path / "row.json"
+    assert cli.main(["space-mean", "--space", "darts_rnn", "--out", str(out), "--sampling-seed",
+                     "7", *map(str, files)]) == 0
+    row = json.loads(out.read_text())
+    assert row["source"] == space_mean.SAMPLED and row["cells"] == 3 and row["seed"] == 7
+    assert row["genotypes"] == {f"sampled-{k}": f"cell of sampled-{k}" for k in range(3)}
+    for target in ("ptb", "wikitext2"):
+        for i, field in enumerate(("valid_ppl", "test_ppl")):
+            values = [v[i] for (run, t), v in planted.items() if t == target]
+            assert row["values"][target][field] == {
+                "mean": pytest.approx(statistics.fmean(values)),
+                "std": pytest.approx(statistics.pstdev(values)), "n": 3}
+    assert "params_m" not in row["values"]["ptb"]  # an architecture count, not a score
+    assert row["label"] == "Random sampling (K = 3 uniformly sampled genotypes, seed 7, retrained)"
+
+
+def test_the_sampled_cell_command_writes_the_kth_draw(tmp_path):
+    from nasrepro.spaces.darts_cnn.space import DartsCnnSpace
+
+    out = tmp_path / "genotype.json"
+    assert cli.main(["sampled-cell", "--space", "darts_cnn", "--dataset", "cifar10", "--index",
+                     "2", "--sampling-seed", "5", "--out", str(out)]) == 0
+    written = json.loads(out.read_text())
+    assert written["arch"] == space_mean.sample_cells(DartsCnnSpace(), 3, seed=5)[2]
+    assert (written["run"], written["method"], written["seed"], written["sampling_seed"]) == (
+        "sampled-2", "sampled", 0, 5)
+
+
+@pytest.mark.parametrize("profile, cells, cnn, rnn", [
+    ("config.yaml", 2, ["cifar10"], ["ptb"]),
+    ("thesis.yaml", 8, ["cifar10", "cifar100", "imagenet"], ["ptb", "wikitext2"]),
+])
+def test_each_profile_samples_k_cells_on_its_targets(profile, cells, cnn, rnn):
+    """The default profile: K = 2 on the search dataset; the thesis profile: K = 8 on every
+    target of the DARTS-space tables; NAS-Bench-201 has no sampled cells (benchmark or probes)."""
+    import yaml
+
+    from nasrepro.profile import resolve
+
+    config = yaml.safe_load((ROOT / "config" / profile).read_text())
+    assert resolve.sampled_targets(config, "darts_cnn") == cnn
+    assert resolve.sampled_targets(config, "darts_rnn") == rnn
+    assert resolve.sampled_runs(config, "darts_cnn") == [f"sampled-{k}" for k in range(cells)]
+    assert resolve.sampled_runs(config, "nb201") == []
+    # no DARTS-space table in the profile: no sampled cell
+    assert resolve.sampled_runs({**config, "tables": {"table_2_3": {}}}, "darts_cnn") == []

@@ -301,3 +301,30 @@ def test_each_profile_samples_k_cells_on_its_targets(profile, cells, cnn, rnn):
     assert resolve.sampled_runs(config, "nb201") == []
     # no DARTS-space table in the profile: no sampled cell
     assert resolve.sampled_runs({**config, "tables": {"table_2_3": {}}}, "darts_cnn") == []
+
+
+def test_the_darts_row_names_the_network_its_cells_were_retrained_with(tmp_path):
+    """Table 6.2 names each row's evaluation network; the random-sampling row names its own,
+    read from its cells' final.json (the same protocol as the rows': same text here)."""
+    spec = TABLES.get("table_6_2")
+    files = fake_results(spec, tmp_path / "runs", seeds=(0,), targets=["cifar10"])
+    net = {"C": 6, "layers": 4, "auxiliary": True}
+    for path in files:
+        if path.endswith("final.json"):
+            record = json.loads(open(path).read())
+            open(path, "w").write(json.dumps({**record, "net": net}))
+    finals = []
+    for k in range(2):
+        path = tmp_path / f"sampled-{k}.json"
+        path.write_text(json.dumps({"run": f"sampled-{k}", "target": "cifar10", "arch": f"g{k}",
+                                    "test_acc": 90.0 + k, "net": net}))
+        finals.append(path)
+    random = {**space_mean.from_finals(finals, seed=0), "label": "R"}
+    rows = build(spec, spec.thesis_csv(ROOT), files, NOTE, random=random)
+    assert rows[-1]["net"] == "cifar10: C=6, layers=4"
+    assert [row["net"] for row in rows[:-1] if row["net"]] and all(
+        row["net"] == rows[-1]["net"] for row in rows[:-1] if row["net"])
+    assert rows[-1]["cifar10_test_error_reproduced"] == "9.50 ± 0.50"  # errors: 10 and 9
+    one = {**space_mean.from_finals(finals[:1], seed=0), "label": "R"}  # K = 1: the value alone
+    assert build(spec, spec.thesis_csv(ROOT), files, NOTE, random=one)[-1][
+        "cifar10_test_error_reproduced"] == "10.00"

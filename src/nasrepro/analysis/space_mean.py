@@ -71,12 +71,16 @@ def from_columns(columns: dict[tuple[str, str], np.ndarray], partial: dict | Non
 def from_finals(files: list[str | Path], seed: int | None = None) -> dict:
     """The row from the evaluations (``final.json``) of uniformly sampled cells (the probes;
     with ``seed``, the sampled pseudo-runs drawn with it): per target and field the mean over
-    the cells evaluated there; ``genotypes``: each cell's run and architecture."""
+    the cells evaluated there; ``genotypes``: each cell's run and architecture; ``nets``: per
+    target the evaluation network they were retrained with (``final.json``'s ``net``)."""
     found: dict = {}
     genotypes: dict[str, str] = {}
+    nets: dict[str, dict] = {}
     for path in files:
         result = json.loads(Path(path).read_text())
         genotypes[result["run"]] = result["arch"]
+        if result.get("net"):
+            nets[result["target"]] = result["net"]
         for field in FIELDS:
             if result.get(field) is not None:
                 found.setdefault(result["target"], {}).setdefault(field, []).append(
@@ -84,7 +88,7 @@ def from_finals(files: list[str | Path], seed: int | None = None) -> dict:
     values = {target: {field: summarize(v) for field, v in fields.items()}
               for target, fields in found.items()}
     row = {"source": RETRAINED if seed is None else SAMPLED, "cells": len(genotypes),
-           "partial": None, "values": values, "genotypes": genotypes}
+           "partial": None, "values": values, "genotypes": genotypes, "nets": nets}
     return row if seed is None else {**row, "seed": seed}
 
 

@@ -208,12 +208,14 @@ def has_ri(spec: TableSpec, column: Column) -> bool:
     return spec.random_row and column.source == "eval" and column.field in space_mean.FIELDS
 
 
-def random_stats(column: Column, random: dict | None) -> tuple[float, float] | None:
-    """(mean, std) of the random-sampling row in ``column``'s unit (an error: 100 - accuracy)."""
+def random_stats(column: Column, random: dict | None) -> tuple[float, float | None] | None:
+    """(mean, std) of the random-sampling row in ``column``'s unit (an error: 100 - accuracy);
+    std None for one cell (printed alone, as one seed of ours)."""
     found = space_mean.stats(random, column.target, column.field)
     if found is None:
         return None
-    return (100.0 - found["mean"] if column.error else found["mean"]), found["std"]
+    return ((100.0 - found["mean"] if column.error else found["mean"]),
+            found["std"] if found["n"] > 1 else None)
 
 
 def ri_cell(column: Column, values: list, random: dict | None) -> str:
@@ -229,12 +231,17 @@ def ri_cell(column: Column, values: list, random: dict | None) -> str:
 
 def random_row(spec: TableSpec, random: dict, note: str) -> dict:
     """The "Random sampling" row (``analysis.space_mean``): its mean ± std in every column that
-    has one, nothing else."""
+    has one and, in a table that names its rows' networks, the network its cells were retrained
+    with; nothing else."""
     out = {"Method": random["label"], "run": "", "seeds": "", "reproduced_with": note}
     for column in spec.columns:
         baseline = random_stats(column, random) if has_ri(spec, column) else None
         if baseline is not None:
             out[f"{column.key}_reproduced"] = fmt_mean(*baseline, column.digits, column.significant)
+    if spec.net_keys:
+        out["net"] = net_text({target: {k: net[k] for k in spec.net_keys if k in net}
+                               for target, net in (random.get("nets") or {}).items()
+                               if target in spec.targets()})
     return out
 
 

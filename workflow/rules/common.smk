@@ -306,9 +306,9 @@ def sampled_outputs(space):
 
 
 def space_mean_sources(space):
-    """What the random-sampling row of ``space`` averages (rule space_mean): the benchmark table
-    its cells are looked up in; in a DARTS space its sampled cells' evaluations; else the probe
-    cells' evaluations on the search dataset (analysis.space_mean)."""
+    """What the random-sampling row of ``space`` averages (the space_mean job's inputs): the
+    benchmark table its cells are looked up in; in a DARTS space its sampled cells' evaluations;
+    else the probe cells' evaluations on the search dataset (analysis.space_mean)."""
     if uses_benchmark(space):
         return [L.benchmark_table(registry.benchmark_of(space))]
     if space in SAMPLED_SPACES:

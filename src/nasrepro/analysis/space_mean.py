@@ -17,8 +17,9 @@ What the row averages is the benchmark table in use (rule ``space_mean``):
   drawn uniformly and independently with a recorded seed (``sample_cells``; profile key
   ``random_sampling``, ``experiments.specs.RandomSampling``: K = 8 in the thesis profile), each the
   cell of a pseudo-run ``sampled-<k>`` retrained once (seed 0) by the ordinary ``evaluate`` rule,
-  with the protocol of the tables' rows, on every target of the space's tables; the row is
-  their mean and std per target and field, and it lists the genotypes.
+  with the protocol of the tables' rows, on every target of the space's tables (or, with
+  ``random_sampling.targets: search``, the default profile, on its search dataset only); the row
+  is their mean and std per target and field, and it lists the genotypes.
 
 The relative improvement (``relative_improvement``) is RI = 100 (A_method - A_random) / A_random
 for a column where higher is better (accuracy, Kendall tau); for one where lower is better

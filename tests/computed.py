@@ -27,14 +27,16 @@ ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.
 # ends `--config`: targets may follow). The DARTS-space jobs (Table 6.2) are the costliest of the
 # slice: their searches and retrainings run 2 epochs instead of 3 (still one resume point in
 # between), and iDARTS T=2, K=1 instead of the default T=4, K=2 (still T > 1 and K > 0); Table
-# 6.2's rows select their cell (rule select_cell, 3 jobs) without further retrainings of it.
+# 6.2's rows select their cell (rule select_cell, 3 jobs) without further retrainings of it, and
+# its random-sampling row is one sampled genotype retrained on CIFAR-10 (issue #29; 3 jobs).
 # Its tables, figures and claim verdicts are the committed snapshot the regression gate compares
 # (`python -m nasrepro diff-results --select <SLICE_ITEMS>`, tests/workflow/test_gate_slice.py).
 SLICE_ITEMS = ("table_2_3", "table_6_2", "fig_3_5", "fig_5_6", "search_curves_nb201")
 SLICE: tuple[str, ...] = ("--config", f"select=[{','.join(SLICE_ITEMS)}]",
                           "spaces={nb201: {probes: {cells: 5, seed: 0, every: 2}}, "
                           "darts_cnn: {method_overrides: {epochs: 2, inner_steps: 2, neumann_terms: 1}, "
-                          "retrain: {epochs: 2}}}", "selected_cell={retrainings: 1}", "--")
+                          "retrain: {epochs: 2}}}", "selected_cell={retrainings: 1}",
+                          "random_sampling={cells: 1, seed: 0, targets: search}", "--")
 # The cost table of the shared run: a `select:` build writes its own (report/cost-<ids>.csv).
 SLICE_COST = "results/default/report/cost-fig_3_5+fig_5_6+search_curves_nb201+table_2_3+table_6_2"
 

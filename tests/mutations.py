@@ -444,6 +444,26 @@ MUTATIONS = [
     ("released iDARTS: the inner steps move w", "src/nasrepro/methods/idarts.py",
      "        if self.cfg.inner_steps_on_copy:\n", "        if False:\n",
      "tests/methods/test_fidelity.py"),
+    # random sampling (issue #29 item 1)
+    ("random sampling: a fresh stream per cell", "src/nasrepro/analysis/space_mean.py",
+     "return [space.to_string(space.sample(rng)) for _ in range(cells)]",
+     "return [space.to_string(space.sample(random.Random(seed))) for _ in range(cells)]",
+     "tests/report/test_random_sampling.py"),
+    ("random sampling: the sampled row labelled as the probes'", "src/nasrepro/analysis/space_mean.py",
+     '"source": RETRAINED if seed is None else SAMPLED', '"source": RETRAINED',
+     "tests/report/test_random_sampling.py"),
+    ("random sampling: one cell printed with a std", "src/nasrepro/report/table.py",
+     'found["std"] if found["n"] > 1 else None', 'found["std"]',
+     "tests/report/test_random_sampling.py"),
+    ("random sampling: every target in a search-only profile", "src/nasrepro/profile/resolve.py",
+     "        wanted &= {search_dataset(config, space)}\n", "        pass\n",
+     "tests/report/test_random_sampling.py"),
+    ("random sampling: the perplexity sign not turned", "src/nasrepro/experiments/specs.py",
+     'return self.error or self.field.endswith("_ppl")', "return self.error",
+     "tests/report/test_random_sampling.py"),
+    ("1Shot1: random-sampling line at the best cell", "src/nasrepro/report/regret.py",
+     '"test_regret": summarize(test.max() - test)', '"test_regret": summarize(test.max() - test.max())',
+     "tests/report/test_nb1shot1_regret.py"),
 ]
 
 def main(only: list[str]) -> int:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 PROBE_PREFIX = "probe-"
 PUBLISHED_PREFIX = "published-"
+SAMPLED_PREFIX = "sampled-"
 BEST_SUFFIX = "-best"
 SELECTED_SUFFIX = "-selected"
 HELDOUT_SUFFIX = "-heldout"
@@ -41,6 +42,15 @@ def probe_run(index: int) -> str:
 
 def is_probe_run(run: str) -> bool:
     return run.startswith(PROBE_PREFIX)
+
+
+def sampled_run(index: int) -> str:
+    """The pseudo-run of the ``index``-th uniformly sampled cell (random-sampling row)."""
+    return f"{SAMPLED_PREFIX}{index}"
+
+
+def is_sampled_run(run: str) -> bool:
+    return run.startswith(SAMPLED_PREFIX)
 
 
 def is_published_run(run: str) -> bool:
@@ -82,10 +92,10 @@ def is_heldout_run(run: str) -> bool:
 
 
 def has_search(run: str) -> bool:
-    """Whether ``run`` is searched (probe and published pseudo-runs only write a genotype; a
-    selected or held-out pseudo-run reads its run's searches)."""
-    return not (is_probe_run(run) or is_published_run(run) or is_selected_run(run)
-                or is_heldout_run(run))
+    """Whether ``run`` is searched (probe, published and sampled pseudo-runs only write a
+    genotype; a selected or held-out pseudo-run reads its run's searches)."""
+    return not (is_probe_run(run) or is_published_run(run) or is_sampled_run(run)
+                or is_selected_run(run) or is_heldout_run(run))
 
 
 def selected_retrain_seeds(pool: list[int], retrainings: int) -> list[int]:

@@ -27,13 +27,14 @@ import re
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from nasrepro.jobs import PROBE_PREFIX, PSEUDO_SUFFIXES, PUBLISHED_PREFIX, selected_run
+from nasrepro.jobs import (PROBE_PREFIX, PSEUDO_SUFFIXES, PUBLISHED_PREFIX, SAMPLED_PREFIX,
+                           selected_run)
 
 _RUN_CHAR = "[a-z0-9\\-]"
 RUN = f"{_RUN_CHAR}+"  # a run name (wildcard constraint)
 _SUFFIXES = "|".join(re.escape(suffix) for suffix in PSEUDO_SUFFIXES)
-SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, -best, -selected or -heldout pseudo-run
-    f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)})"
+SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, sampled-, -best, -selected or -heldout pseudo-run
+    f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)}|{re.escape(SAMPLED_PREFIX)})"
     f"(?!{_RUN_CHAR}*(?:{_SUFFIXES})(?!{_RUN_CHAR})){RUN}"
 )
 SELECTION_FILE = "selection.json"

@@ -71,6 +71,22 @@ def test_regret_rejects_mixed_spaces_and_unknown_cells(bench):
         regret.epoch_errors([{"arch": unknown.to_string()}], bench)
 
 
+def test_space_reference_is_the_mean_over_the_spaces_cells_of_the_table(bench):
+    """Random sampling (issue #29): the mean over the table's cells of space 1 (A, B, C; not the
+    chain, outside it) of each panel's quantity; the std and the count beside it."""
+    reference = regret.space_reference(bench, 1)
+    valid = [100 - 91.0, 100 - 81.0, 100 - 85.0]   # A, B, C: mean over their repeats
+    regrets = [93.0 - 90.0, 0.0, 93.0 - 88.0]      # against the best of the space, B's 93
+    assert reference["valid_error"]["mean"] == pytest.approx(sum(valid) / 3)
+    assert reference["test_regret"]["mean"] == pytest.approx(sum(regrets) / 3)
+    assert reference["test_regret"]["std"] == pytest.approx(pd.Series(regrets).std(ddof=0))
+    assert reference["valid_error"]["n"] == reference["test_regret"]["n"] == 3
+    assert regret.space_reference(bench, 1, epochs=4)["valid_error"]["mean"] == pytest.approx(
+        100 - (50 + 60 + 99) / 3)
+    with pytest.raises(KeyError, match="no cell of search space 2"):
+        regret.space_reference(bench, 2)
+
+
 def _write_search(root, space, run, seed, archs):
     path = root / "runs" / space / "cifar10" / run / f"seed{seed}" / "search" / "metrics.jsonl"
     path.parent.mkdir(parents=True)
@@ -95,6 +111,10 @@ def test_figure_from_hand_made_records(tmp_path, monkeypatch):
     assert list(axes[0].lines[0].get_ydata()) == pytest.approx([12.0, 19.0])   # (9 + 15) / 2
     assert list(axes[1].lines[0].get_ydata()) == pytest.approx([4.0, 0.0])     # (3 + 5) / 2
     assert list(axes[3].lines[0].get_ydata()) == pytest.approx([0.0, 0.0])
+    for ax, level in zip(axes, [100 - (91 + 81 + 85) / 3, (3 + 0 + 5) / 3] * 2):  # issue #29
+        line = ax.lines[-1]
+        assert line.get_label() == "random sampling (space mean, 3 cells)"
+        assert list(line.get_ydata()) == pytest.approx([level, level])
     assert "T = 5" in axes[2].get_title()
     regret.plot_regret(FIGURES.get("fig_6_4"), files, str(tmp_path / "fig"), "")  # real save
     with pytest.raises(ValueError, match="no search"):
@@ -203,7 +223,8 @@ def test_fig_5_2_title_names_the_runs_it_draws(tmp_path, monkeypatch):
     shown = {}
     monkeypatch.setattr(regret, "save", lambda fig, prefix, note: shown.update(fig=fig))
     regret.plot_regret(FIGURES.get("fig_5_2"), [*second, *first, str(table)], str(tmp_path / "f"), "n")
-    assert {line.get_label().split(" ")[0] for ax in shown["fig"].axes for line in ax.lines} == {
+    assert {line.get_label().split(" ")[0] for ax in shown["fig"].axes for line in ax.lines
+            if not line.get_label().startswith("random sampling")} == {
         "darts-1st", "darts-2nd", "balenas-1st", "balenas-2nd"}  # both orders drawn when built
 
 

@@ -24,12 +24,14 @@ from nasrepro.spaces.nb201.space import Nb201Space
 from tests.conftest import ROOT
 from tests.table_results import NOTE, fake_results
 
-NB201_TABLES = [t for t in TABLES.names() if TABLES.get(t).random_row]
+RANDOM_TABLES = [t for t in TABLES.names() if TABLES.get(t).random_row]
 
 
-def test_the_row_is_in_every_nas_bench_201_table_with_an_evaluated_column():
-    nb201 = {t for t in TABLES.names() if TABLES.get(t).space in RANDOM_SAMPLING_SPACES}
-    assert nb201 - set(NB201_TABLES) == {"table_1_1", "table_4_5"}  # spaces' sizes; search times
+def test_the_row_is_in_every_nas_bench_201_and_darts_space_table_with_an_evaluated_column():
+    spaces = {t for t in TABLES.names() if TABLES.get(t).space in RANDOM_SAMPLING_SPACES}
+    assert spaces - set(RANDOM_TABLES) == {"table_1_1", "table_4_5"}  # spaces' sizes; search times
+    assert {t for t in RANDOM_TABLES if TABLES.get(t).space != "nb201"} == {
+        "table_2_1", "table_2_2", "table_3_1", "table_3_2", "table_4_6", "table_5_1", "table_6_2"}
     assert not {t for t in TABLES.names() if TABLES.get(t).space not in RANDOM_SAMPLING_SPACES
                 and TABLES.get(t).random_row}
 
@@ -80,7 +82,7 @@ def test_a_retraining_profile_averages_its_probe_cells_per_target(tmp_path):
     for i, (valid, test) in enumerate([(40.0, 41.0), (60.0, 58.0), (50.0, 53.0)]):
         path = tmp_path / f"p{i}.json"
         path.write_text(json.dumps({"run": f"probe-{i}", "target": "cifar10", "valid_acc": valid,
-                                    "test_acc": test}))
+                                    "test_acc": test, "arch": f"cell{i}"}))
         files.append(path)
     row = space_mean.from_finals(files)
     assert row["cells"] == 3 and list(row["values"]) == ["cifar10"]
@@ -107,16 +109,19 @@ def test_ri_value_and_sign_on_hand_examples():
     assert ri_cell(accuracy, [], random) == "" and ri_cell(accuracy, [90.0], None) == ""
 
 
-@pytest.mark.parametrize("table", NB201_TABLES)
-def test_every_nas_bench_201_table_gets_the_row_and_ri_and_keeps_everything_else(table, tmp_path):
+def made_up_row(spec) -> dict:
+    """A random-sampling row with mean 80 ± 2 in every field of every target of ``spec``."""
+    return {"source": space_mean.BENCHMARK, "cells": 15625, "partial": None,
+            "label": "Random sampling (space mean; all 15,625 cells)",
+            "values": {t: {f: {"mean": 80.0, "std": 2.0, "n": 15625} for f in space_mean.FIELDS}
+                       for t in spec.targets()}}
+
+
+@pytest.mark.parametrize("table", RANDOM_TABLES)
+def test_every_table_gets_the_row_and_ri_and_keeps_everything_else(table, tmp_path):
     spec = TABLES.get(table)
     files = fake_results(spec, tmp_path / "runs", seeds=(0, 1))
-    values = {(t, f): {"mean": 80.0, "std": 2.0, "n": 15625}
-              for t in ("cifar10", "cifar100", "ImageNet16-120") for f in space_mean.FIELDS}
-    random = {"source": space_mean.BENCHMARK, "cells": 15625, "partial": None,
-              "values": {}, "label": "Random sampling (space mean; all 15,625 cells)"}
-    for (target, field), stats in values.items():
-        random["values"].setdefault(target, {})[field] = stats
+    random = made_up_row(spec)
     with_row = build(spec, spec.thesis_csv(ROOT), files, NOTE, random=random)
     without = build(spec, spec.thesis_csv(ROOT), files, NOTE)
     ri_keys = {f"{c.key}_ri" for c in spec.columns if has_ri(spec, c)}
@@ -126,25 +131,200 @@ def test_every_nas_bench_201_table_gets_the_row_and_ri_and_keeps_everything_else
             {k: v for k, v in b.items() if k not in ri_keys}
     last = with_row[-1]
     assert last["Method"] == random["label"] and last["run"] == "" and last["seeds"] == ""
-    accuracy = [c for c in spec.columns if has_ri(spec, c)]
-    assert all(last[f"{c.key}_reproduced"] == "80.00 ± 2.00" for c in accuracy)
-    filled = [row for row in with_row[:-1] for c in accuracy if row.get(f"{c.key}_reproduced")]
+    scored = [c for c in spec.columns if has_ri(spec, c)]
+    assert scored, "every table with the row has a column it scores"
+    # an error column shows the random row's error, 100 - 80
+    assert all(last[f"{c.key}_reproduced"] == ("20.00 ± 2.00" if c.error else "80.00 ± 2.00")
+               for c in scored)
+    filled = [row for row in with_row[:-1] for c in scored if row.get(f"{c.key}_reproduced")]
     assert filled, "made-up results fill some cell of ours"
     for row in with_row[:-1]:
-        for column in accuracy:
+        for column in scored:
             ours = row[f"{column.key}_reproduced"]
-            expected = "" if not ours else \
-                f"{100 * (float(ours.split(' ± ')[0]) - 80.0) / 80.0:+.2f}"
-            assert row[f"{column.key}_ri"] == expected  # made-up means print exactly
+            if not ours:
+                assert row[f"{column.key}_ri"] == ""
+                continue
+            mean, random_mean = float(ours.split(" ± ")[0]), 20.0 if column.error else 80.0
+            gain = random_mean - mean if column.lower_is_better else mean - random_mean
+            assert row[f"{column.key}_ri"] == f"{100 * gain / random_mean:+.2f}"  # exact means
     header = next(csv.reader(io.StringIO(to_csv(spec, with_row))))
-    for column in accuracy:  # the RI column right after ours
-        at = header.index(f"{column.ours_label} [ours; {RI_TAG}]")
-        assert header[at - 1] == f"{column.ours_label} [ours]"
+    for column in scored:  # the RI column right after ours
+        at = next(i for i, h in enumerate(header)
+                  if h.startswith(f"{column.ours_label} [ours") and h.endswith(f"; {RI_TAG}]"))
+        assert header[at - 1].startswith(f"{column.ours_label} [ours")
+        assert RI_TAG not in header[at - 1]
     tex = to_latex(spec, with_row, NOTE)  # the .tex has the RI cells and the row too
-    ri_cells = [row[f"{c.key}_ri"] for row in with_row[:-1] for c in accuracy
+    ri_cells = [row[f"{c.key}_ri"] for row in with_row[:-1] for c in scored
                 if row[f"{c.key}_ri"]]
     assert ri_cells and all(cell in tex for cell in ri_cells)
-    assert tex.count("ours; RI vs random sampling (\\%)") == len(accuracy)
+    assert tex.count("ours; RI vs random sampling (\\%)") == len(scored)
     assert "Random sampling (space mean; all 15,625 cells)" in tex
     others = [c for c in spec.columns if c.reproduced and not has_ri(spec, c)]
-    assert all(last.get(f"{c.key}_reproduced", "") == "" for c in others)  # e.g. tau, seconds
+    assert all(last.get(f"{c.key}_reproduced", "") == "" for c in others)  # e.g. tau, params
+
+
+def test_a_perplexity_ri_is_positive_when_ours_is_lower(tmp_path):
+    """Table 2.2 (DARTS recurrent space): our perplexity below random sampling's is a positive
+    RI, above it a negative one (the sign turned, issue #29)."""
+    spec = TABLES.get("table_2_2")
+    files = fake_results(spec, tmp_path / "runs", seeds=(0,))  # test_ppl 58, valid_ppl 60
+    ppl = [c for c in spec.columns if c.field.endswith("_ppl")]
+    assert ppl and all(has_ri(spec, c) for c in ppl)
+    for random_ppl, sign in ((70.0, 1), (50.0, -1)):
+        random = {"source": space_mean.SAMPLED, "cells": 2, "seed": 0, "label": "R",
+                  "values": {t: {f: {"mean": random_ppl, "std": 1.0, "n": 2}
+                                 for f in ("valid_ppl", "test_ppl")} for t in spec.targets()}}
+        rows = build(spec, spec.thesis_csv(ROOT), files, NOTE, random=random)
+        cells = [(float(row[f"{c.key}_reproduced"]), float(row[f"{c.key}_ri"]))
+                 for row in rows[:-1] for c in ppl if row[f"{c.key}_ri"]]
+        assert cells
+        for ours, ri in cells:
+            assert ri == pytest.approx(100 * (random_ppl - ours) / random_ppl, abs=0.005)
+            assert (ri > 0) == (sign > 0)
+
+
+# ------------------------------------------------------------- the DARTS spaces' sampled cells
+def test_sampled_cells_are_seeded_and_a_smaller_k_is_a_prefix():
+    from nasrepro.spaces.darts_cnn.space import DartsCnnSpace
+
+    space = DartsCnnSpace()
+    eight = space_mean.sample_cells(space, 8, seed=0)
+    assert eight == space_mean.sample_cells(space, 8, seed=0)       # the seed fixes the draw
+    assert space_mean.sample_cells(space, 2, seed=0) == eight[:2]   # K = 2 is K = 8's prefix
+    assert space_mean.sample_cells(space, 8, seed=1) != eight
+    assert len(set(eight)) == 8 and all(space.to_string(space.from_string(c)) == c for c in eight)
+
+
+def _uniform(counts, categories: int) -> float:
+    """p-value of a chi-square test of ``counts`` (a Counter) against ``categories`` equally
+    likely outcomes (absent ones count 0)."""
+    from scipy.stats import chisquare
+
+    observed = list(counts.values()) + [0] * (categories - len(counts))
+    return chisquare(observed).pvalue
+
+
+def test_darts_cnn_sampling_is_uniform_over_operations_and_input_pairs():
+    """Every gene's operation is uniform over the 7 non-none operations and node i's pair of
+    inputs uniform over the C(i, 2) pairs of its predecessors, independently per cell kind: each
+    genotype equally likely (Yang et al.'s random sampling). 1,400 seeded draws, chi-square
+    p > 0.001 for every one of the 2 x (8 operation + 4 input) marginals."""
+    from collections import Counter
+    from math import comb
+
+    from nasrepro.spaces.darts_cnn.space import CELLS, NON_NONE, NODES, DartsCnnSpace
+
+    space = DartsCnnSpace()
+    archs = [space.from_string(c) for c in space_mean.sample_cells(space, 1400, seed=0)]
+    for cell in CELLS:
+        genes = [arch.cell(cell) for arch in archs]
+        for g in range(2 * NODES):
+            ops = Counter(gene[g][0] for gene in genes)
+            assert set(ops) <= set(NON_NONE) and _uniform(ops, len(NON_NONE)) > 1e-3
+        for node in range(NODES):
+            pairs = Counter(frozenset((gene[2 * node][1], gene[2 * node + 1][1])) for gene in genes)
+            assert all(len(p) == 2 and max(p) < node + 2 for p in pairs)
+            assert len(pairs) == comb(node + 2, 2)  # every pair drawn
+            assert node == 0 or _uniform(pairs, comb(node + 2, 2)) > 1e-3  # node 0: one pair
+
+
+def test_darts_rnn_sampling_is_uniform_over_operations_and_inputs():
+    from collections import Counter
+
+    from nasrepro.spaces.darts_rnn.space import CELL_OPS, DartsRNNSpace
+
+    space = DartsRNNSpace()
+    archs = [space.from_string(c) for c in space_mean.sample_cells(space, 1000, seed=0)]
+    for i in range(len(archs[0].genes)):
+        ops = Counter(arch.genes[i][0] for arch in archs)
+        inputs = Counter(arch.genes[i][1] for arch in archs)
+        assert _uniform(ops, len(CELL_OPS)) > 1e-3 and set(ops) <= set(CELL_OPS)
+        assert max(inputs) <= i and (i == 0 or _uniform(inputs, i + 1) > 1e-3)
+
+
+def test_the_sampled_row_is_the_mean_over_its_planted_records_and_lists_the_genotypes(tmp_path):
+    """Planted final.json of K = 3 sampled recurrent cells on PTB and WikiText-2: the row's mean
+    and population std per target and field equal statistics' own; the genotypes and the seed are
+    recorded; the label states K and the seed."""
+    planted = {("sampled-0", "ptb"): (410.0, 400.0), ("sampled-1", "ptb"): (380.0, 371.5),
+               ("sampled-2", "ptb"): (395.5, 390.0), ("sampled-0", "wikitext2"): (500.0, 490.0),
+               ("sampled-1", "wikitext2"): (470.0, 466.0), ("sampled-2", "wikitext2"): (530.0, 520.0)}
+    files = []
+    for (run, target), (valid, test) in planted.items():
+        path = tmp_path / f"{run}-{target}.json"
+        path.write_text(json.dumps({"run": run, "target": target, "arch": f"cell of {run}",
+                                    "valid_ppl": valid, "test_ppl": test, "params_m": 1.0}))
+        files.append(path)
+    out = tmp_path / "row.json"
+    assert cli.main(["space-mean", "--space", "darts_rnn", "--out", str(out), "--sampling-seed",
+                     "7", *map(str, files)]) == 0
+    row = json.loads(out.read_text())
+    assert row["source"] == space_mean.SAMPLED and row["cells"] == 3 and row["seed"] == 7
+    assert row["genotypes"] == {f"sampled-{k}": f"cell of sampled-{k}" for k in range(3)}
+    for target in ("ptb", "wikitext2"):
+        for i, field in enumerate(("valid_ppl", "test_ppl")):
+            values = [v[i] for (run, t), v in planted.items() if t == target]
+            assert row["values"][target][field] == {
+                "mean": pytest.approx(statistics.fmean(values)),
+                "std": pytest.approx(statistics.pstdev(values)), "n": 3}
+    assert "params_m" not in row["values"]["ptb"]  # an architecture count, not a score
+    assert row["label"] == "Random sampling (K = 3 uniformly sampled genotypes, seed 7, retrained)"
+
+
+def test_the_sampled_cell_command_writes_the_kth_draw(tmp_path):
+    from nasrepro.spaces.darts_cnn.space import DartsCnnSpace
+
+    out = tmp_path / "genotype.json"
+    assert cli.main(["sampled-cell", "--space", "darts_cnn", "--dataset", "cifar10", "--index",
+                     "2", "--sampling-seed", "5", "--out", str(out)]) == 0
+    written = json.loads(out.read_text())
+    assert written["arch"] == space_mean.sample_cells(DartsCnnSpace(), 3, seed=5)[2]
+    assert (written["run"], written["method"], written["seed"], written["sampling_seed"]) == (
+        "sampled-2", "sampled", 0, 5)
+
+
+@pytest.mark.parametrize("profile, cells, cnn, rnn", [
+    ("config.yaml", 2, ["cifar10"], ["ptb"]),
+    ("thesis.yaml", 8, ["cifar10", "cifar100", "imagenet"], ["ptb", "wikitext2"]),
+])
+def test_each_profile_samples_k_cells_on_its_targets(profile, cells, cnn, rnn):
+    """The default profile: K = 2 on the search dataset; the thesis profile: K = 8 on every
+    target of the DARTS-space tables; NAS-Bench-201 has no sampled cells (benchmark or probes)."""
+    import yaml
+
+    from nasrepro.profile import resolve
+
+    config = yaml.safe_load((ROOT / "config" / profile).read_text())
+    assert resolve.sampled_targets(config, "darts_cnn") == cnn
+    assert resolve.sampled_targets(config, "darts_rnn") == rnn
+    assert resolve.sampled_runs(config, "darts_cnn") == [f"sampled-{k}" for k in range(cells)]
+    assert resolve.sampled_runs(config, "nb201") == []
+    # no DARTS-space table in the profile: no sampled cell
+    assert resolve.sampled_runs({**config, "tables": {"table_2_3": {}}}, "darts_cnn") == []
+
+
+def test_the_darts_row_names_the_network_its_cells_were_retrained_with(tmp_path):
+    """Table 6.2 names each row's evaluation network; the random-sampling row names its own,
+    read from its cells' final.json (the same protocol as the rows': same text here)."""
+    spec = TABLES.get("table_6_2")
+    files = fake_results(spec, tmp_path / "runs", seeds=(0,), targets=["cifar10"])
+    net = {"C": 6, "layers": 4, "auxiliary": True}
+    for path in files:
+        if path.endswith("final.json"):
+            record = json.loads(open(path).read())
+            open(path, "w").write(json.dumps({**record, "net": net}))
+    finals = []
+    for k in range(2):
+        path = tmp_path / f"sampled-{k}.json"
+        path.write_text(json.dumps({"run": f"sampled-{k}", "target": "cifar10", "arch": f"g{k}",
+                                    "test_acc": 90.0 + k, "net": net}))
+        finals.append(path)
+    random = {**space_mean.from_finals(finals, seed=0), "label": "R"}
+    rows = build(spec, spec.thesis_csv(ROOT), files, NOTE, random=random)
+    assert rows[-1]["net"] == "cifar10: C=6, layers=4"
+    assert [row["net"] for row in rows[:-1] if row["net"]] and all(
+        row["net"] == rows[-1]["net"] for row in rows[:-1] if row["net"])
+    assert rows[-1]["cifar10_test_error_reproduced"] == "9.50 ± 0.50"  # errors: 10 and 9
+    one = {**space_mean.from_finals(finals[:1], seed=0), "label": "R"}  # K = 1: the value alone
+    assert build(spec, spec.thesis_csv(ROOT), files, NOTE, random=one)[-1][
+        "cifar10_test_error_reproduced"] == "10.00"

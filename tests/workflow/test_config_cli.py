@@ -176,10 +176,19 @@ def test_a_method_on_a_space_it_does_not_support_is_a_config_error(monkeypatch):
     assert "darts-1st" not in str(error.value)
 
 
-def test_reserved_probe_run_names_are_rejected():
+@pytest.mark.parametrize("name", ["probe-1", "sampled-1"])
+def test_reserved_probe_run_names_are_rejected(name):
     profile = _profile("config.yaml")
-    profile["runs"] = {"probe-1": {"method": "gdas"}}
-    with pytest.raises(ConfigError, match=r"runs.probe-1: names starting with 'probe-' or 'published-' are reserved"):
+    profile["runs"] = {name: {"method": "gdas"}}
+    with pytest.raises(ConfigError, match=rf"runs.{name}: names starting with 'probe-', "
+                                          "'published-' or 'sampled-' are reserved"):
+        validate.check_profile(profile)
+
+
+def test_a_bad_random_sampling_setting_is_one_line():
+    profile = _profile("config.yaml")
+    profile["random_sampling"] = {"cells": 0}
+    with pytest.raises(ConfigError, match=r"random_sampling.cells = 0: out of range"):
         validate.check_profile(profile)
 
 

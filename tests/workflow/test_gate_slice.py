@@ -38,3 +38,30 @@ def test_the_slice_table_2_3_has_the_random_sampling_row_and_ri(computed_default
         mean = float(row[ours].split(" ± ")[0])
         assert float(row[ri]) == pytest.approx(100 * (mean - baseline) / baseline, abs=0.02)
         assert (float(row[ri]) > 0) == (mean > baseline)
+
+
+@pytest.mark.slow
+def test_the_slice_table_6_2_has_the_sampled_row_and_error_ri(computed_default):
+    """The DARTS-space row (issue #29): one genotype sampled with seed 0 and retrained on the
+    search dataset (the slice's random_sampling), its CIFAR-10 error beside the selected cells';
+    an error below random sampling's is a positive RI (the sign turned), CIFAR-100 has no row."""
+    path = computed_default.path / Layout("default").table("table_6_2", "csv")
+    with open(path, newline="") as handle:
+        header = next(csv.reader(handle))
+        handle.seek(0)
+        rows = list(csv.DictReader(handle))
+    *methods, random = rows
+    assert random["Method"] == "Random sampling (K = 1 uniformly sampled genotypes, seed 0, retrained)"
+    ri = [h for h in header if h.endswith(f"; {RI_TAG}]")]
+    ours = {r: header[header.index(r) - 1] for r in ri}
+    cifar10 = next(r for r in ri if r.startswith("CIFAR-10 "))
+    baseline = float(random[ours[cifar10]])  # K = 1: the value alone
+    ran = [row for row in methods if row[ours[cifar10]]]  # the slice's runs; the rest quoted
+    assert len(ran) == 3 and all(row[cifar10] for row in ran)
+    assert not any(row[cifar10] for row in methods if not row[ours[cifar10]])
+    for row in ran:
+        mean = float(row[ours[cifar10]].split(" ± ")[0])
+        assert float(row[cifar10]) == pytest.approx(100 * (baseline - mean) / baseline, abs=0.02)
+        assert (float(row[cifar10]) > 0) == (mean < baseline)
+    cifar100 = next(r for r in ri if r.startswith("CIFAR-100 "))
+    assert random[ours[cifar100]] == "" and not any(row[cifar100] for row in methods)

@@ -47,6 +47,21 @@ def test_dry_run_default_profile(default_dry_run):
     assert {"en2as", "gdas", "random-nas", "random-nas-nsas", "gdas-nsas"} <= probed
     assert "darts-1st" not in probed and "random-nas-rg-m2-b05" not in probed
     assert all(not s["probes"] for s in searches if s["space"] == "darts_cnn")
+    # the DARTS-space random-sampling rows (issue #29): K sampled genotypes per space retrained
+    # on its search dataset with exactly the network and retraining of the rows' cells there
+    k = config["random_sampling"]["cells"]
+    assert counts["sampled_cell"] == 2 * k and counts["space_mean"] == 3
+    evaluations = [json.loads(m.group(1)) for m in
+                   re.finditer(r"nasrepro --log \S+ evaluate --spec '(\{.*?\})'", out.stdout)]
+    sampled = [e for e in evaluations if e["run"].startswith("sampled-")]
+    assert sorted((e["space"], e["target"], e["run"]) for e in sampled) == sorted(
+        (space, target, f"sampled-{i}") for space, target in (("darts_cnn", "cifar10"),
+                                                              ("darts_rnn", "ptb"))
+        for i in range(k))
+    for job in sampled:
+        row = next(e for e in evaluations if e["run"] in ("darts-2nd", "darts-2nd-selected")
+                   and (e["space"], e["target"]) == (job["space"], job["target"]))
+        assert (job["net_cfg"], job["retrain"], job["seed"]) == (row["net_cfg"], row["retrain"], 0)
 
 
 def test_dry_run_thesis_profile_plans_thesis_settings_only(dry_runs):
@@ -69,6 +84,7 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(dry_runs):
         if job["run"] not in released:
             assert job["method_cfg"]["epochs"] == (50 if darts_family else 250)
         assert job["settings"]["profile"] == "thesis"
+    assert counts["sampled_cell"] == 2 * 8  # K = 8 genotypes per DARTS space (issue #29)
     one_shot1 = [s for s in searches if s["space"].startswith("nb1shot1-s")]
     assert len(one_shot1) == 17 * 3 * 4   # Figs. 5.2, 6.1, 6.4: 17 runs, 3 spaces, 4 seeds
     for job in one_shot1:  # NAS-Bench-1Shot1's DARTS search settings on every run

@@ -5,7 +5,7 @@ import json
 import os
 
 from nasrepro import layout, registry
-from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES
+from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, SAMPLED_SPACES
 
 P = config["profile"]
 L = layout.Layout(P)
@@ -295,12 +295,43 @@ def space_mean_input(wildcards):
     return [L.space_mean(spec.space)] if spec.random_row else []
 
 
-def space_mean_sources(wildcards):
-    """What the random-sampling row averages: the benchmark table the space's cells are looked
-    up in, else the probe cells' evaluations on the search dataset (analysis.space_mean)."""
-    if uses_benchmark(wildcards.space):
-        return [L.benchmark_table(registry.benchmark_of(wildcards.space))]
-    return probe_outputs(wildcards.space)
+def sampled_outputs(space):
+    """The evaluations of the uniformly sampled cells of a DARTS space (pseudo-runs sampled-<k>,
+    seed 0) on every target of its tables with the random-sampling row (resolve.sampled_targets)."""
+    return [
+        eval_file(space, run, 0, target, "final.json")
+        for run in resolve.sampled_runs(config, space)
+        for target in resolve.sampled_targets(config, space)
+    ]
+
+
+def space_mean_sources(space):
+    """What the random-sampling row of ``space`` averages (the space_mean job's inputs): the
+    benchmark table its cells are looked up in; in a DARTS space its sampled cells' evaluations;
+    else the probe cells' evaluations on the search dataset (analysis.space_mean)."""
+    if uses_benchmark(space):
+        return [L.benchmark_table(registry.benchmark_of(space))]
+    if space in SAMPLED_SPACES:
+        return sampled_outputs(space)
+    return probe_outputs(space)
+
+
+def random_row_runs(table):
+    """The run outputs behind a table's random-sampling row (the probe or sampled cells'
+    evaluations; none where it reads a benchmark table): costed with the table."""
+    spec = registry.TABLES.get(table)
+    if not spec.random_row:
+        return []
+    return [f for f in space_mean_sources(spec.space) if L.is_run_file(f)]
+
+
+def space_mean_option(space):
+    """space-mean's option naming its source: the benchmark table, or the sampled cells' seed."""
+    if uses_benchmark(space):
+        return "--benchmark"
+    if space in SAMPLED_SPACES:
+        return f"--sampling-seed {resolve.random_sampling(config).seed}"
+    return ""
 
 
 def figure_inputs(wildcards):
@@ -313,6 +344,7 @@ def all_targets():
     (a deleted run is recomputed, and the tables and figures that read it follow)."""
     runs = [path for name in config["tables"] for path in table_finals(name)]
     runs += [path for name in config["figures"] for path in figure_metrics(name)]
+    runs += [path for space in SAMPLED_SPACES for path in sampled_outputs(space)]
     tables = [L.table(name, ext) for name in config["tables"] for ext in ("csv", "md", "tex")]
     figures = [L.figure(name, ext) for name in config["figures"] for ext in ("png", "pdf")]
     return tables + figures + sorted(set(runs))

@@ -21,7 +21,7 @@ def prepared_datasets():
 def cost_spec():
     """Each table's and figure's run outputs, and the other jobs' benchmark files, for
     `nasrepro cost --spec`; benchmark files of jobs without a `benchmark:` line are skipped."""
-    items = {f"table {name}": table_finals(name) for name in config["tables"]}
+    items = {f"table {name}": table_finals(name) + random_row_runs(name) for name in config["tables"]}
     items.update(
         {
             f"figure {name}": [f for f in figure_metrics(name) if L.is_run_file(f)]

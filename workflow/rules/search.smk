@@ -1,6 +1,7 @@
 # The searches and the pseudo-runs' cells (nasrepro.jobs): each writes a run's search/genotype.json.
 PUBLISHED = ("{space}", "{dataset}", jobs.PUBLISHED_PREFIX + "{name}", "{seed}")
 PROBE = ("{space}", "{dataset}", jobs.PROBE_PREFIX + "{index}")  # seed 0: no seed wildcard
+SAMPLED = ("{space}", "{dataset}", jobs.SAMPLED_PREFIX + "{index}")  # seed 0, as a probe
 BEST = ("{space}", "{dataset}", "{run}" + jobs.BEST_SUFFIX, "{seed}")
 
 
@@ -22,6 +23,29 @@ rule probe_cell:
     shell:
         "python -m nasrepro --log {log} probe-cell --space {wildcards.space}"
         " --dataset {wildcards.dataset} --index {wildcards.index} --arch {params.arch:q}"
+        " --out {output.genotype}"
+
+
+rule sampled_cell:
+    """The k-th genotype drawn uniformly from a DARTS space (random_sampling.seed) as the "found
+    cell" of pseudo-run sampled-<k> (seed 0), so that the evaluate rule retrains it like a row's
+    cell: the random-sampling row of the space's tables (issue #29; analysis.space_mean)."""
+    output:
+        genotype=L.search_file(*SAMPLED, 0, "genotype.json"),
+    wildcard_constraints:
+        space="|".join(SAMPLED_SPACES),
+        index="[0-9]+",
+    params:
+        seed=lambda wc: resolve.random_sampling(config).seed,
+    conda:
+        ENV
+    log:
+        L.log("sampled_cell", *SAMPLED),
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} sampled-cell --space {wildcards.space}"
+        " --dataset {wildcards.dataset} --index {wildcards.index} --sampling-seed {params.seed}"
         " --out {output.genotype}"
 
 

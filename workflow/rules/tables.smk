@@ -36,15 +36,16 @@ rule space_summary:
 rule space_mean:
     """The random-sampling row of a space's tables (issue #29 item 1; nasrepro.analysis.space_mean):
     the mean and std of each column over every cell of the benchmark table the space's cells are
-    looked up in, or, in a profile that retrains them, over its uniformly sampled probe cells."""
+    looked up in, or, in a profile that retrains them, over its uniformly sampled probe cells; in
+    a DARTS space over its K sampled cells (pseudo-runs sampled-<k>, rule sampled_cell)."""
     wildcard_constraints:
         space="|".join(RANDOM_SAMPLING_SPACES),
     input:
-        space_mean_sources,
+        lambda wc: space_mean_sources(wc.space),
     output:
         L.space_mean("{space}"),
     params:
-        source=lambda wc: "--benchmark" if uses_benchmark(wc.space) else "",
+        source=lambda wc: space_mean_option(wc.space),
     conda:
         ENV
     log:

@@ -12,7 +12,14 @@ What the row averages is the benchmark table in use (rule ``space_mean``):
   its stand-in table is the one it has of uniformly sampled cells retrained with exactly the
   methods' protocol, the probe cells (``spaces.<space>.probes``: ``cells`` distinct cells drawn
   uniformly, evaluated on the search dataset by the ordinary ``evaluate`` rule); their mean and
-  std, for the search dataset's columns only (the other datasets' cells stay empty).
+  std, for the search dataset's columns only (the other datasets' cells stay empty);
+- a DARTS space (``experiments.specs.SAMPLED_SPACES``: no benchmark table exists): K genotypes
+  drawn uniformly and independently with a recorded seed (``sample_cells``; profile key
+  ``random_sampling``, ``experiments.specs.RandomSampling``: K = 8 in the thesis profile), each the
+  cell of a pseudo-run ``sampled-<k>`` retrained once (seed 0) by the ordinary ``evaluate`` rule,
+  with the protocol of the tables' rows, on every target of the space's tables (or, with
+  ``random_sampling.targets: search``, the default profile, on its search dataset only); the row
+  is their mean and std per target and field, and it lists the genotypes.
 
 The relative improvement (``relative_improvement``) is RI = 100 (A_method - A_random) / A_random
 for a column where higher is better (accuracy, Kendall tau); for one where lower is better
@@ -24,14 +31,27 @@ This module imports no torch (a table job reads its output); the lookups come in
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import numpy as np
 
 from nasrepro.utils.atomic import write_json
 
-FIELDS = ("valid_acc", "test_acc")  # the evaluated fields the row has (the benchmark's columns)
-BENCHMARK, RETRAINED = "benchmark", "retrained"
+# the evaluated fields the row has: the NAS-Bench-201 benchmark's columns, the DARTS-space
+# tables' ImageNet top-5 and the recurrent space's perplexities
+FIELDS = ("valid_acc", "test_acc", "test_top5_acc", "valid_ppl", "test_ppl")
+BENCHMARK, RETRAINED, SAMPLED = "benchmark", "retrained", "sampled"
+
+
+def sample_cells(space, cells: int, seed: int) -> list[str]:
+    """``cells`` architectures of ``space`` (a ``SearchSpace``) drawn uniformly and independently
+    (``space.sample``: every genotype equally likely) from one ``random.Random(seed)`` stream, as
+    strings: cell k is the k-th draw, whatever ``cells`` is. Draws may repeat (sampling with
+    replacement: the sample mean is the space mean's unbiased estimate; in the DARTS spaces a
+    repeat has probability ~1e-10)."""
+    rng = random.Random(seed)
+    return [space.to_string(space.sample(rng)) for _ in range(cells)]
 
 
 def summarize(values) -> dict:
@@ -49,21 +69,28 @@ def from_columns(columns: dict[tuple[str, str], np.ndarray], partial: dict | Non
     return {"source": BENCHMARK, "cells": cells, "partial": partial, "values": values}
 
 
-def from_finals(files: list[str | Path]) -> dict:
-    """The row from the evaluations (``final.json``) of uniformly sampled cells (the probes):
-    per target and field the mean over the cells evaluated there."""
+def from_finals(files: list[str | Path], seed: int | None = None) -> dict:
+    """The row from the evaluations (``final.json``) of uniformly sampled cells (the probes;
+    with ``seed``, the sampled pseudo-runs drawn with it): per target and field the mean over
+    the cells evaluated there; ``genotypes``: each cell's run and architecture; ``nets``: per
+    target the evaluation network they were retrained with (``final.json``'s ``net``)."""
     found: dict = {}
-    runs = set()
+    genotypes: dict[str, str] = {}
+    nets: dict[str, dict] = {}
     for path in files:
         result = json.loads(Path(path).read_text())
-        runs.add(result["run"])
+        genotypes[result["run"]] = result["arch"]
+        if result.get("net"):
+            nets[result["target"]] = result["net"]
         for field in FIELDS:
             if result.get(field) is not None:
                 found.setdefault(result["target"], {}).setdefault(field, []).append(
                     float(result[field]))
     values = {target: {field: summarize(v) for field, v in fields.items()}
               for target, fields in found.items()}
-    return {"source": RETRAINED, "cells": len(runs), "partial": None, "values": values}
+    row = {"source": RETRAINED if seed is None else SAMPLED, "cells": len(genotypes),
+           "partial": None, "values": values, "genotypes": genotypes, "nets": nets}
+    return row if seed is None else {**row, "seed": seed}
 
 
 def label(row: dict) -> str:
@@ -72,6 +99,10 @@ def label(row: dict) -> str:
         held = (f"{row['cells']:,} of {row['partial']['of']:,} cells: a partial table"
                 if row.get("partial") else f"all {row['cells']:,} cells of the benchmark")
         return f"Random sampling (space mean; {held})"
+    if row["source"] == SAMPLED:
+        return (f"Random sampling (K = {row['cells']} uniformly sampled genotypes, seed "
+                f"{row['seed']}, retrained)" if row["cells"] else
+                "Random sampling (not available: none of the space's tables is evaluated)")
     if not row["cells"]:
         return ("Random sampling (not available: no benchmark table and no probe cells; set "
                 "spaces.<space>.probes or benchmark.<space>)")

@@ -1,5 +1,5 @@
 """Cell subcommands: the genotypes of pseudo-runs (``probe-cell``, ``published-cell``,
-``best-cell``, ``select-cell``) and ``arch``, which converts an architecture between string and index."""
+``sampled-cell``, ``best-cell``, ``select-cell``) and ``arch``, which converts an architecture between string and index."""
 
 from __future__ import annotations
 
@@ -33,6 +33,19 @@ def cmd_published_cell(args) -> None:
                                 "seed": args.seed, "arch": arch})
 
 
+def cmd_sampled_cell(args) -> None:
+    """genotype.json of pseudo-run sampled-<index> (seed 0): the ``index``-th genotype drawn
+    uniformly with ``--sampling-seed`` (``analysis.space_mean.sample_cells``), so that the
+    evaluate rule retrains it like a found cell (the random-sampling row, issue #29)."""
+    from nasrepro.analysis.space_mean import sample_cells
+    from nasrepro.jobs import sampled_run
+
+    arch = sample_cells(registry.SPACES.get(args.space)(), args.index + 1, args.sampling_seed)[-1]
+    write_json(Path(args.out), {"space": args.space, "dataset": args.dataset,
+                                "run": sampled_run(args.index), "method": "sampled", "seed": 0,
+                                "sampling_seed": args.sampling_seed, "arch": arch})
+
+
 def cmd_genotype_complexity(args) -> None:
     """Params and multiply-adds of every released DARTS-space cell at the papers' evaluation
     sizes and at the networks the thesis states for some rows (``experiments.specs.row_sizes``,
@@ -55,7 +68,8 @@ def cmd_space_summary(args) -> None:
 def cmd_space_mean(args) -> None:
     """The random-sampling row of a space's tables (``analysis.space_mean``, issue #29): every
     cell of the converted benchmark table (``--benchmark``), or the evaluations of the uniformly
-    sampled probe cells (their ``final.json``) in a profile that retrains its cells."""
+    sampled probe cells (their ``final.json``) in a profile that retrains its cells, or with
+    ``--sampling-seed`` those of the sampled pseudo-runs of a DARTS space."""
     from nasrepro.analysis import space_mean
 
     if args.benchmark:
@@ -64,7 +78,7 @@ def cmd_space_mean(args) -> None:
             {(target, f"{column}_acc"): bench.column(target, column)
              for target, column in bench.columns}, bench.partial)
     else:
-        row = space_mean.from_finals(args.finals)
+        row = space_mean.from_finals(args.finals, args.sampling_seed)
     space_mean.write(Path(args.out), args.space, row)
 
 
@@ -143,7 +157,15 @@ def add_commands(sub) -> None:
                 "tables: every cell of its benchmark table, or its probe cells' evaluations",
                 "--space", "--out", loads=("spaces",))
     p.add_argument("--benchmark", help="the converted benchmark table (Parquet)")
-    p.add_argument("finals", nargs="*", help="without --benchmark: the probe cells' final.json")
+    p.add_argument("--sampling-seed", type=int, default=None,
+                   help="the finals are the sampled-<k> pseudo-runs' drawn with this seed")
+    p.add_argument("finals", nargs="*", help="without --benchmark: the probe cells' (or the "
+                   "sampled cells') final.json")
+    p = command(sub, "sampled-cell", cmd_sampled_cell, "write the genotype of the k-th "
+                "uniformly sampled cell (the random-sampling row)", "--space", "--dataset",
+                "--out", loads=("spaces",))
+    p.add_argument("--index", type=int, required=True)
+    p.add_argument("--sampling-seed", type=int, required=True)
     command(sub, "best-cell", cmd_best_cell, "write the best cell over a search's epochs "
             "(Table 4.2)", "--genotype", "--metrics", "--out")
     p = command(sub, "select-cell", cmd_select_cell, "select the cell of a DARTS-space row: "

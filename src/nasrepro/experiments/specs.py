@@ -69,8 +69,10 @@ NET_KEYS = {"darts_cnn": ("C", "layers")}
 SELECTION_SPACES = ("darts_cnn",)
 # The spaces whose tables get a random-sampling row and RI columns (issue #29 item 1; rule
 # space_mean, analysis.space_mean): a benchmark table, or uniformly sampled probe cells, averages
-# the space
-RANDOM_SAMPLING_SPACES = ("nb201",)
+# the space; in the SAMPLED_SPACES (no benchmark table exists) K uniformly sampled genotypes
+# (pseudo-runs sampled-<k>, ``RandomSampling``), each retrained like the rows' cells
+RANDOM_SAMPLING_SPACES = ("nb201", "darts_cnn", "darts_rnn")
+SAMPLED_SPACES = ("darts_cnn", "darts_rnn")
 SELECTED_TAG = "selected cell"  # our column under the protocol
 ACROSS_TAG = "across searches"  # the additional column: each search's cell retrained once
 ACROSS_SUFFIX = "_searches"     # its row key: <column key>_searches
@@ -94,6 +96,29 @@ class SelectionProtocol:
     epochs: int | None = hp(100, 1, doc="epochs of each search's held-out retraining, the score "
                                         "that selects (DARTS [95] §3.2: 100 on CIFAR-10); null: "
                                         "the retraining's own")
+
+
+TABLE_TARGETS, SEARCH_TARGET = "tables", "search"  # RandomSampling.targets
+
+
+@dataclass
+class RandomSampling:
+    """``random_sampling:`` in a profile: the random-sampling row of the DARTS-space tables
+    (``SAMPLED_SPACES``; issue #29 item 1, Yang et al., ICLR 2020: "compare every method with
+    random sampling of its own space under the same training protocol"). Not a thesis quantity.
+    ``cells`` genotypes K are drawn uniformly and independently (``analysis.space_mean.
+    sample_cells``: cell k is the k-th draw of one stream seeded with ``seed``, so a smaller K is
+    a prefix of a larger one), each retrained once (seed 0) by the evaluate rule with the
+    protocol of the tables' rows on every target of the space's tables (``targets: tables``) or
+    on its search dataset only (``targets: search``, the default profile: the other datasets'
+    cells of the row stay empty, as in its NAS-Bench-201 row); the row is their mean ± std.
+    **Choice:** K = 8 (issue #29: the thesis profile); Yang et al. average 214."""
+
+    cells: int = hp(8, 1, doc="K: uniformly sampled genotypes per DARTS space (issue #29: 8)")
+    seed: int = hp(0, 0, doc="the seed of the draw (the genotypes are recorded in the row)")
+    targets: str = hp(TABLE_TARGETS, choices=(TABLE_TARGETS, SEARCH_TARGET),
+                      doc="where the sampled cells are retrained: every target of the space's "
+                          "tables, or its search dataset only")
 
 
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",

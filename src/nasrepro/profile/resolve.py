@@ -17,8 +17,10 @@ from nasrepro import jobs, registry
 from nasrepro.experiments.runs import RunVariant
 from nasrepro.layout import Layout
 from nasrepro.params import ConfigError, build_config, released_fields
-from nasrepro.experiments.specs import SelectionProtocol
-from nasrepro.profile.select import figure_runs, hessian_runs, item_seeds, probed_runs, table_runs
+from nasrepro.experiments.specs import (SAMPLED_SPACES, SEARCH_TARGET, RandomSampling,
+                                        SelectionProtocol)
+from nasrepro.profile.select import (figure_runs, hessian_runs, item_seeds, probed_runs,
+                                     table_runs, table_targets)
 
 
 def run_variant(config: dict, name: str) -> RunVariant:
@@ -153,6 +155,34 @@ def probe_runs(config: dict, space: str) -> list[str]:
     return [jobs.probe_run(i) for i in range(len(probe_cells(config, space)))]
 
 
+def random_sampling(config: dict) -> RandomSampling:
+    """The profile's ``random_sampling`` settings (``RandomSampling``; K = 8 by default)."""
+    return build_config(RandomSampling, config.get("random_sampling"), "random_sampling")
+
+
+def sampled_targets(config: dict, space: str) -> list[str]:
+    """The targets the sampled cells of a ``SAMPLED_SPACES`` space are retrained on: every target
+    of the profile's tables of ``space`` with the random-sampling row (``TableSpec.random_row``),
+    in the order of the profile's ``evaluation.targets``; with ``random_sampling.targets:
+    search`` only the space's search dataset among them (none: ``space`` has no sampled cells)."""
+    if space not in SAMPLED_SPACES:
+        return []
+    wanted = {target for name in config.get("tables") or {}
+              if (spec := registry.TABLES.get(name)).space == space and spec.random_row
+              for target in table_targets(config, name)}
+    if random_sampling(config).targets == SEARCH_TARGET:
+        wanted &= {search_dataset(config, space)}
+    return [t for t in config["evaluation"]["targets"] if t in wanted]
+
+
+def sampled_runs(config: dict, space: str) -> list[str]:
+    """Pseudo-runs ``sampled-<k>``, k < K (``random_sampling.cells``), of a space with
+    ``sampled_targets``: their evaluations are the random-sampling row of its tables."""
+    if not sampled_targets(config, space):
+        return []
+    return [jobs.sampled_run(k) for k in range(random_sampling(config).cells)]
+
+
 def published_arch(space: str, run: str) -> str:
     """The architecture string of pseudo-run ``published-<name>`` on ``space``."""
     return registry.SPACES.get(space)().published_arch(jobs.published_name(run))
@@ -279,7 +309,7 @@ def search_job(config: dict, space: str, dataset: dict, run: str, seed: int) -> 
 def eval_job(config: dict, space: str, search_dataset: str, run: str, seed: int, target: str,
              dataset: dict | None, benchmark_table: str | None) -> jobs.EvalJob:
     method = "probe" if jobs.is_probe_run(run) else "published" if jobs.is_published_run(run) \
-        else run_variant(config, run).method
+        else "sampled" if jobs.is_sampled_run(run) else run_variant(config, run).method
     ident = (space, search_dataset, run, method, int(seed), target)
     if uses_benchmark(config, space):
         return jobs.EvalJob(*ident, "benchmark", settings(config), benchmark_table=benchmark_table)

@@ -196,10 +196,11 @@ def _problems(config: dict) -> list[str]:
                             f"known: {', '.join(sorted(known_keys))}")
     for run, variant in (config.get("runs") or {}).items():
         if not jobs.has_search(run) or jobs.base_run(run) != run:
-            problems.append(f"runs.{run}: names starting with {jobs.PROBE_PREFIX!r} or "
-                            f"{jobs.PUBLISHED_PREFIX!r} are reserved, as are names ending with "
+            problems.append(f"runs.{run}: names starting with {jobs.PROBE_PREFIX!r}, "
+                            f"{jobs.PUBLISHED_PREFIX!r} or {jobs.SAMPLED_PREFIX!r} are reserved, "
+                            "as are names ending with "
                             f"{' or '.join(map(repr, jobs.PSEUDO_SUFFIXES))}: the probe, "
-                            "published, best, selected and held-out cells; rename the run")
+                            "published, sampled, best, selected and held-out cells; rename the run")
         if attempt(registry.METHODS.get, variant["method"]) is None:
             problems[-1] = f"runs.{run}.method: {problems[-1]}"
     for section, reg in (("spaces", registry.SPACES), ("benchmark", registry.BENCHMARKS)):
@@ -234,6 +235,7 @@ def _problems(config: dict) -> list[str]:
                             f"sha256 of the benchmark file); set it, or use mode 'retrain'")
     for space in config.get("dvae") or {}:
         attempt(resolve.dvae_config, config, space)
+    attempt(resolve.random_sampling, config)
     if attempt(resolve.selection_protocol, config) is not None:
         for space, run in selected_runs(config):
             attempt(resolve.selection_pool, config, space, run)

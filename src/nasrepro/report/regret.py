@@ -14,6 +14,12 @@ a validation-error and a test-regret panel. The thesis draws space 3 only (Figs.
 rows for spaces 1 and 2 follow the issue. With the default profile's stand-in table (the cells
 the searches derived, retrained on the stand-in data: ``spaces/nb1shot1/standin.py``) "best of the
 space" is the best of the cells in that table, and the note under the figure says so.
+
+Random sampling (issue #29 item 1; NAS-Bench-1Shot1 has figures, no tables): each panel has a
+dashed horizontal line at the mean of its quantity over every cell of the space that the table in
+use holds (``space_reference``: each distinct NAS-Bench-101 cell of the space once; with the
+converted benchmark the whole space, with the stand-in its cells only), the level a randomly drawn
+cell reaches on average; the legend names the number of cells.
 """
 
 from __future__ import annotations
@@ -53,6 +59,19 @@ def epoch_errors(records: list[dict], bench, epochs: int | None = None) -> dict[
     return out
 
 
+def space_reference(bench, variant: int, epochs: int | None = None) -> dict:
+    """The random-sampling level of each panel of search space ``variant`` (module docstring):
+    {'valid_error', 'test_regret'} -> ``analysis.space_mean.summarize`` (mean, std, n) over the
+    space's cells of the table: 100 - validation accuracy, and best test accuracy - test
+    accuracy (the same quantities as ``epoch_errors``)."""
+    from nasrepro.analysis.space_mean import summarize
+
+    epochs = bench.budget if epochs is None else epochs
+    valid = bench.space_accuracies(variant, "valid", epochs)
+    test = bench.space_accuracies(variant, "test", epochs)
+    return {"valid_error": summarize(100.0 - valid), "test_regret": summarize(test.max() - test)}
+
+
 PANELS = (("valid_error", "validation error (%)"), ("test_regret", "test regret (%)"))
 
 
@@ -60,6 +79,7 @@ def plot_regret(spec: FigureSpec, files: list[str], out_prefix: str, note: str) 
     """Write ``<out_prefix>.png`` and ``.pdf``; ``files``: the searches' ``metrics.jsonl`` and
     one NAS-Bench-101 table (``.parquet``: converted, or the stand-in)."""
     from nasrepro.spaces.nb1shot1.benchmark import Nb101Benchmark
+    from nasrepro.spaces.nb1shot1.space import variant_of
 
     tables = [f for f in files if f.endswith(".parquet")]
     if len(tables) != 1:
@@ -79,11 +99,14 @@ def plot_regret(spec: FigureSpec, files: list[str], out_prefix: str, note: str) 
     fig, axes = plt.subplots(len(spaces), cols, figsize=(3.9 * cols, 3.3 * len(spaces) + 0.9),
                              squeeze=False)
     for row, space in zip(axes, spaces):
+        reference = space_reference(bench, variant_of(space))
         for g, (label, runs) in enumerate(groups):
             for ax, (key, ylabel) in zip(row[2 * g:2 * g + 2], PANELS):
                 for run in runs:
                     if curves.get((space, run)):
                         _band(ax, [c[key] for c in curves[(space, run)]], run)
+                ax.axhline(reference[key]["mean"], color="0.4", linestyle="--", linewidth=1,
+                           label=f"random sampling (space mean, {reference[key]['n']:,} cells)")
                 ax.set_title(f"{space}{f', {label}' if label else ''}", fontsize=8)
                 ax.set_xlabel("search epoch")
                 ax.set_ylabel(ylabel, fontsize=8)

@@ -25,8 +25,8 @@ import numpy as np
 
 from nasrepro.analysis import space_mean
 from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
-                                        PER_SEED, SELECTED_TAG, SPACE_TAG, Column, TableSpec,
-                                        size_key)
+                                        PER_SEED, SAMPLED_SPACES, SELECTED_TAG, SPACE_TAG, Column,
+                                        TableSpec, size_key)
 from nasrepro.jobs import RELEASED, has_search, selected_run
 from nasrepro.layout import is_selection_file, parse_run_path
 from nasrepro.registry import RUNS
@@ -183,6 +183,12 @@ RANDOM_LEGEND = ("Random sampling: the mean ± std (population) of each column o
                  "uniformly sampled probe cells, on the search dataset); RI: the relative "
                  "improvement of our mean over it, 100 (ours - random) / random, sign turned "
                  "for a column where lower is better (issue #29).")
+SAMPLED_LEGEND = ("Random sampling: the mean ± std (population) of each column over K "
+                  "genotypes drawn uniformly from the space with the seed the row names (listed "
+                  "in tables/<space>_space_mean.json), each retrained once, seed 0, with the "
+                  "protocol of the rows' cells; RI: the relative improvement of our mean over "
+                  "it, 100 (ours - random) / random, sign turned for a column where lower is "
+                  "better (error, perplexity), so that better than random is positive (issue #29).")
 RI_TAG = "RI vs random sampling (%)"  # the RI column: our column's label, this after its tag
 SEEDS_HEADER = "Seeds [ours]"
 SELECTED_HEADER = ("selected", "Selected cell", "ours")
@@ -192,7 +198,8 @@ NET_HEADER = ("net", "Evaluation network", "ours")
 def legend(spec: TableSpec) -> str:
     """The table's legend (every format): with the selection protocol's and the random-sampling
     row's where they apply."""
-    return " ".join([LEGEND] + [SELECTION_LEGEND] * spec.selects + [RANDOM_LEGEND] * spec.random_row)
+    random = SAMPLED_LEGEND if spec.space in SAMPLED_SPACES else RANDOM_LEGEND
+    return " ".join([LEGEND] + [SELECTION_LEGEND] * spec.selects + [random] * spec.random_row)
 
 
 def has_ri(spec: TableSpec, column: Column) -> bool:
@@ -201,12 +208,14 @@ def has_ri(spec: TableSpec, column: Column) -> bool:
     return spec.random_row and column.source == "eval" and column.field in space_mean.FIELDS
 
 
-def random_stats(column: Column, random: dict | None) -> tuple[float, float] | None:
-    """(mean, std) of the random-sampling row in ``column``'s unit (an error: 100 - accuracy)."""
+def random_stats(column: Column, random: dict | None) -> tuple[float, float | None] | None:
+    """(mean, std) of the random-sampling row in ``column``'s unit (an error: 100 - accuracy);
+    std None for one cell (printed alone, as one seed of ours)."""
     found = space_mean.stats(random, column.target, column.field)
     if found is None:
         return None
-    return (100.0 - found["mean"] if column.error else found["mean"]), found["std"]
+    return ((100.0 - found["mean"] if column.error else found["mean"]),
+            found["std"] if found["n"] > 1 else None)
 
 
 def ri_cell(column: Column, values: list, random: dict | None) -> str:
@@ -222,12 +231,17 @@ def ri_cell(column: Column, values: list, random: dict | None) -> str:
 
 def random_row(spec: TableSpec, random: dict, note: str) -> dict:
     """The "Random sampling" row (``analysis.space_mean``): its mean ± std in every column that
-    has one, nothing else."""
+    has one and, in a table that names its rows' networks, the network its cells were retrained
+    with; nothing else."""
     out = {"Method": random["label"], "run": "", "seeds": "", "reproduced_with": note}
     for column in spec.columns:
         baseline = random_stats(column, random) if has_ri(spec, column) else None
         if baseline is not None:
             out[f"{column.key}_reproduced"] = fmt_mean(*baseline, column.digits, column.significant)
+    if spec.net_keys:
+        out["net"] = net_text({target: {k: net[k] for k in spec.net_keys if k in net}
+                               for target, net in (random.get("nets") or {}).items()
+                               if target in spec.targets()})
     return out
 
 

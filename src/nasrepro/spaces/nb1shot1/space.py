@@ -381,8 +381,20 @@ class Nb1Shot1Space(SearchSpace):
         return Nb101Network(arch.nb101(), shape, **dataclasses.asdict(net))
 
 
+SPACE_NAME = "nb1shot1-s{}"  # the registered name of search space <variant>
+
+
+def variant_of(name: str) -> int:
+    """The search space (1, 2, 3) of a registered name ``nb1shot1-s<variant>``."""
+    for variant in PARENTS:
+        if name == SPACE_NAME.format(variant):
+            return variant
+    raise InvalidArchError(f"{name!r} is not a NAS-Bench-1Shot1 space; use one of "
+                           f"{[SPACE_NAME.format(v) for v in PARENTS]}")
+
+
 def _register(variant: int) -> None:
-    name = f"nb1shot1-s{variant}"
+    name = SPACE_NAME.format(variant)
 
     class Registered(Nb1Shot1Space):
         __doc__ = f"NAS-Bench-1Shot1 search space {variant}."

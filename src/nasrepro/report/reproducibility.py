@@ -140,6 +140,16 @@ def csv_headers(spec: TableSpec, found: list[tuple[str, str, str]]) -> list[tupl
     return found + out
 
 
+def cell_of(key: str) -> str:
+    """The row key of the cell a statistic's column ``key`` belongs to (``csv_headers``), or
+    ``key`` itself."""
+    for suffix, _ in STATS + (BROAD_STAT,):
+        base = key[:-len(suffix) - 1]
+        if key.endswith(f"_{suffix}") and base.endswith(("_reproduced", ACROSS_SUFFIX)):
+            return base
+    return key
+
+
 def compact(row: dict, key: str) -> str:
     """A cell of ours as Markdown and LaTeX print it: the cell and its seeds, "94.30 ± 0.20
     (n=3)" (the interval: the CSV and the row's broad verdict)."""

@@ -420,14 +420,9 @@ def to_csv(spec: TableSpec, table: list[dict], standins: dict[str, str] | None =
     writer.writerow([header_text(label, tag) for _, label, tag in columns])
     writer.writerows([[row.get(key, "") for key, _, _ in columns] for row in table])
     found = splits.by_key(spec, protocols or {}, scored_by)
-    writer.writerow([splits.ROW_LABEL] + [split_cell(found, key) for key, _, _ in columns[1:]])
+    writer.writerow([splits.ROW_LABEL] + [found.get(reproducibility.cell_of(key), "")
+                                          for key, _, _ in columns[1:]])
     return out.getvalue()
-
-
-def split_cell(found: dict[str, str], key: str) -> str:
-    """The split row's cell of CSV column ``key``: its cell's split (a statistic: its cell's)."""
-    base = key.rsplit("_", 2 if key.endswith(("_ci_lo", "_ci_hi")) else 1)[0]
-    return found.get(key, found.get(base, ""))
 
 
 def cells(row: dict, keys: list[str]) -> list[str]:

@@ -12,9 +12,9 @@ data our numbers come from (``--standins``, from the profile's data roles), so a
 still says what its numbers are; every format also carries the provenance note.
 
 Each cell of ours with one value per seed also carries its seeds (issue #29 item 2,
-``report.reproducibility``): n, mean, std and a 95 % bootstrap interval as CSV columns beside it,
-compact in Markdown and LaTeX ("mean ± std [lo, hi] (n=k)"), and each row its exact and broad
-reproducibility. Each column says which data split it comes from (issue #29 item 3,
+``report.reproducibility``): n, mean, std, a 95 % bootstrap interval and the broad verdict as CSV
+columns after those every format shares, compact in Markdown and LaTeX ("mean ± std (n=k)"), and
+each row its exact and broad reproducibility. Each column says which data split it comes from (issue #29 item 3,
 ``report.splits``): the CSV's last row, a note under the Markdown and LaTeX table.
 """
 
@@ -409,7 +409,7 @@ def header_text(label: str, tag: str) -> str:
 
 def to_csv(spec: TableSpec, table: list[dict], standins: dict[str, str] | None = None,
            scored_by: str = "", protocols: dict[str, str] | None = None) -> str:
-    """The CSV: the columns of ``headers``, each cell's seed statistics after it
+    """The CSV: the columns of ``headers``, then the cells' seed statistics
     (``reproducibility.csv_headers``) and the note (``reproduced_with``); the last row names
     each column's data split (``splits.ROW_LABEL``), from ``protocols`` (target -> retraining
     protocol) or the benchmark ``scored_by``."""

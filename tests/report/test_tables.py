@@ -18,8 +18,10 @@ from nasrepro.profile import resolve
 from nasrepro.registry import TABLES
 from nasrepro.report.cost import significant
 from nasrepro.report.latex import latex_text, to_latex
+from nasrepro.report.reproducibility import compact
+from nasrepro.report.splits import ROW_LABEL
 from nasrepro.report.table import (LEGEND, build, decimals, fmt, headers, legend, ours_tag,
-                                   to_csv, to_markdown, write_table)
+                                   split_note, to_csv, to_markdown, write_table)
 from tests.conftest import ROOT
 from tests.table_results import DEFAULT_STANDINS, NOTE, fake_results
 
@@ -32,7 +34,9 @@ def _written(spec, tmp_path, seeds=(0,), standins=DEFAULT_STANDINS, **kwargs):
     write_table(spec, str(spec.thesis_csv(ROOT)), files, str(tmp_path / spec.id), NOTE, [],
                 standins)
     text = {ext: (tmp_path / f"{spec.id}.{ext}").read_text() for ext in ("csv", "md", "tex")}
-    return list(csv.DictReader(io.StringIO(text["csv"]))), text["md"], text["tex"]
+    *rows, split = csv.DictReader(io.StringIO(text["csv"]))
+    assert split["Method"] == ROW_LABEL  # the last row: each column's data split, not a result
+    return rows, text["md"], text["tex"]
 
 
 def _md_rows(md: str) -> list[list[str]]:
@@ -78,7 +82,9 @@ def test_the_standins_come_from_the_profiles_data_roles():
     default = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     thesis = yaml.safe_load((ROOT / "config/thesis.yaml").read_text())
     assert resolve.standins(default) == DEFAULT_STANDINS
-    assert resolve.standins(thesis) == {} and resolve.standins_option(thesis, "nb201") == ""
+    assert resolve.standins(thesis) == {} and resolve.standins_option(thesis, "darts_cnn") == ""
+    # looked up without a stand-in: the benchmark still names the columns' data (report.splits)
+    assert resolve.standins_option(thesis, "nb201") == " --scored-by nb201"
     assert resolve.standins_option(default, "nb201") == (
         " --standins cifar10=digits,cifar100=two_digits,ptb=text_standin,wikitext2=text_standin,"
         "ImageNet16-120=digit_numbers,imagenet=digit_numbers")
@@ -123,7 +129,10 @@ def test_a_looked_up_table_says_only_the_search_used_the_standin(tmp_path):
                 DEFAULT_STANDINS, "nb201")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "t.csv").read_text())))
     assert "CIFAR-10 Test Acc (%) [ours; searched on stand-in digits, scored by nb201]" in rows[0]
+    *rows, split = rows  # the last row: each column's data split (report.splits)
     assert rows and all(row["reproduced_with"] == NOTE for row in rows)
+    assert split[f"CIFAR-10 Test Acc (%) [ours; searched on stand-in digits, scored by nb201]"] \
+        == "benchmark nb201: its test split"
     for ext in ("md", "tex"):
         text = (tmp_path / f"t.{ext}").read_text()
         assert "scored by nb201" in text and "evaluation by retrain; data roles" in text, ext
@@ -146,17 +155,19 @@ def test_only_evaluated_and_tau_columns_of_a_looked_up_table_say_scored_by():
 def test_markdown_layout_title_note_header_rule_and_one_line_a_row(tmp_path):
     """The Markdown file line by line: title, blank, the note in bold, blank, the header, the
     rule (one ``---|`` a column), one line a row holding the row's cells in header order (all but
-    the run column), blank, the legend."""
+    the run column; a cell of ours with its seeds, issue #29), blank, the legend, blank, the data
+    splits."""
     spec = TABLES.get("table_2_3")
     table = build(spec, spec.thesis_csv(ROOT), fake_results(spec, tmp_path, (0, 1)), NOTE)
     keys = [key for key, _, _ in headers(spec, DEFAULT_STANDINS) if key != "run"]
     lines = to_markdown(spec, table, NOTE, DEFAULT_STANDINS).splitlines()
     assert lines[:4] == [f"# {spec.title}", "", f"**{NOTE}**", ""]
     assert lines[5] == "|" + "---|" * len(keys)
-    assert lines[6:6 + len(table)] == ["| " + " | ".join(str(row[k]) for k in keys) + " |"
+    assert lines[6:6 + len(table)] == ["| " + " | ".join(compact(row, k) for k in keys) + " |"
                                        for row in table]
-    assert any("±" in line for line in lines[6:6 + len(table)])   # the cells of ours are there
-    assert lines[6 + len(table):] == ["", *legend(spec).splitlines()]
+    assert any("± " in line and "(n=2)" in line for line in lines[6:6 + len(table)])
+    assert lines[6 + len(table):] == ["", *legend(spec).splitlines(), "",
+                                      split_note(spec, DEFAULT_STANDINS, "", None)]
     assert legend(spec).startswith(LEGEND) and "Random sampling:" in legend(spec)  # issue #29
 
 
@@ -231,6 +242,8 @@ def test_every_format_has_the_same_columns(tmp_path):
     table = build(spec, spec.thesis_csv(ROOT), fake_results(spec, tmp_path), NOTE)
     header = next(csv.reader(io.StringIO(to_csv(spec, table, DEFAULT_STANDINS))))
     md = _md_rows(to_markdown(spec, table, NOTE, DEFAULT_STANDINS))[0]
-    assert header[:1] + header[2:-1] == md  # the CSV adds the run and the note
+    # the CSV adds the run, the cells' seed statistics (issue #29) and the note
+    assert header[:1] + header[2:len(md) + 1] == md and header[-1] == "reproduced_with"
+    assert all(re.search(r"; (n|mean|std|95% CI \w+( \w+)?)\]$", h) for h in header[len(md) + 1:-1])
     width = re.search(r"\\begin\{tabular\}\{(\w+)\}", to_latex(spec, table, NOTE)).group(1)
     assert len(width) == len(md)

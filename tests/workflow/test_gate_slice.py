@@ -1,7 +1,8 @@
 """The regression gate in CI (issue #29 item 5): the shared slice of the default profile
 (``computed_default``, tests/computed.py) matches its committed snapshot, cell by cell, figure by
 figure, claim by claim; and its NAS-Bench-201 table has the random-sampling row and the RI column
-(item 1), consistent with the row and our cells."""
+(item 1), consistent with the row and our cells; each cell of ours its seeds, interval and broad
+verdict, each row its reproducibility level, each column its data split (items 2, 3)."""
 
 import csv
 
@@ -9,6 +10,8 @@ import pytest
 
 from nasrepro import cli
 from nasrepro.layout import Layout
+from nasrepro.report.reproducibility import EXACT, NOT_RERUN
+from nasrepro.report.splits import ROW_LABEL
 from nasrepro.report.table import RI_TAG
 from tests.computed import SLICE_ITEMS
 
@@ -30,7 +33,8 @@ def test_the_slice_table_2_3_has_the_random_sampling_row_and_ri(computed_default
         rows = list(csv.DictReader(handle))
     ours = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
     ri = f"{ours[:-1]}; {RI_TAG}]"
-    *methods, random = rows
+    *methods, random, split = rows
+    assert split["Method"] == ROW_LABEL
     assert random["Method"] == "Random sampling (5 uniformly sampled cells, retrained)"
     baseline = float(random[ours].split(" ± ")[0])
     assert methods and all(row[ri] for row in methods)
@@ -50,7 +54,7 @@ def test_the_slice_table_6_2_has_the_sampled_row_and_error_ri(computed_default):
         header = next(csv.reader(handle))
         handle.seek(0)
         rows = list(csv.DictReader(handle))
-    *methods, random = rows
+    *methods, random, split = rows  # the last row: each column's data split
     assert random["Method"] == "Random sampling (K = 1 uniformly sampled genotypes, seed 0, retrained)"
     ri = [h for h in header if h.endswith(f"; {RI_TAG}]")]
     ours = {r: header[header.index(r) - 1] for r in ri}
@@ -65,3 +69,38 @@ def test_the_slice_table_6_2_has_the_sampled_row_and_error_ri(computed_default):
         assert (float(row[cifar10]) > 0) == (mean < baseline)
     cifar100 = next(r for r in ri if r.startswith("CIFAR-100 "))
     assert random[ours[cifar100]] == "" and not any(row[cifar100] for row in methods)
+
+
+def _rows(computed_default, table):
+    with open(computed_default.path / Layout("default").table(table, "csv"), newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.slow
+def test_the_slice_tables_carry_seeds_intervals_levels_and_splits(computed_default):
+    ours = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
+    *methods, random, split = _rows(computed_default, "table_2_3")
+    exact = {(c.run, c.key) for c in EXACT if c.table == "table_2_3"}
+    for row in methods:  # two seeds (0, 1): n, the printed mean and std, an interval around it
+        stat = {name: row[f"{ours[:-1]}; {name}]"] for name in
+                ("n", "mean", "std", "95% CI low", "95% CI high", "95% CI contains thesis")}
+        assert stat["n"] == "2" and row[ours] == f"{stat['mean']} ± {stat['std']}"
+        low, high, thesis = (float(stat["95% CI low"]), float(stat["95% CI high"]),
+                             float(row["CIFAR-10 Test Acc (%) [thesis]"].split("±")[0]))
+        assert low <= float(stat["mean"]) <= high
+        assert stat["95% CI contains thesis"] == ("yes" if low <= thesis <= high else "no")
+        assert row["Broad reproducibility [ours]"].startswith(("yes", "no"))
+        assert (row["Exact reproducibility [ours]"] == NOT_RERUN) == (
+            (row["run"], "cifar10_test") not in exact)
+    assert random[f"{ours[:-1]}; n]"] == ""  # the space's cells, not seeds
+    assert split[ours] == "test (protocol nb201)"
+    assert split["CIFAR-10 Test Acc (%) [thesis]"] == "literature"
+    assert split["tau metric [ours; stand-in: digits]"].startswith("supernet scores on search_valid")
+    *methods, random, split = _rows(computed_default, "table_6_2")  # one seed: no interval
+    ours = "CIFAR-10 test error (%) [ours; stand-in: digits; selected cell]"
+    built = [row for row in methods if row[ours]]
+    assert built and all(row[f"{ours[:-1]}; n]"] == "1" and row[f"{ours[:-1]}; 95% CI low]"] == ""
+                         and row["Broad reproducibility [ours]"] == "too few seeds"
+                         for row in built)
+    assert split[ours] == ("official_test (protocol darts); the cell selected on search_valid "
+                           "(protocol heldout)")

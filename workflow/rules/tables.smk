@@ -75,6 +75,7 @@ rule table:
         prefix=lambda wc, output: output.md[: -len(".md")],
         extra=lambda wc: extra_runs_option("tables", wc.table)
         + resolve.standins_option(config, registry.TABLES.get(wc.table).space)
+        + resolve.protocols_option(wc.table)
         + "".join(f" --genotype-complexity {path}" for path in genotype_complexity_input(wc))
         + "".join(f" --space-summary {path}" for path in space_summary_input(wc))
         + "".join(f" --space-mean {path}" for path in space_mean_input(wc)),

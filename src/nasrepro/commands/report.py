@@ -17,7 +17,7 @@ def cmd_table(args) -> None:
 
     write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
                 args.out_prefix, args.note, args.extra_runs, args.standins, args.scored_by,
-                args.genotype_complexity, args.space_summary, args.space_mean)
+                args.genotype_complexity, args.space_summary, args.space_mean, args.protocols)
 
 
 def cmd_figure(args) -> None:
@@ -85,6 +85,9 @@ def add_commands(sub) -> None:
                    help="the data roles a stand-in plays (role=loader,...): named in the headers")
     p.add_argument("--scored-by", default="",
                    help="the benchmark the space's cells are looked up in (evaluation: benchmark)")
+    p.add_argument("--protocols", type=_roles, default={},
+                   help="the retraining protocol of each target (target=protocol,...; "
+                        "data.protocols): the data split each column states")
     p.add_argument("--genotype-complexity", default=None,
                    help="params and multiply-adds of the released cells (rule genotype_complexity):"
                    " the architecture columns computed from a row's genotype")

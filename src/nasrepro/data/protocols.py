@@ -23,15 +23,35 @@ per protocol (``PROTOCOLS``); a space names its protocol (``SearchSpace.retrain_
 - ``darts_rnn``, DARTS' language-model protocol (§2.4.2): train on the corpus' train file, the
   valid file drives NT-ASGD's switch and the model selection (``report: best_valid``), the test
   file is reported.
+
+The tables say which split each column reads (``report.splits``, issue #29 item 3) from
+``PROTOCOLS`` and ``SPLITS`` below, so this module imports no torch (a table job never does).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from torch.utils.data import Dataset
+from typing import TYPE_CHECKING
 
 from nasrepro.jobs import HELDOUT_PROTOCOL as HELDOUT
+
+if TYPE_CHECKING:
+    from torch.utils.data import Dataset
+
+# The parts of a ``DataBundle`` (``data.base``) a retraining or a search reads, as the tables name
+# them (``report.splits``): what each one is.
+SPLITS = {
+    "search_train": "the search's training split",
+    "search_valid": "the search's validation split (a search scores its cells on it; its test "
+                    "splits are sealed: DataBundle.for_search)",
+    "test": "the dataset's test split of NAS-Bench-201's protocol (CIFAR-10: the 10,000 test "
+            "images; CIFAR-100, ImageNet16-120: the x-test half; a stand-in: its test split)",
+    "train": "the whole training set (both search splits)",
+    "official_test": "the dataset's whole official test set (ImageNet: the val folder)",
+}
+# The split a search scores its cells on (``train.search``): the supernet scores of the ranking
+# columns (Kendall tau, s-tau) and the derived cells' validation curves
+SEARCH_VALID = "search_valid"
 
 
 @dataclass(frozen=True)
@@ -55,13 +75,17 @@ class Protocol:
     valid: str
     test: str
 
+    def split(self, role: str) -> str:
+        """The bundle part ``role`` ("train", "valid" or "test") reads, a key of ``SPLITS``."""
+        return getattr(self, role)
+
     def data(self, bundle) -> RetrainData:
         parts = {}
         for role in ("train", "valid", "test"):
-            part = getattr(bundle, getattr(self, role))
+            part = getattr(bundle, self.split(role))
             if part is None:
                 raise ValueError(f"retraining protocol {self.name!r} reads its {role} data from "
-                                 f"the `{getattr(self, role)}` set, which dataset {bundle.name!r} "
+                                 f"the `{self.split(role)}` set, which dataset {bundle.name!r} "
                                  "does not provide (its loader sets it on the DataBundle)")
             parts[role] = part
         return RetrainData(**parts)

@@ -256,13 +256,25 @@ def standins(config: dict) -> dict[str, str]:
 def standins_option(config: dict, space: str) -> str:
     """``standins`` as the table command's options (``--standins role=loader,...``; none: ""),
     with ``--scored-by <benchmark>`` where ``space``'s cells are looked up, not retrained (their
-    values then come from the benchmark, their search from the stand-in)."""
+    values then come from the benchmark, their search from a stand-in where there is one; the
+    data split each column states, ``report.splits``)."""
     roles = standins(config)
-    if not roles:
-        return ""
-    option = " --standins " + ",".join(f"{role}={loader}" for role, loader in roles.items())
+    option = (" --standins " + ",".join(f"{role}={loader}" for role, loader in roles.items())
+              if roles else "")
     return option + (f" --scored-by {registry.benchmark_of(space)}"
                      if uses_benchmark(config, space) else "")
+
+
+def protocols_option(table: str) -> str:
+    """``--protocols target=protocol,...``: the retraining protocol (``data.protocols``,
+    ``SearchSpace.retrain_protocol``) of each target ``table`` evaluates or ranks on, from which
+    the table states each column's data split (``report.splits``); none: ""."""
+    spec = registry.TABLES.get(table)
+    space = registry.SPACES.get(spec.space)()
+    targets = dict.fromkeys([*spec.targets(), *filter(None, [spec.probe_target])])
+    if not targets:
+        return ""
+    return " --protocols " + ",".join(f"{t}={space.retrain_protocol(t)}" for t in targets)
 
 
 # ----------------------------------------------------------------------------- job messages

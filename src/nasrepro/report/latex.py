@@ -5,7 +5,8 @@ outside ASCII is translated (``latex_text``: ± -> ``$\\pm$``, ² -> ``$^{2}$``,
 Two header rows: the column's label over its thesis and our cells (labels apart where ours is in
 another unit, ``Column.ours``), then "thesis" / "ours" (with the stand-in, ``report.table.ours_tag``)
 beneath, the cells of each column as ``report.table.headers`` orders them; a seeds column; the
-caption holds the title, the legend and the provenance note.
+caption holds the title, the legend and the provenance note; a note under it each column's data
+split (``report.splits``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from nasrepro.experiments.specs import ACROSS_SUFFIX, GENOTYPE_TAG, TableSpec
-from nasrepro.report.table import headers, legend, title
+from nasrepro.report.table import cells, headers, legend, split_note, title
 
 # LaTeX's special characters (text mode; < > | are not in the default OT1 font)
 SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_",
@@ -68,11 +69,12 @@ def _groups(spec: TableSpec, standins: dict[str, str] | None, scored_by: str):
     (row key, label, tag) of the thesis', ours, its RI over random sampling, the across-searches
     and the genotype cell."""
     groups, found = [], headers(spec, standins, scored_by)
+    tail = [cell for cell in found if cell[0] in ("net", "selected", "seeds", "exact", "broad")]
     for column in spec.columns:
         keys = {f"{column.key}_thesis", f"{column.key}_reproduced", f"{column.key}_ri",
                 column.key + ACROSS_SUFFIX, f"{column.key}_genotype"}
         groups.append((column, [cell for cell in found if cell[0] in keys]))
-    return groups, [cell for cell in found if cell[0] in ("net", "selected", "seeds")]
+    return groups, tail
 
 
 def _header_rows(spec: TableSpec, standins: dict[str, str] | None, scored_by: str) -> list[str]:
@@ -99,18 +101,24 @@ def _short(tag: str) -> str:
 
 
 def to_latex(spec: TableSpec, table: list[dict], note: str,
-             standins: dict[str, str] | None = None, scored_by: str = "") -> str:
-    """The table as a LaTeX ``table`` float (booktabs rules), pure ASCII."""
+             standins: dict[str, str] | None = None, scored_by: str = "",
+             protocols: dict[str, str] | None = None) -> str:
+    """The table as a LaTeX ``table`` float (booktabs rules), pure ASCII; under the caption a
+    note names the data split of each column (``report.splits``)."""
     groups, tail = _groups(spec, standins, scored_by)
     keys = [key for _, cells in groups for key, _, _ in cells] + [key for key, _, _ in tail]
     header = [line for line in _header_rows(spec, standins, scored_by) if line]
     lines = [r"\begin{table}[t]", r"\centering", rf"\begin{{tabular}}{{l{'c' * len(keys)}}}",
              r"\toprule", *header, r"\midrule"]
     for row in table:
-        cells = [row["Method"]] + [row.get(key, "") for key in keys]
-        lines.append(" & ".join(latex_text(cell) for cell in cells) + r" \\")
+        found = [row["Method"]] + cells(row, keys)
+        lines.append(" & ".join(latex_text(cell) for cell in found) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}",
               rf"\caption{{{latex_text(title(spec, table))} {latex_text(legend(spec))} "
               rf"{latex_text(note)}}}",
+              # a paragraph, not the caption: LaTeX sets a caption in one box first, and a
+              # DARTS-space table's splits would make it wider than TeX's largest dimension
+              rf"\par\smallskip{{\footnotesize "
+              rf"{latex_text(split_note(spec, standins, scored_by, protocols))}\par}}",
               r"\end{table}"]
     return "\n".join(lines) + "\n"

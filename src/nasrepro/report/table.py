@@ -10,6 +10,12 @@ seeds each row has. The headers of every format (``headers``) name the thesis' a
 apart, our unit where it differs (search cost: wall-clock hours, not GPU-days) and the stand-in
 data our numbers come from (``--standins``, from the profile's data roles), so a cropped table
 still says what its numbers are; every format also carries the provenance note.
+
+Each cell of ours with one value per seed also carries its seeds (issue #29 item 2,
+``report.reproducibility``): n, mean, std, a 95 % bootstrap interval and the broad verdict as CSV
+columns after those every format shares, compact in Markdown and LaTeX ("mean ± std (n=k)"), and
+each row its exact and broad reproducibility. Each column says which data split it comes from (issue #29 item 3,
+``report.splits``): the CSV's last row, a note under the Markdown and LaTeX table.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, 
 from nasrepro.jobs import RELEASED, has_search, selected_run
 from nasrepro.layout import is_selection_file, parse_run_path
 from nasrepro.registry import RUNS
+from nasrepro.report import reproducibility, splits
 from nasrepro.utils.atomic import read_jsonl, write_text
 
 
@@ -199,7 +206,9 @@ def legend(spec: TableSpec) -> str:
     """The table's legend (every format): with the selection protocol's and the random-sampling
     row's where they apply."""
     random = SAMPLED_LEGEND if spec.space in SAMPLED_SPACES else RANDOM_LEGEND
-    return " ".join([LEGEND] + [SELECTION_LEGEND] * spec.selects + [random] * spec.random_row)
+    seeded = any(reproducibility.has_stats(c) for c in spec.columns)
+    return " ".join([LEGEND] + [SELECTION_LEGEND] * spec.selects + [random] * spec.random_row
+                    + [reproducibility.LEGEND] * seeded)
 
 
 def has_ri(spec: TableSpec, column: Column) -> bool:
@@ -326,8 +335,14 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
         seeds = max((len(values.get((cell_run[c.key], c.key), [])) for c in spec.columns
                      if c.source in counted), default=0)
         out = {"Method": row["row"], "run": row["run"], "seeds": seeds or ""}
+        broad = []
         for column in spec.columns:
             out[f"{column.key}_thesis"] = row.get(column.key, "")
+            for key, found in reproducibility.cell_keys(spec, column).items():
+                out.update(reproducibility.stat_cells(
+                    key, column, values.get((cell_run[column.key], found), []),
+                    out[f"{column.key}_thesis"] if found == column.key else ""))
+                broad += [out[f"{key}_broad"]] if f"{key}_broad" in out else []
             if column.source == "space":
                 out[f"{column.key}_reproduced"] = (summary or {}).get(row.get("space", ""), {}).get(
                     column.field, "")
@@ -348,6 +363,8 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
             out["net"] = net_text((values.get((row["run"], "net")) or [None])[0])
         if spec.selects:
             out["selected"] = selected_text((values.get((row["run"], "selected")) or [None])[0])
+        out["exact"] = reproducibility.exact_text(spec, row["run"])
+        out["broad"] = reproducibility.row_broad(broad)
         out["reproduced_with"] = note
         rows.append(out)
     if random is not None:
@@ -389,7 +406,8 @@ def headers(spec: TableSpec, standins: dict[str, str] | None,
         if spec.from_genotype(column):
             out.append((f"{column.key}_genotype", column.label, GENOTYPE_TAG))
     return (out + ([NET_HEADER] if spec.net_keys else [])
-            + ([SELECTED_HEADER] if spec.selects else []) + [("seeds", "Seeds", "ours")])
+            + ([SELECTED_HEADER] if spec.selects else []) + [("seeds", "Seeds", "ours")]
+            + [reproducibility.EXACT_HEADER, reproducibility.BROAD_HEADER])
 
 
 def reproduced_tag(spec: TableSpec, column: Column, standins: dict[str, str] | None,
@@ -404,44 +422,67 @@ def header_text(label: str, tag: str) -> str:
 
 
 def to_csv(spec: TableSpec, table: list[dict], standins: dict[str, str] | None = None,
-           scored_by: str = "") -> str:
-    """The CSV: the columns of ``headers`` and the note (``reproduced_with``)."""
-    columns = headers(spec, standins, scored_by) + [("reproduced_with", "reproduced_with", "")]
+           scored_by: str = "", protocols: dict[str, str] | None = None) -> str:
+    """The CSV: the columns of ``headers``, then the cells' seed statistics
+    (``reproducibility.csv_headers``) and the note (``reproduced_with``); the last row names
+    each column's data split (``splits.ROW_LABEL``), from ``protocols`` (target -> retraining
+    protocol) or the benchmark ``scored_by``."""
+    columns = (reproducibility.csv_headers(spec, headers(spec, standins, scored_by))
+               + [("reproduced_with", "reproduced_with", "")])
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([header_text(label, tag) for _, label, tag in columns])
     writer.writerows([[row.get(key, "") for key, _, _ in columns] for row in table])
+    found = splits.by_key(spec, protocols or {}, scored_by)
+    writer.writerow([splits.ROW_LABEL] + [found.get(reproducibility.cell_of(key), "")
+                                          for key, _, _ in columns[1:]])
     return out.getvalue()
 
 
+def cells(row: dict, keys: list[str]) -> list[str]:
+    """A row's cells of ``keys`` as Markdown and LaTeX print them (``reproducibility.compact``)."""
+    return [reproducibility.compact(row, key) for key in keys]
+
+
+def split_note(spec: TableSpec, standins: dict[str, str] | None, scored_by: str,
+               protocols: dict[str, str] | None) -> str:
+    return splits.note(spec, headers(spec, standins, scored_by), protocols or {}, scored_by)
+
+
 def to_markdown(spec: TableSpec, table: list[dict], note: str,
-                standins: dict[str, str] | None = None, scored_by: str = "") -> str:
-    """Markdown: title, note, one column each for the thesis and for ours, the legend."""
+                standins: dict[str, str] | None = None, scored_by: str = "",
+                protocols: dict[str, str] | None = None) -> str:
+    """Markdown: title, note, one column each for the thesis and for ours, the legend, the data
+    split of each column."""
     columns = [c for c in headers(spec, standins, scored_by) if c[0] != "run"]
+    keys = [key for key, _, _ in columns]
     lines = [f"# {title(spec, table)}", "", f"**{note}**", "",
              "| " + " | ".join(header_text(label, tag) for _, label, tag in columns) + " |",
              "|" + "---|" * len(columns)]
     for row in table:
-        lines.append("| " + " | ".join(str(row.get(key, "")) for key, _, _ in columns) + " |")
-    return "\n".join(lines + ["", legend(spec)]) + "\n"
+        lines.append("| " + " | ".join(cells(row, keys)) + " |")
+    return "\n".join(lines + ["", legend(spec), "",
+                              split_note(spec, standins, scored_by, protocols)]) + "\n"
 
 
 def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_prefix: str,
                 note: str, extra_runs: list[str] = (), standins: dict[str, str] | None = None,
                 scored_by: str = "", complexity_file: str | None = None,
-                summary_file: str | None = None, random_file: str | None = None) -> list[dict]:
+                summary_file: str | None = None, random_file: str | None = None,
+                protocols: dict[str, str] | None = None) -> list[dict]:
     """Write ``<out_prefix>.{csv,md,tex}`` atomically; ``standins``: the data roles a stand-in
     plays (role -> loader), named in the headers of our columns (``ours_tag``);
     ``complexity_file``: the released cells' params and multiply-adds (rule
     genotype_complexity), for the architecture columns; ``summary_file``: the spaces' sizes (rule
     space_summary), for Table 1.1; ``random_file``: the random-sampling row of the space (rule
-    space_mean), for a ``TableSpec.random_row`` table."""
+    space_mean), for a ``TableSpec.random_row`` table; ``protocols``: the retraining protocol
+    of each target (``SearchSpace.retrain_protocol``), for the columns' data splits."""
     from nasrepro.report.latex import to_latex
 
     complexity, summary, random = (json.loads(Path(f).read_text()) if f else None
                                    for f in (complexity_file, summary_file, random_file))
     table = build(spec, thesis_csv, final_files, note, extra_runs, complexity, summary, random)
-    write_text(f"{out_prefix}.csv", to_csv(spec, table, standins, scored_by))
-    write_text(f"{out_prefix}.md", to_markdown(spec, table, note, standins, scored_by))
-    write_text(f"{out_prefix}.tex", to_latex(spec, table, note, standins, scored_by))
+    write_text(f"{out_prefix}.csv", to_csv(spec, table, standins, scored_by, protocols))
+    write_text(f"{out_prefix}.md", to_markdown(spec, table, note, standins, scored_by, protocols))
+    write_text(f"{out_prefix}.tex", to_latex(spec, table, note, standins, scored_by, protocols))
     return table

@@ -67,8 +67,10 @@ def cost_lines(card: dict) -> list[str]:
     lines = ["## End-to-end cost", "",
              "k searches; T_search: a search's wall time, T_valid: the time that validates its "
              "cell (a selecting table's held-out retraining, else 0), T_final: the row's final "
-             "evaluations. Times: each job's Snakemake benchmark file (column s), else its "
-             "run.json's wall_time_s.", "",
+             "evaluations (a lookup's time in benchmark mode, not the benchmark's training time). "
+             "Times: each job's Snakemake benchmark file (column s), else its run.json's "
+             "wall_time_s. The probe cells' evaluations (ground truth of ranking columns) and the "
+             "table's own jobs are in report/cost.csv, not in a row's cost.", "",
              "| row | k | T_search | T_valid | k·(T_search + T_valid) | T_final | + T_final | "
              "from |", "|---|---|---|---|---|---|---|---|"]
     for row, cost in card["cost"].items():
@@ -98,7 +100,7 @@ def _by_source(entries: dict) -> str:
     groups = defaultdict(list)
     for key, found in entries.items():
         groups[found["source"]].append(f"{key}={_value(found['value'])}")
-    return "; ".join(f"{source}: {', '.join(keys)}" for source, keys in groups.items())
+    return "; ".join(f"{', '.join(keys)} ({source})" for source, keys in groups.items())
 
 
 def provenance_lines(card: dict) -> list[str]:

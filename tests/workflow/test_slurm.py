@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.computed import ENV, ROOT, SLICE, SLICE_DARTS_RUN, clean_copy, copy_run, file_bytes, job_counts
+from tests.computed import (ENV, ROOT, SLICE, SLICE_DARTS_RUN, clean_copy, copy_run,
+                            job_counts, reproducible_bytes)
 
 RECIPE = Path(os.environ.get("NASREPRO_SLURM_RECIPE", ROOT.parent / "shared" / "slurm-recipe"))
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -113,7 +114,7 @@ def test_default_dag_through_the_slurm_profile_matches_the_local_run(slurm_clust
     planned = job_counts(text)
     assert f"{planned['total']} of {planned['total']} steps (100%) done" in text
     assert FULL or (planned["search"] == 1 and planned["evaluate"] == 2 and planned["table"] >= 1)
-    assert file_bytes(work, *COMPARED) == file_bytes(computed_default.path, *COMPARED)
+    assert reproducible_bytes(work, *COMPARED) == reproducible_bytes(computed_default.path, *COMPARED)
     finals = [p.relative_to(work) for p in (work / "results/default/runs").rglob("*.json")
               if p.name in ("final.json", "genotype.json")]
     assert finals and all((work / p).read_bytes() == (computed_default.path / p).read_bytes() for p in finals)

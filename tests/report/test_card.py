@@ -186,7 +186,9 @@ def test_the_shared_default_run_builds_a_card_beside_each_table(computed_default
         assert searched and all(r["search_seeds"] == [0, 1] for r in searched)
         assert all(card["cost"][r["key"]]["k"] == 2 and card["cost"][r["key"]]["T_search_s"] > 0
                    for r in searched)
-        assert card["environment"]["same"]["torch"] == torch.__version__  # the jobs ran here
+        recorded = json.loads(next(built.parent.glob("runs/*/*/*/seed0/search/run.json")).read_text())
+        assert card["environment"]["same"]["torch"] == recorded["versions"]["torch"]
+        assert card["environment"]["same"]["cpu"] == recorded["cpu"]
         identity = card["identity"]["cifar10"]["same"]  # the default profile retrains
         assert identity["space"] == TABLES.get(table).space and identity["mode"] == "retrain"
         provenance = card["provenance"][searched[0]["key"]]

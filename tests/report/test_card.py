@@ -170,7 +170,8 @@ def test_the_card_pairs_record_values_with_their_sources(tmp_path, monkeypatch):
     files = plant_search("a", 0, 1) + plant_eval("a", 0, 1)
     sources = {"search": {"a": {"epochs": "profile: method_overrides.epochs"}},
                "evaluate": {"a": {DATA: {"retrain.epochs": "thesis: §x"}}}}
-    found = build("t", table_csv(tmp_path, ["a"]), files, sources, LAYOUT)["provenance"]["Row a (a)"]
+    card = build("t", table_csv(tmp_path, ["a"]), files, sources, LAYOUT)
+    found = card["provenance"]["Row a (a)"]
     assert found["search"]["epochs"] == {"value": 8, "source": "profile: method_overrides.epochs"}
     assert found["search"]["w_lr"]["source"] == "not resolved"
     assert found["evaluate"][DATA]["retrain.epochs"] == {"value": 6, "source": "thesis: §x"}
@@ -186,7 +187,8 @@ def test_the_shared_default_run_builds_a_card_beside_each_table(computed_default
         assert searched and all(r["search_seeds"] == seeds for r in searched)
         assert all(card["cost"][r["key"]]["k"] == len(seeds) and
                    card["cost"][r["key"]]["T_search_s"] > 0 for r in searched)
-        recorded = json.loads(next(built.parent.glob("runs/*/*/*/seed0/search/run.json")).read_text())
+        recorded = next(built.parent.glob("runs/*/*/*/seed0/search/run.json"))
+        recorded = json.loads(recorded.read_text())
         assert card["environment"]["same"]["torch"] == recorded["versions"]["torch"]
         assert card["environment"]["same"]["cpu"] == recorded["cpu"]
         identity = card["identity"]["cifar10"]["same"]  # the default profile retrains

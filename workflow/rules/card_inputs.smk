@@ -42,5 +42,6 @@ def card_targets():
 def write_card(table, input, output, log):
     """The card step: the card of ``table`` from its records and sources, and one log line."""
     sources = card_sources(table)
-    nascard.write_card(table, input.table, list(input.records), sources, L, output.json[: -len(".json")])
+    prefix = output.json[: -len(".json")]
+    nascard.write_card(table, input.table, list(input.records), sources, L, prefix)
     write_text(log[0], f"card of {table}: {output.md} ({len(input.records)} records)\n")

@@ -30,10 +30,9 @@ from nasrepro.experiments.protocols import PROTOCOLS
 from nasrepro.experiments.runs import SPACE_PROTOCOLS
 from nasrepro.profile import resolve, select
 from nasrepro.profile.protocols import same
+from nasrepro.report.card import NET, RETRAIN, SUPERNET  # the keys as the card flattens them
 
 CODE_DEFAULT = "code default"
-# the prefixes of the evaluation keys, as the card flattens an evaluation's records
-NET, RETRAIN, SUPERNET = "net", "retrain", "supernet"
 
 
 def _settings(kind: str, space: str, field: str, target: str | None = None) -> list:
@@ -83,7 +82,8 @@ def search_sources(config: dict, space: str, run: str) -> dict[str, str]:
     config keys as they are, the supernet's as ``supernet.<key>``."""
     variant = resolve.run_variant(config, run)
     cfg = resolve.method_params(config, run, space)
-    profile = {**{k: f"profile: method_overrides.{k}" for k in config.get("method_overrides") or {}},
+    profile = {**{k: f"profile: method_overrides.{k}"
+                  for k in config.get("method_overrides") or {}},
                **{k: f"profile: spaces.{space}.method_overrides.{k}"
                   for k in resolve.space_overrides(config, space, "method_overrides")}}
     method_cls = registry.METHODS.get(variant.method).Config

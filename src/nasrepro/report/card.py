@@ -43,6 +43,8 @@ from nasrepro.utils.atomic import write_json, write_text
 
 ENV_KEYS = ("python", "cpu", "gpu", "device")  # beside run.json's ``versions``
 BUDGET = "settings.max_batches_per_epoch"  # the budget knob: part of a retraining's identity
+# the prefixes of the flattened keys: an evaluation's network and retraining, a search's supernet
+NET, RETRAIN, SUPERNET = "net", "retrain", "supernet"
 DATA_SKIP = ("root", "download")  # where a dataset lies is not what it is
 BENCH_SOURCE, RUN_JSON_SOURCE = "benchmark file (column s)", "run.json (wall_time_s)"
 
@@ -96,7 +98,7 @@ def identity(run_record: dict, final: dict | None) -> dict:
 
 def hyperparameters(job: dict) -> dict:
     """The retraining hyperparameters of an evaluation job (what the identity's hash covers)."""
-    out = {**_flat("net", job.get("net_cfg")), **_flat("retrain", job.get("retrain"))}
+    out = {**_flat(NET, job.get("net_cfg")), **_flat(RETRAIN, job.get("retrain"))}
     budget = (job.get("settings") or {}).get("max_batches_per_epoch")
     if budget is not None:
         out[BUDGET] = budget
@@ -140,6 +142,15 @@ class Records:
         """{seed: search} of a row's run (a pseudo-run's: its run's searches)."""
         return self.searches.get(base_run(run), {})
 
+    def targets(self, run: str) -> list[str]:
+        """The targets a row's run was evaluated on."""
+        return sorted({target for target, _, _ in self.evals.get(run, {})})
+
+    def evals_on(self, run: str, target: str) -> list[tuple[int, dict]]:
+        """[(seed, evaluation)] of a row's run on ``target``, in order."""
+        return [(seed, entry) for (t, seed, _), entry in sorted(self.evals.get(run, {}).items())
+                if t == target]
+
 
 def _spread(per_row: dict[str, dict]) -> dict:
     """{key: value} where every row agrees, and {key: {row: value}} where they do not."""
@@ -159,17 +170,17 @@ def identity_section(rows: list[dict], records: Records) -> dict:
     """Per target: each row's identity (its evaluations' identity; a row whose own evaluations
     disagree lists every value), its hash, and across rows the keys that differ."""
     out = {}
-    targets = sorted({t for r in rows for t, _, _ in records.evals.get(r["run"], {})})
+    targets = sorted({t for row in rows for t in records.targets(row["run"])})
     for target in targets:
         per_row = {}
         for row in rows:
-            found = [identity(e["record"], e["final"])
-                     for (t, _, _), e in sorted(records.evals.get(row["run"], {}).items()) if t == target]
+            found = [identity(entry["record"], entry["final"])
+                     for _, entry in records.evals_on(row["run"], target)]
             if found:
                 spread = _spread({str(i): f for i, f in enumerate(found)})
                 per_row[row["key"]] = {**spread["same"], **spread["differs"]}
         hashes = {row: digest({k: v for k, v in values.items()
-                               if k.startswith(("net.", "retrain.")) or k == BUDGET})
+                               if k.startswith((f"{NET}.", f"{RETRAIN}.")) or k == BUDGET})
                   for row, values in per_row.items()}
         spread = _spread(per_row)
         out[target] = {"rows": per_row, "hash": hashes, "same": spread["same"],
@@ -213,7 +224,7 @@ def ablations(rows: list[dict], records: Records) -> list[dict]:
         if search is not None:
             job = search["record"]["config"]
             settings[row["key"]] = (job["method"], {**job["method_cfg"],
-                                                    **_flat("supernet", job.get("space_cfg"))})
+                                                    **_flat(SUPERNET, job.get("space_cfg"))})
     found = []
     methods = sorted({method for method, _ in settings.values()})
     for method in methods:
@@ -239,15 +250,13 @@ def provenance_section(rows: list[dict], records: Records, sources: dict) -> dic
         search = next(iter(records.searches_of(run).values()), None)
         if search is not None:
             job = search["record"]["config"]
-            values = {**job["method_cfg"], **_flat("supernet", job.get("space_cfg"))}
+            values = {**job["method_cfg"], **_flat(SUPERNET, job.get("space_cfg"))}
             own = sources.get("search", {}).get(run, {})
             entry["search"] = {k: {"value": v, "source": own.get(k, "not resolved")}
                                for k, v in sorted(values.items())}
-        for (target, _, _), found in sorted(records.evals.get(run, {}).items()):
-            if target in entry.get("evaluate", {}):
-                continue
+        for target in records.targets(run):
             own = sources.get("evaluate", {}).get(run, {}).get(target, {})
-            values = hyperparameters(found["record"]["config"])
+            values = hyperparameters(records.evals_on(run, target)[0][1]["record"]["config"])
             entry.setdefault("evaluate", {})[target] = {
                 k: {"value": v, "source": own.get(k, "not resolved")} for k, v in values.items()
                 if k != BUDGET}
@@ -282,9 +291,8 @@ def build(table: str, table_csv: str | Path, files: list[str], sources: dict,
         "table": table,
         "profile": layout.profile,
         "rows": [{**row, "search_seeds": sorted(records.searches_of(row["run"])),
-                  "eval_seeds": {t: sorted(s for tt, s, _ in records.evals.get(row["run"], {})
-                                           if tt == t)
-                                 for t in sorted({t for t, _, _ in records.evals.get(row["run"], {})})},
+                  "eval_seeds": {t: sorted(s for s, _ in records.evals_on(row["run"], t))
+                                 for t in records.targets(row["run"])},
                   "heldout_seeds": sorted(records.heldout.get(row["run"], {}))}
                  for row in rows],
         "identity": identity_section(rows, records),

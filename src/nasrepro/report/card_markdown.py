@@ -11,10 +11,11 @@ from nasrepro.report.card import BENCH_SOURCE
 
 
 def _value(value) -> str:
-    return json.dumps(value) if isinstance(value, (dict, list, bool)) or value is None else str(value)
+    plain = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+    return str(value) if plain else json.dumps(value)
 
 
-def _hours(seconds: float) -> str:
+def _duration(seconds: float) -> str:
     return f"{seconds:.1f} s ({seconds / 3600:.4f} h)"
 
 
@@ -75,9 +76,9 @@ def cost_lines(card: dict) -> list[str]:
              "from |", "|---|---|---|---|---|---|---|---|"]
     for row, cost in card["cost"].items():
         sources = sorted({s for found in cost["sources"].values() for s in found})
-        lines.append(f"| {row} | {cost['k']} | {_hours(cost['T_search_s'])} | "
-                     f"{_hours(cost['T_valid_s'])} | {_hours(cost['end_to_end_s'])} | "
-                     f"{_hours(cost['T_final_s'])} | {_hours(cost['with_final_s'])} | "
+        lines.append(f"| {row} | {cost['k']} | {_duration(cost['T_search_s'])} | "
+                     f"{_duration(cost['T_valid_s'])} | {_duration(cost['end_to_end_s'])} | "
+                     f"{_duration(cost['T_final_s'])} | {_duration(cost['with_final_s'])} | "
                      f"{', '.join(sources)} |")
     example = next((files[0] for cost in card["cost"].values() for files in cost["files"].values()
                     if files and BENCH_SOURCE in cost["sources"].get("search", [])), None)

@@ -4,7 +4,6 @@
 import sys
 
 from snakemake.utils import min_version
-from snakemake.utils import validate as validate_schema
 
 min_version("9.0")
 
@@ -16,18 +15,12 @@ if not workflow.config_settings.configfiles:
     configfile: "config/config.yaml"
 
 
-from nasrepro import jobs, plugins, registry
+from nasrepro import jobs, registry
 from nasrepro.params import ConfigError
-from nasrepro.profile import resolve, select, validate
-from nasrepro.schema import check_schema
+from nasrepro.profile import load, resolve, select, validate
 
-validate.coerce_cli_values(config)  # `--config seeds=[0]` passes every value as a string
 try:
-    check_schema(config, "workflow/schemas/config.schema.yaml")  # one line per problem
-    validate_schema(config, "workflow/schemas/config.schema.yaml")
-    plugins.load_all(config.get("plugins") or ())  # every family, then the profile's own
-    select.apply_selection(config)  # `--config select=[table_2_3,fig_3_5]`: only these
-    validate.check_profile(config)
+    load.prepare(config)  # schema, defaults, plugins, select:, every value: one line a problem
 except ConfigError as error:
     sys.exit(f"error: {error}")
 RAW_INPUTS = validate.raw_input_message(config)

@@ -13,6 +13,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from nasrepro.layout import FIXTURES_MANIFEST, SHARED_DATA, Layout
+
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PATH": f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}"}
 # What the shared run builds: a slice of the default DAG (README command 1 builds all of it) that
@@ -31,11 +35,36 @@ SLICE: tuple[str, ...] = ("--config", f"select=[{','.join(SLICE_ITEMS)}]",
                           "spaces={nb201: {probes: {cells: 5, seed: 0, every: 2}}, "
                           "darts_cnn: {method_overrides: {epochs: 2, inner_steps: 2, neumann_terms: 1}, "
                           "retrain: {epochs: 2}}}", "selected_cell={retrainings: 1}", "--")
-# A DARTS-space search of the slice long enough (two epochs of tens of seconds) to be interrupted
-# between its checkpoints; tests that cut it off rebuild it, its retrainings and Table 6.2.
-SLICE_DARTS_RUN = "results/default/runs/darts_cnn/cifar10/darts-2nd/seed0"
 # The cost table of the shared run: a `select:` build writes its own (report/cost-<ids>.csv).
 SLICE_COST = "results/default/report/cost-fig_3_5+fig_5_6+search_curves_nb201+table_2_3+table_6_2"
+
+
+# What the shared rehearsal run builds (fixture ``computed_rehearsal``): rule ``fixtures``, then
+# the rehearsal command (config/thesis.yaml, config/rehearsal.yaml, the fixtures' manifest) restricted
+# with ``select:`` to the part that fits the test tier: Table 2.2 with the published DARTS V2
+# recurrent cell (PTB from Mikolov's files, DARTS' language-model retraining with NT-ASGD armed,
+# the WikiText-2 transfer), Table 3.2 (two GDAS-NSAS searches in the DARTS space on the CIFAR-10
+# python tars with data_on_device, the selection of the row's cell by held-out retrainings on the
+# search halves, the ImageNet mobile protocol on the ImageFolder tree) and Table 3.3 (the
+# NATS-Bench archive converted, a NAS-Bench-201 search, the CIFAR-100 lookup).
+REHEARSAL_PART = {"table_2_2": {"runs": ["published-darts-v2"]},
+                  "table_3_2": {"runs": ["gdas-nsas"], "seeds": [0, 1]},  # two searches: a selection
+                  "table_3_3": {"runs": ["gdas-nsas"], "targets": ["cifar100"]}}
+# The rehearsal run of Table 3.3 (a search, its lookup, the table): tests/workflow/test_slurm.py
+# cuts it off a copy and rebuilds it through the Slurm profile.
+REHEARSAL_NB201_RUN = "results/rehearsal/runs/nb201/cifar10/gdas-nsas/seed0"
+
+
+def _flow(value) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+
+
+def rehearsal_args() -> list[str]:
+    """The rehearsal's configuration arguments (``Layout("rehearsal").config_files``) restricted
+    to ``REHEARSAL_PART`` ("--" ends `--config`: targets may follow)."""
+    return ["--configfile", *Layout("rehearsal").config_files,
+            "--config", f"select={_flow(list(REHEARSAL_PART))}", f"tables={_flow(REHEARSAL_PART)}",
+            "--"]
 
 
 def snakemake(*args, cwd=ROOT, timeout=600):
@@ -75,9 +104,43 @@ def run_default(base: Path) -> ComputedRun:
     return ComputedRun(work, out.stdout + out.stderr)
 
 
+def run_rehearsal(base: Path, shared: Path) -> ComputedRun:
+    """Rule ``fixtures`` (from ``shared``, the ``../shared/data`` of a clean copy at ``base``), then
+    the rehearsal part (``rehearsal_args``) with `--cores 2`."""
+    work = clean_copy(base / "repo")
+    (work / SHARED_DATA).parent.mkdir(parents=True)
+    (work / SHARED_DATA).symlink_to(shared.resolve())
+    fixtures = snakemake(FIXTURES_MANIFEST, "--cores", "1", cwd=work)
+    assert fixtures.returncode == 0, fixtures.stdout[-3000:] + fixtures.stderr[-3000:]
+    out = snakemake("--cores", "2", *rehearsal_args(), cwd=work, timeout=1800)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    return ComputedRun(work, out.stdout + out.stderr)
+
+
+class DryRuns:
+    """`snakemake -n -p --cores 2` of a profile in one clean copy, each computed once per session
+    (fixture ``dry_runs``) and shared by the tests that read its plan or its messages; a test that
+    writes into its copy makes its own."""
+
+    def __init__(self, work: Path):
+        self.work, self._plans = work, {}
+
+    def __call__(self, profile: str) -> subprocess.CompletedProcess:
+        if profile not in self._plans:
+            files = Layout(profile).config_files
+            self._plans[profile] = snakemake("-n", "-p", "--cores", "2",
+                                             *(("--configfile", *files) if files else ()), cwd=self.work)
+        return self._plans[profile]
+
+
 def copy_run(run: ComputedRun, dest: Path) -> Path:
-    """A copy of the computed workspace (outputs and Snakemake metadata) at ``dest``."""
-    shutil.copytree(run.path, dest, symlinks=True)
+    """A copy of the computed workspace (outputs and Snakemake metadata) at ``dest``; the raw data
+    (the rehearsal's 0.5 GB of fixtures, read only) is linked, not copied."""
+    raw = run.path / "data" / "raw"
+    shutil.copytree(run.path, dest, symlinks=True,
+                    ignore=lambda folder, names: ["raw"] if Path(folder) == raw.parent else [])
+    if raw.exists():
+        (dest / "data" / "raw").symlink_to(raw)
     return dest
 
 

@@ -162,3 +162,23 @@ def computed_default(tmp_path_factory):
     from tests.computed import run_default
 
     return run_default(tmp_path_factory.mktemp("computed-default"))
+
+
+@pytest.fixture(scope="session")
+def computed_rehearsal(tmp_path_factory):
+    """The rehearsal fixtures and part of the rehearsal run once per session (tests/computed.py:
+    ``run_rehearsal``); treat it as read-only. Skips without ../shared/data."""
+    from nasrepro.data.fixtures import common
+    from tests.computed import run_rehearsal
+
+    shared(common.CIFAR_NPZ)
+    return run_rehearsal(tmp_path_factory.mktemp("computed-rehearsal"), SHARED_DATA)
+
+
+@pytest.fixture(scope="session")
+def dry_runs(tmp_path_factory):
+    """``dry_runs(profile)``: that profile's dry run in a clean copy, once per session
+    (tests/computed.py: ``DryRuns``); read-only."""
+    from tests.computed import DryRuns, clean_copy
+
+    return DryRuns(clean_copy(tmp_path_factory.mktemp("dry-runs")))

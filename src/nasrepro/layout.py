@@ -38,6 +38,7 @@ SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, -best
 )
 SELECTION_FILE = "selection.json"
 DEFAULT_PROFILE = "default"  # the Snakefile's own profile: config/config.yaml, no --configfile
+CONFIG_SCHEMA = "workflow/schemas/config.schema.yaml"  # a profile's layout and defaults
 SHARED_DATA = "../shared/data"  # small real data beside the project (tests, rehearsal fixtures)
 # the regression gate's committed snapshots (``python -m nasrepro diff-results``, report.gate)
 SNAPSHOTS = "tests/snapshots"

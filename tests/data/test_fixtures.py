@@ -165,22 +165,23 @@ def test_text_fixtures_load_with_the_thesis_spec(tmp_path):
             assert "replaced by its valid split" in first and common.LABEL in first
 
 
-@pytest.mark.slow  # 53 s in-process (load 4-6 on 2 cores): every fixture at full size (NB-101: 24 s)
-def test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_every_check(tmp_path):
-    """``build_all`` (rule ``fixtures``), its manifest merged over ``config/thesis.yaml`` as a
+@pytest.mark.slow  # reads the session's rehearsal fixtures (tests/computed.py: rule ``fixtures``)
+def test_the_manifest_points_the_thesis_profile_at_fixtures_that_pass_every_check(
+        computed_rehearsal, monkeypatch):
+    """Rule ``fixtures`` (``build_all``), its manifest merged over ``config/thesis.yaml`` as a
     further --configfile: no raw input is missing, every dataset prepares through its loader
     with its digests checked, CIFAR comes back in the documented order with the real (CIFAR-10)
     or synthetic (CIFAR-100) labels, and the NATS-Bench archive holds all 15,625 cells."""
     from nasrepro.data.cifar import read_pickle_layout
-    from nasrepro.data.fixtures.build import build_all
+    from nasrepro.layout import FIXTURES_MANIFEST
     from nasrepro.profile import validate
     from nasrepro.utils.download import file_digest
 
-    shared(common.CIFAR_NPZ)
-    out = tmp_path / "rehearsal"
-    manifest = build_all(SHARED_DATA, out)
-    assert yaml.safe_load((out / "fixtures.yaml").read_text()) == manifest
-    assert (out / "fixtures.yaml").read_text().startswith(f"# {common.LABEL}")
+    monkeypatch.chdir(computed_rehearsal.path)  # the manifest's paths are the project's
+    out = computed_rehearsal.path / FIXTURES_MANIFEST
+    assert out.read_text().startswith(f"# {common.LABEL}")
+    manifest = yaml.safe_load(out.read_text())
+    out = out.parent
     config = copy.deepcopy(THESIS)
     update_config(config, manifest)
     missing, fetched = validate.raw_inputs(config)

@@ -133,7 +133,8 @@ def test_a_plugin_method_fills_a_table_row_through_the_workflow(tmp_path):
     work = clean_copy(tmp_path)
     (work / "small.yaml").write_text(yaml.safe_dump({
         "tables": {"table_6_1": {"seeds": [0], "runs": ["random-nas"], "targets": ["cifar10"]}},
-        "method_overrides": {"epochs": 2}, "evaluation": {"targets": ["cifar10"]}}))
+        "method_overrides": {"epochs": 2}, "evaluation": {"targets": ["cifar10"]},
+        "spaces": {"nb201": {"probes": {"cells": 2}}}}))  # the random-sampling row: 2 cells, not 10
     args = ("--configfile", "config/config.yaml", "examples/spos.yaml", "small.yaml", "--cores", "2",
             "results/default/tables/table_6_1.csv")
     out = snakemake(*args, cwd=work)

@@ -1,37 +1,20 @@
 """The thesis rehearsal run for real (issue #20 items 1 and 3), in a clean copy next to
-``../shared``: rule ``fixtures``, then the rehearsal command (``Layout("rehearsal").command``:
-config/thesis.yaml, config/rehearsal.yaml, the fixtures' manifest) restricted with ``select:`` to
-the part that fits the test tier (343 s measured on 2 busy cores): Table 2.2 with the published DARTS V2
-recurrent cell (PTB from Mikolov's files, DARTS' language-model retraining with NT-ASGD armed,
-the WikiText-2 transfer), Table 3.2 (two GDAS-NSAS searches in the DARTS space on the CIFAR-10
-python tars with data_on_device, the selection of the row's cell by held-out retrainings on the
-search halves, the ImageNet mobile protocol on the ImageFolder tree) and
-Table 3.3 (the NATS-Bench archive converted, a NAS-Bench-201 search, the CIFAR-100 lookup).
-Left out here (the whole rehearsal is `python -m snakemake` with the README's command; its
-time is in the README): the other 19 tables, the 23 figures, the D-VAE and the other methods.
-The NAS-Bench-101 chain (the fixture converted, looked up by Fig. 5.2) is tested in process by
-``tests/data/test_fixtures.py``: here it would cost a search and the conversion, over 30 s.
+``../shared``: the session's shared rehearsal run (fixture ``computed_rehearsal``,
+``tests/computed.py``: rule ``fixtures``, then the rehearsal command restricted with ``select:``
+to ``REHEARSAL_PART``, the part that fits the test tier). Left out here (the whole rehearsal is
+`python -m snakemake` with the README's command; its time is in the README): the other 19
+tables, the 23 figures, the D-VAE and the other methods. The NAS-Bench-101 chain (the fixture
+converted, looked up by Fig. 5.2) is tested in process by ``tests/data/test_fixtures.py``: here
+it would cost a search and the conversion, over 30 s.
 Every table built has a reproduced value in each row whose run the rehearsal selects."""
 
 import csv
 import json
-import shlex
 
 import pytest
-import yaml
 
-from nasrepro.data.fixtures import common
-from nasrepro.layout import FIXTURES_MANIFEST, SHARED_DATA, Layout
-from tests.computed import clean_copy, snakemake
-from tests.conftest import ROOT, shared
-
-PART = {"table_2_2": {"runs": ["published-darts-v2"]},
-        "table_3_2": {"runs": ["gdas-nsas"], "seeds": [0, 1]},  # two searches: a selection
-        "table_3_3": {"runs": ["gdas-nsas"], "targets": ["cifar100"]}}
-
-
-def _flow(value) -> str:
-    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+from nasrepro.layout import Layout
+from tests.computed import REHEARSAL_PART
 
 
 def uncovered_rows(table_csv, runs) -> list[str]:
@@ -52,21 +35,12 @@ def test_uncovered_rows_names_a_selected_row_without_a_value_of_ours(tmp_path):
     assert uncovered_rows(path, None) == ["B", "C"]
 
 
-@pytest.mark.slow  # 343 s measured beside a full rehearsal run (load 5-10 on 2 cores); fixtures ~40 s
-# before NAS-Bench-101's file, 56 s with it (README); its chain: tests/data/test_fixtures.py
-def test_the_rehearsal_builds_its_tables_with_a_value_of_ours_in_every_covered_row(tmp_path):
-    shared(common.CIFAR_NPZ)
-    work = clean_copy(tmp_path / "repo")
-    (tmp_path / "shared").symlink_to((ROOT / SHARED_DATA).resolve().parent)
-    out = snakemake(FIXTURES_MANIFEST, "--cores", "1", cwd=work)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    argv = shlex.split(Layout("rehearsal").command(cores="2"))[1:]
-    out = snakemake(*argv, "--config", f"select={_flow(list(PART))}", f"tables={_flow(PART)}",
-                    "--", cwd=work, timeout=1200)
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
-    assert "Traceback" not in out.stdout + out.stderr
+@pytest.mark.slow  # the shared run: 343 s measured beside a full rehearsal run (load 5-10 on 2 cores)
+def test_the_rehearsal_builds_its_tables_with_a_value_of_ours_in_every_covered_row(computed_rehearsal):
+    work, output = computed_rehearsal.path, computed_rehearsal.output
+    assert "Traceback" not in output
     layout = Layout("rehearsal")
-    for table, selection in PART.items():
+    for table, selection in REHEARSAL_PART.items():
         assert uncovered_rows(work / layout.table(table, "csv"), set(selection["runs"])) == [], table
     assert "[ours]" in (work / layout.table("table_3_2", "csv")).read_text()  # no stand-in tag
     # issue 30 item 1: the cell was selected by held-out retrainings on the search halves

@@ -1,12 +1,15 @@
-"""The default DAG through `workflow/profiles/slurm` on a real one-node Slurm cluster (munge,
-slurmctld, slurmd on loopback with two fake GPUs, brought up as root by
-../shared/slurm-recipe/slurm_up.sh, which apt-installs the packages on a fresh Debian machine and
-is torn down by slurm_down.sh). For time (each Slurm job costs ~15 s of start-up on 2 cores), the
-test cuts one DARTS-space run off a copy of the session's default run (tests/computed.py) and
-rebuilds it through Slurm: its search, its two retrainings, Table 6.2 and what reads them;
-NASREPRO_SLURM_FULL=1 builds the whole default DAG from a clean copy instead. The outputs equal
-those of the `--cores` run; GPU rules asked Slurm for a GPU, the others did not; running jobs
-requeued mid-run (as a preemption would) resumed from their `_state/` checkpoints."""
+"""Jobs through `workflow/profiles/slurm` on a real one-node Slurm cluster (munge, slurmctld,
+slurmd on loopback with two fake GPUs, brought up as root by ../shared/slurm-recipe/slurm_up.sh,
+which apt-installs the packages on a fresh Debian machine and is torn down by slurm_down.sh).
+For time (each Slurm job costs ~15 s of start-up on 2 cores), the test cuts one run off a copy of
+the session's rehearsal run (tests/computed.py, issue #20 item 3: the thesis profile's own code
+path at rehearsal budgets) and rebuilds it through Slurm: Table 3.3's NAS-Bench-201 search, its
+CIFAR-100 lookup, the table and what reads them. The outputs equal those of the `--cores` run;
+GPU rules asked Slurm for a GPU, the others did not; the search, requeued while it ran (as a
+preemption would), ran again to the same result. NASREPRO_SLURM_FULL=1 builds the whole default
+DAG from a clean copy instead, where a requeued DARTS-space search (tens of seconds an epoch)
+resumes from its `_state/` checkpoint; resuming after a kill at a random point is
+tests/workflow/test_faults.py's."""
 
 import os
 import shutil
@@ -18,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.computed import (ENV, ROOT, SLICE, SLICE_DARTS_RUN, clean_copy, copy_run,
-                            job_counts, reproducible_bytes)
+from tests.computed import (ENV, REHEARSAL_NB201_RUN, ROOT, clean_copy, copy_run,
+                            job_counts, rehearsal_args, reproducible_bytes)
 
 RECIPE = Path(os.environ.get("NASREPRO_SLURM_RECIPE", ROOT.parent / "shared" / "slurm-recipe"))
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -28,14 +31,15 @@ pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 # requeue, retries, per-rule gpu requests from the rules) is the profile's. No slurmdbd here, so
 # job status comes from squeue (see the recipe's README).
 CLUSTER_OVERRIDES = (
-    "--configfile", "config/config.yaml", "--jobs", "4",
+    "--jobs", "4",
     "--default-resources", "slurm_partition=debug", "runtime=30", "mem_mb=1000", "cpus_per_task=1",
     "--set-resources", "search:mem_mb=1500", "evaluate:mem_mb=1500",
     "--slurm-status-command", "squeue", "--slurm-init-seconds-before-status-checks", "2",
     "--slurm-no-account", "--slurm-keep-successful-logs",
 )
 FULL = os.environ.get("NASREPRO_SLURM_FULL") == "1"
-COMPARED = ("results/default/tables", "results/default/figures")
+PROFILE = "default" if FULL else "rehearsal"
+COMPARED = (f"results/{PROFILE}/tables", f"results/{PROFILE}/figures")
 
 
 def _cannot_start_reason() -> str | None:
@@ -72,29 +76,51 @@ def slurm_cluster(tmp_path_factory):
 
 
 def _requeue_running_jobs(work: Path, env: dict, done: threading.Event, requeued: list):
-    """Once a DARTS-space search (tens of seconds an epoch) has written a checkpoint, requeue
-    every running job, as a preemption would."""
-    while not done.is_set() and not list((work / "results/default/runs/darts_cnn").rglob("_state/epoch*.pt")):
-        time.sleep(0.5)
-    if done.is_set():
-        return
-    running = subprocess.run(["squeue", "-h", "-t", "R", "-o", "%i"], env=env, capture_output=True,
-                             text=True).stdout.split()
-    for job in running:
+    """Requeue every running job, as a preemption would, once there is something to requeue: in
+    the rehearsal, the cut-off search as soon as Slurm runs it (seconds long); in the full default
+    DAG, once a DARTS-space search (tens of seconds an epoch) has written a checkpoint."""
+    def ready() -> list[str]:
+        if FULL and not list((work / "results/default/runs/darts_cnn").rglob("_state/epoch*.pt")):
+            return []
+        return subprocess.run(["squeue", "-h", "-t", "R", "-o", "%i"], env=env, capture_output=True,
+                              text=True).stdout.split()
+
+    while not done.is_set() and not (running := ready()):
+        time.sleep(0.2)
+    for job in [] if done.is_set() else running:
         if subprocess.run(["scontrol", "requeue", job], env=env, capture_output=True).returncode == 0:
             requeued.append(job)
-            # Slurm holds a requeued job for ~2 minutes; let it start again at once
-            subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"], env=env,
-                           capture_output=True)
+            _start_now(job, env)
 
 
-def test_default_dag_through_the_slurm_profile_matches_the_local_run(slurm_cluster, computed_default,
-                                                                      tmp_path):
+def _start_now(job: str, env: dict) -> None:
+    """Slurm holds a requeued job for ~2 minutes (reason BeginTime): once it is pending again (a
+    job requeued as it started completes first), let it start at once."""
+    updated = False
+    for _ in range(150):
+        state, _, reason = subprocess.run(["squeue", "-h", "-j", job, "-o", "%T %r"], env=env,
+                                          capture_output=True, text=True).stdout.strip().partition(" ")
+        if state == "PENDING" and reason == "BeginTime":
+            updated = subprocess.run(["scontrol", "update", f"JobId={job}", "StartTime=now"],
+                                     env=env, capture_output=True).returncode == 0
+        elif state == "PENDING" or (state == "RUNNING" and updated):
+            return
+        time.sleep(0.2)
+
+
+@pytest.fixture
+def reference(request):
+    """The local run the Slurm run must equal (built in the fixture's time, not the test's)."""
+    return request.getfixturevalue("computed_default" if FULL else "computed_rehearsal")
+
+
+def test_rehearsal_jobs_through_the_slurm_profile_match_the_local_run(slurm_cluster, reference, tmp_path):
     if FULL:
-        work = clean_copy(tmp_path)
+        work, args = clean_copy(tmp_path), ("--configfile", "config/config.yaml")
     else:
-        work = copy_run(computed_default, tmp_path / "work")
-        shutil.rmtree(work / SLICE_DARTS_RUN)
+        work = copy_run(reference, tmp_path / "work")
+        shutil.rmtree(work / REHEARSAL_NB201_RUN)
+        args = tuple(rehearsal_args())
     done, requeued = threading.Event(), []
     watcher = threading.Thread(target=_requeue_running_jobs, args=(work, slurm_cluster, done, requeued))
     watcher.start()
@@ -102,30 +128,33 @@ def test_default_dag_through_the_slurm_profile_matches_the_local_run(slurm_clust
     try:
         out = subprocess.run(["timeout", "-k", "10", "1800", sys.executable, "-m", "snakemake",
                               "--workflow-profile", "workflow/profiles/slurm", *CLUSTER_OVERRIDES,
-                              *SLICE],
+                              *args],
                              cwd=work, env=slurm_cluster, capture_output=True, text=True, timeout=1900)
     finally:
         done.set()
         watcher.join()
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-4000:]
-    what = "default DAG" if FULL else "a DARTS-space run and Table 6.2"
+    what = "default DAG" if FULL else "Table 3.3's rehearsal run"
     print(f"Slurm round trip ({what}): {time.monotonic() - began:.0f} s")
     planned = job_counts(text)
     assert f"{planned['total']} of {planned['total']} steps (100%) done" in text
-    assert FULL or (planned["search"] == 1 and planned["evaluate"] == 2 and planned["table"] >= 1)
-    assert reproducible_bytes(work, *COMPARED) == reproducible_bytes(computed_default.path, *COMPARED)
-    finals = [p.relative_to(work) for p in (work / "results/default/runs").rglob("*.json")
+    assert FULL or (planned["search"] == 1 and planned["evaluate"] == 1 and planned["table"] == 1)
+    assert reproducible_bytes(work, *COMPARED) == reproducible_bytes(reference.path, *COMPARED)
+    finals = [p.relative_to(work) for p in (work / f"results/{PROFILE}/runs").rglob("*.json")
               if p.name in ("final.json", "genotype.json")]
-    assert finals and all((work / p).read_bytes() == (computed_default.path / p).read_bytes() for p in finals)
+    assert finals and all((work / p).read_bytes() == (reference.path / p).read_bytes() for p in finals)
 
-    jobs = subprocess.run(["squeue", "-h", "--states=all", "-O", "Comment:300,tres-per-job:40"],
+    jobs = subprocess.run(["squeue", "-h", "--states=all", "-O", "JobID:12,Comment:300,tres-per-job:40"],
                           env=slurm_cluster, capture_output=True, text=True).stdout.splitlines()
-    gpu = {line.split()[0] for line in jobs if "gpu" in line}
+    gpu = {line.split()[1] for line in jobs if "gpu" in line}
     assert gpu and all(name.startswith(("rule_search", "rule_evaluate")) for name in gpu)
-    assert any(line.startswith("rule_table") and "gpu" not in line for line in jobs)
+    assert any(line.split()[1].startswith("rule_table") and "gpu" not in line for line in jobs)
     assert requeued, "no running job could be requeued"
-    logs = [p.read_text() for p in (work / "results/default/logs").rglob("*.log")]
-    assert any("resuming from" in log for log in logs), "a requeued job resumed from its checkpoint"
-    assert FULL or "resuming from" not in "".join(
-        p.read_text() for p in (computed_default.path / "results/default/logs").rglob("*.log"))
+    for job in requeued:  # each ran again after its requeue, and Snakemake took its result
+        record = subprocess.run(["scontrol", "show", "job", job], env=slurm_cluster,
+                                capture_output=True, text=True).stdout
+        assert "Restarts=1" in record and "JobState=COMPLETED" in record, record
+    if FULL:
+        logs = [p.read_text() for p in (work / "results/default/logs").rglob("*.log")]
+        assert any("resuming from" in log for log in logs), "a requeued job resumed"

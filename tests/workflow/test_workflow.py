@@ -15,11 +15,9 @@ from tests.computed import ROOT, SLICE, clean_copy, copy_run, job_counts, snakem
 pytestmark = pytest.mark.slow  # every test here runs Snakemake
 
 
-@pytest.fixture(scope="module")
-def default_dry_run(tmp_path_factory):
-    """`snakemake -n -p --cores 2` of the default profile in a clean copy, shared by the tests
-    that read its plan (read-only)."""
-    return snakemake("-n", "-p", "--cores", "2", cwd=clean_copy(tmp_path_factory.mktemp("default-dry")))
+@pytest.fixture
+def default_dry_run(dry_runs):
+    return dry_runs("default")
 
 
 def _searches(stdout):
@@ -52,9 +50,8 @@ def test_dry_run_default_profile(default_dry_run):
     assert all(not s["probes"] for s in searches if s["space"] == "darts_cnn")
 
 
-def test_dry_run_thesis_profile_plans_thesis_settings_only(tmp_path):
-    out = snakemake("-n", "-p", "--cores", "2", "--configfile", "config/thesis.yaml",
-                    cwd=clean_copy(tmp_path))
+def test_dry_run_thesis_profile_plans_thesis_settings_only(dry_runs):
+    out = dry_runs("thesis")
     assert out.returncode == 0, out.stderr
     counts = job_counts(out.stdout)
     assert counts["benchmark"] == 2  # NAS-Bench-201, NAS-Bench-101 (Figs. 5.2, 6.1, 6.4)
@@ -132,32 +129,12 @@ def test_overlay_configfile(tmp_path):
     assert all(s["method_cfg"]["epochs"] == 8 for s in gdas if s["space"] == "nb201")
 
 
-@pytest.mark.parametrize("override,message", [
-    ("method_overrides={grad_clip: -5}", "grad_clip = -5.0: out of range, allowed > 0"),
-    ("method_overrides={w_lr: fast}", "w_lr = 'fast': expected float > 0"),
-])
-def test_bad_value_fails_before_any_job_with_one_line(tmp_path, override, message):
-    out = snakemake("-n", "--cores", "1", "--config", override, cwd=clean_copy(tmp_path))
-    text = out.stdout + out.stderr
-    assert out.returncode != 0 and message in text
-    assert "Job stats" not in out.stdout
-    assert 'File "' not in text and "Traceback" not in text, "no traceback, only the problem lines"
-
-
-def test_bad_config_key_fails_validation(tmp_path):
-    work = clean_copy(tmp_path)
-    config = (work / "config/config.yaml").read_text().replace("search_dataset:", "search_datset:")
-    (work / "config/config.yaml").write_text(config)
-    out = snakemake("-n", "--cores", "1", cwd=work)
-    assert out.returncode != 0 and "search_datset" in out.stdout + out.stderr
-
-
-def test_missing_raw_inputs_are_listed_before_any_job(tmp_path):
+def test_missing_raw_inputs_are_listed_before_any_job(dry_runs, tmp_path):
     """Offline, with no raw data: a dry run and a real run both print every absent raw input once,
     before the plan (what is missing and where to put it; what a job would download and from
     where); the real run then stops with one line, no traceback, nothing run, no stale lock."""
     work = clean_copy(tmp_path)
-    dry = snakemake("-n", "--cores", "1", "--configfile", "config/thesis.yaml", cwd=work)
+    dry = dry_runs("thesis")
     real = snakemake("--cores", "1", "--configfile", "config/thesis.yaml", cwd=work)
     assert dry.returncode == 0 and real.returncode != 0
     for out in (dry, real):

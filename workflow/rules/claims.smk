@@ -4,8 +4,9 @@
 include: "claims_common.smk"
 
 
-localrules:
+localrules:  # as the cost table (report.smk)
     claims_inputs,
+    claims,
 
 
 rule claims_inputs:

@@ -4,8 +4,11 @@
 include: "report_inputs.smk"
 
 
+# Report jobs, torch-free and seconds long, run where Snakemake runs, also under a cluster
+# executor: no queue wait for a summary (the tables and figures are submitted like any job)
 localrules:
     cost_spec,
+    cost,
 
 
 rule cost_spec:

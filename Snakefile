@@ -37,6 +37,7 @@ include: "workflow/rules/search.smk"
 include: "workflow/rules/dvae.smk"
 include: "workflow/rules/evaluate.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/cards.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/report.smk"
 include: "workflow/rules/fixtures.smk"
@@ -57,6 +58,7 @@ rule all:
     input:
         all_targets(),
         report_targets(),
+        card_targets(),
         claims_targets(),
         dvae_targets(),
     default_target: True

@@ -150,3 +150,11 @@ def file_bytes(root: Path, *folders: str) -> dict[str, bytes]:
     """{relative path: content} of every file under ``folders`` of ``root``."""
     return {str(p.relative_to(root)): p.read_bytes()
             for folder in folders for p in sorted((root / folder).rglob("*")) if p.is_file()}
+
+
+def reproducible_bytes(root: Path, *folders: str) -> dict[str, bytes]:
+    """``file_bytes`` of what a rerun reproduces byte for byte: every file but the evaluation
+    cards (``Layout.card``, issue 29), which hold the jobs' measured wall-clock times; their
+    names are kept, with empty content, so that a missing card still differs."""
+    return {path: b"" if ".card." in path else data
+            for path, data in file_bytes(root, *folders).items()}

@@ -137,6 +137,11 @@ class Layout:
     def table(self, name, ext) -> str:
         return f"{self.results}/tables/{name}.{ext}"
 
+    def card(self, name, ext) -> str:
+        """The evaluation card of table ``name`` (rule card, ``report.card``; issue #29):
+        ``<name>.card.json`` and ``.card.md`` beside the table."""
+        return f"{self.results}/tables/{name}.card.{ext}"
+
     def genotype_complexity(self) -> str:
         """Params and multiply-adds of the released DARTS-space cells (rule genotype_complexity)."""
         return f"{self.results}/tables/darts_cnn_genotypes.json"

@@ -1,5 +1,5 @@
 """`snakemake --report`: every configured table and figure and the cost table are embedded with
-their caption, beside the configuration and per-rule runtimes; the cost table has a row per rule
+their caption (a table with its evaluation card beside it, one subcategory each), beside the configuration and per-rule runtimes; the cost table has a row per rule
 family, per table and figure, and the thesis' search cost beside each DARTS-space search."""
 
 import csv
@@ -35,6 +35,11 @@ def test_report_embeds_every_table_and_figure_with_captions(computed_default, tm
     for path, title in expected.items():
         assert path in results, f"{path} is not in the report"
         assert title in results[path]["caption"] and "profile 'default'" in results[path]["caption"].lower()
+    tables = _script_json(html, "categories", "categories")["Tables"]
+    for table in built.glob("tables/*.csv"):  # each table's evaluation card beside it (issue 29)
+        card = f"results/default/tables/{table.stem}.card.md"
+        assert card in results and "Evaluation card of " + TABLES.get(table.stem).title in results[card]["caption"]
+        assert set(tables[table.stem]) == {f"results/default/tables/{table.name}", card}
     runtimes = _script_json(html, "runtimes", "runtimes_spec")["data"]["values"]
     assert {"search", "evaluate", "table", "figure", "cost"} <= {r["rule"] for r in runtimes}
     assert "resolved configuration" in html and "&quot;search_dataset&quot;: &quot;cifar10&quot;" in html

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.computed import (ENV, REHEARSAL_NB201_RUN, ROOT, clean_copy, copy_run, file_bytes,
-                            job_counts, rehearsal_args)
+from tests.computed import (ENV, REHEARSAL_NB201_RUN, ROOT, clean_copy, copy_run,
+                            job_counts, rehearsal_args, reproducible_bytes)
 
 RECIPE = Path(os.environ.get("NASREPRO_SLURM_RECIPE", ROOT.parent / "shared" / "slurm-recipe"))
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -140,7 +140,7 @@ def test_rehearsal_jobs_through_the_slurm_profile_match_the_local_run(slurm_clus
     planned = job_counts(text)
     assert f"{planned['total']} of {planned['total']} steps (100%) done" in text
     assert FULL or (planned["search"] == 1 and planned["evaluate"] == 1 and planned["table"] == 1)
-    assert file_bytes(work, *COMPARED) == file_bytes(reference.path, *COMPARED)
+    assert reproducible_bytes(work, *COMPARED) == reproducible_bytes(reference.path, *COMPARED)
     finals = [p.relative_to(work) for p in (work / f"results/{PROFILE}/runs").rglob("*.json")
               if p.name in ("final.json", "genotype.json")]
     assert finals and all((work / p).read_bytes() == (reference.path / p).read_bytes() for p in finals)

@@ -39,6 +39,7 @@ def test_dry_run_default_profile(default_dry_run):
     searches = _searches(out.stdout)
     # every configured table and figure, the 10 probe cells, no benchmark in the default profile
     assert counts["table"] == len(config["tables"]) and counts["figure"] == len(config["figures"])
+    assert counts["card"] == len(config["tables"])  # an evaluation card beside each (issue 29)
     assert counts["claims"] == counts["claims_inputs"] == 1  # the reproduction verdict (issue 24)
     assert counts["probe_cell"] == config["spaces"]["nb201"]["probes"]["cells"]
     assert "benchmark" not in counts and counts["search"] == len(searches)
@@ -70,6 +71,9 @@ def test_dry_run_thesis_profile_plans_thesis_settings_only(dry_runs):
     counts = job_counts(out.stdout)
     assert counts["benchmark"] == 2  # NAS-Bench-201, NAS-Bench-101 (Figs. 5.2, 6.1, 6.4)
     assert counts["claims"] == 1 and "results/thesis/report/claims.md" in out.stdout
+    thesis = yaml.safe_load((ROOT / "config/thesis.yaml").read_text())
+    assert counts["card"] == counts["table"] == len(thesis["tables"])  # issue 29: the cards
+    assert "results/thesis/tables/table_6_2.card.md" in out.stdout
     searches = _searches(out.stdout)
     nb201 = [s for s in searches if s["space"] == "nb201"]
     table_6_1 = [s for s in nb201 if s["run"] in ("darts-1st", "darts-2nd", "gdas", "random-nas")]

@@ -20,6 +20,7 @@ wildcard_constraints:
     run=layout.RUN,
     seed="[0-9]+",
     target="[A-Za-z0-9_\\-]+",
+    table="[A-Za-z0-9_]+",  # a table id: never "<id>.card" (rule card)
 
 
 def dataset_spec(name):

@@ -65,7 +65,8 @@ rule table:
         random=space_mean_input,
         finals=table_inputs,
     output:
-        csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables"),
+        csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables",
+                   subcategory="{table}"),  # its evaluation card beside it (rule card)
         md=L.table("{table}", "md"),
         tex=L.table("{table}", "tex"),
     params:

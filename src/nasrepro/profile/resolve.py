@@ -107,7 +107,7 @@ def eval_settings(config: dict, space: str, target: str, run: str | None = None)
     for RandomNAS-NSAS on ImageNet) <- the profile's ``spaces.<space>.evaluate`` (the default
     profile's tiny network applies to every row)."""
     obj = registry.SPACES.get(space)()
-    own = {} if run is None or not _has_variant(config, run) else \
+    own = {} if run is None or not has_variant(config, run) else \
         run_variant(config, run).eval_overrides(space, target)
     net = build_config(obj.eval_net_config(target),
                        {**own, **space_overrides(config, space, "evaluate")},
@@ -117,7 +117,7 @@ def eval_settings(config: dict, space: str, target: str, run: str | None = None)
     return dataclasses.asdict(net), dataclasses.asdict(train)
 
 
-def _has_variant(config: dict, run: str) -> bool:
+def has_variant(config: dict, run: str) -> bool:
     """Whether ``run`` (or the run of a ``-best``/``-selected`` pseudo-run) is a named run."""
     return jobs.base_run(run) in registry.RUNS or jobs.base_run(run) in (config.get("runs") or {})
 

@@ -133,6 +133,22 @@ def test_replay_step_trains_the_replayed_cells_weights():
             assert bool(moved[e, PlantedSpace.ops.index(op)]), (e, op)
 
 
+def test_a_resumed_search_replays_the_same_previous_cell():
+    """The checkpoint (``state_dict``) keeps alpha_{i-1} of Eq. 4.12: a search resumed after a
+    step replays the cell trained last, and one resumed before the first step has none."""
+    method, batch = planted_method("random-nas-replay", seed=1, epsilon=0.5, replay="op")
+    resumed, _ = planted_method("random-nas-replay", seed=2, epsilon=0.5, replay="op")
+    resumed.previous = ("identity", "identity", "identity")
+    resumed.load_state_dict(method.state_dict())
+    assert resumed.previous is None
+    method.step(batch, batch)
+    assert method.previous is not None
+    resumed.load_state_dict(method.state_dict())
+    assert resumed.previous == method.previous
+    current = ("none", "none", "identity")
+    assert resumed.replay_terms({"arch": current}, current)[1][2] == {"arch": method.previous}
+
+
 def test_gdas_a_takes_the_argmax_path_always_with_softmax_gradient():
     alpha = torch.randn(6, 5, requires_grad=True)
     first = argmax_hard_sample(alpha, 5.0)

@@ -15,10 +15,10 @@ import pytest
 
 from nasrepro import cli
 from nasrepro.analysis import space_mean
-from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, Column
+from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, Column, TableSpec
 from nasrepro.registry import TABLES
 from nasrepro.report.latex import to_latex
-from nasrepro.report.table import RI_TAG, build, has_ri, ri_cell, to_csv
+from nasrepro.report.table import RI_TAG, build, has_ri, random_row, ri_cell, to_csv
 from nasrepro.spaces.nb201.benchmark import THESIS_COLUMNS, Nb201Benchmark
 from nasrepro.spaces.nb201.space import Nb201Space
 from tests.conftest import ROOT
@@ -105,6 +105,22 @@ def test_ri_value_and_sign_on_hand_examples():
     # an error column compares errors: random 3.0 %, ours 2.5 % -> +16.67
     assert ri_cell(error, [2.5], random) == "+16.67"
     assert ri_cell(accuracy, [], random) == "" and ri_cell(accuracy, [90.0], None) == ""
+
+
+def test_the_row_fills_only_the_ri_columns_in_their_own_format_and_carries_the_note():
+    """The random-sampling row: mean ± std in each column with RI (``has_ri``), in that column's
+    digits or significant figures and unit (an error column: 100 - accuracy), nothing in a column
+    without RI even where the random file has a number for its target and field, and the note."""
+    spec = TableSpec("t", "T", "nb201", (
+        Column("acc", "Acc", "cifar10", "test_acc", significant=3),
+        Column("err", "Err", "cifar10", "valid_acc", error=True, digits=1),
+        Column("tau", "Tau", "cifar10", "test_acc", source="tau")))
+    random = {"label": "Random sampling (x)", "values": {"cifar10": {
+        "test_acc": {"mean": 91.2345, "std": 0.5, "n": 3},
+        "valid_acc": {"mean": 90.0, "std": 1.5, "n": 3}}}}
+    assert random_row(spec, random, NOTE) == {
+        "Method": "Random sampling (x)", "run": "", "seeds": "", "reproduced_with": NOTE,
+        "acc_reproduced": "91.2 ± 0.5", "err_reproduced": "10.0 ± 1.5"}
 
 
 @pytest.mark.parametrize("table", NB201_TABLES)

@@ -50,6 +50,11 @@ def test_knn_novelty_takes_the_k_smallest():
     assert float(knn_novelty(d, 9)[0]) == pytest.approx(0.45)
 
 
+def test_novelty_refuses_an_unknown_distance_by_name():
+    with pytest.raises(ValueError, match="unknown novelty distance 'cosine'; expected one of"):
+        novelty(SPACES.get("nb201")(), None, torch.zeros(1, 30), 1, metric="cosine")
+
+
 def _expected_novelty(space, alpha, archive, k, sigma, samples, seed):
     gen = torch.Generator().manual_seed(seed)
     total = 0.0

@@ -73,6 +73,25 @@ def test_replay_cells_by_strategy():
         assert rp == [previous, current]
     with pytest.raises(ValueError, match="one of"):
         replay_cells(space, "xx", current, previous, rng, sample)
+    draws = []  # a space whose every random cell is the previous one: 1000 draws, then a clear error
+    with pytest.raises(ValueError, match="nb201: no random cell other than the previous one in 1000"):
+        replay_cells(space, "rp", current, previous, rng, lambda: draws.append(1) or previous)
+    assert len(draws) == 1000
+
+
+def test_rp_step_replays_the_previous_cell_and_a_random_other_one():
+    """RP through the method (eps > 0): the terms of Eq. 4.12 are the current cell, alpha_{i-1}
+    and a random cell of the space that is not alpha_{i-1}, drawn anew each step."""
+    method, _ = planted_method("random-nas-replay", seed=1, epsilon=0.5, replay="rp")
+    method.previous = ("identity", "none", "none")
+    current = ("none", "none", "identity")
+    others = set()
+    for _ in range(20):
+        terms = method.replay_terms({"arch": current}, current)
+        assert [t[:2] for t in terms] == [(0.5, 1.0), (0.5, 0.0), (0.5, 0.0)]
+        assert terms[1][2] == {"arch": method.previous} and terms[2][2]["arch"] != method.previous
+        others.add(terms[2][2]["arch"])
+    assert len(others) > 1
 
 
 

@@ -18,7 +18,8 @@ from nasrepro.analysis import space_mean
 from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, Column, TableSpec
 from nasrepro.registry import TABLES
 from nasrepro.report.latex import to_latex
-from nasrepro.report.table import RI_TAG, build, has_ri, random_row, ri_cell, to_csv
+from nasrepro.report.table import (RI_TAG, build, has_ri, random_row, ri_cell, to_csv,
+                                   write_table)
 from nasrepro.spaces.nb201.benchmark import THESIS_COLUMNS, Nb201Benchmark
 from nasrepro.spaces.nb201.space import Nb201Space
 from tests.conftest import ROOT
@@ -121,6 +122,25 @@ def test_the_row_fills_only_the_ri_columns_in_their_own_format_and_carries_the_n
     assert random_row(spec, random, NOTE) == {
         "Method": "Random sampling (x)", "run": "", "seeds": "", "reproduced_with": NOTE,
         "acc_reproduced": "91.2 ± 0.5", "err_reproduced": "10.0 ± 1.5"}
+
+
+def test_write_table_reads_the_random_file_into_every_format(tmp_path):
+    """``random_file`` (rule space_mean's output) reaches the table: the row last in the CSV,
+    Markdown and LaTeX, with an RI cell of ours beside it."""
+    spec = TABLES.get(NB201_TABLES[0])
+    files = fake_results(spec, tmp_path / "runs")
+    label = "Random sampling (space mean; all 2 cells of the benchmark)"
+    values = {t: {f: {"mean": 50.0, "std": 1.0, "n": 2} for f in space_mean.FIELDS}
+              for t in spec.targets()}
+    random_file = tmp_path / "mean.json"
+    random_file.write_text(json.dumps({"source": space_mean.BENCHMARK, "cells": 2, "partial": None,
+                                       "values": values, "label": label}))
+    table = write_table(spec, str(spec.thesis_csv(ROOT)), files, str(tmp_path / "t"), NOTE,
+                        random_file=str(random_file))
+    assert table[-1]["Method"] == label
+    assert any(row.get(f"{c.key}_ri") for row in table[:-1] for c in spec.columns if has_ri(spec, c))
+    for suffix in ("csv", "md", "tex"):
+        assert label in (tmp_path / f"t.{suffix}").read_text(), suffix
 
 
 @pytest.mark.parametrize("table", NB201_TABLES)

@@ -141,6 +141,14 @@ def test_write_table_reads_the_random_file_into_every_format(tmp_path):
     assert any(row.get(f"{c.key}_ri") for row in table[:-1] for c in spec.columns if has_ri(spec, c))
     for suffix in ("csv", "md", "tex"):
         assert label in (tmp_path / f"t.{suffix}").read_text(), suffix
+    # the row's other cells are empty in every format (it has no thesis value, run or seeds)
+    raw = (tmp_path / "t.csv").read_bytes()
+    assert b"\r" not in raw  # the CSV's lines end in "\n" alone, as the other outputs
+    last = list(csv.reader(io.StringIO(raw.decode())))[-1]
+    assert {cell for cell in last if cell} == {label, "50.00 ± 1.00", NOTE}
+    line = (tmp_path / "t.md").read_text().splitlines()[-3]
+    assert {cell.strip() for cell in line.strip("|").split("|") if cell.strip()} == {
+        label, "50.00 ± 1.00"}
 
 
 @pytest.mark.parametrize("table", NB201_TABLES)

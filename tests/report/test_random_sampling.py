@@ -74,6 +74,7 @@ def test_the_command_reads_the_converted_table(tmp_path):
     assert row["values"]["cifar100"]["test_acc"]["mean"] == pytest.approx(
         statistics.fmean(by_hand[("cifar100", "test_acc")]))
     assert row["label"].startswith("Random sampling (space mean; all 4 cells")
+    assert row["space"] == "nb201" and row["partial"] is None
 
 
 def test_a_retraining_profile_averages_its_probe_cells_per_target(tmp_path):
@@ -89,6 +90,21 @@ def test_a_retraining_profile_averages_its_probe_cells_per_target(tmp_path):
     assert row["values"]["cifar10"]["valid_acc"]["std"] == pytest.approx(np.std([40, 60, 50]))
     assert space_mean.label(row) == "Random sampling (3 uniformly sampled cells, retrained)"
     assert space_mean.stats(row, "cifar100", "test_acc") is None  # no cell evaluated there
+    assert row["source"] == space_mean.RETRAINED and row["partial"] is None
+
+
+def test_an_empty_row_says_why_and_a_partial_table_says_so():
+    """No cell at all (no benchmark table, no probe cells): 0 cells and the label that names the
+    settings to set; a partial benchmark table keeps its ``partial`` record."""
+    empty = space_mean.from_finals([])
+    assert empty["cells"] == 0 and empty["values"] == {}
+    assert space_mean.from_columns({})["cells"] == 0
+    assert space_mean.label(empty) == (
+        "Random sampling (not available: no benchmark table and no probe cells; set "
+        "spaces.<space>.probes or benchmark.<space>)")
+    partial = {"of": 15625}
+    row = space_mean.from_columns({("cifar10", "test_acc"): np.array([1.0, 2.0])}, partial)
+    assert row["partial"] == partial and row["cells"] == 2
 
 
 def test_ri_value_and_sign_on_hand_examples():

@@ -50,6 +50,9 @@ def test_one_seed_or_an_overlap_is_inconclusive():
     assert one.verdict == "inconclusive" and "too few seeds (n = 1" in one.reason
     overlap = compare(Sample.of([90.0, 92.0, 91.0]), Sample.of([91.0, 90.0, 92.5]), "greater")
     assert overlap.verdict == "inconclusive" and overlap.interval[0] < 0 < overlap.interval[1]
+    assert overlap.reason == "the interval contains no effect"
+    assert compare(Sample.of(HIGH), Sample.of(LOW), "greater").reason == ""
+    assert compare(Sample.of(LOW), Sample.of(HIGH), "greater").reason == ""
     # two seeds a side is enough to test, and a clear gap over two seeds holds
     assert compare(Sample.of([94.0, 94.1]), Sample.of([90.0, 90.2]), "greater").verdict == "holds"
 
@@ -90,6 +93,22 @@ def test_welch_p_value_interval_and_degrees_of_freedom_with_two_seeds():
     assert out.p_fails == pytest.approx(1 - welch.pvalue, rel=1e-9)
     low, high = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
     assert out.interval == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
+
+
+def test_zero_spread_decides_by_the_sign_with_the_margin_and_few_seeds_have_no_p():
+    """No spread on either side: p is 0 or 1 by the sign of d + margin (holds) and of d (fails);
+    a side with one seed is not tested at all (nan p-values)."""
+    flat = lambda v: Sample.of([v] * 3)  # noqa: E731
+    within = compare(flat(92.5), flat(93.0), "not_less", margin=0.75)  # d = -0.5 > -margin
+    assert within.verdict == "holds" and (within.p_holds, within.p_fails) == (0.0, 0.0)
+    small = compare(flat(93.5), flat(93.0), "greater")  # d = 0.5
+    assert small.verdict == "holds" and (small.p_holds, small.p_fails) == (0.0, 1.0)
+    worse = compare(flat(92.0), flat(93.0), "greater")
+    assert worse.verdict == "fails" and (worse.p_holds, worse.p_fails) == (1.0, 0.0)
+    same = compare(flat(93.0), flat(93.0), "greater")
+    assert same.verdict == "inconclusive" and (same.p_holds, same.p_fails) == (1.0, 1.0)
+    few = compare(Sample.of([95.0]), Sample.of(LOW), "greater")
+    assert math.isnan(few.p_holds) and math.isnan(few.p_fails) and math.isnan(few.interval[0])
 
 
 def test_degrees_of_freedom_without_spread():

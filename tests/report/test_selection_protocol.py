@@ -34,7 +34,7 @@ def test_select_takes_the_best_held_out_score_ties_to_the_smallest_seed():
     assert select({0: 90.0, 1: 93.0, 100: 92.0}) == 1
     assert select({0: 93.0, 1: 93.0, 100: 92.0}) == 0
     assert select({0: 60.0, 1: 58.0}, higher_is_better=False) == 1  # a perplexity
-    with pytest.raises(ValueError, match="no retraining scores"):
+    with pytest.raises(ValueError, match="^no retraining scores to select a cell by$"):
         select({})
 
 
@@ -56,12 +56,24 @@ def test_selection_reads_the_validation_split_never_the_test_set():
                                    "protocol": "heldout", "higher_is_better": True}
     # a retraining under the DARTS protocol (its "Valid" is the test set) is refused
     darts = [{**final, "run": "darts-2nd"} for final in finals]
-    with pytest.raises(ValueError, match="held-out retrainings only .*not darts-2nd: .*test set"):
-        selection_record([_genotype(0), _genotype(1)], darts, "valid_acc", True)
+    with pytest.raises(ValueError, match=r"^the selection reads held-out retrainings only "
+                                         r"\(darts-2nd-heldout\), not darts-2nd, darts-2nd-x: a "
+                                         r"retraining under the DARTS protocol scores the test set$"):
+        selection_record([_genotype(0), _genotype(1)], darts + [{**finals[0], "run": "darts-2nd-x"}],
+                         "valid_acc", True)
+    # a lower-is-better field (a perplexity) selects the smallest score
+    lowest = selection_record([_genotype(0), _genotype(1)], finals, "valid_acc", False)
+    assert lowest["seed"] == 0 and lowest["selection"]["higher_is_better"] is False
+    with pytest.raises(ValueError, match="^two genotypes of one search seed among the selection's "
+                                         "inputs$"):
+        selection_record([_genotype(0), _genotype(0)], finals, "valid_acc", True)
 
 
 def test_one_search_needs_no_retraining_and_every_search_of_several_does():
-    assert selection_record([_genotype(7)], [], "valid_acc", True)["seed"] == 7
+    alone = selection_record([_genotype(7)], [], "valid_acc", True)
+    assert alone["seed"] == 7 and alone["selection"] == {
+        "searches": [7], "scores": {}, "field": "valid_acc", "target": None, "protocol": None,
+        "higher_is_better": True}
     with pytest.raises(ValueError, match="every search's cell must be retrained"):
         selection_record([_genotype(0), _genotype(1)],
                          [{"seed": 0, "target": "cifar10", "run": "darts-2nd-heldout",

@@ -111,6 +111,26 @@ def test_a_row_is_the_selected_cell_retrained_with_the_across_searches_column_be
         assert row["params_m_reproduced"] == "0.0258" and "params_m_searches" not in row
 
 
+def test_a_searched_run_without_its_selected_cell_keeps_only_the_across_searches_cells(tmp_path):
+    """No ``selection.json`` among the inputs: the run's selected-cell cells stay empty (never
+    the searches' mean), its across-searches cell has each search's retraining; the other runs
+    keep their selected cells."""
+    from nasrepro.layout import is_selection_file
+
+    spec = TABLES.get("table_3_1")
+    files = fake_results(spec, tmp_path, seeds=(0, 1))
+    full = build(spec, spec.thesis_csv(ROOT), files, NOTE)
+    run = next(r for r in full if r["run"])["run"]
+    kept = [f for f in files if not (is_selection_file(f) and f"/{run}-selected/" in f)]
+    assert len(kept) == len(files) - 1
+    rows = {r["Method"]: r for r in build(spec, spec.thesis_csv(ROOT), kept, NOTE)}
+    row = next(r for r in rows.values() if r["run"] == run)
+    assert row["cifar10_test_error_reproduced"] == "" and row["selected"] == ""
+    assert row["cifar10_test_error_searches"] == "8.00 ± 1.00"
+    others = [r for r in full if r["run"] and r["run"] != run and r["cifar10_test_error_reproduced"]]
+    assert others and all(rows[r["Method"]] == r for r in others)
+
+
 def test_tables_of_other_spaces_keep_the_mean_over_the_searches(tmp_path):
     spec = TABLES.get("table_3_3")  # NAS-Bench-201: "4 independent times" (Table 3.3's note)
     assert not spec.selects

@@ -289,6 +289,8 @@ def test_a_table_caption_names_its_released_rows_and_leaves_others_alone():
     rows = [{"Method": "GDAS-NSAS [released code]", "run": "gdas-nsas-released", "seeds": 1},
             {"Method": "GDAS-NSAS", "run": "gdas-nsas", "seeds": 1}]
     assert "gdas-nsas-released follow the author's released code" in title(spec, rows)
+    two = rows + [{"Method": "E²NAS [released code]", "run": "e2nas-released", "seeds": 1}]
+    assert "rows gdas-nsas-released, e2nas-released follow the author's" in title(spec, two)
     assert "released code (fidelity released" in to_markdown(spec, rows, "note")
     assert "fidelity released" in to_latex(spec, rows, "note")
     assert title(TABLES.get("table_3_3"), rows[1:]) == TABLES.get("table_3_3").title

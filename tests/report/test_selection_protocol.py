@@ -111,24 +111,50 @@ def test_a_row_is_the_selected_cell_retrained_with_the_across_searches_column_be
         assert row["params_m_reproduced"] == "0.0258" and "params_m_searches" not in row
 
 
-def test_a_searched_run_without_its_selected_cell_keeps_only_the_across_searches_cells(tmp_path):
-    """No ``selection.json`` among the inputs: the run's selected-cell cells stay empty (never
-    the searches' mean), its across-searches cell has each search's retraining; the other runs
-    keep their selected cells."""
+@pytest.mark.parametrize("table", ["table_3_1", "table_4_6"])
+def test_a_searched_run_without_its_selected_cell_keeps_only_the_across_searches_cells(table,
+                                                                                      tmp_path):
+    """No ``selection.json`` of a run among the inputs: its selected-cell cells stay empty (never
+    the searches' mean), its across-searches cells are as before (each search's retraining); the
+    other rows keep every cell."""
+    from nasrepro.layout import is_selection_file
+
+    spec = TABLES.get(table)
+    files = fake_results(spec, tmp_path, seeds=(0, 1))
+    full = build(spec, spec.thesis_csv(ROOT), files, NOTE)
+    run = next(r for r in full if r["selected"])["run"]
+    kept = [f for f in files if not (is_selection_file(f) and f"/{run}-selected/" in f)]
+    assert len(kept) == len(files) - 1
+    rows = build(spec, spec.thesis_csv(ROOT), kept, NOTE)
+    for before, after in zip(full, rows):
+        if before["run"] != run:
+            assert after == before
+            continue
+        assert after["selected"] == ""
+        for column in spec.columns:
+            if column.source == "eval":
+                assert after[f"{column.key}_reproduced"] == "", column.key
+            if spec.across(column):
+                assert after[column.key + "_searches"] == before[column.key + "_searches"]
+                assert after[column.key + "_searches"], column.key
+
+
+def test_the_selected_cell_alone_and_a_column_after_one_without_results(tmp_path):
+    """Results on CIFAR-100 only (the CIFAR-10 columns come first and stay empty) and no
+    further retraining of the selected cell: each CIFAR-100 cell of ours is the selected
+    search's own retraining alone."""
     from nasrepro.layout import is_selection_file
 
     spec = TABLES.get("table_3_1")
-    files = fake_results(spec, tmp_path, seeds=(0, 1))
-    full = build(spec, spec.thesis_csv(ROOT), files, NOTE)
-    run = next(r for r in full if r["run"])["run"]
-    kept = [f for f in files if not (is_selection_file(f) and f"/{run}-selected/" in f)]
-    assert len(kept) == len(files) - 1
-    rows = {r["Method"]: r for r in build(spec, spec.thesis_csv(ROOT), kept, NOTE)}
-    row = next(r for r in rows.values() if r["run"] == run)
-    assert row["cifar10_test_error_reproduced"] == "" and row["selected"] == ""
-    assert row["cifar10_test_error_searches"] == "8.00 ± 1.00"
-    others = [r for r in full if r["run"] and r["run"] != run and r["cifar10_test_error_reproduced"]]
-    assert others and all(rows[r["Method"]] == r for r in others)
+    files = fake_results(spec, tmp_path, seeds=(0, 1), targets=["cifar100"])
+    kept = [f for f in files if is_selection_file(f) or "-selected/" not in f]
+    assert len(kept) < len(files)
+    rows = [r for r in build(spec, spec.thesis_csv(ROOT), kept, NOTE) if r["selected"]]
+    assert rows
+    for row in rows:
+        assert row["cifar10_test_error_reproduced"] == ""
+        assert row["cifar100_test_error_reproduced"] and "±" not in row["cifar100_test_error_reproduced"]
+        assert row["seeds"] == 1
 
 
 def test_tables_of_other_spaces_keep_the_mean_over_the_searches(tmp_path):

@@ -157,6 +157,19 @@ def test_the_selected_cell_alone_and_a_column_after_one_without_results(tmp_path
         assert row["seeds"] == 1
 
 
+def test_a_row_of_a_run_without_a_search_keeps_its_own_cells(tmp_path):
+    """A published cell's pseudo-run (``published-<cell>``, no search to select over) in a
+    selecting table: its cells are its own retrainings, not moved to the across-searches cell."""
+    from nasrepro.spaces.darts_cnn.genotypes import ALL
+
+    spec = TABLES.get("table_3_1")
+    run = f"published-{sorted(ALL)[0]}"
+    files = fake_results(spec, tmp_path, seeds=(0, 1), runs=[run])
+    row = build(spec, spec.thesis_csv(ROOT), files, NOTE, extra_runs=[run])[-1]
+    assert row["run"] == run and row["cifar10_test_error_reproduced"]
+    assert row["cifar10_test_error_searches"] == "" and row["seeds"] == 2
+
+
 def test_tables_of_other_spaces_keep_the_mean_over_the_searches(tmp_path):
     spec = TABLES.get("table_3_3")  # NAS-Bench-201: "4 independent times" (Table 3.3's note)
     assert not spec.selects

@@ -168,6 +168,30 @@ def test_a_resumed_search_replays_the_same_previous_cell():
     assert resumed.replay_terms({"arch": current}, current)[1][2] == {"arch": method.previous}
 
 
+def test_an_active_grad_clip_scales_the_loss_part_of_all_terms_together():
+    """``grad_clip`` scales the summed loss gradient of every term of Eq. 4.12 to that norm, as
+    ``clip_grad_norm_`` does (factor clip / (total norm + 1e-6), at most 1); lambda = 0 here."""
+    clip = 1e-3
+    method, batch = planted_method("random-nas-replay", epsilon=0.5, replay="op", w_weight_decay=0.0,
+                                   grad_clip=clip)
+    method.previous = ("identity", "none", "none")
+    current = ("none", "none", "identity")
+    terms = method.replay_terms({"arch": current}, current)
+    params = list(method.supernet.parameters())
+    summed = [None] * len(params)
+    for weight, _, forward in terms:
+        grads = torch.autograd.grad(weight * method.loss(batch, **forward), params, allow_unused=True)
+        for i, g in enumerate(grads):
+            if g is not None:
+                summed[i] = g if summed[i] is None else summed[i] + g
+    total = torch.linalg.vector_norm(torch.stack([g.norm() for g in summed if g is not None]))
+    assert float(total) > 100 * clip  # the clip is active
+    for got, want in zip(method.multi_cell_gradients(batch, terms), summed):
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert torch.allclose(got, want * (clip / (total + 1e-6)), rtol=1e-5, atol=0)
+
+
 def test_gdas_a_takes_the_argmax_path_always_with_softmax_gradient():
     alpha = torch.randn(6, 5, requires_grad=True)
     first = argmax_hard_sample(alpha, 5.0)

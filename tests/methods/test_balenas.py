@@ -58,6 +58,12 @@ def test_vadam_rejects_a_closure_and_bad_settings():
         VAdam([p], lr=0.1, momentum=0.5, prior_precision=0.0, dataset_size=10)
     with pytest.raises(ValueError, match="closure"):
         VAdam([p], lr=0.1, momentum=0.5, prior_precision=1.0, dataset_size=10).step(lambda: 0.0)
+    good = dict(lr=0.1, momentum=0.5, prior_precision=1.0, dataset_size=10)
+    for bad in ({"lr": 0.0}, {"momentum": 1.0}, {"momentum": -0.1}, {"dataset_size": 0},
+                {"s_init": -0.1}):  # each bound alone, its boundary value refused
+        with pytest.raises(ValueError, match="VAdam needs lr > 0, 0 <= momentum < 1"):
+            VAdam([p], **{**good, **bad})
+    assert VAdam([p], **good).defaults["s_init"] == 0.0  # s_0 of Eq. 5.17, as BaLeNAS' s_init
 
 
 def _batch(seed):

@@ -144,8 +144,9 @@ def test_released_settings_of_each_method_resolve_as_registered():
 
 
 def test_replay_losses_as_floats_keep_the_current_gradient_at_weight_one():
-    """E²NAS' NB201 notebook: value (1 - eps) L_i + eps/2 (L_prev + L_c), gradient grad L_i."""
-    eps, lam = 0.5, 0.0
+    """E²NAS' NB201 notebook: value (1 - eps) L_i + eps/2 (L_prev + L_c), gradient grad L_i and
+    the l2 term lambda w_i of the current cell's weights once (lambda > 0)."""
+    eps, lam = 0.5, 0.01
     method = build_method("random-nas-replay", "nb201", epsilon=eps, w_weight_decay=lam,
                           grad_clip=1e9, replay_loss_as_value=True)
     thesis = build_method("random-nas-replay", "nb201", epsilon=eps, w_weight_decay=lam,
@@ -161,10 +162,10 @@ def test_replay_losses_as_floats_keep_the_current_gradient_at_weight_one():
     assert len(replayed) == 2 and replayed[0] == previous
     params = list(method.supernet.parameters())
     grads = method.multi_cell_gradients(batch, terms)
-    for g, b in zip(grads, _grads(method, batch, current, params)):
+    for g, b, p in zip(grads, _grads(method, batch, current, params), params):
         assert (g is None) == (b is None)
         if g is not None:
-            assert torch.allclose(g, b, atol=1e-6)
+            assert torch.allclose(g, b + lam * p.detach(), atol=1e-6)
     losses = [float(method.loss(batch, arch=a).detach()) for a in [current] + replayed]
     assert float(method.last_loss) == pytest.approx(
         (1 - eps) * losses[0] + eps / 2 * (losses[1] + losses[2]), rel=1e-5)
@@ -288,6 +289,8 @@ def test_a_table_caption_names_its_released_rows_and_leaves_others_alone():
     rows = [{"Method": "GDAS-NSAS [released code]", "run": "gdas-nsas-released", "seeds": 1},
             {"Method": "GDAS-NSAS", "run": "gdas-nsas", "seeds": 1}]
     assert "gdas-nsas-released follow the author's released code" in title(spec, rows)
+    two = rows + [{"Method": "E²NAS [released code]", "run": "e2nas-released", "seeds": 1}]
+    assert "rows gdas-nsas-released, e2nas-released follow the author's" in title(spec, two)
     assert "released code (fidelity released" in to_markdown(spec, rows, "note")
     assert "fidelity released" in to_latex(spec, rows, "note")
     assert title(TABLES.get("table_3_3"), rows[1:]) == TABLES.get("table_3_3").title

@@ -27,6 +27,23 @@ def test_power_iteration_finds_the_largest_magnitude_eigenvalue_of_a_known_matri
         assert got == pytest.approx(want, rel=1e-8)
 
 
+def test_one_power_step_from_the_generators_start_vector_by_hand():
+    """``iters`` = 1 (the least allowed; 0 is refused by name): the Rayleigh quotient of H v / ||H v||
+    with v the generator's float64 unit vector, whatever the global random state."""
+    h = torch.diag(torch.tensor([3.0, 1.0, -0.5], dtype=torch.float64))
+    x = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))
+    torch.manual_seed(123)  # the start vector is the generator's, not the global one
+    got = dominant_eigenvalue(lambda: 0.5 * x @ h @ x, [x], iters=1,
+                              generator=torch.Generator().manual_seed(4))
+    v = torch.randn(3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    v = h @ (v / v.norm())
+    v = v / v.norm()
+    assert 1.0 < got < 3.0  # one step: not converged yet, so the start vector shows
+    assert got == pytest.approx(float(v @ h @ v), rel=1e-12)
+    with pytest.raises(ValueError, match="^power iteration needs iters >= 1; got 0$"):
+        dominant_eigenvalue(lambda: 0.5 * x @ h @ x, [x], iters=0)
+
+
 def test_power_iteration_matches_the_exact_hessian_of_a_small_network():
     gen = torch.Generator().manual_seed(0)
     x, y = torch.randn(16, 5, generator=gen, dtype=torch.float64), torch.randint(0, 3, (16,), generator=gen)

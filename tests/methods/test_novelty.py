@@ -50,6 +50,11 @@ def test_knn_novelty_takes_the_k_smallest():
     assert float(knn_novelty(d, 9)[0]) == pytest.approx(0.45)
 
 
+def test_novelty_refuses_an_unknown_distance_by_name():
+    with pytest.raises(ValueError, match="unknown novelty distance 'cosine'; expected one of"):
+        novelty(SPACES.get("nb201")(), None, torch.zeros(1, 30), 1, metric="cosine")
+
+
 def _expected_novelty(space, alpha, archive, k, sigma, samples, seed):
     gen = torch.Generator().manual_seed(seed)
     total = 0.0
@@ -78,9 +83,18 @@ def test_es_step_raises_the_expected_novelty_of_a_member():
     assert after > before + 0.03, (before, after)
 
 
+def _edge_fraction(a, b) -> float:
+    """§3.3.2 between planted cells by hand: the fraction of the three edges whose operations differ
+    (the edge-wise ``embed`` rows that ``novelty`` compares; ``PlantedSpace.node_inputs`` puts every
+    edge on one node, so its ``distance`` ignores the edges' order)."""
+    return sum(x != y for x, y in zip(a, b)) / len(a)
+
+
 def test_es_step_equals_eq_2_6_by_hand():
+    """Eq. 2.6 with sigma != 1 and n > 1 (so gamma / (n sigma) differs from gamma sigma / n), from
+    an undecided alpha: the perturbed cells differ, so the novelties and the step are not zero."""
     space = PlantedSpace()
-    alpha = {"cell": torch.tensor([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])}
+    alpha = {"cell": torch.tensor([[0.0, 0.0, 0.1], [0.1, 0.0, 0.0], [0.0, 0.1, 0.0]])}
     archive = torch.stack([space.embed(("identity", "none", "noise"))])
     gen = torch.Generator().manual_seed(5)
     out = es_novelty_step(space, alpha, archive, k=1, n=3, sigma=0.5, gamma=0.3, generator=gen)
@@ -89,19 +103,36 @@ def test_es_step_equals_eq_2_6_by_hand():
     for _ in range(3):
         eps = torch.randn(3, 3, generator=gen)
         arch = space.discretize({"cell": alpha["cell"] + 0.5 * eps})
-        grad += space.distance(arch, ("identity", "none", "noise")) * eps
+        grad += _edge_fraction(arch, ("identity", "none", "noise")) * eps
+    assert grad.abs().sum() > 0.1  # some perturbed cell is novel: the step moves alpha
     assert torch.allclose(out["cell"], alpha["cell"] + 0.3 / (3 * 0.5) * grad)
-    # eps_i is drawn in the representation's dtype: float64 alphas get float64 noise
-    alpha64 = {"cell": alpha["cell"].double()}
-    out64 = es_novelty_step(space, alpha64, archive, k=1, n=3, sigma=0.5, gamma=0.3,
-                            generator=torch.Generator().manual_seed(5))
+
+
+def test_es_noise_is_drawn_in_the_representations_dtype():
+    """eps_i of Eq. 2.6 in alpha's dtype: float64 alphas get float64 noise, bit for bit. On the
+    DARTS space (16 input edges) every §3.3.2 distance is a multiple of 1/16, exact in float32
+    and float64, so the step by hand must equal the method's exactly; float32 noise cast up
+    differs in the last bits."""
+    space = SPACES.get("darts_cnn")()
+    alpha = {name: torch.zeros(shape, dtype=torch.float64)
+             for name, shape in space.arch_shapes.items()}
+    reference = space.sample(random.Random(0))
+    archive = torch.stack([space.embed(reference)])
+    out = es_novelty_step(space, alpha, archive, k=1, n=3, sigma=0.5, gamma=0.3,
+                          generator=torch.Generator().manual_seed(5))
     gen = torch.Generator().manual_seed(5)
-    grad64 = torch.zeros(3, 3, dtype=torch.float64)
+    grad = {name: torch.zeros_like(a) for name, a in alpha.items()}
     for _ in range(3):
-        eps = torch.randn(3, 3, generator=gen, dtype=torch.float64)
-        arch = space.discretize({"cell": alpha64["cell"] + 0.5 * eps})
-        grad64 += space.distance(arch, ("identity", "none", "noise")) * eps
-    assert torch.equal(out64["cell"], alpha64["cell"] + 0.3 / (3 * 0.5) * grad64)
+        eps = {name: torch.randn(a.shape, generator=gen, dtype=torch.float64)
+               for name, a in alpha.items()}
+        arch = space.discretize({name: a + 0.5 * eps[name] for name, a in alpha.items()})
+        score = space.distance(arch, reference)
+        assert score * 16 == int(score * 16) and score > 0
+        for name in grad:
+            grad[name] += score * eps[name]
+    for name, a in alpha.items():
+        assert out[name].dtype == torch.float64
+        assert torch.equal(out[name], a + 0.3 / (3 * 0.5) * grad[name])
 
 
 def test_behaviour_distances_are_the_pairwise_euclidean_distances():
@@ -141,6 +172,20 @@ def test_greedy_novelty_search_never_lowers_the_eq_3_4_objective(space_name):
         assert after >= before - 1e-6
         raised += after > before + 1e-6
     assert raised > 0  # it does something
+
+
+def test_greedy_novelty_search_keeps_the_incumbent_on_a_tie():
+    """Alg. 2 replaces the incumbent only with a strictly more novel candidate: one exactly as
+    novel (both one edge away from the other member) leaves the incumbent in place."""
+    space, rng = SPACES.get("nb201")(), random.Random(0)
+    other = space.sample(rng)
+    incumbent = space.mutate(other, rng)
+    tie = next(c for c in (space.mutate(other, rng) for _ in range(100)) if c != incumbent)
+    assert space.distance(tie, other) == space.distance(incumbent, other) == 1 / 6
+    assert greedy_novelty_search(space, [incumbent, other], 0, [tie], 5, rng) == incumbent
+    better = space.sample(random.Random(7))  # sanity: a more novel candidate does replace it
+    assert space.distance(better, other) > 1 / 6
+    assert greedy_novelty_search(space, [incumbent, other], 0, [better], 5, rng) == better
 
 
 def test_nsas_selector_keeps_diversity_monotone_once_full():

@@ -73,6 +73,25 @@ def test_replay_cells_by_strategy():
         assert rp == [previous, current]
     with pytest.raises(ValueError, match="one of"):
         replay_cells(space, "xx", current, previous, rng, sample)
+    draws = []  # a space whose every random cell is the previous one: 1000 draws, then a clear error
+    with pytest.raises(ValueError, match="nb201: no random cell other than the previous one in 1000"):
+        replay_cells(space, "rp", current, previous, rng, lambda: draws.append(1) or previous)
+    assert len(draws) == 1000
+
+
+def test_rp_step_replays_the_previous_cell_and_a_random_other_one():
+    """RP through the method (eps > 0): the terms of Eq. 4.12 are the current cell, alpha_{i-1}
+    and a random cell of the space that is not alpha_{i-1}, drawn anew each step."""
+    method, _ = planted_method("random-nas-replay", seed=1, epsilon=0.5, replay="rp")
+    method.previous = ("identity", "none", "none")
+    current = ("none", "none", "identity")
+    others = set()
+    for _ in range(20):
+        terms = method.replay_terms({"arch": current}, current)
+        assert [t[:2] for t in terms] == [(0.5, 1.0), (0.5, 0.0), (0.5, 0.0)]
+        assert terms[1][2] == {"arch": method.previous} and terms[2][2]["arch"] != method.previous
+        others.add(terms[2][2]["arch"])
+    assert len(others) > 1
 
 
 
@@ -131,6 +150,46 @@ def test_replay_step_trains_the_replayed_cells_weights():
     for e, op in enumerate(first):
         if op != "none":  # none has no weight
             assert bool(moved[e, PlantedSpace.ops.index(op)]), (e, op)
+
+
+def test_a_resumed_search_replays_the_same_previous_cell():
+    """The checkpoint (``state_dict``) keeps alpha_{i-1} of Eq. 4.12: a search resumed after a
+    step replays the cell trained last, and one resumed before the first step has none."""
+    method, batch = planted_method("random-nas-replay", seed=1, epsilon=0.5, replay="op")
+    resumed, _ = planted_method("random-nas-replay", seed=2, epsilon=0.5, replay="op")
+    resumed.previous = ("identity", "identity", "identity")
+    resumed.load_state_dict(method.state_dict())
+    assert resumed.previous is None
+    method.step(batch, batch)
+    assert method.previous is not None
+    resumed.load_state_dict(method.state_dict())
+    assert resumed.previous == method.previous
+    current = ("none", "none", "identity")
+    assert resumed.replay_terms({"arch": current}, current)[1][2] == {"arch": method.previous}
+
+
+def test_an_active_grad_clip_scales_the_loss_part_of_all_terms_together():
+    """``grad_clip`` scales the summed loss gradient of every term of Eq. 4.12 to that norm, as
+    ``clip_grad_norm_`` does (factor clip / (total norm + 1e-6), at most 1); lambda = 0 here."""
+    clip = 1e-3
+    method, batch = planted_method("random-nas-replay", epsilon=0.5, replay="op", w_weight_decay=0.0,
+                                   grad_clip=clip)
+    method.previous = ("identity", "none", "none")
+    current = ("none", "none", "identity")
+    terms = method.replay_terms({"arch": current}, current)
+    params = list(method.supernet.parameters())
+    summed = [None] * len(params)
+    for weight, _, forward in terms:
+        grads = torch.autograd.grad(weight * method.loss(batch, **forward), params, allow_unused=True)
+        for i, g in enumerate(grads):
+            if g is not None:
+                summed[i] = g if summed[i] is None else summed[i] + g
+    total = torch.linalg.vector_norm(torch.stack([g.norm() for g in summed if g is not None]))
+    assert float(total) > 100 * clip  # the clip is active
+    for got, want in zip(method.multi_cell_gradients(batch, terms), summed):
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert torch.allclose(got, want * (clip / (total + 1e-6)), rtol=1e-5, atol=0)
 
 
 def test_gdas_a_takes_the_argmax_path_always_with_softmax_gradient():

@@ -3,6 +3,7 @@ values, the probe records of the search loop, the ranking columns of a table, th
 constraint of NSAS-C and the analysis figures."""
 
 import json
+import math
 import random
 
 import pytest
@@ -29,6 +30,8 @@ def test_kendall_tau_hand_values():
     assert kendall_tau([1, 2, 3], [1, 3, 2]) == pytest.approx(1 / 3)
     with pytest.raises(ValueError, match="paired"):
         kendall_tau([1, 2], [1])
+    # a constant ranking has no tau (tau-b's denominator is 0): nan, as scipy
+    assert math.isnan(kendall_tau([1, 1, 1], [1, 2, 3])) and math.isnan(kendall_tau([2], [3]))
 
 
 def test_s_tau_is_the_mean_pairwise_tau():
@@ -36,6 +39,7 @@ def test_s_tau_is_the_mean_pairwise_tau():
     expected = (kendall_tau(r[0], r[1]) + kendall_tau(r[0], r[2]) + kendall_tau(r[1], r[2])) / 3
     assert s_tau(r) == pytest.approx(expected)
     assert s_tau(r[:2]) == pytest.approx(2 / 3)  # 5 concordant, 1 discordant pair
+    assert math.isnan(s_tau(r[:1])) and math.isnan(s_tau([]))  # fewer than two runs: no pair
 
 
 def test_search_loop_records_probe_scores_and_the_sampled_cell(tmp_path):

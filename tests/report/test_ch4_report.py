@@ -65,7 +65,8 @@ def test_best_epoch_picks_the_best_inherited_score_later_epoch_on_ties():
                {"epoch": 3, "derived_valid": 60.0, "arch": "d"}]
     assert best_epoch(records)["arch"] == "c"
     assert best_epoch(records, higher_is_better=False)["arch"] == "a"   # e.g. perplexity
-    with pytest.raises(ValueError, match="no per-epoch"):
+    with pytest.raises(ValueError, match="^no per-epoch search records: the search has not "
+                                         "finished an epoch$"):
         best_epoch([])
 
 

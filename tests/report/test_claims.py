@@ -13,7 +13,7 @@ import yaml
 from scipy import stats
 
 from nasrepro import cli, jobs, plugins
-from nasrepro.analysis.verdict import VERDICTS, Sample, combine, compare
+from nasrepro.analysis.verdict import VERDICTS, Sample, _df, combine, compare
 from nasrepro.experiments.claims import THESIS_SEEDS, Cell, Claim, Const, Epochs
 from nasrepro.layout import Layout
 from nasrepro.profile import select
@@ -50,6 +50,9 @@ def test_one_seed_or_an_overlap_is_inconclusive():
     assert one.verdict == "inconclusive" and "too few seeds (n = 1" in one.reason
     overlap = compare(Sample.of([90.0, 92.0, 91.0]), Sample.of([91.0, 90.0, 92.5]), "greater")
     assert overlap.verdict == "inconclusive" and overlap.interval[0] < 0 < overlap.interval[1]
+    assert overlap.reason == "the interval contains no effect"
+    assert compare(Sample.of(HIGH), Sample.of(LOW), "greater").reason == ""
+    assert compare(Sample.of(LOW), Sample.of(HIGH), "greater").reason == ""
     # two seeds a side is enough to test, and a clear gap over two seeds holds
     assert compare(Sample.of([94.0, 94.1]), Sample.of([90.0, 90.2]), "greater").verdict == "holds"
 
@@ -78,6 +81,69 @@ def test_constants_zero_spread_and_points():
 def test_printed_population_std_becomes_the_sample_std():
     assert Sample.printed(93.36, 0.3, 3).std == pytest.approx(0.3 * math.sqrt(3 / 2))
     assert Sample.printed(2.93, None, None).n == 1 and Sample.printed(2.61, 0.06, None).n == 1
+
+
+def test_welch_p_value_interval_and_degrees_of_freedom_with_two_seeds():
+    """Two seeds against three: one-sided p and the 95 % interval equal scipy's Welch test (the
+    Welch-Satterthwaite df counts a side of one degree of freedom)."""
+    a, b = [94.0, 94.6], [93.0, 93.9, 93.3]
+    out = compare(Sample.of(a), Sample.of(b), "greater")
+    welch = stats.ttest_ind(a, b, equal_var=False, alternative="greater")
+    assert out.p_holds == pytest.approx(welch.pvalue, rel=1e-9)
+    assert out.p_fails == pytest.approx(1 - welch.pvalue, rel=1e-9)
+    low, high = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert out.interval == (pytest.approx(low, rel=1e-9), pytest.approx(high, rel=1e-9))
+
+
+def test_zero_spread_decides_by_the_sign_with_the_margin_and_few_seeds_have_no_p():
+    """No spread on either side: p is 0 or 1 by the sign of d + margin (holds) and of d (fails);
+    a side with one seed is not tested at all (nan p-values)."""
+    flat = lambda v: Sample.of([v] * 3)  # noqa: E731
+    within = compare(flat(92.5), flat(93.0), "not_less", margin=0.75)  # d = -0.5 > -margin
+    assert within.verdict == "holds" and (within.p_holds, within.p_fails) == (0.0, 0.0)
+    small = compare(flat(93.5), flat(93.0), "greater")  # d = 0.5
+    assert small.verdict == "holds" and (small.p_holds, small.p_fails) == (0.0, 1.0)
+    worse = compare(flat(92.0), flat(93.0), "greater")
+    assert worse.verdict == "fails" and (worse.p_holds, worse.p_fails) == (1.0, 0.0)
+    same = compare(flat(93.0), flat(93.0), "greater")
+    assert same.verdict == "inconclusive" and (same.p_holds, same.p_fails) == (1.0, 1.0)
+    few = compare(Sample.of([95.0]), Sample.of(LOW), "greater")
+    assert math.isnan(few.p_holds) and math.isnan(few.p_fails) and math.isnan(few.interval[0])
+
+
+def test_degrees_of_freedom_without_spread():
+    """``_df`` where the Welch-Satterthwaite ratio is 0 / 0 (no spread on a side with seeds): the
+    smaller side's n - 1; two constants: infinite."""
+    assert _df(Sample(1.0, 0.0, 3), Sample(2.0, 0.0, 5)) == 2.0
+    assert _df(Sample(1.0, 0.0, 4), Sample.const(0.0)) == 3.0
+    assert _df(Sample.const(1.0), Sample.const(0.0)) == math.inf
+
+
+def test_point_comparison_verdicts_margin_and_record():
+    """A point comparison: holds when d + margin > 0, fails when d < 0, else inconclusive; its
+    interval is (d, d) and it has no p-values."""
+    one = lambda v: Sample(v, 0.0, 1)  # noqa: E731
+    within = compare(one(9.5), one(10.0), "not_less", margin=1.0, point=True)
+    assert within.verdict == "holds" and within.effect == -0.5
+    tie = compare(one(10.0), one(10.0), "greater", point=True)
+    assert tie.verdict == "inconclusive" and tie.interval == (0.0, 0.0)
+    assert math.isnan(tie.p_holds) and math.isnan(tie.p_fails)
+    assert compare(one(10.5), one(10.0), "less", point=True).verdict == "fails"
+    assert compare(one(10.5), one(10.0), "greater", point=True).interval == (0.5, 0.5)
+    with pytest.raises(ValueError, match=r"relation 'bigger': use one of \['greater', 'less', "
+                                         r"'not_greater', 'not_less'\]"):
+        compare(one(1.0), one(2.0), "bigger")
+
+
+def test_samples_of_values_constants_and_printed_cells():
+    """Sample.of: the sample std (ddof = 1), 0 for one value; a constant has no spread and
+    infinite n; a printed cell without a std or with n < 2 is one value without spread."""
+    assert Sample.of([5.0]) == Sample(5.0, 0.0, 1)
+    assert Sample.of([1.0, 2.0]) == Sample(1.5, pytest.approx(math.sqrt(0.5)), 2)
+    assert Sample.const(3) == Sample(3.0, 0.0, math.inf)
+    assert Sample.printed(93.0, None, None) == Sample(93.0, 0.0, 1)
+    assert Sample.printed(93.0, 0.3, 1) == Sample(93.0, 0.0, 1)
+    assert Sample.printed(93.0, 0.5, 2) == Sample(93.0, pytest.approx(0.5 * math.sqrt(2)), 2)
 
 
 def test_a_claim_holds_only_when_every_comparison_holds():

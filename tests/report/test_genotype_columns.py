@@ -94,3 +94,8 @@ def test_a_cell_is_empty_for_a_row_without_a_genotype_and_takes_the_columns_digi
     assert genotype_cell(spec, column, {"row": "X", "genotype": name}, complexity) == "3.3"
     figures = Column("madds_m", "Multiply-adds (M)", "imagenet", "madds_m", significant=2)
     assert genotype_cell(spec, figures, {"row": "X", "genotype": name}, complexity) == "530"
+    other = Column("params_m", "Params (M)", "cifar100", "params_m", digits=1)
+    with pytest.raises(KeyError, match=rf"row 'X': no count of {name} at '.*' in the complexity "
+                                       r"file; rebuild it \(rule genotype_complexity\)"):
+        genotype_cell(spec, other, {"row": "X", "genotype": name},
+                      {name: {k: v for k, v in complexity[name].items() if "cifar100" not in k}})

@@ -15,10 +15,12 @@ import pytest
 
 from nasrepro import cli
 from nasrepro.analysis import space_mean
-from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, Column
+from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, Column, TableSpec
 from nasrepro.registry import TABLES
+from nasrepro.report import splits
 from nasrepro.report.latex import to_latex
-from nasrepro.report.table import RI_TAG, build, has_ri, ri_cell, to_csv
+from nasrepro.report.table import (RI_TAG, build, has_ri, random_row, ri_cell, to_csv,
+                                   write_table)
 from nasrepro.spaces.nb201.benchmark import THESIS_COLUMNS, Nb201Benchmark
 from nasrepro.spaces.nb201.space import Nb201Space
 from tests.conftest import ROOT
@@ -75,6 +77,7 @@ def test_the_command_reads_the_converted_table(tmp_path):
     assert row["values"]["cifar100"]["test_acc"]["mean"] == pytest.approx(
         statistics.fmean(by_hand[("cifar100", "test_acc")]))
     assert row["label"].startswith("Random sampling (space mean; all 4 cells")
+    assert row["space"] == "nb201" and row["partial"] is None
 
 
 def test_a_retraining_profile_averages_its_probe_cells_per_target(tmp_path):
@@ -90,6 +93,21 @@ def test_a_retraining_profile_averages_its_probe_cells_per_target(tmp_path):
     assert row["values"]["cifar10"]["valid_acc"]["std"] == pytest.approx(np.std([40, 60, 50]))
     assert space_mean.label(row) == "Random sampling (3 uniformly sampled cells, retrained)"
     assert space_mean.stats(row, "cifar100", "test_acc") is None  # no cell evaluated there
+    assert row["source"] == space_mean.RETRAINED and row["partial"] is None
+
+
+def test_an_empty_row_says_why_and_a_partial_table_says_so():
+    """No cell at all (no benchmark table, no probe cells): 0 cells and the label that names the
+    settings to set; a partial benchmark table keeps its ``partial`` record."""
+    empty = space_mean.from_finals([])
+    assert empty["cells"] == 0 and empty["values"] == {}
+    assert space_mean.from_columns({})["cells"] == 0
+    assert space_mean.label(empty) == (
+        "Random sampling (not available: no benchmark table and no probe cells; set "
+        "spaces.<space>.probes or benchmark.<space>)")
+    partial = {"of": 15625}
+    row = space_mean.from_columns({("cifar10", "test_acc"): np.array([1.0, 2.0])}, partial)
+    assert row["partial"] == partial and row["cells"] == 2
 
 
 def test_ri_value_and_sign_on_hand_examples():
@@ -115,6 +133,51 @@ def made_up_row(spec) -> dict:
             "label": "Random sampling (space mean; all 15,625 cells)",
             "values": {t: {f: {"mean": 80.0, "std": 2.0, "n": 15625} for f in space_mean.FIELDS}
                        for t in spec.targets()}}
+
+
+
+def test_the_row_fills_only_the_ri_columns_in_their_own_format_and_carries_the_note():
+    """The random-sampling row: mean ± std in each column with RI (``has_ri``), in that column's
+    digits or significant figures and unit (an error column: 100 - accuracy), nothing in a column
+    without RI even where the random file has a number for its target and field, and the note."""
+    spec = TableSpec("t", "T", "nb201", (
+        Column("acc", "Acc", "cifar10", "test_acc", significant=3),
+        Column("err", "Err", "cifar10", "valid_acc", error=True, digits=1),
+        Column("tau", "Tau", "cifar10", "test_acc", source="tau")))
+    random = {"label": "Random sampling (x)", "values": {"cifar10": {
+        "test_acc": {"mean": 91.2345, "std": 0.5, "n": 3},
+        "valid_acc": {"mean": 90.0, "std": 1.5, "n": 3}}}}
+    assert random_row(spec, random, NOTE) == {
+        "Method": "Random sampling (x)", "run": "", "seeds": "", "reproduced_with": NOTE,
+        "acc_reproduced": "91.2 ± 0.5", "err_reproduced": "10.0 ± 1.5"}
+
+
+def test_write_table_reads_the_random_file_into_every_format(tmp_path):
+    """``random_file`` (rule space_mean's output) reaches the table: the row last in the CSV,
+    Markdown and LaTeX, with an RI cell of ours beside it."""
+    spec = TABLES.get(next(t for t in RANDOM_TABLES if TABLES.get(t).space == "nb201"))
+    files = fake_results(spec, tmp_path / "runs")
+    label = "Random sampling (space mean; all 2 cells of the benchmark)"
+    values = {t: {f: {"mean": 50.0, "std": 1.0, "n": 2} for f in space_mean.FIELDS}
+              for t in spec.targets()}
+    random_file = tmp_path / "mean.json"
+    random_file.write_text(json.dumps({"source": space_mean.BENCHMARK, "cells": 2, "partial": None,
+                                       "values": values, "label": label}))
+    table = write_table(spec, str(spec.thesis_csv(ROOT)), files, str(tmp_path / "t"), NOTE,
+                        random_file=str(random_file))
+    assert table[-1]["Method"] == label
+    assert any(row.get(f"{c.key}_ri") for row in table[:-1] for c in spec.columns if has_ri(spec, c))
+    for suffix in ("csv", "md", "tex"):
+        assert label in (tmp_path / f"t.{suffix}").read_text(), suffix
+    # the row's other cells are empty in every format (it has no thesis value, run or seeds)
+    raw = (tmp_path / "t.csv").read_bytes()
+    assert b"\r" not in raw  # the CSV's lines end in "\n" alone, as the other outputs
+    *_, last, split = list(csv.reader(io.StringIO(raw.decode())))  # then each column's data split
+    assert {cell for cell in last if cell} == {label, "50.00 ± 1.00", NOTE}
+    assert split[0] == splits.ROW_LABEL
+    line = next(x for x in (tmp_path / "t.md").read_text().splitlines() if x.startswith(f"| {label} "))
+    assert {cell.strip() for cell in line.strip("|").split("|") if cell.strip()} == {
+        label, "50.00 ± 1.00"}
 
 
 @pytest.mark.parametrize("table", RANDOM_TABLES)

@@ -34,7 +34,7 @@ def test_select_takes_the_best_held_out_score_ties_to_the_smallest_seed():
     assert select({0: 90.0, 1: 93.0, 100: 92.0}) == 1
     assert select({0: 93.0, 1: 93.0, 100: 92.0}) == 0
     assert select({0: 60.0, 1: 58.0}, higher_is_better=False) == 1  # a perplexity
-    with pytest.raises(ValueError, match="no retraining scores"):
+    with pytest.raises(ValueError, match="^no retraining scores to select a cell by$"):
         select({})
 
 
@@ -56,12 +56,24 @@ def test_selection_reads_the_validation_split_never_the_test_set():
                                    "protocol": "heldout", "higher_is_better": True}
     # a retraining under the DARTS protocol (its "Valid" is the test set) is refused
     darts = [{**final, "run": "darts-2nd"} for final in finals]
-    with pytest.raises(ValueError, match="held-out retrainings only .*not darts-2nd: .*test set"):
-        selection_record([_genotype(0), _genotype(1)], darts, "valid_acc", True)
+    with pytest.raises(ValueError, match=r"^the selection reads held-out retrainings only "
+                                         r"\(darts-2nd-heldout\), not darts-2nd, darts-2nd-x: a "
+                                         r"retraining under the DARTS protocol scores the test set$"):
+        selection_record([_genotype(0), _genotype(1)], darts + [{**finals[0], "run": "darts-2nd-x"}],
+                         "valid_acc", True)
+    # a lower-is-better field (a perplexity) selects the smallest score
+    lowest = selection_record([_genotype(0), _genotype(1)], finals, "valid_acc", False)
+    assert lowest["seed"] == 0 and lowest["selection"]["higher_is_better"] is False
+    with pytest.raises(ValueError, match="^two genotypes of one search seed among the selection's "
+                                         "inputs$"):
+        selection_record([_genotype(0), _genotype(0)], finals, "valid_acc", True)
 
 
 def test_one_search_needs_no_retraining_and_every_search_of_several_does():
-    assert selection_record([_genotype(7)], [], "valid_acc", True)["seed"] == 7
+    alone = selection_record([_genotype(7)], [], "valid_acc", True)
+    assert alone["seed"] == 7 and alone["selection"] == {
+        "searches": [7], "scores": {}, "field": "valid_acc", "target": None, "protocol": None,
+        "higher_is_better": True}
     with pytest.raises(ValueError, match="every search's cell must be retrained"):
         selection_record([_genotype(0), _genotype(1)],
                          [{"seed": 0, "target": "cifar10", "run": "darts-2nd-heldout",
@@ -97,6 +109,65 @@ def test_a_row_is_the_selected_cell_retrained_with_the_across_searches_column_be
     assert "across searches" in tex and "never the test set" in tex
     if any(c.field == "params_m" for c in spec.columns):  # one value: the selected cell's
         assert row["params_m_reproduced"] == "0.0258" and "params_m_searches" not in row
+
+
+@pytest.mark.parametrize("table", ["table_3_1", "table_4_6"])
+def test_a_searched_run_without_its_selected_cell_keeps_only_the_across_searches_cells(table,
+                                                                                      tmp_path):
+    """No ``selection.json`` of a run among the inputs: its selected-cell cells stay empty (never
+    the searches' mean), its across-searches cells are as before (each search's retraining); the
+    other rows keep every cell."""
+    from nasrepro.layout import is_selection_file
+
+    spec = TABLES.get(table)
+    files = fake_results(spec, tmp_path, seeds=(0, 1))
+    full = build(spec, spec.thesis_csv(ROOT), files, NOTE)
+    run = next(r for r in full if r["selected"])["run"]
+    kept = [f for f in files if not (is_selection_file(f) and f"/{run}-selected/" in f)]
+    assert len(kept) == len(files) - 1
+    rows = build(spec, spec.thesis_csv(ROOT), kept, NOTE)
+    for before, after in zip(full, rows):
+        if before["run"] != run:
+            assert after == before
+            continue
+        assert after["selected"] == ""
+        for column in spec.columns:
+            if column.source == "eval":
+                assert after[f"{column.key}_reproduced"] == "", column.key
+            if spec.across(column):
+                assert after[column.key + "_searches"] == before[column.key + "_searches"]
+                assert after[column.key + "_searches"], column.key
+
+
+def test_the_selected_cell_alone_and_a_column_after_one_without_results(tmp_path):
+    """Results on CIFAR-100 only (the CIFAR-10 columns come first and stay empty) and no
+    further retraining of the selected cell: each CIFAR-100 cell of ours is the selected
+    search's own retraining alone."""
+    from nasrepro.layout import is_selection_file
+
+    spec = TABLES.get("table_3_1")
+    files = fake_results(spec, tmp_path, seeds=(0, 1), targets=["cifar100"])
+    kept = [f for f in files if is_selection_file(f) or "-selected/" not in f]
+    assert len(kept) < len(files)
+    rows = [r for r in build(spec, spec.thesis_csv(ROOT), kept, NOTE) if r["selected"]]
+    assert rows
+    for row in rows:
+        assert row["cifar10_test_error_reproduced"] == ""
+        assert row["cifar100_test_error_reproduced"] and "±" not in row["cifar100_test_error_reproduced"]
+        assert row["seeds"] == 1
+
+
+def test_a_row_of_a_run_without_a_search_keeps_its_own_cells(tmp_path):
+    """A published cell's pseudo-run (``published-<cell>``, no search to select over) in a
+    selecting table: its cells are its own retrainings, not moved to the across-searches cell."""
+    from nasrepro.spaces.darts_cnn.genotypes import ALL
+
+    spec = TABLES.get("table_3_1")
+    run = f"published-{sorted(ALL)[0]}"
+    files = fake_results(spec, tmp_path, seeds=(0, 1), runs=[run])
+    row = build(spec, spec.thesis_csv(ROOT), files, NOTE, extra_runs=[run])[-1]
+    assert row["run"] == run and row["cifar10_test_error_reproduced"]
+    assert row["cifar10_test_error_searches"] == "" and row["seeds"] == 2
 
 
 def test_tables_of_other_spaces_keep_the_mean_over_the_searches(tmp_path):

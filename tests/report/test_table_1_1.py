@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from nasrepro.analysis.space_summary import summarize
+from nasrepro.analysis.space_summary import scientific, summarize
 from nasrepro.registry import TABLES
 from nasrepro.report.table import write_table
 from tests.conftest import ROOT
@@ -26,9 +26,14 @@ def test_the_counts(summary):
     assert summary["darts_cnn"]["derived"] == f"{(1 * 3 * 6 * 10 * 49 ** 4) ** 2:.2e}"
     assert (summary["darts_cnn"]["operations"], summary["darts_cnn"]["edges"]) == ("8", "14")
     assert summary["darts_rnn"] == {"size": "1.58e+10", "operations": "5", "edges": "36"}
-    assert summary["nb1shot1"]["size"] == str(6240 + 29160 + 363648)
-    assert summary["nb1shot1"]["edges"] == "9" and summary["nb101"]["edges"] == "≤ 9"
-    assert summary["nb101"]["size"] == "423624"
+    assert summary["nb1shot1"] == {"size": str(6240 + 29160 + 363648), "operations": "3",
+                                   "edges": "9"}
+    assert summary["nb101"] == {"size": "423624", "operations": "3", "edges": "≤ 9"}
+
+
+def test_counts_are_exact_integers_below_a_billion_and_three_figures_from_there():
+    assert scientific(423_624) == "423624" and scientific(999_999_999) == "999999999"
+    assert scientific(10**9) == "1.00e+09" and scientific(15_801_827_328) == "1.58e+10"
 
 
 def test_table_has_every_space_and_matches_where_the_docs_say(summary, tmp_path):

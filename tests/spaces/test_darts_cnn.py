@@ -248,3 +248,16 @@ def test_auxiliary_heads_are_darts_at_darts_map_sizes():
     assert isinstance(pool, torch.nn.AvgPool2d) and (pool.kernel_size, pool.stride) == (5, 2)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) and m.num_features == 768
                    for m in imagenet.auxiliary.modules())  # DARTS trained it without this BN
+
+
+def test_multiply_adds_of_a_small_network_by_hand():
+    """Per sample (any batch size in ``input_shape``): a convolution's outputs times its
+    in_channels / groups x kernel height x width, a linear layer's in x out features."""
+    net = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1),
+                              torch.nn.Conv2d(8, 8, (3, 1), padding=(1, 0), groups=2),
+                              torch.nn.Flatten(), torch.nn.Linear(8 * 4 * 5, 10))
+    by_hand = 8 * 4 * 5 * (3 * 3 * 3) + 8 * 4 * 5 * (4 * 3 * 1) + 160 * 10
+    counted = count_multiply_adds(net, (5, 3, 4, 5))
+    assert counted == by_hand == 7840 and isinstance(counted, int)  # an exact count
+    assert count_multiply_adds(net, (1, 3, 4, 5)) == counted
+    assert not any(m._forward_hooks for m in net.modules())  # every counting hook removed

@@ -23,9 +23,9 @@ T23_ROWS = [["GDAS", "gdas", "93.51", "41.20 ± 1.05", "0.12", "0.300", "2", "no
 T45 = ["Method", "run", "Searching time (s) [thesis]", "Searching time (s) [ours]",
        "Ratio to GDAS [thesis]", "Ratio to GDAS [ours]", "Seeds [ours]", "reproduced_with"]
 T45_ROWS = [["GDAS", "gdas", "8,850", "12.3", "1", "1.00", "1", "note"]]
-CLAIMS_HEAD = ["id", "verdict", "thesis_verdict", "ours"]
-CLAIMS_ROWS = [["c2-tau-positive", "inconclusive", "holds", "0.3"],
-               ["c4-cost-e2nas", "inconclusive", "holds", "1.2"]]
+CLAIMS_HEAD = ["id", "verdict", "thesis_verdict", "released_verdict", "ours"]
+CLAIMS_ROWS = [["c2-tau-positive", "inconclusive", "holds", "same code", "0.3"],
+               ["c4-cost-e2nas", "inconclusive", "holds", "same code", "1.2"]]
 
 
 def write_csv(path, header, rows):
@@ -118,8 +118,8 @@ def test_wall_clock_columns_are_never_compared(build):
 def test_a_flipped_verdict_is_named_and_a_wall_clock_claim_does_not_fail(build):
     def edit(results):
         write_csv(results / "report/claims.csv", CLAIMS_HEAD,
-                  [["c2-tau-positive", "holds", "holds", "0.5"],
-                   ["c4-cost-e2nas", "fails", "holds", "0.9"]])
+                  [["c2-tau-positive", "holds", "holds", "same code", "0.5"],
+                   ["c4-cost-e2nas", "fails", "holds", "same code", "0.9"]])
 
     diff = diff_after(build, edit)
     assert not diff.changes
@@ -127,6 +127,17 @@ def test_a_flipped_verdict_is_named_and_a_wall_clock_claim_does_not_fail(build):
                           gate.Flip("c4-cost-e2nas", "verdict", "inconclusive", "fails", True)]
     assert diff.failed
     assert not gate.Diff([], diff.flips[1:], diff.compared).failed  # wall clock alone: passes
+
+
+def test_a_flipped_released_code_verdict_is_named(build):
+    """Issue #29 item 5 with #25: the verdict under the released code is gated like ours."""
+    def edit(results):
+        write_csv(results / "report/claims.csv", CLAIMS_HEAD,
+                  [["c2-tau-positive", "inconclusive", "holds", "holds", "0.3"], CLAIMS_ROWS[1]])
+
+    diff = diff_after(build, edit)
+    assert diff.flips == [gate.Flip("c2-tau-positive", "released_verdict", "same code", "holds", False)]
+    assert not diff.changes and diff.failed
 
 
 def test_the_command_updates_then_passes_then_fails_on_a_planted_change(build, capsys):

@@ -19,8 +19,8 @@ where floating-point reductions may differ in the last digit.
 
 A difference is reported cell by cell: table, row (``Method`` and ``run``), column (the CSV
 header), old, new, delta (per number of the cell: a "mean ± std" cell has two); a row, column,
-table or figure that appeared or went is one line each; a claim whose verdict (ours, or on the
-thesis' numbers) flipped is one line. ``--update`` rewrites the snapshot atomically.
+table or figure that appeared or went is one line each; a claim whose verdict (ours, on the
+thesis' numbers, or ours under the released code) flipped is one line. ``--update`` rewrites the snapshot atomically.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ from nasrepro.utils.atomic import write_json
 
 WALL_CLOCK_SOURCES = ("search_cost", "search_seconds", "search_ratio")
 WALL_CLOCK = "(wall clock: not compared)"
-VERDICT_FIELDS = ("verdict", "thesis_verdict")
+# ours, the thesis' own numbers', and ours with each released-code run in place of its thesis run
+# (report.claims.released_claim, issue #25)
+VERDICT_FIELDS = ("verdict", "thesis_verdict", "released_verdict")
 NUMBER = re.compile(r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?")
 ABSENT = "(absent)"
 HEADER = ("table", "row", "column", "old", "new", "delta")
@@ -62,7 +64,8 @@ class Change:
 
 @dataclass(frozen=True)
 class Flip:
-    """A claim whose verdict changed (``field``: ours, "verdict", or the thesis', "thesis_verdict");
+    """A claim whose verdict changed (``field``: ours, "verdict"; the thesis', "thesis_verdict"; ours
+    under the released code, "released_verdict");
     ``wall_clock``: the claim reads a wall-clock column (reported, not failing the gate)."""
 
     claim: str
@@ -111,7 +114,7 @@ def read_table(table: str, path: Path) -> dict:
 
 
 def read_claims(path: Path) -> dict[str, dict[str, str]]:
-    """{claim id: {verdict, thesis_verdict}} of a claims CSV (rule claims)."""
+    """{claim id: {verdict, thesis_verdict, released_verdict}} of a claims CSV (rule claims)."""
     with open(path, newline="", encoding="utf-8") as handle:
         return {row["id"]: {f: row[f] for f in VERDICT_FIELDS} for row in csv.DictReader(handle)}
 

@@ -16,7 +16,7 @@ from nasrepro.profile import resolve, select, validate
 from nasrepro.cli import main
 from nasrepro.methods.darts import DartsConfig
 from nasrepro.params import ConfigError, build_config
-from nasrepro.registry import DATASETS, FIGURES, METHODS, RUNS, SPACES, TABLES, UnknownNameError
+from nasrepro.registry import METHODS, RUNS, SPACES, TABLES, UnknownNameError
 from nasrepro.report.table import build
 from tests.conftest import ROOT
 

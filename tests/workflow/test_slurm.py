@@ -25,7 +25,6 @@ from tests.computed import (ENV, REHEARSAL_NB201_RUN, ROOT, clean_copy, copy_run
                             job_counts, rehearsal_args, reproducible_bytes)
 
 RECIPE = Path(os.environ.get("NASREPRO_SLURM_RECIPE", ROOT.parent / "shared" / "slurm-recipe"))
-pytestmark = [pytest.mark.slurm, pytest.mark.slow]
 
 # The test cluster is tiny: the profile's thesis sizes are overridden to fit it, the rest (executor,
 # requeue, retries, per-rule gpu requests from the rules) is the profile's. No slurmdbd here, so
@@ -39,6 +38,9 @@ CLUSTER_OVERRIDES = (
 )
 FULL = os.environ.get("NASREPRO_SLURM_FULL") == "1"
 PROFILE = "default" if FULL else "rehearsal"
+REFERENCE = "computed_default" if FULL else "computed_rehearsal"  # the session run it rebuilds
+# on the xdist worker that holds that run (tests/conftest.py: one worker per shared fixture)
+pytestmark = [pytest.mark.slurm, pytest.mark.slow, pytest.mark.xdist_group(REFERENCE)]
 COMPARED = (f"results/{PROFILE}/tables", f"results/{PROFILE}/figures")
 
 
@@ -111,7 +113,7 @@ def _start_now(job: str, env: dict) -> None:
 @pytest.fixture
 def reference(request):
     """The local run the Slurm run must equal (built in the fixture's time, not the test's)."""
-    return request.getfixturevalue("computed_default" if FULL else "computed_rehearsal")
+    return request.getfixturevalue(REFERENCE)
 
 
 def test_rehearsal_jobs_through_the_slurm_profile_match_the_local_run(slurm_cluster, reference, tmp_path):

@@ -17,14 +17,16 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from nasrepro.registry import BENCHMARKS
 from nasrepro.spaces.base import ConvertedBenchmark
 from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch, distinct_cells
 from nasrepro.spaces.nb1shot1.tfrecord import parse_record, read_records
 from nasrepro.utils.download import fetch
+
+if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the functions that build tables do
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ def obtain(source: dict, work_dir: Path) -> Path:
 
 def convert(path: str | Path) -> pd.DataFrame:
     """Every record of the file (module docstring)."""
+    import pandas as pd
+
     rows, index, repeats = [], {}, {}
     for number, data in enumerate(read_records(path)):
         record = parse_record(data)

@@ -19,11 +19,13 @@ import logging
 import math
 import time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch
 from nasrepro.utils.atomic import write_json
+
+if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the functions that build tables do
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,8 @@ def derived_cells(metrics_files: list[str]) -> list[Nb1Shot1Arch]:
 def build_standin(cells: list[Nb1Shot1Arch], train_cell, state_dir: Path) -> pd.DataFrame:
     """The stand-in table of ``cells``; ``train_cell(arch) -> (records, params, epochs)`` trains
     one cell (``run_retrain`` records: ``valid_acc``/``test_acc`` in percent per epoch)."""
+    import pandas as pd
+
     if not cells:
         raise ValueError("no derived cells: the stand-in NAS-Bench-101 table needs at least one search")
     state_dir.mkdir(parents=True, exist_ok=True)

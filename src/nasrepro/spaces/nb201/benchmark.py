@@ -22,14 +22,17 @@ from __future__ import annotations
 import logging
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from nasrepro.registry import BENCHMARKS
 from nasrepro.spaces.base import ConvertedBenchmark, MissingEntryError
 from nasrepro.spaces.nb201.space import Nb201Arch, Nb201Space
 from nasrepro.utils.download import MissingDataError, fetch
+
+if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the functions that build tables do
+    import pandas as pd
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,8 @@ def _codes(column) -> tuple[np.ndarray, list]:
     any array pandas can factorize."""
     if hasattr(column, "indices"):
         return column.indices.to_numpy(zero_copy_only=False), column.dictionary.to_pylist()
+    import pandas as pd
+
     codes, values = pd.factorize(np.asarray(column))
     return codes, list(values)
 
@@ -85,6 +90,8 @@ def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200"), partial: bool
     the conversion (``source``: the archive named in the message; default ``folder``) unless
     ``partial``: then the cells present are converted and ``attrs["partial"]`` records
     {cells, of, source}."""
+    import pandas as pd
+
     from nats_bench import create
 
     api = create(str(folder), "tss", fast_mode=True, verbose=False)
@@ -142,6 +149,7 @@ class Nb201Benchmark(ConvertedBenchmark):
     def load(cls, path):
         """Only the lookup columns, strings read dictionary-encoded: a full converted table
         (15,625 cells, about 400k rows) loads in a small fraction of a second (bench lookup)."""
+        import pandas as pd
         import pyarrow.parquet as pq
 
         path = Path(path)

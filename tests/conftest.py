@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from nasrepro import plugins
+from tests import xdist_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("NASREPRO_SHARED_DATA", ROOT.parent / "shared" / "data"))
@@ -71,19 +72,16 @@ def _tier_guard(request, monkeypatch):
         monkeypatch.setattr(subprocess, "Popen", _TierGuardedPopen)
 
 
-# The README test command runs on pytest-xdist workers (`-n auto --dist loadgroup`, pyproject.toml).
-# A session fixture is computed once per worker that asks for it, so every test that uses one of
-# the expensive ones below runs on the same worker: the first fixture a test uses names its group
-# (a test that asks for one through request.getfixturevalue carries its own xdist_group mark).
-_SHARED_FIXTURES = ("computed_default", "computed_rehearsal", "dry_runs")
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    xdist_groups.order_and_record(config, items)  # one worker per shared fixture
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
-def pytest_collection_modifyitems(items):
-    for item in items:
-        used = [name for name in _SHARED_FIXTURES if name in getattr(item, "fixturenames", ())]
-        if used and item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(used[0]))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    if config.getvalue("dist") == "loadgroup":
+        return xdist_groups.make_scheduler(config, log)
+    return None
 
 
 # One torch thread in every test, whatever the machine's cores or load (results and their speed

@@ -39,7 +39,7 @@ CLUSTER_OVERRIDES = (
 FULL = os.environ.get("NASREPRO_SLURM_FULL") == "1"
 PROFILE = "default" if FULL else "rehearsal"
 REFERENCE = "computed_default" if FULL else "computed_rehearsal"  # the session run it rebuilds
-# on the xdist worker that holds that run (tests/conftest.py: one worker per shared fixture)
+# on the xdist worker that holds that run (tests/xdist_groups.py: one worker per shared fixture)
 pytestmark = [pytest.mark.slurm, pytest.mark.slow, pytest.mark.xdist_group(REFERENCE)]
 COMPARED = (f"results/{PROFILE}/tables", f"results/{PROFILE}/figures")
 

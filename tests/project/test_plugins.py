@@ -126,6 +126,16 @@ def test_report_jobs_do_not_import_torch(tmp_path):
     assert (tmp_path / "c.md").exists()
 
 
+def test_worker_jobs_do_not_import_pandas():
+    """Search and evaluation jobs load every family (``command(..., loads=FAMILIES)``); pandas
+    (~0.3 s a job, docs/performance.md "Per-job fixed cost") stays out until a table is built."""
+    code = ("import sys\nfrom nasrepro import plugins\nplugins.load(*plugins.FAMILIES)\n"
+            "print(len(plugins.FAMILIES), 'pandas' in sys.modules, 'torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[1:] == ["False", "True"]  # torch: the families did load
+
+
 @pytest.mark.slow
 def test_a_plugin_method_fills_a_table_row_through_the_workflow(tmp_path):
     """examples/spos.yaml as a user would give it (a smaller grid on top): the plugin's run is

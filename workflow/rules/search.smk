@@ -62,7 +62,6 @@ rule random_search:
         L.random_search(*RUN),
     wildcard_constraints:
         space="|".join(RANDOM_SEARCH_SPACES),
-        run=layout.SEARCHED_RUN,
     params:
         source=lambda wc: "--benchmark" if uses_benchmark(wc.space) else "",
     conda:

@@ -355,12 +355,11 @@ def random_search_input(wildcards):
 
 def random_search_sources(space):
     """What a random search of ``space`` looks its draws up in: the benchmark table, or, in a
-    profile that retrains its cells, the probe cells' evaluations and their run records (the
-    measured retraining times)."""
+    profile that retrains its cells, the probe cells' evaluations (the run.json beside each, the
+    measured retraining time, comes from the same evaluate job)."""
     if uses_benchmark(space):
         return [L.benchmark_table(registry.benchmark_of(space))]
-    finals = probe_outputs(space)
-    return finals + [os.path.join(os.path.dirname(f), "run.json") for f in finals]
+    return probe_outputs(space)
 
 
 def figure_inputs(wildcards):

@@ -117,8 +117,9 @@ def _rows(computed_default, table):
 @pytest.mark.slow
 def test_the_slice_tables_carry_seeds_intervals_levels_and_splits(computed_default):
     ours = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
-    *methods, random, split = _rows(computed_default, "table_2_3")
+    *methods, random, searched, split = _rows(computed_default, "table_2_3")
     exact = {(c.run, c.key) for c in EXACT if c.table == "table_2_3"}
+    assert searched[f"{ours[:-1]}; n]"] == "2"  # the random search: one incumbent per seed
     for row in methods:  # two seeds (0, 1): n, the printed mean and std, an interval around it
         stat = {name: row[f"{ours[:-1]}; {name}]"] for name in
                 ("n", "mean", "std", "95% CI low", "95% CI high", "95% CI contains thesis")}

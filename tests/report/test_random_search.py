@@ -133,6 +133,22 @@ def test_the_command_searches_the_converted_benchmark_by_its_12_epoch_times(tmp_
     assert result["source"] == random_search.BENCHMARK and result["cells"] == 3
 
 
+def test_a_table_converted_without_times_is_one_line_naming_the_fix(tmp_path, capsys):
+    space, rows = Nb201Space(), []
+    for (target, column), (dataset, split) in THESIS_COLUMNS.items():
+        rows.append({"index": 0, "arch": space.to_string(space.from_index(3)), "dataset": dataset,
+                     "split": split, "epochs": 12, "mean_accuracy": 50.0})
+    pd.DataFrame(rows).to_parquet(tmp_path / "old.parquet")
+    code = cli.main(["--log", str(tmp_path / "rs.log"), "random-search", "--space", "nb201",
+                     "--target", "cifar10", "--budget", _budget(tmp_path, "gdas", 0, 99.0),
+                     "--out", str(tmp_path / "rs.json"), "--benchmark",
+                     str(tmp_path / "old.parquet")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "no training time for cifar10-valid/x-valid at 12 epochs" in err
+    assert "convert the archive again" in err and not (tmp_path / "rs.json").exists()
+
+
 def test_the_command_searches_the_probe_cells_by_their_measured_retraining_times(tmp_path):
     finals = []
     for i, (valid, test, seconds) in enumerate([(40.0, 90.0, 3.0), (70.0, 20.0, 4.0)]):

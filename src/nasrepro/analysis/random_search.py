@@ -43,6 +43,9 @@ from nasrepro.data.protocols import SealedSplitRead
 from nasrepro.utils.atomic import write_json
 
 BENCHMARK, STANDIN = "benchmark", "stand-in"  # where the lookups come from (``Lookups.source``)
+# the schedule a search reads in a benchmark, as NATS-Bench's own baselines do
+# (``simulate_train_eval(arch, dataset, hp="12")``: validation accuracy and time after 12 epochs)
+SEARCH_EPOCHS = 12
 
 
 def _sealed(cell: str) -> dict:
@@ -137,7 +140,7 @@ def label(row: dict) -> str:
     """The row's ``Method`` cell: the budget it matched, and how many lookups fit in it."""
     matched = row["matched"]
     draws = "/".join(str(n) for n in row["draws"])
-    table = ("benchmark lookups, 12 epochs" if row["source"] == BENCHMARK else
+    table = (f"benchmark lookups, {SEARCH_EPOCHS} epochs" if row["source"] == BENCHMARK else
              "the probe cells' retrainings")
     return (f"Random search (budget-matched: {matched['run']}'s search time, "
             f"{_duration(row['budget_s'])}; {draws} draws of {table})")

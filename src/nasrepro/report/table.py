@@ -198,7 +198,8 @@ SAMPLED_LEGEND = ("Random sampling: the mean ± std (population) of each column 
                   "better (error, perplexity), so that better than random is positive (issue #29).")
 SEARCH_LEGEND = ("Random search (budget-matched): per seed s, cells drawn uniformly (seed s) "
                  "from the benchmark table in use until the next lookup would pass the measured "
-                 "search time of the named run's search s (its simulated time: 12 epochs of "
+                 "search time of the named run's search s (its simulated time: "
+                 f"{random_search.SEARCH_EPOCHS} epochs of "
                  "NATS-Bench training plus one evaluation; a profile that retrains its cells: "
                  "its probe cells with their measured retraining times); the incumbent, best by "
                  "validation accuracy, reported like the rows' cells; budget and draws depend "

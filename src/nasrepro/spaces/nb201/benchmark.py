@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nasrepro.analysis.random_search import SEARCH_EPOCHS
 from nasrepro.registry import BENCHMARKS
 from nasrepro.spaces.base import ConvertedBenchmark, MissingEntryError
 from nasrepro.spaces.nb201.space import Nb201Arch, Nb201Space
@@ -44,9 +45,6 @@ LOOKUP_COLUMNS = ["arch", "dataset", "split", "epochs", "mean_accuracy"]
 # seconds: the schedule's training time (sum of its epochs' ``train_times``) and one evaluation of
 # the split (mean of its ``eval_times`` over the epochs), each the mean over the seeds
 TIME_COLUMNS = ["train_time", "eval_time"]
-# a search by lookup reads the 12-epoch schedule, as NATS-Bench's own baselines do
-# (``simulate_train_eval(arch, dataset, hp="12")``: valid accuracy and time after 12 epochs)
-SEARCH_EPOCHS = 12
 
 
 def _codes(column) -> tuple[np.ndarray, list]:
@@ -59,10 +57,6 @@ def _codes(column) -> tuple[np.ndarray, list]:
     codes, values = pd.factorize(np.asarray(column))
     return codes, list(values)
 
-def _lookup_seconds(train, evaluation) -> np.ndarray:
-    """The simulated seconds of looking an entry up: its schedule's training plus one evaluation
-    of its split (NATS-Bench's ``simulate_train_eval``)."""
-    return np.asarray(train, dtype=float) + np.asarray(evaluation, dtype=float)
 
 # (target, column) -> (benchmark dataset, evaluation split)
 THESIS_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
@@ -90,6 +84,12 @@ def _seconds(results: list, split: str, epochs: int) -> tuple[float, float]:
                          / epochs)
     return (float(np.mean(train)) if train else float("nan"),
             float(np.mean(evals)) if evals else float("nan"))
+
+
+def _lookup_seconds(train, evaluation) -> np.ndarray:
+    """The simulated seconds of looking an entry up: its schedule's training plus one evaluation
+    of its split (NATS-Bench's ``simulate_train_eval``)."""
+    return np.asarray(train, dtype=float) + np.asarray(evaluation, dtype=float)
 
 
 def obtain(source: dict, work_dir: Path) -> Path:

@@ -12,7 +12,8 @@ search, Table 4.2 "Best"), ``<run>-heldout`` (seed s: the held-out retraining of
 ``<run>``'s search s, the score the selection reads: ``data.protocols.HELDOUT``) and
 ``<run>-selected`` (the cell selected over ``<run>``'s searches by those scores, the thesis'
 protocol for a DARTS-space row; its seed folders hold that cell's further retrainings,
-``experiments.specs.SELECTION_SPACES``).
+``experiments.specs.SELECTION_SPACES``) and ``<run>-random-search`` (seed s: the random search by
+lookup whose budget is the measured time of ``<run>``'s search s, ``analysis.random_search``).
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ SAMPLED_PREFIX = "sampled-"
 BEST_SUFFIX = "-best"
 SELECTED_SUFFIX = "-selected"
 HELDOUT_SUFFIX = "-heldout"
+RANDOM_SEARCH_SUFFIX = "-random-search"
 HELDOUT_PROTOCOL = "heldout"  # the retraining protocol of a <run>-heldout job (data.protocols)
-PSEUDO_SUFFIXES = (BEST_SUFFIX, SELECTED_SUFFIX, HELDOUT_SUFFIX)
+PSEUDO_SUFFIXES = (BEST_SUFFIX, SELECTED_SUFFIX, HELDOUT_SUFFIX, RANDOM_SEARCH_SUFFIX)
 # A run's fidelity (issue #25): the thesis' equations (the default) or the author's released code
 # where it computes something else (the methods' ``released`` options, docs/methods.md)
 THESIS, RELEASED = "thesis", "released"
@@ -91,11 +93,20 @@ def is_heldout_run(run: str) -> bool:
     return run.endswith(HELDOUT_SUFFIX)
 
 
+def random_search_run(run: str) -> str:
+    """The pseudo-run of the random searches matched to ``run``'s search times (issue #29)."""
+    return f"{run}{RANDOM_SEARCH_SUFFIX}"
+
+
+def is_random_search_run(run: str) -> bool:
+    return run.endswith(RANDOM_SEARCH_SUFFIX)
+
+
 def has_search(run: str) -> bool:
     """Whether ``run`` is searched (probe, published and sampled pseudo-runs only write a
-    genotype; a selected or held-out pseudo-run reads its run's searches)."""
+    genotype; a selected, held-out or random-search pseudo-run reads its run's searches)."""
     return not (is_probe_run(run) or is_published_run(run) or is_sampled_run(run)
-                or is_selected_run(run) or is_heldout_run(run))
+                or is_selected_run(run) or is_heldout_run(run) or is_random_search_run(run))
 
 
 def selected_retrain_seeds(pool: list[int], retrainings: int) -> list[int]:

@@ -28,16 +28,17 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from nasrepro.jobs import (PROBE_PREFIX, PSEUDO_SUFFIXES, PUBLISHED_PREFIX, SAMPLED_PREFIX,
-                           selected_run)
+                           random_search_run, selected_run)
 
 _RUN_CHAR = "[a-z0-9\\-]"
 RUN = f"{_RUN_CHAR}+"  # a run name (wildcard constraint)
 _SUFFIXES = "|".join(re.escape(suffix) for suffix in PSEUDO_SUFFIXES)
-SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, sampled-, -best, -selected or -heldout pseudo-run
+SEARCHED_RUN = (  # a run with a search of its own: no probe-, published-, sampled-, -best, -selected, -heldout or -random-search pseudo-run
     f"(?!{re.escape(PROBE_PREFIX)}|{re.escape(PUBLISHED_PREFIX)}|{re.escape(SAMPLED_PREFIX)})"
     f"(?!{_RUN_CHAR}*(?:{_SUFFIXES})(?!{_RUN_CHAR})){RUN}"
 )
 SELECTION_FILE = "selection.json"
+RANDOM_SEARCH_FILE = "random_search.json"
 DEFAULT_PROFILE = "default"  # the Snakefile's own profile: config/config.yaml, no --configfile
 CONFIG_SCHEMA = "workflow/schemas/config.schema.yaml"  # a profile's layout and defaults
 SHARED_DATA = "../shared/data"  # small real data beside the project (tests, rehearsal fixtures)
@@ -116,6 +117,11 @@ class Layout:
         the search seed it comes from and the scores it was selected by, in the folder of
         pseudo-run ``<run>-selected``, whose seed folders hold its further retrainings."""
         return f"{self.runs}/{space}/{dataset}/{selected_run(run)}/{SELECTION_FILE}"
+
+    def random_search(self, space, dataset, run, seed) -> str:
+        """The random search by lookup whose budget is ``run``'s search ``seed`` (rule
+        random_search, issue #29): in the seed folder of pseudo-run ``<run>-random-search``."""
+        return self.search_file(space, dataset, random_search_run(run), seed, RANDOM_SEARCH_FILE)
 
     def is_run_file(self, path: str) -> bool:
         return path.startswith(f"{self.runs}/")

@@ -43,6 +43,44 @@ def test_lookup_matches_published_value_and_official_reader(table):
         assert set(metrics) == {"valid_acc", "test_acc"}
 
 
+def test_times_are_nats_bench_simulated_lookup_times(table, tmp_path):
+    """Issue #29: the converter's time columns are NATS-Bench's ``get_more_info(index, dataset,
+    hp, is_random=False)`` ``train-all-time`` and ``<split>-per-time`` for both schedules (the
+    thesis' 200 epochs and the searches' 12), and a search lookup's seconds their sum, also after
+    a Parquet round trip."""
+    from nats_bench import create
+
+    api = create(str(NATS_FIXTURE), "tss", fast_mode=True, verbose=False)
+    loaded_path = tmp_path / "nb201.parquet"
+    table.to_parquet(loaded_path, index=False)
+    for bench in (Nb201Benchmark(table), Nb201Benchmark.load(loaded_path)):
+        for epochs in (12, 200):
+            for target in ("cifar10", "cifar100", "ImageNet16-120"):
+                dataset, split = THESIS_COLUMNS[(target, "valid")]
+                cells, valid, seconds = bench.search_lookups(target, epochs)
+                assert len(cells) == 3
+                for cell, acc, spent in zip(cells, valid, seconds):
+                    info = api.get_more_info(cell, dataset, hp=str(epochs), is_random=False)
+                    assert spent == pytest.approx(info["train-all-time"] + info["valid-per-time"])
+                    assert acc == pytest.approx(info["valid-accuracy"])
+    row = table[(table["index"] == 11) & (table["dataset"] == "cifar10-valid")
+                & (table["split"] == "x-valid") & (table["epochs"] == 200)].iloc[0]
+    assert row["train_time"] == pytest.approx(2492.411359151204)  # 200 x 12.462 s
+    assert row["eval_time"] == pytest.approx(4.151251713434845)
+
+
+def test_a_table_without_times_refuses_a_search_lookup_in_one_line(table, tmp_path):
+    path = tmp_path / "old.parquet"
+    table.drop(columns=["train_time", "eval_time"]).to_parquet(path, index=False)
+    bench = Nb201Benchmark.load(path)
+    assert bench.accuracy(Nb201Space().from_index(11), "cifar10", "ori-test") == pytest.approx(
+        91.583, abs=1e-3)  # the accuracies still look up
+    with pytest.raises(MissingEntryError) as error:
+        bench.search_lookups("cifar10")
+    assert "no training time for cifar10-valid/x-valid at 12 epochs" in str(error.value)
+    assert "convert the archive again" in str(error.value) and "\n" not in str(error.value)
+
+
 def test_per_seed_values_average_to_mean(table):
     for _, row in table.iterrows():
         assert len(row["seeds"]) == len(row["accuracies"]) >= 1

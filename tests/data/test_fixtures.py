@@ -102,6 +102,39 @@ def test_nats_fixture_cells_convert_through_the_official_reader(tmp_path):
         bench.thesis_metrics(Nb201Arch.from_string(str(table["cellstr"][1])), "cifar10")
 
 
+def test_nats_fixture_times_follow_the_stated_rule_through_the_converter(tmp_path):
+    """Issue #29: the fixture carries a per-epoch time for every cell under the 12-epoch schedule
+    (``nats.time_rule``, fit to the three real cells of the shared NATS-Bench folder), and the
+    real converter reads it: the real cells get NATS-Bench's own simulated time of a 12-epoch
+    lookup (``get_more_info`` ``train-all-time`` + ``valid-per-time``, seed mean), another cell the
+    rule's time of its operations; the 200-epoch schedule carries none (NaN)."""
+    from nats_bench import create
+
+    from nasrepro.spaces.nb201.benchmark import Nb201Benchmark
+
+    indices = [0, 11, 284, 5]
+    nats.build(SHARED_DATA, tmp_path, indices)
+    converted = Nb201Benchmark.build({"path": str(tmp_path / nats.ARCHIVE), "partial": True},
+                                     tmp_path / "work")
+    bench = Nb201Benchmark(converted)
+    cells, _, seconds = bench.search_lookups("cifar10", 12)
+    found = dict(zip(cells, seconds))
+    api = create(str(NATS_FIXTURE), "tss", fast_mode=True, verbose=False)
+    for index in (0, 11, 284):
+        info = api.get_more_info(index, "cifar10-valid", hp="12", is_random=False)
+        assert found[api.meta_archs[index]] == pytest.approx(
+            info["train-all-time"] + info["valid-per-time"], rel=1e-9)
+    rule = nats.time_rule(SHARED_DATA)
+    arch = api.meta_archs[5]
+    per_epoch = nats.op_counts(arch) @ (rule[("cifar10-valid", "train")] * 12
+                                        + rule[("cifar10-valid", "x-valid")])
+    assert found[arch] == pytest.approx(float(per_epoch), rel=1e-9)
+    assert len(set(found.values())) == 4  # every cell its own time
+    timed = converted[converted["epochs"] == 12]
+    assert timed["train_time"].notna().all() and timed["eval_time"].notna().all()
+    assert converted[converted["epochs"] == 200][["train_time", "eval_time"]].isna().all().all()
+
+
 def test_imagenet16_fixture_loads_with_the_thesis_spec(tmp_path):
     root = tmp_path / "ImageNet16"
     digests = imagenet.build_imagenet16(SHARED_DATA, root)

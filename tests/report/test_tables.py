@@ -157,15 +157,16 @@ def test_ri_and_across_searches_headers_say_scored_by_and_the_legends_join_with_
     selecting table) name it too; ``reproduced_tag`` without it names none; the legend is the
     table's legends joined by one space; an empty selection prints nothing."""
     from nasrepro.report import reproducibility
-    from nasrepro.report.table import (RANDOM_LEGEND, RI_TAG, SAMPLED_LEGEND, SELECTION_LEGEND,
-                                       reproduced_tag, selected_text)
+    from nasrepro.report.table import (RANDOM_LEGEND, RI_TAG, SAMPLED_LEGEND, SEARCH_LEGEND,
+                                       SELECTION_LEGEND, reproduced_tag, selected_text)
 
     scored = "ours; searched on stand-in digits, scored by nb201"
     nb201 = next(TABLES.get(t) for t in TABLES.names()
                  if TABLES.get(t).random_row and TABLES.get(t).space == "nb201")
     tags = [tag for key, _, tag in headers(nb201, DEFAULT_STANDINS, "nb201") if key.endswith("_ri")]
     assert f"{scored}; {RI_TAG}" in tags and all(", scored by nb201; " in tag for tag in tags)
-    assert legend(nb201) == f"{LEGEND} {RANDOM_LEGEND} {reproducibility.LEGEND}"
+    assert legend(nb201) == (f"{LEGEND} {RANDOM_LEGEND} {SEARCH_LEGEND} "
+                             f"{reproducibility.LEGEND}")  # the random search: issue #29
     darts = TABLES.get("table_3_1")
     across = [tag for key, _, tag in headers(darts, DEFAULT_STANDINS, "nb201")
               if key.endswith("_searches")]

@@ -5,7 +5,9 @@ figure, claim by claim; and its NAS-Bench-201 table has the random-sampling row 
 verdict, each row its reproducibility level, each column its data split (items 2, 3)."""
 
 import csv
+import json
 
+import numpy as np
 import pytest
 
 from nasrepro import cli
@@ -33,15 +35,51 @@ def test_the_slice_table_2_3_has_the_random_sampling_row_and_ri(computed_default
         rows = list(csv.DictReader(handle))
     ours = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
     ri = f"{ours[:-1]}; {RI_TAG}]"
-    *methods, random, split = rows
+    *methods, random, searched, split = rows
     assert split["Method"] == ROW_LABEL
     assert random["Method"] == "Random sampling (5 uniformly sampled cells, retrained)"
+    assert searched["run"] == "en2as-random-search" and searched[ours]  # the next test
     baseline = float(random[ours].split(" ± ")[0])
     assert methods and all(row[ri] for row in methods)
     for row in methods:  # RI from the printed (rounded) numbers: within their rounding
         mean = float(row[ours].split(" ± ")[0])
         assert float(row[ri]) == pytest.approx(100 * (mean - baseline) / baseline, abs=0.02)
         assert (float(row[ri]) > 0) == (mean > baseline)
+
+
+@pytest.mark.slow
+def test_the_slice_table_2_3_has_the_budget_matched_random_search(computed_default):
+    """Issue #29: per seed of Table 2.3, a random search over the slice's 5 probe cells whose
+    budget is EN²AS's search of that seed (its run.json) and whose draws cost each cell's
+    measured retraining (its run.json); the incumbent is the best drawn by validation, and the
+    row reports the incumbents' test accuracies (mean ± std over the 2 seeds)."""
+    layout, root = Layout("default"), computed_default.path
+    tests = []
+    for seed in (0, 1):
+        found = json.loads((root / layout.random_search("nb201", "cifar10", "en2as", seed))
+                           .read_text())
+        search = json.loads((root / layout.search_file("nb201", "cifar10", "en2as", seed,
+                                                       "run.json")).read_text())
+        probes = {}
+        for index in range(5):
+            final = root / layout.eval_file("nb201", "cifar10", f"probe-{index}", 0, "cifar10",
+                                            "final.json")
+            record = json.loads(final.read_text())
+            seconds = json.loads((final.parent / "run.json").read_text())["wall_time_s"]
+            probes[record["arch"]] = (record["valid_acc"], record["test_acc"], seconds)
+        assert found["seed"] == seed and found["budget_s"] == search["wall_time_s"]
+        assert found["used_s"] == pytest.approx(sum(probes[c][2] for c in found["draws"]))
+        assert found["used_s"] <= found["budget_s"] < found["used_s"] + probes[
+            found["stopped_by"]["cell"]][2]
+        assert found["draws"], "an EN²AS search outlasts one probe retraining"
+        assert probes[found["incumbent"]][0] == max(probes[c][0] for c in found["draws"])
+        tests.append(probes[found["incumbent"]][1])
+    path = root / layout.table("table_2_3", "csv")
+    with open(path, newline="") as handle:
+        row = list(csv.DictReader(handle))[-2]
+    assert row["Method"].startswith("Random search (budget-matched: en2as's search time, ")
+    assert row["CIFAR-10 Test Acc (%) [ours; stand-in: digits]"] == (
+        f"{np.mean(tests):.2f} ± {np.std(tests):.2f}")
 
 
 @pytest.mark.slow
@@ -79,8 +117,9 @@ def _rows(computed_default, table):
 @pytest.mark.slow
 def test_the_slice_tables_carry_seeds_intervals_levels_and_splits(computed_default):
     ours = "CIFAR-10 Test Acc (%) [ours; stand-in: digits]"
-    *methods, random, split = _rows(computed_default, "table_2_3")
+    *methods, random, searched, split = _rows(computed_default, "table_2_3")
     exact = {(c.run, c.key) for c in EXACT if c.table == "table_2_3"}
+    assert searched[f"{ours[:-1]}; n]"] == "2"  # the random search: one incumbent per seed
     for row in methods:  # two seeds (0, 1): n, the printed mean and std, an interval around it
         stat = {name: row[f"{ours[:-1]}; {name}]"] for name in
                 ("n", "mean", "std", "95% CI low", "95% CI high", "95% CI contains thesis")}

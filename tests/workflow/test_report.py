@@ -56,6 +56,8 @@ def test_cost_table_has_rules_tables_figures_and_thesis_search_costs(computed_de
     assert {("figure", p.stem) for p in built.glob("figures/*.png")} <= set(rows)
     assert int(rows[("rule", "search")]["jobs"]) == counts["search"]
     assert int(rows[("rule", "evaluate")]["jobs"]) == counts["evaluate"]
+    # Table 2.3's budget-matched random searches (issue #29), one per seed: costed as a family
+    assert int(rows[("rule", "random_search")]["jobs"]) == counts["random_search"] == 2
     # darts-2nd, gdas, idarts: 3 searches x 2 evaluations, and the random-sampling row's one
     # sampled genotype's retraining (the slice's random_sampling: K = 1 on CIFAR-10)
     assert int(rows[("table", "table_6_2")]["jobs"]) == 3 + 3 * 2 + 1

@@ -5,7 +5,7 @@ import json
 import os
 
 from nasrepro import layout, registry
-from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, SAMPLED_SPACES
+from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, RANDOM_SEARCH_SPACES, SAMPLED_SPACES
 
 P = config["profile"]
 L = layout.Layout(P)
@@ -335,6 +335,33 @@ def space_mean_option(space):
     return ""
 
 
+def random_search_files(table):
+    """The budget-matched random searches of a table (rule random_search, issue #29), one per
+    seed of the table: matched to its ``budget_run``'s searches, where the profile builds that
+    run in the table; none otherwise."""
+    spec = registry.TABLES.get(table)
+    if not spec.random_search or spec.budget_run not in select.table_runs(config, table):
+        return []
+    dataset = resolve.search_dataset(config, spec.space)
+    return [
+        L.random_search(spec.space, dataset, spec.budget_run, seed)
+        for seed in select.item_seeds(config, "tables", table)
+    ]
+
+
+def random_search_input(wildcards):
+    return random_search_files(wildcards.table)
+
+
+def random_search_sources(space):
+    """What a random search of ``space`` looks its draws up in: the benchmark table, or, in a
+    profile that retrains its cells, the probe cells' evaluations (the run.json beside each, the
+    measured retraining time, comes from the same evaluate job)."""
+    if uses_benchmark(space):
+        return [L.benchmark_table(registry.benchmark_of(space))]
+    return probe_outputs(space)
+
+
 def figure_inputs(wildcards):
     return figure_metrics(wildcards.figure)
 
@@ -346,6 +373,7 @@ def all_targets():
     runs = [path for name in config["tables"] for path in table_finals(name)]
     runs += [path for name in config["figures"] for path in figure_metrics(name)]
     runs += [path for space in SAMPLED_SPACES for path in sampled_outputs(space)]
+    runs += [path for name in config["tables"] for path in random_search_files(name)]
     tables = [L.table(name, ext) for name in config["tables"] for ext in ("csv", "md", "tex")]
     figures = [L.figure(name, ext) for name in config["figures"] for ext in ("png", "pdf")]
     return tables + figures + sorted(set(runs))

@@ -18,6 +18,12 @@ def prepared_datasets():
     return sorted(names)
 
 
+def random_search_bench(path):
+    """The benchmark file of the random_search job that wrote ``path``."""
+    run = layout.parse_run_path(path)
+    return L.run_bench("random_search", run.space, run.dataset, run.run, run.seed)
+
+
 def cost_spec():
     """Each table's and figure's run outputs, and the other jobs' benchmark files, for
     `nasrepro cost --spec`; benchmark files of jobs without a `benchmark:` line are skipped."""
@@ -31,6 +37,10 @@ def cost_spec():
     others = [("table", L.bench("table", name)) for name in config["tables"]]
     others += [("figure", L.bench("figure", name)) for name in config["figures"]]
     others += [("prepare_data", L.bench("prepare_data", name)) for name in prepared_datasets()]
+    others += [  # the budget-matched random searches (issue #29): lookups, no run.json
+        ("random_search", random_search_bench(path))
+        for path in sorted({f for name in config["tables"] for f in random_search_files(name)})
+    ]
     others += [("train_dvae", L.bench("dvae", space)) for space in config.get("dvae") or {}]
     spaces = {registry.TABLES.get(name).space for name in config["tables"]}
     others += [("benchmark", L.bench("benchmark", s)) for s in sorted(spaces) if uses_benchmark(s)]

@@ -3,6 +3,7 @@ PUBLISHED = ("{space}", "{dataset}", jobs.PUBLISHED_PREFIX + "{name}", "{seed}")
 PROBE = ("{space}", "{dataset}", jobs.PROBE_PREFIX + "{index}")  # seed 0: no seed wildcard
 SAMPLED = ("{space}", "{dataset}", jobs.SAMPLED_PREFIX + "{index}")  # seed 0, as a probe
 BEST = ("{space}", "{dataset}", "{run}" + jobs.BEST_SUFFIX, "{seed}")
+RANDOM_SEARCH = ("{space}", "{dataset}", "{run}" + jobs.RANDOM_SEARCH_SUFFIX, "{seed}")
 
 
 rule probe_cell:
@@ -47,6 +48,34 @@ rule sampled_cell:
         "python -m nasrepro --log {log} sampled-cell --space {wildcards.space}"
         " --dataset {wildcards.dataset} --index {wildcards.index} --sampling-seed {params.seed}"
         " --out {output.genotype}"
+
+
+rule random_search:
+    """A budget-matched random search by lookup (issue #29; nasrepro.analysis.random_search):
+    cells drawn uniformly (seed = the matched search's seed) until the next lookup's simulated
+    time would pass the measured time of <run>'s search; its incumbent, best by validation
+    accuracy, is pseudo-run <run>-random-search, a row of the run's NAS-Bench-201 tables."""
+    input:
+        budget=L.search_file(*RUN, "run.json"),
+        lookups=lambda wc: random_search_sources(wc.space),
+    output:
+        L.random_search(*RUN),
+    wildcard_constraints:
+        space="|".join(RANDOM_SEARCH_SPACES),
+    params:
+        source=lambda wc: "--benchmark" if uses_benchmark(wc.space) else "",
+    conda:
+        ENV
+    log:
+        L.run_log("random_search", *RANDOM_SEARCH),
+    benchmark:
+        L.run_bench("random_search", *RANDOM_SEARCH)
+    resources:
+        gpu=0,
+    shell:
+        "python -m nasrepro --log {log} random-search --space {wildcards.space}"
+        " --target {wildcards.dataset} --budget {input.budget} --out {output}"
+        " {params.source} {input.lookups}"
 
 
 rule published_cell:

@@ -63,6 +63,7 @@ rule table:
         complexity=genotype_complexity_input,
         summary=space_summary_input,
         random=space_mean_input,
+        searched=random_search_input,
         finals=table_inputs,
     output:
         csv=report(L.table("{table}", "csv"), caption="../report/table.rst", category="Tables",
@@ -79,7 +80,8 @@ rule table:
         + resolve.protocols_option(wc.table)
         + "".join(f" --genotype-complexity {path}" for path in genotype_complexity_input(wc))
         + "".join(f" --space-summary {path}" for path in space_summary_input(wc))
-        + "".join(f" --space-mean {path}" for path in space_mean_input(wc)),
+        + "".join(f" --space-mean {path}" for path in space_mean_input(wc))
+        + "".join(f" --random-search {path}" for path in random_search_input(wc)),
     conda:
         ENV
     log:

@@ -1,5 +1,5 @@
 """Cell subcommands: the genotypes of pseudo-runs (``probe-cell``, ``published-cell``,
-``sampled-cell``, ``best-cell``, ``select-cell``) and ``arch``, which converts an architecture between string and index."""
+``sampled-cell``, ``best-cell``, ``select-cell``, ``random-search``) and ``arch``, which converts an architecture between string and index."""
 
 from __future__ import annotations
 
@@ -82,6 +82,50 @@ def cmd_space_mean(args) -> None:
     space_mean.write(Path(args.out), args.space, row)
 
 
+def search_lookups(args):
+    """The lookup table of a random search (``analysis.random_search.Lookups``): the converted
+    benchmark (``--benchmark``; every cell it holds, validation on ``--target`` at the
+    benchmark's ``SEARCH_EPOCHS``, reported at its thesis budget on every target), or the probe
+    cells' evaluations on the search dataset (their ``final.json``; the time of each, its
+    ``run.json`` ``wall_time_s`` beside it: the measured retraining)."""
+    from nasrepro.analysis.random_search import BENCHMARK, STANDIN, Lookups
+
+    if args.benchmark:
+        from nasrepro import plugins
+
+        plugins.load("spaces")  # the benchmark classes; a stand-in search imports no torch
+        space = registry.SPACES.get(args.space)()
+        bench = registry.BENCHMARKS.get(registry.benchmark_of(args.space)).load(args.benchmark)
+        cells, valid, seconds = bench.search_lookups(args.target)
+        return Lookups(tuple(cells), dict(zip(cells, map(float, valid))),
+                       dict(zip(cells, map(float, seconds))),
+                       lambda cell: {target: bench.thesis_metrics(space.from_string(cell), target)
+                                     for target in sorted({t for t, _ in bench.columns})},
+                       BENCHMARK)
+    finals = [json.loads(Path(f).read_text()) for f in args.finals]
+    times = {r["arch"]: float(json.loads((Path(f).parent / "run.json").read_text())["wall_time_s"])
+             for f, r in zip(args.finals, finals)}
+    reported = {r["arch"]: {r["target"]: {k: r[k] for k in ("valid_acc", "test_acc")}}
+                for r in finals}
+    cells = tuple(sorted(reported))
+    return Lookups(cells, {r["arch"]: float(r["valid_acc"]) for r in finals}, times,
+                   reported.__getitem__, STANDIN)
+
+
+def cmd_random_search(args) -> None:
+    """A budget-matched random search by lookup (``analysis.random_search``, issue #29): the
+    budget is the measured time of the matched run's search (``--budget``: its ``run.json``),
+    the draws seeded with that search's seed; written as pseudo-run ``<run>-random-search``."""
+    from nasrepro.analysis import random_search
+    from nasrepro.jobs import random_search_run
+
+    record = json.loads(Path(args.budget).read_text())
+    run, seed = record["config"]["run"], int(record["config"]["seed"])
+    result = random_search.run(search_lookups(args), float(record["wall_time_s"]), seed,
+                               {"run": run, "seed": seed, "search": args.budget})
+    random_search.write(Path(args.out), args.space, random_search_run(run), result)
+
+
 def cmd_best_cell(args) -> None:
     """genotype.json of pseudo-run ``<run>-best``: the best cell over the epochs of the search
     (``analysis.best_cell``), for Table 4.2's "Best" column."""
@@ -161,6 +205,12 @@ def add_commands(sub) -> None:
                    help="the finals are the sampled-<k> pseudo-runs' drawn with this seed")
     p.add_argument("finals", nargs="*", help="without --benchmark: the probe cells' (or the "
                    "sampled cells') final.json")
+    p = command(sub, "random-search", cmd_random_search, "a random search by lookup whose "
+                "budget is a run's measured search time (the budget-matched row)", "--space",
+                "--target", "--budget", "--out", loads=())
+    p.add_argument("--benchmark", help="the converted benchmark table (Parquet)")
+    p.add_argument("finals", nargs="*", help="without --benchmark: the probe cells' final.json "
+                   "(each with its run.json beside it)")
     p = command(sub, "sampled-cell", cmd_sampled_cell, "write the genotype of the k-th "
                 "uniformly sampled cell (the random-sampling row)", "--space", "--dataset",
                 "--out", loads=("spaces",))

@@ -17,7 +17,8 @@ def cmd_table(args) -> None:
 
     write_table(registry.TABLES.get(args.table), args.thesis_values, args.finals,
                 args.out_prefix, args.note, args.extra_runs, args.standins, args.scored_by,
-                args.genotype_complexity, args.space_summary, args.space_mean, args.protocols)
+                args.genotype_complexity, args.space_summary, args.space_mean, args.protocols,
+                args.random_search)
 
 
 def cmd_figure(args) -> None:
@@ -95,6 +96,9 @@ def add_commands(sub) -> None:
                    help="the search spaces' sizes (rule space_summary): Table 1.1's cells")
     p.add_argument("--space-mean", default=None,
                    help="the random-sampling row of the space (rule space_mean, issue #29)")
+    p.add_argument("--random-search", action="append", default=[],
+                   help="a budget-matched random search of the table, one per seed (rule "
+                        "random_search, issue #29); repeated")
     p.add_argument("finals", nargs="*")
     p = command(sub, "figure", cmd_figure, "build a thesis figure (kind: see "
                 "experiments.specs.FigureSpec)", "--figure", "--out-prefix", loads=REPORT)

@@ -25,6 +25,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from nasrepro.data.images import device_batches
+from nasrepro.data.protocols import SealedSplitRead
 
 
 @dataclass(frozen=True)
@@ -112,10 +113,6 @@ class DataBundle:
         return dataclasses.replace(self, test=SealedSplit(self.name, "test"),
                                    official_test=None if self.official_test is None
                                    else SealedSplit(self.name, "official_test"))
-
-
-class SealedSplitRead(RuntimeError):
-    """A search read a test split."""
 
 
 class SealedSplit(Dataset):

@@ -49,6 +49,11 @@ SPLITS = {
     "train": "the whole training set (both search splits)",
     "official_test": "the dataset's whole official test set (ImageNet: the val folder)",
 }
+class SealedSplitRead(RuntimeError):
+    """A search read a test split (``data.base.SealedSplit``; a search by lookup, a benchmark's
+    reported values: ``analysis.random_search``)."""
+
+
 # The split a search scores its cells on (``train.search``): the supernet scores of the ranking
 # columns (Kendall tau, s-tau) and the derived cells' validation curves
 SEARCH_VALID = "search_valid"

@@ -42,7 +42,8 @@ register(
         "nb201",
         (Column("cifar10_test", "CIFAR-10 Test Acc (%)", "cifar10", "test_acc"),
          Column("tau", "tau metric", "cifar10", source="tau", digits=3),
-         Column("s_tau", "s-tau metric", "cifar10", source="s_tau", digits=3))),
+         Column("s_tau", "s-tau metric", "cifar10", source="s_tau", digits=3)),
+        budget_run="en2as"),
 
     FigureSpec("fig_2_1", "Figure 2.1: Best cell structures found by EN²AS", "darts_cnn",
                ("en2as",), kind="cell"),

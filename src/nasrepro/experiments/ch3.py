@@ -67,13 +67,14 @@ register(
                 error=True),
          params("imagenet"), multiply_adds("flops_m", "FLOPs (M, multiply-adds)", "imagenet"))),
     TableSpec("table_3_3", "Table 3.3: Results of one-shot NAS baselines on NAS-Bench-201.",
-              "nb201", NB201_COLUMNS),
+              "nb201", NB201_COLUMNS, budget_run="gdas-nsas"),
     TableSpec("table_3_4", "Table 3.4: RandomNAS-NSAS with various settings for beta and M on "
-              "NAS-Bench-201.", "nb201", NB201_COLUMNS),
+              "NAS-Bench-201.", "nb201", NB201_COLUMNS, budget_run="random-nas-nsas"),
     *(TableSpec(f"table_3_{number}", f"Table 3.{number}: One-shot NAS with constraint selection "
                 f"strategies on {label} (M = 2; test accuracy, %).", "nb201",
                 tuple(Column(key, f"{name} Test Acc (%)", target, "test_acc")
-                      for key, name in CONSTRAINT_STRATEGIES))
+                      for key, name in CONSTRAINT_STRATEGIES),
+                budget_run="random-nas-nsas-m2-b05")
       for number, (target, label) in zip((5, 6, 7), NB201_TARGETS)),
 
     FigureSpec("fig_3_1", "Figure 3.1 (right): inherited-weight (Arch) and retrained (Arch-R) "

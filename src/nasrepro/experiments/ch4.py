@@ -64,7 +64,7 @@ _AC_SWEEPS = tuple((label, tuple((f"{eps:g}", replay_run(base, "ac", eps)) for e
 
 register(
     TableSpec("table_4_1", "Table 4.1: Comparison results with state-of-the-art NAS approaches "
-              "on NAS-Bench-201.", "nb201", NB201_COLUMNS),
+              "on NAS-Bench-201.", "nb201", NB201_COLUMNS, budget_run="e2nas"),
     # "Best": the test accuracy of the best cell over all epochs of the search, the evaluation of
     # pseudo-run ``<run>-best`` (``jobs.BEST_SUFFIX``, ``analysis.best_cell``)
     TableSpec(
@@ -73,17 +73,18 @@ register(
         (Column("cifar10_test", "CIFAR-10 Test (%)", "cifar10", "test_acc"),
          Column("cifar10_best", "CIFAR-10 Best (%)", "cifar10", "test_acc"),
          Column("cifar100_test", "CIFAR-100 Test (%)", "cifar100", "test_acc"),
-         Column("ImageNet16-120_test", "ImageNet16-120 Test (%)", "ImageNet16-120", "test_acc"))),
+         Column("ImageNet16-120_test", "ImageNet16-120 Test (%)", "ImageNet16-120", "test_acc")),
+        budget_run="gdas"),
     TableSpec(
         "table_4_3", "Table 4.3: Analysis of one-shot NAS with different eps settings on CIFAR-10 "
         "(NAS-Bench-201; E²NAS with gamma = Sig_gamma(10); test accuracy, %).", "nb201",
         tuple(Column(key, f"{key.upper()} Test Acc (%)", "cifar10", "test_acc")
-              for key in REPLAY_STRATEGIES)),
+              for key in REPLAY_STRATEGIES), budget_run="e2nas"),
     TableSpec(
         "table_4_4", "Table 4.4: The CIFAR-10 test accuracy (%) of E²NAS with different eps and "
         "gamma settings (NAS-Bench-201).", "nb201",
         tuple(Column(gamma, f"Sig_gamma({gamma[3:]})", "cifar10", "test_acc")
-              for gamma in E2NAS_GAMMAS if isinstance(gamma, str))),
+              for gamma in E2NAS_GAMMAS if isinstance(gamma, str)), budget_run="e2nas"),
     TableSpec(
         "table_4_5", "Table 4.5: The searching time of differentiable NAS baselines "
         "(NAS-Bench-201, CIFAR-10; seconds, and the ratio to GDAS).", "nb201",

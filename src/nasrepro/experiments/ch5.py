@@ -32,7 +32,7 @@ register(
                           SEARCH_COST)),
     TableSpec(
         "table_5_2", "Table 5.2: Comparison results with different MCMC number for BaLeNAS on "
-        "NAS-Bench-201.", "nb201", NB201_COLUMNS),
+        "NAS-Bench-201.", "nb201", NB201_COLUMNS, budget_run="balenas-2nd"),
 
     # NAS-Bench-1Shot1 (§5.4.1.2): BaLeNAS and DARTS, first and second order
     FigureSpec("fig_5_2", "Figure 5.2: Validation error and test regret of BaLeNAS and DARTS "

@@ -50,13 +50,13 @@ _K_GROUPS = (("T = 1", ("darts-2nd",) + tuple(idarts_run(*point) for point in K_
 
 register(
     TableSpec("table_6_1", "Table 6.1: Comparison results with NAS baselines on NAS-Bench-201.",
-              "nb201", NB201_COLUMNS),
+              "nb201", NB201_COLUMNS, budget_run="idarts"),
     TableSpec(
         "table_6_2", "Table 6.2: Comparison results with state-of-the-art weight-sharing NAS "
         "approaches (DARTS search space).", "darts_cnn",
         DARTS_TRANSFER + (multiply_adds("madds_m", "Multiply-adds (M)", "imagenet"),)),
     TableSpec("table_6_3", "Table 6.3: Ablation study on K for iDARTS on NAS-Bench-201.", "nb201",
-              NB201_COLUMNS),
+              NB201_COLUMNS, budget_run="idarts"),
 
     FigureSpec("fig_6_1", "Figure 6.1: Validation error and test regret of iDARTS with different "
                "T (K = 2) and the baselines on NAS-Bench-1Shot1 (the thesis: space 3)",

@@ -28,5 +28,5 @@ register(*(dataclasses.replace(RUNS.get(base), name=released_run(base), fidelity
 register(
     TableSpec("table_R_1", "Table R.1: The thesis' equations against the author's released code "
               "on NAS-Bench-201 (the thesis column of both rows: the number the thesis prints for "
-              "the method).", "nb201", NB201_COLUMNS),
+              "the method).", "nb201", NB201_COLUMNS, budget_run="random-nas-nsas"),
 )

@@ -73,6 +73,9 @@ SELECTION_SPACES = ("darts_cnn",)
 # (pseudo-runs sampled-<k>, ``RandomSampling``), each retrained like the rows' cells
 RANDOM_SAMPLING_SPACES = ("nb201", "darts_cnn", "darts_rnn")
 SAMPLED_SPACES = ("darts_cnn", "darts_rnn")
+# The spaces whose tables also get a budget-matched random search by lookup (issue #29 item 1;
+# ``TableSpec.budget_run``, rule random_search, analysis.random_search): a lookup table exists
+RANDOM_SEARCH_SPACES = ("nb201",)
 SELECTED_TAG = "selected cell"  # our column under the protocol
 ACROSS_TAG = "across searches"  # the additional column: each search's cell retrained once
 ACROSS_SUFFIX = "_searches"     # its row key: <column key>_searches
@@ -205,10 +208,18 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSpec:
+    """``budget_run``: in a ``RANDOM_SEARCH_SPACES`` table with the random-sampling row, the run
+    whose measured search time (seed for seed) is the budget of the table's row "Random search
+    (budget-matched ...)" (issue #29, ``analysis.random_search``). **Choice:** the thesis' own
+    method of the table (EN²AS, GDAS-NSAS, RandomNAS-NSAS, E²NAS, BaLeNAS, iDARTS; Table 4.2,
+    whose E²NAS rows are gamma ablations, GDAS), one row per table: matching every row's own
+    time would add a search per row and seed."""
+
     id: str
     title: str
     space: str
     columns: tuple[Column, ...]
+    budget_run: str = ""
 
     def thesis_csv(self, root: Path = Path(".")) -> Path:
         return root / THESIS_VALUES / f"{self.id}.csv"
@@ -258,6 +269,11 @@ class TableSpec:
         times only: the row would be empty)."""
         return self.space in RANDOM_SAMPLING_SPACES and any(c.source == "eval"
                                                             for c in self.columns)
+
+    @property
+    def random_search(self) -> bool:
+        """Whether the table has the budget-matched random-search row (``budget_run``)."""
+        return self.random_row and self.space in RANDOM_SEARCH_SPACES and bool(self.budget_run)
 
     @property
     def selects(self) -> bool:

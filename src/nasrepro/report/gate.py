@@ -11,7 +11,9 @@ The comparison is exact (tolerance 0 on the printed values) for everything a CPU
 deterministically: the searches and retrainings seed every generator and run with fixed thread
 counts (``utils.seeding``), the tables print rounded means. Not deterministic, so never compared:
 wall-clock quantities, i.e. our cells of the columns with a ``WALL_CLOCK_SOURCES`` source (search
-cost in hours, Table 4.5's seconds and ratio to GDAS) are stored as ``WALL_CLOCK`` and the claims
+cost in hours, Table 4.5's seconds and ratio to GDAS) and every cell but ``run`` of a
+budget-matched random-search row (``jobs.is_random_search_run``: its budget is a measured search
+time, so its draws and incumbent follow the clock) are stored as ``WALL_CLOCK`` and the claims
 that read them (e.g. c4-cost-e2nas) are listed apart, without failing the gate; the cost report
 (``report/cost*.csv``) is not part of the snapshot. ``--tolerance`` loosens the comparison of
 numbers (absolute, on the printed values) for a build on another machine or library version,
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nasrepro.experiments.claims import Cell
+from nasrepro.jobs import is_random_search_run
 from nasrepro.registry import CLAIMS, TABLES
 from nasrepro.utils.atomic import write_json
 
@@ -102,13 +105,16 @@ def is_wall_clock(table: str, header: str) -> bool:
 
 
 def read_table(table: str, path: Path) -> dict:
-    """{"columns": header, "rows": cells} of a table's CSV, our wall-clock cells as WALL_CLOCK."""
+    """{"columns": header, "rows": cells} of a table's CSV, our wall-clock cells as WALL_CLOCK
+    (a random-search row: all but its run)."""
     with open(path, newline="", encoding="utf-8") as handle:
         header, *rows = list(csv.reader(handle))
     timed = [i for i, name in enumerate(header) if is_wall_clock(table, name)]
+    run = header.index("run") if "run" in header else None
     for row in rows:
-        for i in timed:
-            if i < len(row) and row[i]:
+        clocked = run is not None and run < len(row) and is_random_search_run(row[run])
+        for i in range(len(row)) if clocked else timed:
+            if i < len(row) and row[i] and i != run:
                 row[i] = WALL_CLOCK
     return {"columns": header, "rows": rows}
 

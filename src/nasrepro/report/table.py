@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nasrepro.analysis import space_mean
+from nasrepro.analysis import random_search, space_mean
 from nasrepro.experiments.specs import (ACROSS_SUFFIX, ACROSS_TAG, ARCH_FIELDS, GENOTYPE_TAG,
                                         PER_SEED, SAMPLED_SPACES, SELECTED_TAG, SPACE_TAG, Column,
                                         TableSpec, size_key)
@@ -196,6 +196,14 @@ SAMPLED_LEGEND = ("Random sampling: the mean ± std (population) of each column 
                   "protocol of the rows' cells; RI: the relative improvement of our mean over "
                   "it, 100 (ours - random) / random, sign turned for a column where lower is "
                   "better (error, perplexity), so that better than random is positive (issue #29).")
+SEARCH_LEGEND = ("Random search (budget-matched): per seed s, cells drawn uniformly (seed s) "
+                 "from the benchmark table in use until the next lookup would pass the measured "
+                 "search time of the named run's search s (its simulated time: "
+                 f"{random_search.SEARCH_EPOCHS} epochs of "
+                 "NATS-Bench training plus one evaluation; a profile that retrains its cells: "
+                 "its probe cells with their measured retraining times); the incumbent, best by "
+                 "validation accuracy, reported like the rows' cells; budget and draws depend "
+                 "on wall-clock times (the regression gate does not compare the row; issue #29).")
 RI_TAG = "RI vs random sampling (%)"  # the RI column: our column's label, this after its tag
 SEEDS_HEADER = "Seeds [ours]"
 SELECTED_HEADER = ("selected", "Selected cell", "ours")
@@ -208,6 +216,7 @@ def legend(spec: TableSpec) -> str:
     random = SAMPLED_LEGEND if spec.space in SAMPLED_SPACES else RANDOM_LEGEND
     seeded = any(reproducibility.has_stats(c) for c in spec.columns)
     return " ".join([LEGEND] + [SELECTION_LEGEND] * spec.selects + [random] * spec.random_row
+                    + [SEARCH_LEGEND] * spec.random_search
                     + [reproducibility.LEGEND] * seeded)
 
 
@@ -251,6 +260,24 @@ def random_row(spec: TableSpec, random: dict, note: str) -> dict:
         out["net"] = net_text({target: {k: net[k] for k in spec.net_keys if k in net}
                                for target, net in (random.get("nets") or {}).items()
                                if target in spec.targets()})
+    return out
+
+
+def random_search_row(spec: TableSpec, searched: dict, random: dict | None, note: str) -> dict:
+    """The "Random search (budget-matched ...)" row (``analysis.random_search.summary`` of its
+    seeds): in each evaluated column the incumbents' values over the seeds as a row of ours
+    prints them (mean ± std, seed statistics, RI over random sampling); its run the pseudo-run."""
+    out = {"Method": random_search.label(searched), "run": searched["run"],
+           "seeds": len(searched["seeds"]), "reproduced_with": note}
+    for column in spec.columns:
+        if column.source != "eval":
+            continue
+        values = [100.0 - v if column.error else v
+                  for v in searched["per_seed"].get(f"{column.target}/{column.field}", [])]
+        out[f"{column.key}_reproduced"] = fmt(values, column.digits, column.significant)
+        out.update(reproducibility.stat_cells(f"{column.key}_reproduced", column, values))
+        if has_ri(spec, column):
+            out[f"{column.key}_ri"] = ri_cell(column, values, random)
     return out
 
 
@@ -313,7 +340,8 @@ def genotype_cell(spec: TableSpec, column: Column, row: dict, complexity: dict |
 
 def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note: str,
           extra_runs: list[str] = (), complexity: dict | None = None,
-          summary: dict | None = None, random: dict | None = None) -> list[dict]:
+          summary: dict | None = None, random: dict | None = None,
+          searched: dict | None = None) -> list[dict]:
     """The table's rows (one dict each): ``Method``, ``run``, ``seeds`` (the most seeds behind a
     cell of ours), per column ``<key>_thesis`` and (not for a ``thesis`` column)
     ``<key>_reproduced``, for an architecture column (``TableSpec.from_genotype``) also
@@ -322,7 +350,8 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
     (``thesis_csv``), then one per run in ``extra_runs`` (a profile's own runs,
     ``tables.<id>.extra_runs``: no thesis value), then, given ``random`` (rule space_mean, a
     ``TableSpec.random_row`` table), the random-sampling row, and for every row of ours its RI
-    over it (``<key>_ri``, ``has_ri``)."""
+    over it (``<key>_ri``, ``has_ri``); given ``searched`` (``random_search.summary``, a
+    ``TableSpec.random_search`` table) the budget-matched random-search row last."""
     with open(thesis_csv, newline="") as handle:
         thesis = list(csv.DictReader(handle))
     thesis += [{"row": run, "run": run} for run in extra_runs]
@@ -369,6 +398,8 @@ def build(spec: TableSpec, thesis_csv: str | Path, final_files: list[str], note:
         rows.append(out)
     if random is not None:
         rows.append(random_row(spec, random, note))
+    if searched is not None:
+        rows.append(random_search_row(spec, searched, random, note))
     return rows
 
 
@@ -469,19 +500,23 @@ def write_table(spec: TableSpec, thesis_csv: str, final_files: list[str], out_pr
                 note: str, extra_runs: list[str] = (), standins: dict[str, str] | None = None,
                 scored_by: str = "", complexity_file: str | None = None,
                 summary_file: str | None = None, random_file: str | None = None,
-                protocols: dict[str, str] | None = None) -> list[dict]:
+                protocols: dict[str, str] | None = None,
+                search_files: list[str] = ()) -> list[dict]:
     """Write ``<out_prefix>.{csv,md,tex}`` atomically; ``standins``: the data roles a stand-in
     plays (role -> loader), named in the headers of our columns (``ours_tag``);
     ``complexity_file``: the released cells' params and multiply-adds (rule
     genotype_complexity), for the architecture columns; ``summary_file``: the spaces' sizes (rule
     space_summary), for Table 1.1; ``random_file``: the random-sampling row of the space (rule
     space_mean), for a ``TableSpec.random_row`` table; ``protocols``: the retraining protocol
-    of each target (``SearchSpace.retrain_protocol``), for the columns' data splits."""
+    of each target (``SearchSpace.retrain_protocol``), for the columns' data splits;
+    ``search_files``: the budget-matched random searches of the table, one per seed (rule
+    random_search), for a ``TableSpec.random_search`` table."""
     from nasrepro.report.latex import to_latex
 
     complexity, summary, random = (json.loads(Path(f).read_text()) if f else None
                                    for f in (complexity_file, summary_file, random_file))
-    table = build(spec, thesis_csv, final_files, note, extra_runs, complexity, summary, random)
+    table = build(spec, thesis_csv, final_files, note, extra_runs, complexity, summary, random,
+                  random_search.summary(list(search_files)))
     write_text(f"{out_prefix}.csv", to_csv(spec, table, standins, scored_by, protocols))
     write_text(f"{out_prefix}.md", to_markdown(spec, table, note, standins, scored_by, protocols))
     write_text(f"{out_prefix}.tex", to_latex(spec, table, note, standins, scored_by, protocols))

@@ -4,8 +4,12 @@
 configured folder is used as it is; a ``.tar`` archive (local path, or downloaded from ``url``)
 is checksum-verified and unpacked. ``convert`` reads it with the official reader (the
 ``nats_bench`` package, fast mode) into a long table with one row per
-(index, arch, dataset, split, epochs): the per-seed accuracies and their mean. Saved as Parquet;
-``Nb201Benchmark.load`` reads only the lookup columns into one array.
+(index, arch, dataset, split, epochs): the per-seed accuracies and their mean, and the simulated
+time of the entry (``TIME_COLUMNS``, issue #29: NATS-Bench's ``get_more_info(index, dataset,
+hp=<epochs>, is_random=False)`` ``train-all-time``, the schedule's training time, and
+``<split>-per-time``, one evaluation of the split; mean over seeds, seconds on NATS-Bench's GPUs;
+NaN where the archive holds no times). Saved as Parquet; ``Nb201Benchmark.load`` reads only the
+lookup columns into one array.
 
 A conversion holds all 15,625 cells, or is refused (one line: how many are missing, from which
 archive). A table with some cells only, on purpose (an offline stand-in, a rehearsal on a
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nasrepro.analysis.random_search import SEARCH_EPOCHS
 from nasrepro.registry import BENCHMARKS
 from nasrepro.spaces.base import ConvertedBenchmark, MissingEntryError
 from nasrepro.spaces.nb201.space import Nb201Arch, Nb201Space
@@ -37,6 +42,9 @@ if TYPE_CHECKING:  # pandas costs ~0.3 s to import: only the functions that buil
 log = logging.getLogger(__name__)
 
 LOOKUP_COLUMNS = ["arch", "dataset", "split", "epochs", "mean_accuracy"]
+# seconds: the schedule's training time (sum of its epochs' ``train_times``) and one evaluation of
+# the split (mean of its ``eval_times`` over the epochs), each the mean over the seeds
+TIME_COLUMNS = ["train_time", "eval_time"]
 
 
 def _codes(column) -> tuple[np.ndarray, list]:
@@ -49,6 +57,7 @@ def _codes(column) -> tuple[np.ndarray, list]:
     codes, values = pd.factorize(np.asarray(column))
     return codes, list(values)
 
+
 # (target, column) -> (benchmark dataset, evaluation split)
 THESIS_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
     ("cifar10", "valid"): ("cifar10-valid", "x-valid"),
@@ -59,6 +68,28 @@ THESIS_COLUMNS: dict[tuple[str, str], tuple[str, str]] = {
     ("ImageNet16-120", "test"): ("ImageNet16-120", "x-test"),
 }
 META_FILE = "meta.pickle.pbz2"
+
+
+def _seconds(results: list, split: str, epochs: int) -> tuple[float, float]:
+    """(training time of the schedule, one evaluation of ``split``) in seconds, mean over the
+    seeds' ``ResultsCount``: NATS-Bench's ``train-all-time`` (the sum of the per-epoch
+    ``train_times``) and ``<split>-per-time`` (the ``eval_times`` of ``<split>@<epoch>`` summed
+    over the epochs, divided by their number); NaN where the archive holds no times."""
+    train, evals = [], []
+    for result in results:
+        if result.train_times:
+            train.append(sum(float(result.train_times[e]) for e in range(epochs)))
+        if result.eval_times:
+            evals.append(sum(float(result.eval_times[f"{split}@{e}"]) for e in range(epochs))
+                         / epochs)
+    return (float(np.mean(train)) if train else float("nan"),
+            float(np.mean(evals)) if evals else float("nan"))
+
+
+def _lookup_seconds(train, evaluation) -> np.ndarray:
+    """The simulated seconds of looking an entry up: its schedule's training plus one evaluation
+    of its split (NATS-Bench's ``simulate_train_eval``)."""
+    return np.asarray(train, dtype=float) + np.asarray(evaluation, dtype=float)
 
 
 def obtain(source: dict, work_dir: Path) -> Path:
@@ -114,9 +145,11 @@ def convert(folder: Path, epochs: tuple[str, ...] = ("12", "200"), partial: bool
                 seeds = sorted(per_seed)
                 for split in per_seed[seeds[0]].get_eval_set():
                     accs = [float(per_seed[s].get_eval(split)["accuracy"]) for s in seeds]
+                    train, evaluation = _seconds([per_seed[s] for s in seeds], split, int(hp))
                     rows.append({"index": index, "arch": arch, "dataset": dataset, "split": split,
                                  "epochs": int(hp), "seeds": seeds, "accuracies": accs,
-                                 "mean_accuracy": sum(accs) / len(accs)})
+                                 "mean_accuracy": sum(accs) / len(accs),
+                                 "train_time": train, "eval_time": evaluation})
         api.arch2infos_dict.pop(index, None)  # keep memory flat over 15,625 cells
     if not rows:
         raise FileNotFoundError(f"no benchmark result files (NNNNNN.pickle.pbz2) found in {folder}")
@@ -143,7 +176,9 @@ class Nb201Benchmark(ConvertedBenchmark):
 
     def __init__(self, table: pd.DataFrame):
         self.partial = table.attrs.get("partial")  # {cells, of, source} of a partial table
-        self._index(*(table[c].to_numpy() for c in LOOKUP_COLUMNS))
+        self._index(*(table[c].to_numpy() for c in LOOKUP_COLUMNS),
+                    seconds=_lookup_seconds(*(table[c].to_numpy() for c in TIME_COLUMNS))
+                    if set(TIME_COLUMNS) <= set(table.columns) else None)
 
     @classmethod
     def load(cls, path):
@@ -155,14 +190,19 @@ class Nb201Benchmark(ConvertedBenchmark):
         path = Path(path)
         if not path.exists():
             return super().load(path)  # the error that says how to build it
-        data = pq.read_table(path, columns=LOOKUP_COLUMNS, read_dictionary=["arch", "dataset", "split"])
+        timed = set(TIME_COLUMNS) <= set(pq.read_schema(path).names)  # converted with times
+        data = pq.read_table(path, columns=LOOKUP_COLUMNS + TIME_COLUMNS * timed,
+                             read_dictionary=["arch", "dataset", "split"])
         bench = cls.__new__(cls)
         bench.partial = pd.read_parquet(path, columns=["index"]).attrs.get("partial")
-        bench._index(*(data.column(c).combine_chunks() for c in LOOKUP_COLUMNS))
+        bench._index(*(data.column(c).combine_chunks() for c in LOOKUP_COLUMNS),
+                     seconds=_lookup_seconds(*(data.column(c).to_numpy() for c in TIME_COLUMNS))
+                     if timed else None)
         return bench
 
-    def _index(self, arch, dataset, split, epochs, mean) -> None:
-        """A [cell, (dataset, split, epochs)] array of mean accuracies (NaN: not in the table)."""
+    def _index(self, arch, dataset, split, epochs, mean, seconds=None) -> None:
+        """[cell, (dataset, split, epochs)] arrays of mean accuracies and of the simulated seconds
+        of each lookup (``seconds``, NaN: not in the table, or a table without times)."""
         codes = [_codes(column) for column in (arch, dataset, split, epochs)]
         (arch_code, cells), (ds_code, datasets), (split_code, splits), (ep_code, budgets) = codes
         self._cells = {str(a): i for i, a in enumerate(cells)}
@@ -170,8 +210,11 @@ class Nb201Benchmark(ConvertedBenchmark):
                       for i, d in enumerate(datasets) for j, s in enumerate(splits)
                       for k, e in enumerate(budgets)}
         self._values = np.full((len(cells), len(self._keys)), np.nan)
-        self._values[arch_code, (ds_code * len(splits) + split_code) * len(budgets) + ep_code] = \
-            np.asarray(mean, dtype=float)
+        where = (arch_code, (ds_code * len(splits) + split_code) * len(budgets) + ep_code)
+        self._values[where] = np.asarray(mean, dtype=float)
+        self._seconds = np.full_like(self._values, np.nan)
+        if seconds is not None:
+            self._seconds[where] = np.asarray(seconds, dtype=float)
 
     def cells(self) -> list[str]:
         """The arch strings of the cells the table has."""
@@ -204,6 +247,28 @@ class Nb201Benchmark(ConvertedBenchmark):
                                     f"{epochs} epochs")
         values = self._values[:, key]
         return values[~np.isnan(values)]
+
+    def search_lookups(self, target: str, epochs: int = SEARCH_EPOCHS
+                       ) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """(cells, validation accuracy, simulated seconds) of every cell the table holds in
+        ``target``'s validation column (``THESIS_COLUMNS[(target, "valid")]``, e.g. CIFAR-10:
+        cifar10-valid/x-valid) after ``epochs``: all a search by lookup may read (issue #29). The
+        seconds of a lookup are NATS-Bench's ``simulate_train_eval``: the schedule's training time
+        plus one evaluation of the split. A table converted without times is one line."""
+        dataset, split = THESIS_COLUMNS[(target, "valid")]
+        key = self._keys.get((dataset, split, int(epochs)))
+        if key is None:
+            raise MissingEntryError(f"the NAS-Bench-201 table has no {dataset}/{split} at "
+                                    f"{epochs} epochs")
+        held = ~np.isnan(self._values[:, key])
+        if np.isnan(self._seconds[held, key]).any():
+            raise MissingEntryError(
+                f"the NAS-Bench-201 table has no training time for {dataset}/{split} at {epochs} "
+                "epochs (converted before times were read, or from an archive without them): "
+                "convert the archive again (delete the table, rerun its rule)")
+        cells = list(self._cells)
+        return ([cells[i] for i in np.flatnonzero(held)], self._values[held, key],
+                self._seconds[held, key])
 
     def thesis_metrics(self, arch: Nb201Arch, target: str, epochs: int = 200) -> dict[str, float]:
         """{'valid_acc', 'test_acc'} of ``arch`` for one thesis column group."""

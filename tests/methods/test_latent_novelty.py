@@ -58,7 +58,7 @@ def test_linear_decoder_novelty_equals_the_hand_computed_value():
                 + (-k / 2 * math.log(2 * math.pi * sigma2) - 1.25 / (2 * sigma2)))
     out = novelty_loss(decoder, z, cell, archive)
     assert float(out.loss) == pytest.approx(expected, rel=1e-9)
-    assert float(out.perp_norm.detach()) == pytest.approx(math.sqrt(1.25), rel=1e-9)  # the archive keeps it
+    assert float(out.perp_norm.detach()) == pytest.approx(math.sqrt(1.25), rel=1e-9)  # archived
     # the gradient by hand: only the KDE and the perpendicular residual depend on z here
     # (a linear decoder has a constant Jacobian and its residual's perpendicular part is fixed)
     grad, = torch.autograd.grad(out.loss, z)

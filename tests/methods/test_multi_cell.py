@@ -118,3 +118,20 @@ def test_the_tasks_weight_penalty_joins_every_terms_loss():
     penalty = method.supernet.classifier.weight.detach()     # d/dW of 0.5 ||W||^2, weights 0.7 + 0.3
     assert float(penalty.abs().max()) > 1e-2
     assert torch.allclose(grads[index], 0.7 * ga + 0.3 * gb + penalty, atol=1e-6)
+
+
+def test_the_clip_factor_is_clip_grad_norms_at_a_small_norm_too():
+    """The loss part is scaled by clip / (total norm + 1e-6), at most 1, as ``clip_grad_norm_``;
+    the 1e-6 matters where the norm is small (a term of weight 1e-5 here)."""
+    clip = 1e-7
+    method, batch = planted_method("random-nas-replay", grad_clip=clip, w_weight_decay=0.0)
+    grads = method.multi_cell_gradients(batch, [(1e-5, 1.0, {"arch": A})])
+    params = list(method.supernet.parameters())
+    for p, g in zip(params, _grads(method, batch, A)):
+        p.grad = None if g is None else 1e-5 * g
+    total = float(torch.nn.utils.clip_grad_norm_(params, clip))
+    assert 1e-6 < total < 1e-4                               # 1e-6 is a tenth of it or more
+    for got, p in zip(grads, params):
+        assert (got is None) == (p.grad is None)
+        if got is not None:
+            assert torch.allclose(got, p.grad, rtol=1e-4, atol=0)

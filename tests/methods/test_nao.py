@@ -46,6 +46,21 @@ def test_tokens_round_trip_and_any_decoding_is_a_valid_cell(name):
         assert space.from_string(space.to_string(decoded)) == decoded
 
 
+
+def test_rows_split_into_each_cell_kinds_consecutive_rows():
+    """``rows_to_alphas`` cuts the token rows in ``arch_shapes`` order, each kind its own block of
+    consecutive rows and its own operation count, for kinds of different sizes too (those of the
+    registered spaces have one size)."""
+    from types import SimpleNamespace
+
+    space = SimpleNamespace(arch_shapes={"a": (2, 3), "b": (3, 2), "c": (1, 3)})
+    rows = torch.arange(6 * 4, dtype=torch.float32).view(6, 4)
+    out = rows_to_alphas(space, rows)
+    assert list(out) == ["a", "b", "c"]
+    for name, want in (("a", rows[0:2, :3]), ("b", rows[2:5, :2]), ("c", rows[5:6, :3])):
+        assert torch.equal(out[name], want), name
+
+
 def _trained(space, archs, targets, trade_off, steps=300):
     torch.manual_seed(0)
     model = Seq2Seq(len(space.ops) + 1, 16, 32, 32)

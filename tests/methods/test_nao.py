@@ -61,6 +61,39 @@ def test_rows_split_into_each_cell_kinds_consecutive_rows():
         assert torch.equal(out[name], want), name
 
 
+
+def test_tokens_mark_the_edges_a_cell_does_not_use_as_absent():
+    """A DARTS cell uses 2 of each node's inputs: 8 of the 14 edges per cell kind, the other 6 rows
+    are the absent token ``len(ops)`` (not ``none``, operation 0); NAS-Bench-201 uses every edge."""
+    for name, absent in (("darts_cnn", 2 * 6), ("nb201", 0)):
+        space = SPACES.get(name)()
+        tokens = cell_tokens(space, space.sample(random.Random(3)))
+        assert tokens.count(len(space.ops)) == absent, name
+        assert all(0 <= t <= len(space.ops) for t in tokens)
+
+
+def test_encoder_predictor_and_loss_by_hand():
+    """e_x: each position's LSTM output L2-normalised, each cell's independent of the others in
+    the batch; f: an MLP on the mean of e_x (hidden sizes may differ) in (0, 1); the loss
+    lambda MSE + (1 - lambda) CE of NAO's Eq. 1, term by term."""
+    space, rng = SPACES.get("nb201")(), random.Random(5)
+    torch.manual_seed(0)
+    model = Seq2Seq(len(space.ops) + 1, 8, 16, 12).requires_grad_(False)
+    tokens = torch.tensor([cell_tokens(space, space.sample(rng)) for _ in range(3)])
+    states = model.encode(tokens)
+    assert torch.allclose(states.norm(dim=-1), torch.ones(3, tokens.shape[1]))
+    assert torch.allclose(model.encode(tokens[1:2]), states[1:2], atol=1e-6)
+    pred = model.predict(states)
+    assert pred.shape == (3,) and bool(((pred > 0) & (pred < 1)).all())
+    targets = torch.tensor([0.2, 0.9, 0.5])
+    mse = torch.nn.functional.mse_loss(pred, targets)
+    logits = model.decode_logits(states, tokens)
+    rec = torch.nn.functional.cross_entropy(logits.reshape(-1, model.vocab), tokens.reshape(-1))
+    for trade_off in (0.0, 0.3, 1.0):
+        want = trade_off * mse + (1 - trade_off) * rec
+        assert float(model.loss(tokens, targets, trade_off)) == pytest.approx(float(want), rel=1e-6)
+
+
 def _trained(space, archs, targets, trade_off, steps=300):
     torch.manual_seed(0)
     model = Seq2Seq(len(space.ops) + 1, 16, 32, 32)

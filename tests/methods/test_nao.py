@@ -74,7 +74,7 @@ def test_tokens_mark_the_edges_a_cell_does_not_use_as_absent():
 
 def test_encoder_predictor_and_loss_by_hand():
     """e_x: each position's LSTM output L2-normalised, each cell's independent of the others in
-    the batch; f: an MLP on the mean of e_x (hidden sizes may differ) in (0, 1); the loss
+    the batch; f: an MLP (one hidden ReLU layer, its own size) on the mean of e_x in (0, 1); the loss
     lambda MSE + (1 - lambda) CE of NAO's Eq. 1, term by term."""
     space, rng = SPACES.get("nb201")(), random.Random(5)
     torch.manual_seed(0)
@@ -85,6 +85,10 @@ def test_encoder_predictor_and_loss_by_hand():
     assert torch.allclose(model.encode(tokens[1:2]), states[1:2], atol=1e-6)
     pred = model.predict(states)
     assert pred.shape == (3,) and bool(((pred > 0) & (pred < 1)).all())
+    # one hidden ReLU layer: logit f is not affine in the mean state (f(midpoint) is off the chord)
+    a, b = torch.randn(2, 1, 1, 16, generator=torch.Generator().manual_seed(1))
+    logit = lambda e: torch.logit(model.predict(e))  # noqa: E731
+    assert float((logit(a) + logit(b) - 2 * logit((a + b) / 2)).abs()) > 1e-3
     targets = torch.tensor([0.2, 0.9, 0.5])
     mse = torch.nn.functional.mse_loss(pred, targets)
     logits = model.decode_logits(states, tokens)

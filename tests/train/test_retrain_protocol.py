@@ -96,3 +96,32 @@ def test_darts_network_drops_paths_only_in_training():
     assert torch.equal(a, b)
     a, b = twice(0.5, False)
     assert torch.equal(a, b)                            # never in evaluation
+
+
+class ZeroHeads(nn.Module):
+    """Zero-initialised main and auxiliary classifiers: every logit is 0, so each head's cross
+    entropy is log 3 on any batch (the lr below leaves them at ~0)."""
+
+    def __init__(self, auxiliary: bool):
+        super().__init__()
+        self.fc, self.aux = nn.Linear(SIDE * SIDE, 3), nn.Linear(SIDE * SIDE, 3)
+        for p in self.parameters():
+            nn.init.zeros_(p)
+        if auxiliary:   # DARTS' evaluation network: logits, then the auxiliary head at weight 0.4
+            self.train_outputs = lambda x: [(1.0, self(x)), (0.4, self.aux(x.flatten(1)))]
+
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+
+
+@pytest.mark.parametrize("auxiliary", [True, False])
+def test_the_training_loss_is_the_weighted_sum_of_the_networks_train_outputs(tmp_path, auxiliary):
+    """DARTS' auxiliary head (weight 0.4 in the retraining protocol) is trained through the loop:
+    the loss is sum_w w * CE over ``train_outputs``, or the plain CE of a network without them."""
+    import math
+
+    config = RetrainConfig(epochs=1, batch_size=8, lr=1e-9, eval_batch_size=8)
+    records = run_retrain(ZeroHeads(auxiliary), PROTOCOLS["nb201"].data(_bundle()), config, 0,
+                          torch.device("cpu"), tmp_path / "state", "fp")
+    want = (1.4 if auxiliary else 1.0) * math.log(3)
+    assert records[0]["train_loss"] == pytest.approx(want, rel=1e-6)

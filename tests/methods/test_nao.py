@@ -74,7 +74,8 @@ def test_tokens_mark_the_edges_a_cell_does_not_use_as_absent():
 
 def test_encoder_predictor_and_loss_by_hand():
     """e_x: each position's LSTM output L2-normalised, each cell's independent of the others in
-    the batch; f: an MLP (one hidden ReLU layer, its own size) on the mean of e_x in (0, 1); the loss
+    the batch; f: an MLP (one hidden ReLU layer, its own size) on the mean of e_x in (0, 1); the
+    decoder started from (mean e_x, 0); the loss
     lambda MSE + (1 - lambda) CE of NAO's Eq. 1, term by term."""
     space, rng = SPACES.get("nb201")(), random.Random(5)
     torch.manual_seed(0)
@@ -96,6 +97,12 @@ def test_encoder_predictor_and_loss_by_hand():
     for trade_off in (0.0, 0.3, 1.0):
         want = trade_off * mse + (1 - trade_off) * rec
         assert float(model.loss(tokens, targets, trade_off)) == pytest.approx(float(want), rel=1e-6)
+    # the decoder LSTM starts from (mean of e_x, zero cell state)
+    starts = []
+    forward = model.decoder.forward
+    model.decoder.forward = lambda x, hc: starts.append(hc) or forward(x, hc)
+    model.decode_logits(states)
+    assert torch.equal(starts[0][0][0], states.mean(dim=1)) and not starts[0][1].any()
 
 
 def _trained(space, archs, targets, trade_off, steps=300):

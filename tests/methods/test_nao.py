@@ -75,8 +75,8 @@ def test_tokens_mark_the_edges_a_cell_does_not_use_as_absent():
 def test_encoder_predictor_and_loss_by_hand():
     """e_x: each position's LSTM output L2-normalised, each cell's independent of the others in
     the batch; f: an MLP (one hidden ReLU layer, its own size) on the mean of e_x in (0, 1); the
-    decoder started from (mean e_x, 0); the loss
-    lambda MSE + (1 - lambda) CE of NAO's Eq. 1, term by term."""
+    loss lambda MSE + (1 - lambda) CE of NAO's Eq. 1, term by term; the decoder started from
+    (mean e_x, 0)."""
     space, rng = SPACES.get("nb201")(), random.Random(5)
     torch.manual_seed(0)
     model = Seq2Seq(len(space.ops) + 1, 8, 16, 12).requires_grad_(False)

@@ -1,8 +1,9 @@
 """DARTS' retraining protocol where the loop applies it (``train/retrain.py``): the drop-path
 probability the network sees in every epoch follows the linear schedule, Cutout reaches the
-batches the model is trained on (and only those), and the DARTS evaluation network drops paths
-only in training. Only the config values were tested before; these fail if the loop or the
-network stops applying them."""
+batches the model is trained on (and only those), the DARTS evaluation network drops paths
+only in training, the auxiliary head's weighted loss and label smoothing reach the loss, and
+every step is clipped to grad_clip. Only the config values were tested before; these fail if
+the loop or the network stops applying them (docs/mutations.md: each switched off by hand)."""
 
 import pytest
 import torch
@@ -125,3 +126,38 @@ def test_the_training_loss_is_the_weighted_sum_of_the_networks_train_outputs(tmp
                           torch.device("cpu"), tmp_path / "state", "fp")
     want = (1.4 if auxiliary else 1.0) * math.log(3)
     assert records[0]["train_loss"] == pytest.approx(want, rel=1e-6)
+
+
+def test_label_smoothing_reaches_the_training_loss(tmp_path):
+    """DARTS' ImageNet protocol smooths the labels (0.1): the loop's loss is the smoothed cross
+    entropy (here of fixed logits (2, 0, 0) over one epoch's 24 examples, 16 of class 0: with
+    balanced classes smoothing would not change this mean)."""
+    net = ZeroHeads(auxiliary=False)
+    with torch.no_grad():
+        net.fc.bias.copy_(torch.tensor([2.0, 0.0, 0.0]))
+    labels = (torch.arange(24) % 3 == 2).long()
+    ones = torch.ones(24, 1, SIDE, SIDE)
+    bundle = DataBundle("ones", TensorDataset(ones, labels), TensorDataset(ones[:8], labels[:8]),
+                        TensorDataset(ones[:8], labels[:8]), 3, 1)
+    config = RetrainConfig(epochs=1, batch_size=8, lr=1e-9, eval_batch_size=8, label_smoothing=0.1)
+    records = run_retrain(net, PROTOCOLS["nb201"].data(bundle), config, 0, torch.device("cpu"),
+                          tmp_path / "state", "fp")
+    logits = torch.tensor([[2.0, 0.0, 0.0]]).expand(24, 3)
+    want = float(nn.functional.cross_entropy(logits, labels, label_smoothing=0.1))
+    assert want != pytest.approx(float(nn.functional.cross_entropy(logits, labels)), rel=1e-2)
+    assert records[0]["train_loss"] == pytest.approx(want, rel=1e-6)
+
+
+def test_every_step_is_clipped_to_grad_clip(tmp_path):
+    """The loop clips each step's gradient to ``grad_clip`` (DARTS: 5): with plain SGD (lr 1, no
+    momentum or decay) the 3 steps of an epoch move the weights by at most 3 x grad_clip."""
+    torch.manual_seed(0)
+    net = Recorder()
+    before = torch.cat([p.detach().flatten().clone() for p in net.parameters()])
+    clip = 1e-3
+    config = RetrainConfig(epochs=1, batch_size=8, lr=1.0, momentum=0.0, nesterov=False,
+                           weight_decay=0.0, grad_clip=clip, eval_batch_size=8)
+    run_retrain(net, PROTOCOLS["nb201"].data(_bundle()), config, 0, torch.device("cpu"),
+                tmp_path / "state", "fp")
+    moved = float((torch.cat([p.detach().flatten() for p in net.parameters()]) - before).norm())
+    assert clip < moved <= 3 * clip * (1 + 1e-5)

@@ -161,3 +161,20 @@ def test_every_step_is_clipped_to_grad_clip(tmp_path):
                 tmp_path / "state", "fp")
     moved = float((torch.cat([p.detach().flatten() for p in net.parameters()]) - before).norm())
     assert clip < moved <= 3 * clip * (1 + 1e-5)
+
+
+def test_records_carry_each_epochs_cosine_lr_and_an_older_checkpoint_without_history_loads(
+        tmp_path):
+    """Each record's ``lr`` is the epoch's step size (cosine from lr to lr_min over the epochs);
+    a checkpoint of older code, without the NT-ASGD check history, is restored (empty history)."""
+    from nasrepro.train.epochs import save_checkpoint
+
+    config = RetrainConfig(epochs=3, batch_size=8, lr=0.3, eval_batch_size=8)
+    data = PROTOCOLS["nb201"].data(_bundle())
+    torch.manual_seed(0)
+    records = run_retrain(Recorder(), data, config, 0, torch.device("cpu"), tmp_path, "fp")
+    assert [r["lr"] for r in records] == pytest.approx([0.3, 0.225, 0.075])
+    saved = torch.load(tmp_path / "epoch0003.pt", weights_only=True)
+    del saved["state"]["history"]
+    save_checkpoint(tmp_path, 2, saved)
+    assert run_retrain(Recorder(), data, config, 0, torch.device("cpu"), tmp_path, "fp") == records

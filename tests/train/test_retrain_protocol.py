@@ -130,8 +130,8 @@ def test_the_training_loss_is_the_weighted_sum_of_the_networks_train_outputs(tmp
 
 def test_label_smoothing_reaches_the_training_loss(tmp_path):
     """DARTS' ImageNet protocol smooths the labels (0.1): the loop's loss is the smoothed cross
-    entropy (here of fixed logits (2, 0, 0) over one epoch's 24 examples, 16 of class 0: with
-    balanced classes smoothing would not change this mean)."""
+    entropy (here of fixed logits (2, 0, 0) over one epoch's 24 examples, 16 of class 0, in one
+    step: the epoch's loss is that step's; with balanced classes smoothing would not change it)."""
     net = ZeroHeads(auxiliary=False)
     with torch.no_grad():
         net.fc.bias.copy_(torch.tensor([2.0, 0.0, 0.0]))
@@ -139,7 +139,7 @@ def test_label_smoothing_reaches_the_training_loss(tmp_path):
     ones = torch.ones(24, 1, SIDE, SIDE)
     bundle = DataBundle("ones", TensorDataset(ones, labels), TensorDataset(ones[:8], labels[:8]),
                         TensorDataset(ones[:8], labels[:8]), 3, 1)
-    config = RetrainConfig(epochs=1, batch_size=8, lr=1e-9, eval_batch_size=8, label_smoothing=0.1)
+    config = RetrainConfig(epochs=1, batch_size=24, lr=1e-9, eval_batch_size=8, label_smoothing=0.1)
     records = run_retrain(net, PROTOCOLS["nb201"].data(bundle), config, 0, torch.device("cpu"),
                           tmp_path / "state", "fp")
     logits = torch.tensor([[2.0, 0.0, 0.0]]).expand(24, 3)

@@ -253,6 +253,32 @@ def test_checkpoint_round_trip_and_errors(tmp_path):
         GraphVAE.load(path)
 
 
+
+def test_a_checkpoint_of_another_format_or_unreadable_says_why(tmp_path, monkeypatch):
+    """The one-line error names the file, the reason (the format check's own, or the error's type
+    where it has no message) and both ways to rebuild the model."""
+    space = Nb201Space()
+    path = tmp_path / "dvae.pt"
+    _model(space).save(path)
+    payload = torch.load(path, weights_only=True)
+    for bad in ({**payload, "format": "nasrepro-dvae/0"}, [payload]):
+        torch.save(bad, path)
+        with pytest.raises(ValueError) as error:
+            GraphVAE.load(path)
+        message = str(error.value)
+        assert "\n" not in message and message.startswith(f"D-VAE checkpoint {path} is corrupted or ")
+        assert "(not a nasrepro-dvae/1 checkpoint); delete it and build it with `snakemake" in message
+        assert message.endswith("(rule train_dvae) or `python -m nasrepro train-dvae`")
+    torch.save(payload, path)
+
+    def silent(self, state):
+        raise RuntimeError()
+
+    monkeypatch.setattr(GraphVAE, "load_state_dict", silent)
+    with pytest.raises(ValueError, match=r"is corrupted or incompatible \(RuntimeError\); delete it"):
+        GraphVAE.load(path)
+
+
 class _Forged:
     def __init__(self, marker):
         self.marker = marker
@@ -288,7 +314,7 @@ def test_bad_graphs_are_refused():
     other = DartsCnnSpace()
     with pytest.raises(ValueError, match="built for 11 nodes"):
         model.encode([other.encode(other.sample(random.Random(0)))])
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="^GraphVAE got an empty list of graphs$"):
         model.encode([])
 
 

@@ -1,8 +1,12 @@
-"""DARTS 2nd-order hypergradient (Eq. 6.3) against an exact autograd computation."""
+"""DARTS 2nd-order hypergradient (Eq. 6.3) against an exact autograd computation, the central
+difference's step (DARTS' R = 0.01 / ||v||) and the clipping factor."""
 
 import torch
 
-from nasrepro.methods.parts.hypergrad import finite_difference_mixed_hvp, unrolled_hypergradient
+import pytest
+
+from nasrepro.methods.parts.hypergrad import (clip_coefficient, finite_difference_mixed_hvp,
+                                              unrolled_hypergradient)
 from nasrepro.spaces.base import DataShape
 from nasrepro.spaces.nb201.space import Nb201Space
 
@@ -114,3 +118,51 @@ def test_darts_2nd_passes_its_virtual_step_options_to_the_hypergradient():
     assert not torch.allclose(plain, clipped) and not torch.allclose(plain, decayed)
     loose = alpha_grad(grad_clip=1e9, w_weight_decay=0.5, virtual_clip=True)
     torch.testing.assert_close(loose, plain, rtol=1e-4, atol=1e-7)  # clip never reached: plain
+
+
+def _cubic():
+    """L1 = sum alpha w^3: grad_alpha L1 = w^3, whose central difference along v is exactly
+    3 w^2 v + eps^2 v^3, so the result shows the step eps."""
+    w = torch.tensor([0.3, -0.2, 0.4], dtype=torch.float64, requires_grad=True)
+    alpha = torch.tensor([0.5, 1.5, -1.0], dtype=torch.float64, requires_grad=True)
+    return w, alpha, lambda: (alpha * w ** 3).sum()
+
+
+def test_the_central_difference_steps_darts_eps_over_the_vectors_norm():
+    """DARTS' ``_hessian_vector_product``: R = 0.01 / ||v|| (the default ``eps_scale``), here with
+    ||v|| < 1; the eps^2 v^3 residue is the difference's own, 1e-5 here, and visible."""
+    w, alpha, l1 = _cubic()
+    v = torch.tensor([0.2, 0.1, -0.3], dtype=torch.float64)
+    eps = 0.01 / float(v.norm())
+    (got,) = finite_difference_mixed_hvp(l1, [w], [alpha], [v])
+    exact = 3 * w.detach() ** 2 * v
+    assert torch.allclose(got, exact + eps ** 2 * v ** 3, rtol=0, atol=1e-12)
+    assert float((got - exact).abs().max()) > 1e-6
+
+
+def test_the_unrolled_hypergradient_uses_darts_step_by_default():
+    """Eq. 6.3 with L2 = ||w||^2 / 2 (no direct alpha term: dL2/dalpha is zero, not an error):
+    w' = w - gamma 3 alpha w^2, v = dL2/dw' = w', the result -gamma (3 w^2 v + eps^2 v^3) with
+    DARTS' eps = 0.01 / ||v||; the weights are restored (up to rounding)."""
+    w, alpha, l1 = _cubic()
+    lr = 0.1
+    before = w.detach().clone()
+    (got,), value = unrolled_hypergradient(l1, lambda: 0.5 * (w ** 2).sum(), [w], [alpha], lr)
+    v = before - lr * 3 * alpha.detach() * before ** 2
+    eps = 0.01 / float(v.norm())
+    assert float(v.norm()) < 1 and float(value) == pytest.approx(0.5 * float((v ** 2).sum()))
+    assert torch.allclose(got, -lr * (3 * before ** 2 * v + eps ** 2 * v ** 3), rtol=0, atol=1e-12)
+    torch.testing.assert_close(w.detach(), before, rtol=0, atol=1e-12)  # up to fp rounding
+
+
+def test_clip_coefficient_is_clip_grad_norms_factor_at_a_small_norm_too():
+    """min(1, max_norm / (||g|| + 1e-6)), as ``torch.nn.utils.clip_grad_norm_`` scales; the 1e-6
+    matters where the norm is small (5e-4 here); None or a loose clip: 1."""
+    g = torch.tensor([3e-4, 4e-4], dtype=torch.float64)
+    coef = clip_coefficient([g], 1e-5)
+    assert coef == pytest.approx(1e-5 / (5e-4 + 1e-6), rel=1e-12)
+    p = torch.zeros(2, dtype=torch.float64, requires_grad=True)
+    p.grad = g.clone()
+    torch.nn.utils.clip_grad_norm_([p], 1e-5)
+    assert torch.allclose(p.grad, g * coef, rtol=1e-12, atol=0)
+    assert clip_coefficient([g], 1.0) == 1.0 and clip_coefficient([g], None) == 1.0

@@ -98,6 +98,28 @@ def test_implicit_hypergradient_restores_the_weights_and_uses_the_inner_point():
     assert not torch.allclose(at_inner, at_current)       # L1's derivatives moved with the point
 
 
+
+def test_parameters_one_level_does_not_reach_add_no_second_order_term():
+    """Eq. 6.9 over parameters that one level does not reach: a weight only L1 uses (s: dL2/ds = 0),
+    one only L2 uses (u: no Hessian row, skipped) and an architecture parameter only L2 uses
+    (beta: no mixed term). The alpha hypergradient is the ridge's own and beta's is dL2/dbeta
+    alone (zeros, not errors, for the terms that do not exist); K < 0 is refused by message."""
+    a, alpha, l1, l2, w_star = _ridge(3)
+    w = torch.nn.Parameter(w_star().detach().clone())
+    s = torch.nn.Parameter(torch.tensor([0.5, -1.0], dtype=torch.float64))
+    u = torch.nn.Parameter(torch.tensor([0.2, 0.7], dtype=torch.float64))
+    beta = torch.nn.Parameter(torch.tensor([0.3, -0.4], dtype=torch.float64))
+    (plain,), _ = implicit_hypergradient(lambda: l1(w), lambda: l2(w), [w], [alpha], 0.1, 3)
+    (g_alpha, g_beta), _ = implicit_hypergradient(
+        lambda: l1(w) + 0.5 * (s ** 2).sum(),
+        lambda: l2(w) + 0.5 * ((u - 1) ** 2).sum() + 0.5 * (beta ** 2).sum(),
+        [w, s, u], [alpha, beta], 0.1, 3)
+    assert torch.allclose(g_alpha, plain, rtol=1e-12, atol=1e-15)
+    assert torch.equal(g_beta, beta.detach())
+    with pytest.raises(ValueError, match=r"the Neumann series needs K >= 0 terms; got -1"):
+        implicit_hypergradient(lambda: l1(w), lambda: l2(w), [w], [alpha], 0.1, -1)
+
+
 def _plain_sgd(**extra):
     return dict(w_momentum=0.0, w_nesterov=False, w_weight_decay=0.0, grad_clip=1e9, w_lr=0.2,
                 epochs=3, **extra)

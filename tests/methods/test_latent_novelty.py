@@ -7,8 +7,9 @@ import math
 import pytest
 import torch
 
-from nasrepro.methods.parts.latent_novelty import (LatentArchive, log_chi, log_kde, log_perp_factor,
-                                                   novelty_loss, rotated, sigmoid_gamma, tangent)
+from nasrepro.methods.parts.latent_novelty import (LatentArchive, log_chi, log_kde, log_novelty,
+                                                   log_perp_factor, novelty_loss, rotated,
+                                                   sigmoid_gamma, tangent)
 
 
 
@@ -57,6 +58,7 @@ def test_linear_decoder_novelty_equals_the_hand_computed_value():
                 + (-k / 2 * math.log(2 * math.pi * sigma2) - 1.25 / (2 * sigma2)))
     out = novelty_loss(decoder, z, cell, archive)
     assert float(out.loss) == pytest.approx(expected, rel=1e-9)
+    assert float(out.perp_norm.detach()) == pytest.approx(math.sqrt(1.25), rel=1e-9)  # archived
     # the gradient by hand: only the KDE and the perpendicular residual depend on z here
     # (a linear decoder has a constant Jacobian and its residual's perpendicular part is fixed)
     grad, = torch.autograd.grad(out.loss, z)
@@ -113,10 +115,33 @@ def test_novelty_gradient_matches_finite_differences_and_every_term_moves():
 
 
 def test_empty_archive_has_no_novelty_term():
+    """L_N = 0 with no gradient in z (z away from the origin) and no logged parts."""
     decoder = _mlp()
-    z = torch.zeros(3, requires_grad=True)
+    z = torch.tensor([0.4, -0.2, 0.3], requires_grad=True)
     out = novelty_loss(decoder, z, torch.ones(7), LatentArchive(50))
-    assert float(out.loss) == 0.0 and float(out.perp_norm) > 0
+    assert float(out.loss) == 0.0 and float(out.perp_norm) > 0 and out.parts == {}
+    grad, = torch.autograd.grad(out.loss, z)
+    assert torch.equal(grad, torch.zeros(3))
+
+
+
+def test_a_float32_latent_keeps_its_dtype_under_a_float64_default():
+    """E²NAS searches in float32; these tests run in float64. With a float32 decoder and latent,
+    the Jacobian's probe, the cell vector, the archive's latents and the zero-distance constant
+    follow the latent's dtype: L_N is float32 and the float64 value to float32 precision (its
+    three terms, each of size 1-5, cancel to -0.07 here)."""
+    decoder = _mlp()
+    z64 = torch.tensor([0.1, -0.4, 0.7])
+    cell = torch.tensor([1.0, 0, 0, 1, 0, 1, 0])                       # float64, as the archive
+    archive = _archive(z64 + 0.3 * torch.randn(4, 3, generator=torch.Generator().manual_seed(2)),
+                       [0.5, 0.7, 0.6, 0.9])
+    want = float(novelty_loss(decoder, z64, cell, archive).loss)
+    decoder32 = lambda z: decoder(z.double()).float()  # noqa: E731
+    z = z64.float().requires_grad_(True)
+    out = novelty_loss(decoder32, z, cell, archive)
+    assert out.loss.dtype == torch.float32 and float(out.loss) == pytest.approx(want, abs=1e-4)
+    zero = log_novelty(tangent(decoder32, z), z, out.perp_norm, archive, zero_distance=True)
+    assert zero.loss.dtype == torch.float32
 
 
 def test_chi_density_and_the_perp_factor_make_an_isotropic_gaussian():
@@ -140,8 +165,9 @@ def test_kde_bandwidth_and_archive_size():
     spread = math.sqrt(float(latents.var(dim=0, unbiased=False).mean()))
     assert archive.bandwidth() == pytest.approx(spread * 3 ** (-1 / 6))
     assert archive.sigma2(2) == pytest.approx(14 / 6)
-    small = _archive(torch.randn(60, 2), [1.0] * 60, size=50)
-    assert len(small) == 50
+    small = _archive(torch.randn(60, 2), [float(i) for i in range(60)], size=50)
+    assert len(small) == 50    # sigma^2 of the last 50 ||w_perp|| too (10 .. 59), not all 60
+    assert small.sigma2(2) == pytest.approx(sum(i * i for i in range(10, 60)) / (50 * 2))
     restored = LatentArchive(50)
     restored.load_state_dict(archive.state_dict())
     assert restored.bandwidth() == archive.bandwidth() and list(restored.perp) == [1.0, 2.0, 3.0]

@@ -46,6 +46,65 @@ def test_tokens_round_trip_and_any_decoding_is_a_valid_cell(name):
         assert space.from_string(space.to_string(decoded)) == decoded
 
 
+
+def test_rows_split_into_each_cell_kinds_consecutive_rows():
+    """``rows_to_alphas`` cuts the token rows in ``arch_shapes`` order, each kind its own block of
+    consecutive rows and its own operation count, for kinds of different sizes too (those of the
+    registered spaces have one size)."""
+    from types import SimpleNamespace
+
+    space = SimpleNamespace(arch_shapes={"a": (2, 3), "b": (3, 2), "c": (1, 3)})
+    rows = torch.arange(6 * 4, dtype=torch.float32).view(6, 4)
+    out = rows_to_alphas(space, rows)
+    assert list(out) == ["a", "b", "c"]
+    for name, want in (("a", rows[0:2, :3]), ("b", rows[2:5, :2]), ("c", rows[5:6, :3])):
+        assert torch.equal(out[name], want), name
+
+
+
+def test_tokens_mark_the_edges_a_cell_does_not_use_as_absent():
+    """A DARTS cell uses 2 of each node's inputs: 8 of the 14 edges per cell kind, the other 6 rows
+    are the absent token ``len(ops)`` (not ``none``, operation 0); NAS-Bench-201 uses every edge."""
+    for name, absent in (("darts_cnn", 2 * 6), ("nb201", 0)):
+        space = SPACES.get(name)()
+        tokens = cell_tokens(space, space.sample(random.Random(3)))
+        assert tokens.count(len(space.ops)) == absent, name
+        assert all(0 <= t <= len(space.ops) for t in tokens)
+
+
+def test_encoder_predictor_and_loss_by_hand():
+    """e_x: each position's LSTM output L2-normalised, each cell's independent of the others in
+    the batch; f: an MLP (one hidden ReLU layer, its own size) on the mean of e_x in (0, 1); the
+    loss lambda MSE + (1 - lambda) CE of NAO's Eq. 1, term by term; the decoder started from
+    (mean e_x, 0)."""
+    space, rng = SPACES.get("nb201")(), random.Random(5)
+    torch.manual_seed(0)
+    model = Seq2Seq(len(space.ops) + 1, 8, 16, 12).requires_grad_(False)
+    tokens = torch.tensor([cell_tokens(space, space.sample(rng)) for _ in range(3)])
+    states = model.encode(tokens)
+    assert torch.allclose(states.norm(dim=-1), torch.ones(3, tokens.shape[1]))
+    assert torch.allclose(model.encode(tokens[1:2]), states[1:2], atol=1e-6)
+    pred = model.predict(states)
+    assert pred.shape == (3,) and bool(((pred > 0) & (pred < 1)).all())
+    # one hidden ReLU layer: logit f is not affine in the mean state (f(midpoint) is off the chord)
+    a, b = torch.randn(2, 1, 1, 16, generator=torch.Generator().manual_seed(1))
+    logit = lambda e: torch.logit(model.predict(e))  # noqa: E731
+    assert float((logit(a) + logit(b) - 2 * logit((a + b) / 2)).abs()) > 1e-3
+    targets = torch.tensor([0.2, 0.9, 0.5])
+    mse = torch.nn.functional.mse_loss(pred, targets)
+    logits = model.decode_logits(states, tokens)
+    rec = torch.nn.functional.cross_entropy(logits.reshape(-1, model.vocab), tokens.reshape(-1))
+    for trade_off in (0.0, 0.3, 1.0):
+        want = trade_off * mse + (1 - trade_off) * rec
+        assert float(model.loss(tokens, targets, trade_off)) == pytest.approx(float(want), rel=1e-6)
+    # the decoder LSTM starts from (mean of e_x, zero cell state)
+    starts = []
+    forward = model.decoder.forward
+    model.decoder.forward = lambda x, hc: starts.append(hc) or forward(x, hc)
+    model.decode_logits(states)
+    assert torch.equal(starts[0][0][0], states.mean(dim=1)) and not starts[0][1].any()
+
+
 def _trained(space, archs, targets, trade_off, steps=300):
     torch.manual_seed(0)
     model = Seq2Seq(len(space.ops) + 1, 16, 32, 32)

@@ -288,6 +288,84 @@ def test_naive_strategies_pick_what_they_say():
     assert all(a != b for a, b in zip(lg[1].ops, cells[1].ops))
 
 
+def test_random_constraints_are_the_spaces_uniform_cells_or_the_given_sampler():
+    """``rg`` / ``low-r`` draw their cells from ``space.sample(rng)`` (the step's generator), or
+    from ``sample`` where the method passes one (its ``sample_cell``: NSAS-C's fixed depth)."""
+    space = SPACES.get("nb201")()
+    current = space.sample(random.Random(0))
+    rng = random.Random(11)
+    want = [space.sample(rng) for _ in range(3)]
+    assert ConstraintSelector(space, "rg", m=3, recent=5, candidates=2).select(
+        current, random.Random(11)) == want
+    fixed = space.sample(random.Random(1))
+    given = ConstraintSelector(space, "low-r", m=3, recent=5, candidates=2, sample=lambda: fixed)
+    given.observe(current)
+    assert given.select(current, random.Random(11)) == [current, fixed, fixed]
+    with pytest.raises(ValueError, match=r"unknown constraint strategy 'nsas-x'; use one of \("):
+        ConstraintSelector(space, "nsas-x", m=3, recent=5, candidates=2)
+
+
+def test_alg_2_draws_its_candidates_from_the_c_most_recent_cells_only():
+    """Alg. 2's candidates come from the ``recent`` (C) cells trained last: with C = 1 a replaced
+    archive member is the last observed cell (or the member is kept)."""
+    space, rng = SPACES.get("nb201")(), random.Random(3)
+    selector = ConstraintSelector(space, "nsas", m=2, recent=1, candidates=10)
+    members = [space.sample(rng) for _ in range(2)]
+    for cell in members:
+        selector.select(cell, rng)
+        selector.observe(cell)
+    replaced = 0
+    for _ in range(30):
+        for _ in range(5):
+            selector.observe(space.sample(rng))
+        last = selector.previous
+        before = list(selector.archive)
+        after = selector.select(space.sample(rng), rng)
+        assert all(a in (b, last) for a, b in zip(after, before))
+        replaced += after != before
+    assert replaced > 0 and list(selector.recent) == [selector.previous]
+
+
+@pytest.mark.parametrize("strategy", ["nsas", "nsas-lg"])
+def test_a_resumed_nsas_search_keeps_its_constraint_selection(strategy):
+    """``state_dict`` / ``load_state_dict`` keep Alg. 3's archive, the recent cells C (at most
+    ``recent``) and the previous cell: a selector restored from a checkpoint, before any step or
+    mid-search, then selects exactly the constraints of the uninterrupted one; through the method
+    too (NSAS' checkpoint holds its selector's state)."""
+    space, rng = SPACES.get("nb201")(), random.Random(9)
+    make = lambda: ConstraintSelector(space, strategy, m=3, recent=4, candidates=5)  # noqa: E731
+    selector = make()
+    fresh = make()
+    fresh.load_state_dict(selector.state_dict())
+    assert fresh.previous is None and fresh.archive == [] and list(fresh.recent) == []
+    for _ in range(8):
+        current = space.sample(rng)
+        selector.select(current, rng)
+        selector.observe(current)
+    resumed = make()
+    resumed.observe(space.sample(random.Random(0)))    # stale state the checkpoint replaces
+    resumed.load_state_dict(selector.state_dict())
+    assert resumed.previous == selector.previous is not None
+    assert resumed.archive == selector.archive and len(resumed.archive) == selector.archive_size
+    assert list(resumed.recent) == list(selector.recent) and len(resumed.recent) == 4
+    for step in range(10):
+        current, state = space.sample(rng), rng.getstate()
+        want = selector.select(current, rng)
+        rng_resumed = random.Random()
+        rng_resumed.setstate(state)
+        assert resumed.select(current, rng_resumed) == want and want, step
+        selector.observe(current)
+        resumed.observe(current)
+        assert resumed.recent.maxlen == 4 and list(resumed.recent) == list(selector.recent)
+    method, batch = planted_method("random-nas-nsas", seed=1, beta=0.5, constraints=1, recent=3)
+    for _ in range(3):
+        method.step(batch, batch)
+    again, _ = planted_method("random-nas-nsas", seed=2, beta=0.5, constraints=1, recent=3)
+    again.load_state_dict(method.state_dict())
+    assert again.selector.state_dict() == method.selector.state_dict()
+    assert again.selector.archive and again.selector.previous == method.trained_arch
+
+
 
 
 def test_nsas_loss_sends_eq_3_6_gradient_into_weights_only_a_constraint_uses():

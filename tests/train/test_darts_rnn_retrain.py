@@ -140,6 +140,8 @@ def test_best_validation_epoch_is_reported():
     assert reported(records, cfg, SPACE.task)["epoch"] == 1   # lowest perplexity, not the last
     last = build_config(SPACE.retrain_config("ptb"), {"report": "last"}, "test")
     assert reported(records, last, SPACE.task)["epoch"] == 2
+    first = [dict(records[0], valid_ppl=60.0), records[1], dict(records[2], valid_ppl=60.0)]
+    assert reported(first, cfg, SPACE.task)["epoch"] == 0     # the first epoch, and ties: earliest
 
 
 def test_retraining_settings_are_darts_and_thesis_values():

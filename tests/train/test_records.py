@@ -110,7 +110,9 @@ def test_damaged_checkpoint_resumes_from_the_last_good_epoch(tmp_path, damage, c
     records = counter.run(tmp_path)
     assert counter.ran == [2, 3] and [r["total"] for r in records] == [0, 1, 3, 6]
     warnings = [r.message for r in caplog.records if r.levelname == "WARNING"]
-    assert len(warnings) == 1 and "epoch0003.pt is corrupted" in warnings[0]
+    assert len(warnings) == 1 and warnings[0] == (
+        f"checkpoint {tmp_path / 'epoch0003.pt'} is corrupted, truncated or incomplete (digest or "
+        "content check failed); discarding it and trying the previous one")
 
 
 @pytest.mark.parametrize("damage", DAMAGES)
@@ -156,7 +158,9 @@ def test_a_checkpoint_carrying_a_pickled_callable_is_refused_unread(tmp_path, ca
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and "\n" not in warnings[0], warnings
     assert f"checkpoint {tmp_path / 'epoch0003.pt'} holds a pickled posix.system" in warnings[0]
-    assert "refused unread" in warnings[0] and "trying the previous one" in warnings[0]
+    assert "refused unread" in warnings[0] and warnings[0].endswith(
+        "; discarding it and trying the previous one (check who can write to the folder or DVC "
+        "remote it came from)")
 
 
 def test_every_checkpoint_forged_starts_from_scratch_and_runs_nothing(tmp_path, caplog):
@@ -169,6 +173,17 @@ def test_every_checkpoint_forged_starts_from_scratch_and_runs_nothing(tmp_path, 
     counter.run(tmp_path)
     assert not marker.exists() and counter.ran == [0, 1, 2, 3]
     assert sum("refused unread" in r.getMessage() for r in caplog.records) == 2
+
+
+
+def test_the_fingerprint_is_the_sha256_of_the_canonical_json_given_as_text_or_data():
+    """Workers pass the job message's JSON text; the same configuration as data hashes alike."""
+    import hashlib
+
+    data = {"seed": 1, "method": {"name": "darts", "lr": 0.025}}
+    text = json.dumps(data, sort_keys=True)
+    assert config_fingerprint(text) == hashlib.sha256(text.encode()).hexdigest()
+    assert config_fingerprint(data) == config_fingerprint(text)
 
 
 def test_checkpoint_files_are_named_by_the_epoch_the_log_shows(tmp_path, caplog):

@@ -1,8 +1,9 @@
 """DARTS' retraining protocol where the loop applies it (``train/retrain.py``): the drop-path
 probability the network sees in every epoch follows the linear schedule, Cutout reaches the
-batches the model is trained on (and only those), and the DARTS evaluation network drops paths
-only in training. Only the config values were tested before; these fail if the loop or the
-network stops applying them."""
+batches the model is trained on (and only those), the DARTS evaluation network drops paths
+only in training, the auxiliary head's weighted loss and label smoothing reach the loss, and
+every step is clipped to grad_clip. Only the config values were tested before; these fail if
+the loop or the network stops applying them (docs/mutations.md: each switched off by hand)."""
 
 import pytest
 import torch
@@ -96,3 +97,84 @@ def test_darts_network_drops_paths_only_in_training():
     assert torch.equal(a, b)
     a, b = twice(0.5, False)
     assert torch.equal(a, b)                            # never in evaluation
+
+
+class ZeroHeads(nn.Module):
+    """Zero-initialised main and auxiliary classifiers: every logit is 0, so each head's cross
+    entropy is log 3 on any batch (the lr below leaves them at ~0)."""
+
+    def __init__(self, auxiliary: bool):
+        super().__init__()
+        self.fc, self.aux = nn.Linear(SIDE * SIDE, 3), nn.Linear(SIDE * SIDE, 3)
+        for p in self.parameters():
+            nn.init.zeros_(p)
+        if auxiliary:   # DARTS' evaluation network: logits, then the auxiliary head at weight 0.4
+            self.train_outputs = lambda x: [(1.0, self(x)), (0.4, self.aux(x.flatten(1)))]
+
+    def forward(self, x):
+        return self.fc(x.flatten(1))
+
+
+@pytest.mark.parametrize("auxiliary", [True, False])
+def test_the_training_loss_is_the_weighted_sum_of_the_networks_train_outputs(tmp_path, auxiliary):
+    """DARTS' auxiliary head (weight 0.4 in the retraining protocol) is trained through the loop:
+    the loss is sum_w w * CE over ``train_outputs``, or the plain CE of a network without them."""
+    import math
+
+    config = RetrainConfig(epochs=1, batch_size=8, lr=1e-9, eval_batch_size=8)
+    records = run_retrain(ZeroHeads(auxiliary), PROTOCOLS["nb201"].data(_bundle()), config, 0,
+                          torch.device("cpu"), tmp_path / "state", "fp")
+    want = (1.4 if auxiliary else 1.0) * math.log(3)
+    assert records[0]["train_loss"] == pytest.approx(want, rel=1e-6)
+
+
+def test_label_smoothing_reaches_the_training_loss(tmp_path):
+    """DARTS' ImageNet protocol smooths the labels (0.1): the loop's loss is the smoothed cross
+    entropy (here of fixed logits (2, 0, 0) over one epoch's 24 examples, 16 of class 0, in one
+    step: the epoch's loss is that step's; with balanced classes smoothing would not change it)."""
+    net = ZeroHeads(auxiliary=False)
+    with torch.no_grad():
+        net.fc.bias.copy_(torch.tensor([2.0, 0.0, 0.0]))
+    labels = (torch.arange(24) % 3 == 2).long()
+    ones = torch.ones(24, 1, SIDE, SIDE)
+    bundle = DataBundle("ones", TensorDataset(ones, labels), TensorDataset(ones[:8], labels[:8]),
+                        TensorDataset(ones[:8], labels[:8]), 3, 1)
+    config = RetrainConfig(epochs=1, batch_size=24, lr=1e-9, eval_batch_size=8, label_smoothing=0.1)
+    records = run_retrain(net, PROTOCOLS["nb201"].data(bundle), config, 0, torch.device("cpu"),
+                          tmp_path / "state", "fp")
+    logits = torch.tensor([[2.0, 0.0, 0.0]]).expand(24, 3)
+    want = float(nn.functional.cross_entropy(logits, labels, label_smoothing=0.1))
+    assert want != pytest.approx(float(nn.functional.cross_entropy(logits, labels)), rel=1e-2)
+    assert records[0]["train_loss"] == pytest.approx(want, rel=1e-6)
+
+
+def test_every_step_is_clipped_to_grad_clip(tmp_path):
+    """The loop clips each step's gradient to ``grad_clip`` (DARTS: 5): with plain SGD (lr 1, no
+    momentum or decay) the 3 steps of an epoch move the weights by at most 3 x grad_clip."""
+    torch.manual_seed(0)
+    net = Recorder()
+    before = torch.cat([p.detach().flatten().clone() for p in net.parameters()])
+    clip = 1e-3
+    config = RetrainConfig(epochs=1, batch_size=8, lr=1.0, momentum=0.0, nesterov=False,
+                           weight_decay=0.0, grad_clip=clip, eval_batch_size=8)
+    run_retrain(net, PROTOCOLS["nb201"].data(_bundle()), config, 0, torch.device("cpu"),
+                tmp_path / "state", "fp")
+    moved = float((torch.cat([p.detach().flatten() for p in net.parameters()]) - before).norm())
+    assert clip < moved <= 3 * clip * (1 + 1e-5)
+
+
+def test_records_carry_each_epochs_cosine_lr_and_an_older_checkpoint_without_history_loads(
+        tmp_path):
+    """Each record's ``lr`` is the epoch's step size (cosine from lr to lr_min over the epochs);
+    a checkpoint of older code, without the NT-ASGD check history, is restored (empty history)."""
+    from nasrepro.train.epochs import save_checkpoint
+
+    config = RetrainConfig(epochs=3, batch_size=8, lr=0.3, eval_batch_size=8)
+    data = PROTOCOLS["nb201"].data(_bundle())
+    torch.manual_seed(0)
+    records = run_retrain(Recorder(), data, config, 0, torch.device("cpu"), tmp_path, "fp")
+    assert [r["lr"] for r in records] == pytest.approx([0.3, 0.225, 0.075])
+    saved = torch.load(tmp_path / "epoch0003.pt", weights_only=True)
+    del saved["state"]["history"]
+    save_checkpoint(tmp_path, 2, saved)
+    assert run_retrain(Recorder(), data, config, 0, torch.device("cpu"), tmp_path, "fp") == records

@@ -488,8 +488,9 @@ def main(only: list[str]) -> int:
                 continue
             file.write_text(original.replace(old, new, 1))
             try:
-                out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-W", "ignore",
-                                      "-p", "no:cacheprovider", *tests.split()],
+                # one process (-n 0): under xdist a failure with -x exits 2, not 1
+                out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-n", "0", "-W",
+                                      "ignore", "-p", "no:cacheprovider", *tests.split()],
                                      cwd=root, env=env, capture_output=True, text=True, timeout=900)
             finally:
                 file.write_text(original)

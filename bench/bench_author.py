@@ -51,12 +51,23 @@ METHODS = {
     "gdas-nsas": dict(repo=NSAS, notebook="exps/algos/GDAS_NSAS_0.2_seed0.ipynb",
                       cells=(0, 1, 2), model="GDAS", config="GDAS.config"),
 }
-# (notebook cell or file, old text, new text, times, why): torch >= 2 / numpy >= 2 / Python 3
+ACCURACY = ("utils/evaluation_utils.py", "correct[:k].view(-1)", "correct[:k].reshape(-1)", 1,
+            "torch >= 1.5: view of a non-contiguous slice fails (AutoDL-Projects' patch)")
+# (notebook cell, or a file relative to the import root: lib/ or CNN/; old text, new text, times,
+# why): torch >= 2 / numpy >= 2 / Python 3. Files are patched as they are imported
+# (``PatchingLoader``) or, ENNAS.py, read.
 PATCHES = {
+    "idarts": [ACCURACY],
+    "random-nas-nsas": [ACCURACY],
+    "gdas-nsas": [ACCURACY],
     "e2nas": [
+        ACCURACY,
         (2, "from torch.autograd.gradcheck import zero_gradients\n", ZERO_GRADIENTS, 1,
          "torch 2 removed torch.autograd.gradcheck.zero_gradients: its three lines"),
         (2, "normed=True", "density=True", 1, "numpy 2 removed np.histogram's normed (same value)"),
+        (1, ", verbose=True)", ")", 1, "torch 2 removed ReduceLROnPlateau's verbose (a log switch)"),
+        ("models/cell_searchs/search_model_eenas.py", ", verbose=True)", ")", 1,
+         "the same line in the supernet module, run at its import"),
     ],
     "en2as": [
         ("ENNAS.py", "cuda(async=True)", "cuda(non_blocking=True)", 2,
@@ -65,6 +76,11 @@ PATCHES = {
          "torch >= 1.5: view of a non-contiguous slice fails (AutoDL-Projects' patch)"),
     ],
 }
+# ENNAS.py has no __main__ guard: its search script starts at this line (argparse, folders under
+# /data, CIFAR-10); the harness runs the definitions above it
+ENNAS_SCRIPT_START = "sys.argv=['']; del sys\n"
+# imported by the E²NAS D-VAE's util.py for drawing only (a C library): an empty module
+STUBS = ("pygraphviz",)
 # ENNAS.py DartsWrapper's settings (its __init__ reads CIFAR-10, so the harness sets them itself)
 ENNAS_SGD = dict(lr=0.025, momentum=0.9, weight_decay=3e-4)
 ENNAS_GRAD_CLIP, ENNAS_EPOCHS = 5, 50
@@ -123,6 +139,31 @@ def patched(source: str, where, patches) -> str:
     return source
 
 
+def install_patches(import_root: Path, patches) -> None:
+    """Import the files that ``patches`` name (relative to ``import_root``, a sys.path entry)
+    with their patches applied to the source (nothing on disk changes)."""
+    import importlib.machinery
+    import importlib.util
+
+    class PatchingLoader(importlib.machinery.SourceFileLoader):
+        def get_code(self, fullname):
+            where = Path(self.path).relative_to(import_root).as_posix()
+            return compile(patched(Path(self.path).read_text(), where, patches), self.path, "exec")
+
+    files = {t[: -len(".py")].replace("/", "."): import_root / t
+             for t, *_ in patches if isinstance(t, str) and (import_root / t).exists()}
+
+    class PatchingFinder:
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            if name not in files:
+                return None
+            return importlib.util.spec_from_file_location(
+                name, files[name], loader=PatchingLoader(name, str(files[name])))
+
+    sys.meta_path.insert(0, PatchingFinder)
+
+
 def notebook_cells(path: Path, cells, patches) -> list[str]:
     code = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
     return [patched("".join(code[i]["source"]), i, patches) for i in cells]
@@ -133,8 +174,6 @@ def run_en2as(args) -> dict:
     in the archive-filling phase (node_id < 1000: a uniformly random cell, as ours draws
     N(0, I) representations while its archive fills); the weight step runs the whole supernet
     with one-hot weights (``MixedOp``: sum of w * op(x) over every operation)."""
-    import types
-
     import torch
 
     torch.set_num_threads(args.threads)
@@ -146,14 +185,12 @@ def run_en2as(args) -> dict:
     random.seed(0)
     torch.manual_seed(0)
     patches = PATCHES["en2as"]
-    utils = types.ModuleType("utils")
-    utils.__file__ = str(root / "utils.py")
-    exec(compile(patched((root / "utils.py").read_text(), "utils.py", patches), utils.__file__,
-                 "exec"), utils.__dict__)
-    sys.modules["utils"] = utils
+    install_patches(root, patches)
+    source = patched((root / "ENNAS.py").read_text(), "ENNAS.py", patches)
+    if source.count(ENNAS_SCRIPT_START) != 1:
+        sys.exit(f"ENNAS.py: the line {ENNAS_SCRIPT_START!r} that starts its script is not there once")
     space: dict = {"__name__": "author_en2as"}
-    exec(compile(patched((root / "ENNAS.py").read_text(), "ENNAS.py", patches),
-                 str(root / "ENNAS.py"), "exec"), space)
+    exec(compile(source.split(ENNAS_SCRIPT_START)[0], str(root / "ENNAS.py"), "exec"), space)
     import numpy as np
 
     np.random.seed(0)
@@ -182,6 +219,8 @@ def run_en2as(args) -> dict:
 
 
 def run(args) -> dict:
+    import types
+
     import torch
 
     torch.set_num_threads(args.threads)
@@ -190,6 +229,9 @@ def run(args) -> dict:
     spec, cfg = METHODS[args.method], CONFIGS[args.config]
     repo = Path(args.reference_root) / spec["repo"]
     sys.path.insert(0, str(repo / "lib"))
+    for name in STUBS:
+        sys.modules.setdefault(name, types.ModuleType(name))
+    install_patches(repo / "lib", PATCHES[args.method])
     os.chdir(repo / "exps" / "algos")                        # the notebooks' relative paths
     sys.path.insert(0, os.getcwd())
     random.seed(0)

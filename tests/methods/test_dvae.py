@@ -396,19 +396,3 @@ def test_training_resumes_bit_identically(tmp_path):
     assert losses(again) == losses(records)
     for (name, a), b in zip(full.state_dict().items(), resumed.state_dict().values()):
         assert torch.equal(a, b), name
-
-
-@pytest.mark.parametrize("name", SPACES)
-def test_decode_along_its_own_greedy_path_is_the_same_function(name):
-    """``decode_probs(z, path)`` with z's own ``greedy_path`` gives exactly the values of
-    ``decode_probs(z)`` (E²NAS' Jacobian is taken along it), and another path gives others
-    (the path is applied, not ignored)."""
-    space = SPACES[name]()
-    model = _model(space).eval()
-    z = torch.randn(2, 6)
-    path = model.greedy_path(z)
-    free, fixed = model.decode_probs(z), model.decode_probs(z, path)
-    assert all(torch.equal(a, b) for a, b in zip(free, fixed))
-    assert [g.type_indices() for g in model.decode(z)] == path[0].tolist()
-    other = ((path[0] + 1) % len(model.types), path[1])
-    assert not torch.equal(model.decode_probs(z, other)[0], free[0])

@@ -45,8 +45,8 @@ import torch
 from torch import nn
 
 from nasrepro.methods.base import ArchConfig, SearchMethod
-from nasrepro.methods.parts.latent_novelty import (LatentArchive, Tangent, log_novelty, rotated,
-                                                   sigmoid_gamma, tangent_along)
+from nasrepro.methods.parts.latent_novelty import (LatentArchive, log_novelty, rotated,
+                                                   sigmoid_gamma, tangent_of)
 from nasrepro.methods.parts.replay import EENAS_NB201, ReplayLoss, ReplayParams
 from nasrepro.params import ConfigError, hp, released
 from nasrepro.registry import METHODS
@@ -128,14 +128,13 @@ class E2nas(ReplayLoss, SearchMethod):
             raise RuntimeError("E2nas.setup() loads the graph VAE; call it before the search")
 
     # --- the decoder as Eq. 4.8's D: R^n -> R^m and the cells it gives -------------------------
-    def decoder(self, z: torch.Tensor, path=None) -> torch.Tensor:
-        """D(z): the decoder's node-type and edge probabilities, flattened (``path``: along a
-        fixed decoding path, ``GraphVAE.decode_probs``)."""
-        return self.relaxed(z, path)[0]
+    def decoder(self, z: torch.Tensor) -> torch.Tensor:
+        """D(z): the decoder's node-type and edge probabilities, flattened."""
+        return self.relaxed(z)[0]
 
-    def relaxed(self, z: torch.Tensor, path=None) -> tuple[torch.Tensor, dict]:
+    def relaxed(self, z: torch.Tensor) -> tuple[torch.Tensor, dict]:
         """D(z) and its (edge, operation) weights ``space.graph_weights``, from one decode."""
-        types, edges = self.vae.decode_probs(z.unsqueeze(0), path)
+        types, edges = self.vae.decode_probs(z.unsqueeze(0))
         return (torch.cat([types[0].flatten(), edges[0].flatten()]),
                 self.space.graph_weights(types[0], edges[0]))
 
@@ -197,7 +196,7 @@ class E2nas(ReplayLoss, SearchMethod):
             objective = (1 - self.gamma) * val
             logs["arch_loss"] = float(val.detach())
         if self.gamma > 0:  # the archive serves only L_N: with gamma = 0 it stays empty
-            tan = self.tangent(z, decoded)
+            tan = tangent_of(decoded, z)
             perp = rotated(tan, self.graph_vector(graph))[1]
             self.archive.add(z, float(perp.detach()))
             novelty = log_novelty(tan, z, perp, self.archive, self.cfg.novelty_distance_zero)
@@ -210,16 +209,6 @@ class E2nas(ReplayLoss, SearchMethod):
             objective = objective + self.cfg.depth_weight * depth
             logs["depth_loss"] = float(depth.detach())
         return objective, logs
-
-    def tangent(self, z: torch.Tensor, decoded: torch.Tensor) -> Tangent:
-        """Eq. 4.8 at z: J_D(z) along z's own greedy decoding path (``tangent_along``: the same
-        D as ``decoder`` near z, where the path does not change). With ``novelty_as_value``
-        nothing of the novelty reaches z's gradient, so J is computed without a graph (the
-        same values)."""
-        path = self.vae.greedy_path(z.detach().unsqueeze(0))
-        if self.cfg.novelty_as_value:
-            z, decoded = z.detach(), decoded.detach()
-        return tangent_along(lambda v: self.decoder(v, path), z, decoded)
 
     def step(self, train_batch, valid_batch) -> dict:
         self._check_setup()

@@ -157,40 +157,29 @@ class GraphVAE(nn.Module):
     def _edge_logit(self, h_new: torch.Tensor, h_old: torch.Tensor) -> torch.Tensor:
         return self.add_edge(torch.cat([h_new, h_old], dim=-1)).squeeze(-1)
 
-    def decode_probs(self, z: torch.Tensor, path: tuple[torch.Tensor, torch.Tensor] | None = None,
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    def decode_probs(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Greedy decoding (§4.3.1.1 steps 1-4 with argmax instead of sampling), differentiable
         in ``z``: type probabilities [B, n, T] and edge probabilities [B, n, n] with [b, i, j] =
         P(j -> i) (0 for j >= i). Each step feeds its own argmax type and its edges with
         probability > 0.5 forward; the probabilities are those the decoder computes along that
-        path. ``path`` (``greedy_path``: type indices [B, n], edge indicators [B, n, n]) fixes the
-        types and edges fed forward instead of reading them from the probabilities: for the
-        path of the same z every value is the same (the same operations on the same numbers),
-        and the function has no branch on z's values, so ``torch.func`` can map it (E²NAS'
-        Jacobian, ``parts.latent_novelty.tangent_along``)."""
+        path."""
         B, n, T = z.shape[0], self.num_nodes, len(self.types)
         h0 = self._h0(z)
         prop = self.forward_pass
         type_probs, edge_rows = [], []
         states: list[torch.Tensor] = []
         messages: list[torch.Tensor] = []
-        fixed_any = path[1].any(dim=0).tolist() if path is not None else None
         for i in range(n):
             probs = self.add_vertex(states[-1] if states else h0).softmax(dim=-1)
             type_probs.append(probs)
-            chosen = path[0][:, i] if path is not None else probs.argmax(dim=-1)
-            x = F.one_hot(chosen, T).to(z.dtype)
+            x = F.one_hot(probs.argmax(dim=-1), T).to(z.dtype)
             h_in = states[-1] if states else h0  # the new node starts from the graph state
             h = self.gru_d(x, h_in)
             row = [z.new_zeros(B)] * n
             for j in range(i - 1, -1, -1):
                 row[j] = torch.sigmoid(self._edge_logit(h, states[j]))
-                if path is not None:
-                    added, any_added = path[1][:, i, j].to(z.dtype).unsqueeze(-1), fixed_any[i][j]
-                else:
-                    added = (row[j] > 0.5).to(z.dtype).unsqueeze(-1)
-                    any_added = bool(added.any())
-                if any_added:  # re-update h_{v_i} with its new predecessor (step 4c)
+                added = (row[j] > 0.5).to(z.dtype).unsqueeze(-1)
+                if bool(added.any()):  # re-update h_{v_i} with its new predecessor (step 4c)
                     h_in = h_in + added * messages[j]
                     h = self.gru_d(x, h_in)
             edge_rows.append(torch.stack(row, dim=1))
@@ -198,16 +187,11 @@ class GraphVAE(nn.Module):
             messages.append(prop.message(h, x))
         return torch.stack(type_probs, dim=1), torch.stack(edge_rows, dim=1)
 
-    def greedy_path(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The path ``decode_probs`` follows from ``z``: argmax type indices [B, n] and the edges
-        with probability > 0.5 [B, n, n] ([b, i, j]: j -> i)."""
-        with torch.no_grad():
-            types, edges = self.decode_probs(z)
-        return types.argmax(dim=-1), edges > 0.5
-
     def decode(self, z: torch.Tensor) -> list[CellGraph]:
         """The graphs ``decode_probs`` decodes: argmax types, edges with probability > 0.5."""
-        return self._graphs(*self.greedy_path(z))
+        with torch.no_grad():
+            types, edges = self.decode_probs(z)
+        return self._graphs(types.argmax(dim=-1), edges > 0.5)
 
     def _teacher_forced(self, z: torch.Tensor, x: torch.Tensor,
                         adj: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -65,7 +65,12 @@ def tangent(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor) ->
 
 def tangent_of(decoded: torch.Tensor, z: torch.Tensor) -> Tangent:
     """``tangent`` from D(z) already computed from ``z`` (with its graph)."""
-    _check_shapes(decoded, z)
+    if decoded.dim() != 1 or z.dim() != 1:
+        raise ValueError(f"the decoder maps a latent vector [n] to a vector [m]; got {tuple(z.shape)} "
+                         f"-> {tuple(decoded.shape)}: flatten its output")
+    if decoded.numel() <= z.numel():
+        raise ValueError(f"E²NAS novelty needs m > n (Eq. 4.8): decoder output {decoded.numel()} "
+                         f"<= latent {z.numel()}; use a smaller latent")
     # J column by column (n forward-mode products through the double-backward trick: J^T u is
     # linear in u, so d(J^T u)/du applied to e_i is J e_i), batched over i: n products instead
     # of m reverse passes, and differentiable in z (create_graph)
@@ -75,31 +80,6 @@ def tangent_of(decoded: torch.Tensor, z: torch.Tensor) -> Tangent:
     jac_t, = torch.autograd.grad(jt_u, probe, eye, create_graph=True, is_grads_batched=True)
     u_par, singular, _ = torch.linalg.svd(jac_t.T, full_matrices=False)
     return Tangent(decoded, u_par, singular)
-
-
-def tangent_along(decoder: Callable[[torch.Tensor], torch.Tensor], z: torch.Tensor,
-                  decoded: torch.Tensor | None = None) -> Tangent:
-    """``tangent`` for a ``decoder`` with no branch on z's values (the graph VAE along a fixed
-    greedy path, ``GraphVAE.decode_probs(z, path)``): J_D(z) by forward-mode differentiation, its
-    n columns in one vectorised pass (``torch.func.jacfwd``), differentiable in z when z
-    requires grad (the gradient of S and U_par reaches the decoder's second derivatives by
-    reverse over forward mode, one level of graph fewer than ``tangent_of``'s double backward).
-    The same J as ``tangent_of`` up to float rounding (tested); ``decoded``: D(z) if already
-    computed."""
-    decoded = decoder(z) if decoded is None else decoded
-    _check_shapes(decoded, z)
-    jac = torch.func.jacfwd(decoder)(z)
-    u_par, singular, _ = torch.linalg.svd(jac, full_matrices=False)
-    return Tangent(decoded, u_par, singular)
-
-
-def _check_shapes(decoded: torch.Tensor, z: torch.Tensor) -> None:
-    if decoded.dim() != 1 or z.dim() != 1:
-        raise ValueError(f"the decoder maps a latent vector [n] to a vector [m]; got {tuple(z.shape)} "
-                         f"-> {tuple(decoded.shape)}: flatten its output")
-    if decoded.numel() <= z.numel():
-        raise ValueError(f"E²NAS novelty needs m > n (Eq. 4.8): decoder output {decoded.numel()} "
-                         f"<= latent {z.numel()}; use a smaller latent")
 
 
 def rotated(tan: Tangent, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

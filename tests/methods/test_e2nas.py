@@ -83,6 +83,29 @@ def test_step_applies_eq_4_7_on_the_validation_batch(tmp_path):
     assert torch.allclose(method.z.grad, expected, rtol=1e-4, atol=1e-7), (method.z.grad, expected)
 
 
+def test_the_decoder_runs_on_one_thread_and_the_supernet_on_all(tmp_path, monkeypatch):
+    """Issue #23: the batch-1 graph decoder (its decodes, Eq. 4.8's Jacobian, z's gradient
+    through it) runs on one intra-op thread, the supernet's forwards on the process' threads,
+    which are restored after the step."""
+    method = _e2nas(tmp_path, gamma=0.5)
+    train, valid = _batches()
+    method.step(train, valid)                     # the archive holds a cell: L_N is computed
+    seen = {"decoder": set(), "supernet": set()}
+    decode, forward = method.vae.decode_probs, method.supernet.forward
+    monkeypatch.setattr(method.vae, "decode_probs",
+                        lambda *a, **k: seen["decoder"].add(torch.get_num_threads()) or decode(*a, **k))
+    monkeypatch.setattr(method.supernet, "forward",
+                        lambda *a, **k: seen["supernet"].add(torch.get_num_threads()) or forward(*a, **k))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        logs = method.step(train, valid)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert "novelty_loss" in logs and seen == {"decoder": {1}, "supernet": {2}}
+
+
 def test_validation_value_is_the_discrete_cells_loss(tmp_path):
     method = _e2nas(tmp_path)
     _, valid = _batches(1)

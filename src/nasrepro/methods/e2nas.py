@@ -200,22 +200,25 @@ class E2nas(ReplayLoss, SearchMethod):
         with intra_op_threads(1):
             decoded, soft = self.relaxed(z)
         if self.gamma < 1:
-            val = self.validation_loss(valid_batch, cell, soft)
-            objective = (1 - self.gamma) * val
-            logs["arch_loss"] = float(val.detach())
+            val, through = self.validation_loss(valid_batch, cell, soft, 1 - self.gamma)
+            objective = (1 - self.gamma) * val + through
+            logs["arch_loss"] = float(val)
         with intra_op_threads(1):
             objective = self.decoder_terms(objective, z, decoded, graph, logs)
         return objective, logs
 
-    def validation_loss(self, valid_batch, cell, soft: dict) -> torch.Tensor:
-        """L_val of the straight-through hard forward (``hard_forward``), its gradient already
-        taken down to the soft weights (the supernet's backward, on all threads): the value is
-        L_val's and the gradient in z is J_soft^T dL_val/dsoft, as if differentiated whole."""
+    def validation_loss(self, valid_batch, cell, soft: dict, weight: float
+                        ) -> tuple[torch.Tensor, torch.Tensor]:
+        """L_val of the straight-through hard forward (``hard_forward``, a value) and a term of
+        value 0 whose gradient in z is that of ``weight`` L_val: the supernet's backward of
+        ``weight`` L_val is taken first, down to the soft weights (on all threads), and joins z
+        through the decoder as J_soft^T g, the numbers a single backward of the whole objective
+        gives (tested bit for bit)."""
         leaves = {k: v.detach().requires_grad_(True) for k, v in soft.items()}
         val = self.loss(valid_batch, **self.hard_forward(cell, leaves))
-        grads = torch.autograd.grad(val, list(leaves.values()), allow_unused=True)
+        grads = torch.autograd.grad(weight * val, list(leaves.values()), allow_unused=True)
         through = sum((soft[k] * g).sum() for k, g in zip(leaves, grads) if g is not None)
-        return val.detach() + (through - through.detach())
+        return val.detach(), through - through.detach()
 
     def decoder_terms(self, objective, z: torch.Tensor, decoded: torch.Tensor, graph,
                       logs: dict):

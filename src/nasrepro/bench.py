@@ -122,9 +122,10 @@ def _result(times, dev, start_mb, threads, **fields) -> dict:
 
 def step(space: str, method: str, net: dict, batch: int, size: int, channels: int, device: str,
          threads: int, iters: int, warmup: int, overrides: dict, inputs: dict | None = None,
-         channels_last: bool = False) -> dict:
+         channels_last: bool = False, fidelity: str = "thesis") -> dict:
     """Median and min seconds of ``method``'s search step; the method's state carries over
-    from step to step (archives fill during ``warmup``)."""
+    from step to step (archives fill during ``warmup``). ``fidelity="released"``: the method's
+    released-code settings on ``space`` (``SearchMethod.released``), ``overrides`` over them."""
     from nasrepro.methods.base import SearchContext
     from nasrepro.params import build_config
 
@@ -132,6 +133,11 @@ def step(space: str, method: str, net: dict, batch: int, size: int, channels: in
                                                  channels_last)
     start = _rss_mb()
     cls = registry.METHODS.get(method)
+    if fidelity == "released":
+        if space not in cls.released:
+            raise ValueError(f"{method} has no released-code settings on {space} (it has them on "
+                             f"{sorted(cls.released) or 'no space'}); drop --fidelity released")
+        overrides = {**cls.released[space], **overrides}
     fields = set(cls.Config.__dataclass_fields__)
     cfg = build_config(cls.Config, {"batch_size": batch,
                                     **{k: v for k, v in overrides.items() if k in fields}}, method)
@@ -153,7 +159,8 @@ def step(space: str, method: str, net: dict, batch: int, size: int, channels: in
     searcher.begin_epoch(0)
     times = _timed(lambda: searcher.step(train_batch, valid_batch), dev, iters, warmup)
     return _result(times, dev, start, threads, kind="step", space=space, method=method, net=net,
-                   batch=batch, size=size, overrides=overrides, channels_last=channels_last)
+                   batch=batch, size=size, overrides=overrides, channels_last=channels_last,
+                   fidelity=fidelity)
 
 
 def standalone(space: str, net: dict, batch: int, size: int, channels: int, device: str,

@@ -13,7 +13,7 @@ import torch
 from nasrepro.methods.base import SearchContext
 from nasrepro.methods.e2nas import relaxed_depth
 from nasrepro.methods.parts.dvae import GraphVAE
-from nasrepro.methods.parts.latent_novelty import log_novelty, rotated, tangent
+from nasrepro.methods.parts.latent_novelty import log_novelty, rotated, tangent, tangent_of
 from nasrepro.params import ConfigError, build_config
 from nasrepro.registry import METHODS, SPACES
 from nasrepro.spaces.base import DataShape
@@ -81,6 +81,56 @@ def test_step_applies_eq_4_7_on_the_validation_batch(tmp_path):
     method.step(train, valid)
     expected = (1 - gamma) * g_val + gamma * g_nov
     assert torch.allclose(method.z.grad, expected, rtol=1e-4, atol=1e-7), (method.z.grad, expected)
+
+
+def test_validation_gradient_taken_in_two_parts_equals_one_backward_bit_for_bit(tmp_path):
+    """``validation_loss`` takes L_val's gradient to the soft weights first (the supernet on all
+    threads) and z's through the decoder after; z's gradient is exactly that of the objective
+    differentiated whole ((1 - gamma) L_val(hard_forward(soft)) + gamma L_N), value included."""
+    for gamma in (0.3, 0.99995):
+        method = _e2nas(tmp_path, gamma=gamma)
+        train, valid = _batches()
+        method.step(train, valid)
+        cell, graph, _ = method.decode_cell()
+        supernet, archive = (copy.deepcopy(method.supernet.state_dict()),
+                             copy.deepcopy(method.archive.state_dict()))
+        objective, _ = method.arch_objective(valid, cell, graph)
+        grad, = torch.autograd.grad(objective, [method.z])
+        method.supernet.load_state_dict(supernet)
+        method.archive.load_state_dict(archive)
+        z = method.z
+        decoded, soft = method.relaxed(z)
+        whole = (1 - gamma) * method.loss(valid, **method.hard_forward(cell, soft))
+        tan = tangent_of(decoded, z)
+        perp = rotated(tan, method.graph_vector(graph))[1]
+        method.archive.add(z, float(perp.detach()))
+        whole = whole + gamma * log_novelty(tan, z, perp, method.archive).loss
+        expected, = torch.autograd.grad(whole, [z])
+        assert float(objective) == float(whole), (float(objective), float(whole))
+        assert torch.equal(grad, expected), (grad - expected).abs().max()
+
+
+def test_the_decoder_runs_on_one_thread_and_the_supernet_on_all(tmp_path, monkeypatch):
+    """Issue #23: the batch-1 graph decoder (its decodes, Eq. 4.8's Jacobian, z's gradient
+    through it) runs on one intra-op thread, the supernet's forwards on the process' threads,
+    which are restored after the step."""
+    method = _e2nas(tmp_path, gamma=0.5)
+    train, valid = _batches()
+    method.step(train, valid)                     # the archive holds a cell: L_N is computed
+    seen = {"decoder": set(), "supernet": set()}
+    decode, forward = method.vae.decode_probs, method.supernet.forward
+    monkeypatch.setattr(method.vae, "decode_probs",
+                        lambda *a, **k: seen["decoder"].add(torch.get_num_threads()) or decode(*a, **k))
+    monkeypatch.setattr(method.supernet, "forward",
+                        lambda *a, **k: seen["supernet"].add(torch.get_num_threads()) or forward(*a, **k))
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        logs = method.step(train, valid)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
+    assert "novelty_loss" in logs and seen == {"decoder": {1}, "supernet": {2}}
 
 
 def test_validation_value_is_the_discrete_cells_loss(tmp_path):

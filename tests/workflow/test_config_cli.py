@@ -365,6 +365,27 @@ def test_bench_step_and_standalone_print_one_json_object():
         assert "bench " in out.stderr and "step 1/3 (warm-up)" in out.stderr  # progress: stderr
 
 
+def test_bench_step_released_fidelity_takes_the_released_code_path(monkeypatch):
+    """``bench step --fidelity released`` (issue #23: ours configured to do the work of the
+    author's code) applies the method's ``released`` settings on the space: iDARTS then runs
+    its released step; a method with none on the space is refused in one line."""
+    from nasrepro import bench
+    from nasrepro.methods.idarts import Idarts
+
+    calls = []
+    original = Idarts.released_step
+    monkeypatch.setattr(Idarts, "released_step",
+                        lambda self, *batches: calls.append(1) or original(self, *batches))
+    kw = dict(net={"C": 2, "N": 1}, batch=4, size=8, channels=1, device="cpu", threads=1,
+              iters=1, warmup=0, overrides={})
+    thesis = bench.step("nb201", "idarts", **kw)
+    assert not calls and thesis["fidelity"] == "thesis"
+    released = bench.step("nb201", "idarts", fidelity="released", **kw)
+    assert calls and released["overrides"] == Idarts.released["nb201"]
+    with pytest.raises(ValueError, match="gdas has no released-code settings on nb201"):
+        bench.step("nb201", "gdas", fidelity="released", **kw)
+
+
 def test_long_benches_log_progress_with_the_time_left(monkeypatch, caplog):
     """Issue 22, item 3: a DARTS-space 2nd-order bench ran minutes with no output. A line after
     the first step and then every PROGRESS_EVERY_S seconds (on stderr via logging, so stdout

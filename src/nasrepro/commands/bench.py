@@ -24,7 +24,8 @@ def cmd_bench(args) -> None:
     if args.what == "step":
         inputs = dict(item.split("=", 1) for item in args.input)
         result = bench.step(args.space, args.method, net, overrides=_key_values(args.set),
-                            inputs=inputs, channels_last=args.channels_last, **shape)
+                            inputs=inputs, channels_last=args.channels_last,
+                            fidelity=args.fidelity, **shape)
     elif args.what == "standalone":
         result = bench.standalone(args.space, net, arch=args.arch, **shape)
     elif args.what == "lookup":
@@ -55,6 +56,9 @@ def add_commands(sub) -> None:
     p.add_argument("--channels-last", action="store_true",
                    help="step: supernet and images in channels_last (NHWC) memory layout")
     p.add_argument("--set", nargs="*", default=[], help="step: method hyperparameters KEY=VALUE")
+    p.add_argument("--fidelity", choices=("thesis", "released"), default="thesis",
+                   help="step: released = the method's released-code settings on this space "
+                   "(its `released`, as a `fidelity: released` run), under --set")
     p.add_argument("--input", nargs="*", default=[],
                    help="step: the method's named input files NAME=PATH (e2nas: dvae=PATH)")
     p.add_argument("--arch", help="standalone: the cell (architecture string; default: sampled)")

@@ -31,6 +31,12 @@ factor at ||w_perp|| = 0); the replay losses are floats too (``parts.replay``). 
 also searches GDAS' Gumbel alphas directly, the D-VAE serving the novelty only; the released
 variant keeps the latent z (not reproduced, docs/methods.md).
 
+Cost (issue #23): the graph VAE works on one latent at a time (batch 1, hidden 501 at the
+thesis' size), so its decodes, the Jacobian of Eq. 4.8 and the gradient through them run on one
+intra-op thread (``utils.device.intra_op_threads``; the supernet's forward and backward keep all
+threads): L_val's gradient is taken down to the (edge, operation) weights first, on all threads,
+and joins z's gradient through the decoder as J_soft^T g (the same chain rule).
+
 Choices where the thesis is silent (docs/methods.md): the Adam of z is the NAS-Bench-201
 architecture optimizer (lr ``a_lr`` 3e-4, betas (0.5, 0.999), weight decay 1e-3, which pulls z
 toward the prior mean); delta's scale 0.1; the current cell is added to A before the z step
@@ -51,6 +57,7 @@ from nasrepro.methods.parts.replay import EENAS_NB201, ReplayLoss, ReplayParams
 from nasrepro.params import ConfigError, hp, released
 from nasrepro.registry import METHODS
 from nasrepro.spaces.base import InvalidArchError, SearchSpace
+from nasrepro.utils.device import intra_op_threads
 
 
 @dataclass
@@ -151,7 +158,7 @@ class E2nas(ReplayLoss, SearchMethod):
         """(alpha_i, its graph, valid) decoded from z: ``space.decode`` of the decoded graph; a
         graph that encodes no cell of the space (valid = False) falls back to ``discretize`` of
         its relaxed weights, the graph then being that cell's own encoding."""
-        with torch.no_grad():
+        with torch.no_grad(), intra_op_threads(1):
             graph = self.vae.decode(self.z.detach().unsqueeze(0))[0]
             try:
                 return self.space.decode(graph), graph, True
@@ -190,11 +197,32 @@ class E2nas(ReplayLoss, SearchMethod):
         z = self.z
         logs = {"gamma": self.gamma}
         objective = 0.0
-        decoded, soft = self.relaxed(z)
+        with intra_op_threads(1):
+            decoded, soft = self.relaxed(z)
         if self.gamma < 1:
-            val = self.loss(valid_batch, **self.hard_forward(cell, soft))
-            objective = (1 - self.gamma) * val
-            logs["arch_loss"] = float(val.detach())
+            val, through = self.validation_loss(valid_batch, cell, soft, 1 - self.gamma)
+            objective = (1 - self.gamma) * val + through
+            logs["arch_loss"] = float(val)
+        with intra_op_threads(1):
+            objective = self.decoder_terms(objective, z, decoded, graph, logs)
+        return objective, logs
+
+    def validation_loss(self, valid_batch, cell, soft: dict, weight: float
+                        ) -> tuple[torch.Tensor, torch.Tensor]:
+        """L_val of the straight-through hard forward (``hard_forward``, a value) and a term of
+        value 0 whose gradient in z is that of ``weight`` L_val: the supernet's backward of
+        ``weight`` L_val is taken first, down to the soft weights (on all threads), and joins z
+        through the decoder as J_soft^T g, the numbers a single backward of the whole objective
+        gives (tested bit for bit)."""
+        leaves = {k: v.detach().requires_grad_(True) for k, v in soft.items()}
+        val = self.loss(valid_batch, **self.hard_forward(cell, leaves))
+        grads = torch.autograd.grad(weight * val, list(leaves.values()), allow_unused=True)
+        through = sum((soft[k] * g).sum() for k, g in zip(leaves, grads) if g is not None)
+        return val.detach(), through - through.detach()
+
+    def decoder_terms(self, objective, z: torch.Tensor, decoded: torch.Tensor, graph,
+                      logs: dict):
+        """``objective`` + gamma L_N (+ zeta L_depth), the terms computed through the decoder."""
         if self.gamma > 0:  # the archive serves only L_N: with gamma = 0 it stays empty
             tan = tangent_of(decoded, z)
             perp = rotated(tan, self.graph_vector(graph))[1]
@@ -208,7 +236,7 @@ class E2nas(ReplayLoss, SearchMethod):
             depth = self.depth_loss(z)
             objective = objective + self.cfg.depth_weight * depth
             logs["depth_loss"] = float(depth.detach())
-        return objective, logs
+        return objective
 
     def step(self, train_batch, valid_batch) -> dict:
         self._check_setup()
@@ -217,8 +245,9 @@ class E2nas(ReplayLoss, SearchMethod):
         self.supernet.train()
         objective, logs = self.arch_objective(valid_batch, cell, graph)
         self.a_opt.zero_grad(set_to_none=True)
-        self.z.grad, = (torch.autograd.grad(objective, [self.z]) if objective.requires_grad
-                        else [torch.zeros_like(self.z)])  # gamma = 1 with a float novelty
+        with intra_op_threads(1):  # the graph left is the decoder's (validation_loss)
+            self.z.grad, = (torch.autograd.grad(objective, [self.z]) if objective.requires_grad
+                            else [torch.zeros_like(self.z)])  # gamma = 1 with a float novelty
         self.a_opt.step()
         return {"train_loss": train_loss, "invalid_decode": float(not valid), **logs}
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from nasrepro.analysis import random_search
 from nasrepro.layout import FIXTURES_MANIFEST, SHARED_DATA, Layout
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -154,7 +155,16 @@ def file_bytes(root: Path, *folders: str) -> dict[str, bytes]:
 
 def reproducible_bytes(root: Path, *folders: str) -> dict[str, bytes]:
     """``file_bytes`` of what a rerun reproduces byte for byte: every file but the evaluation
-    cards (``Layout.card``, issue 29), which hold the jobs' measured wall-clock times; their
-    names are kept, with empty content, so that a missing card still differs."""
-    return {path: b"" if ".card." in path else data
+    cards (``Layout.card``, issue 29), which hold the jobs' measured wall-clock times, and the
+    budget-matched random-search row of a table (its budget is a measured search time, so its
+    draws and values are too: ``analysis.random_search``; the regression gate stores it as wall
+    clock). A card keeps its name with empty content and the row its label's prefix, so that a
+    missing card or row still differs."""
+    return {path: b"" if ".card." in path else _without_random_search_values(data)
             for path, data in file_bytes(root, *folders).items()}
+
+
+def _without_random_search_values(data: bytes) -> bytes:
+    prefix = random_search.LABEL_PREFIX.encode()
+    return b"\n".join(line[:line.index(prefix) + len(prefix)] if prefix in line else line
+                       for line in data.split(b"\n"))

@@ -251,3 +251,23 @@ def test_the_summary_averages_per_target_and_field_over_the_seeds(tmp_path):
     assert random_search.summary([]) is None
     with open(files[0]) as handle:
         assert json.load(handle)["space"] == "nb201"
+
+
+def test_reruns_compare_the_random_search_row_by_its_label_prefix_only(tmp_path):
+    """tests/computed.py ``reproducible_bytes`` (the fault and Slurm tests' byte comparison): the
+    row's measured budget, draws and values may differ between two runs; its presence and every
+    other line may not."""
+    from tests.computed import reproducible_bytes
+
+    row = random_search.LABEL_PREFIX + "en2as's search time, {} s; {} draws) | {} |"
+    lines = [("| DARTS | 91 |", row.format(2.8, 2, 96.9)), ("| DARTS | 91 |", row.format(2.1, 1, 94.8)),
+             ("| DARTS | 91 |", "| other |"), ("| DARTS | 92 |", row.format(2.8, 2, 96.9))]
+    found = []
+    for k, text in enumerate(lines):
+        (tmp_path / str(k) / "tables").mkdir(parents=True)
+        (tmp_path / str(k) / "tables/t.md").write_text("\n".join(text) + "\n")
+        found.append(reproducible_bytes(tmp_path / str(k), "tables"))
+    first, second, without, other_cell = found
+    assert first == second
+    assert without != first and other_cell != first
+    assert list(first.values())[0] == b"| DARTS | 91 |\n" + random_search.LABEL_PREFIX.encode() + b"\n"

@@ -136,13 +136,16 @@ def summary(files: list[str | Path]) -> dict | None:
             "run": results[0]["run"]}
 
 
+LABEL_PREFIX = "Random search (budget-matched: "  # the row's Method cell starts so (label)
+
+
 def label(row: dict) -> str:
     """The row's ``Method`` cell: the budget it matched, and how many lookups fit in it."""
     matched = row["matched"]
     draws = "/".join(str(n) for n in row["draws"])
     table = (f"benchmark lookups, {SEARCH_EPOCHS} epochs" if row["source"] == BENCHMARK else
              "the probe cells' retrainings")
-    return (f"Random search (budget-matched: {matched['run']}'s search time, "
+    return (f"{LABEL_PREFIX}{matched['run']}'s search time, "
             f"{_duration(row['budget_s'])}; {draws} draws of {table})")
 
 

@@ -18,6 +18,8 @@ import json
 import os
 from pathlib import Path
 
+from nasrepro.utils.atomic import write_json
+
 SHARED_FIXTURES = ("computed_default", "computed_rehearsal", "dry_runs")
 _FILE = "xdist-groups-{worker}.json"
 
@@ -36,12 +38,18 @@ def order_and_record(config, items: list) -> None:
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     if worker is None:
         return
-    items.sort(key=lambda item: group_of(item) is None)
     groups = {item.nodeid: group for item in items if (group := group_of(item))}
-    path = Path(config.option.basetemp).parent / _FILE.format(worker=worker)
-    partial = path.with_suffix(".partial")
-    partial.write_text(json.dumps(groups))
-    partial.replace(path)
+    items.sort(key=lambda item: item.nodeid not in groups)
+    write_json(Path(config.option.basetemp).parent / _FILE.format(worker=worker), groups)
+
+
+def scope_of(config):
+    """nodeid -> its scheduling scope: the group the workers recorded, else the test itself.
+    Read once, when scheduling starts (after every worker has collected)."""
+    groups: dict[str, str] = {}
+    for path in sorted(config._tmp_path_factory.getbasetemp().glob(_FILE.format(worker="*"))):
+        groups.update(json.loads(path.read_text()))
+    return lambda nodeid: groups.get(nodeid, nodeid)
 
 
 def make_scheduler(config, log):
@@ -49,14 +57,11 @@ def make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class SharedFixtureScheduling(LoadScopeScheduling):
-        groups: dict[str, str] | None = None
+        scope = None
 
         def _split_scope(self, nodeid: str) -> str:
-            if self.groups is None:  # scheduling starts after every worker has collected
-                base = config._tmp_path_factory.getbasetemp()
-                self.groups = {}
-                for path in sorted(base.glob(_FILE.format(worker="*"))):
-                    self.groups.update(json.loads(path.read_text()))
-            return self.groups.get(nodeid, nodeid)
+            if self.scope is None:
+                self.scope = scope_of(config)
+            return self.scope(nodeid)
 
     return SharedFixtureScheduling(config, log)

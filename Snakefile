@@ -15,7 +15,7 @@ if not workflow.config_settings.configfiles:
     configfile: "config/config.yaml"
 
 
-from nasrepro import jobs, registry
+from nasrepro import jobs, jobserver, registry
 from nasrepro.params import ConfigError
 from nasrepro.profile import load, resolve, select, validate
 
@@ -52,6 +52,16 @@ onstart:
         validate.require_raw_inputs(config)
     except ConfigError as error:
         sys.exit(f"error: {error}")  # one line, no traceback
+    if workflow.local_exec:
+        jobserver.start()  # jobs fork from one interpreter with torch imported
+
+
+onsuccess:
+    jobserver.stop()
+
+
+onerror:
+    jobserver.stop()
 
 
 rule all:

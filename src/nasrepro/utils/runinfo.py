@@ -1,5 +1,6 @@
 """``run.json``: what produced a result (commit, dirty flag, config, profile, versions, device,
-CPU/GPU model, timestamp, wall time). ``git_dirty`` ignores untracked files: the pipeline writes
+CPU/GPU model, intra-op threads, the process (own interpreter or forked by the local job server,
+``nasrepro.jobserver``), timestamp, wall time). ``git_dirty`` ignores untracked files: the pipeline writes
 only untracked outputs, so it is true only when tracked code or config was edited."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
 
+from nasrepro import jobserver
 from nasrepro.utils.atomic import write_json
 
 PACKAGES = ("torch", "torchvision", "numpy", "snakemake", "nasrepro")
@@ -54,6 +56,13 @@ def gpu_model() -> str | None:
     return torch.cuda.get_device_name() if torch.cuda.is_available() else None
 
 
+def threads() -> int:
+    """torch's intra-op thread count in this process."""
+    import torch
+
+    return torch.get_num_threads()
+
+
 def write_run_json(path: str | Path, config: dict, device: str, wall_time_s: float,
                    profile: str | None = None, extra: dict | None = None) -> None:
     """Write ``run.json`` at ``path``: provenance of one job plus ``extra`` fields.
@@ -71,6 +80,8 @@ def write_run_json(path: str | Path, config: dict, device: str, wall_time_s: flo
         "python": platform.python_version(),
         "host": platform.node(),
         "device": device,
+        "threads": threads(),
+        "process": jobserver.process_kind(),
         "wall_time_s": round(wall_time_s, 3),
         **(extra or {}),
     })

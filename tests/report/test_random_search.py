@@ -19,6 +19,8 @@ from nasrepro.analysis.random_search import Lookups
 from nasrepro.data.protocols import SealedSplitRead
 from nasrepro.experiments.specs import RANDOM_SEARCH_SPACES
 from nasrepro.jobs import has_search, random_search_run
+from nasrepro.params import ConfigError
+from nasrepro.profile import resolve
 from nasrepro.layout import Layout, parse_run_path
 from nasrepro.registry import TABLES
 from nasrepro.report import gate
@@ -131,6 +133,55 @@ def test_the_command_searches_the_converted_benchmark_by_its_12_epoch_times(tmp_
     assert result["values"]["cifar100"] == {"valid_acc": 70.0, "test_acc": 71.0}
     assert set(result["values"]) == {"cifar10", "cifar100", "ImageNet16-120"}
     assert result["source"] == random_search.BENCHMARK and result["cells"] == 3
+
+
+def test_the_budget_scale_multiplies_the_measured_time_and_the_label_says_so(tmp_path):
+    """``random_search.budget_scale`` (the rehearsal's searches measure a time below one lookup):
+    the budget is the measured time times the scale, end to end from the profile to the row."""
+    lookups = planted([50.0, 60.0, 70.0], [100.0, 100.0, 100.0])
+    matched = {"run": "gdas", "seed": 0}
+    plain = random_search.run(lookups, 2.5, 0, matched)
+    assert plain["draws"] == [] and plain["budget_s"] == 2.5 and plain["budget_scale"] == 1.0
+    scaled = random_search.run(lookups, 2.5, 0, matched, budget_scale=400.0)
+    assert scaled["budget_s"] == 1000.0 and len(scaled["draws"]) == 10
+    assert scaled["draws"] == random_search.search(lookups, 1000.0, 0)["draws"]
+    for bad in (0.0, -1.0, float("nan")):
+        with pytest.raises(ValueError, match="budget scale"):
+            random_search.run(lookups, 2.5, 0, matched, budget_scale=bad)
+    out = tmp_path / "rs.json"
+    random_search.write(out, "nb201", random_search_run("gdas"), scaled)
+    row = random_search.summary([out])
+    assert row["budget_scale"] == 400.0 and "x 400 (random_search.budget_scale)" in \
+        random_search.label(row)
+    random_search.write(out, "nb201", random_search_run("gdas"), plain)
+    assert "budget_scale" not in random_search.label(random_search.summary([out]))
+    # the profile key reaches the job: the rule's command line carries it
+    assert resolve.random_search({"random_search": {"budget_scale": 400}}).budget_scale == 400
+    assert resolve.random_search({}).budget_scale == 1.0
+    with pytest.raises(ConfigError, match="budget_scale"):
+        resolve.random_search({"random_search": {"budget_scale": 0}})
+    rule = (ROOT / "workflow/rules/search.smk").read_text()
+    assert "--budget-scale {params.scale}" in rule
+    assert "resolve.random_search(config).budget_scale" in rule
+
+
+def test_the_command_scales_the_budget(tmp_path):
+    space, rows = Nb201Space(), []
+    for index in range(3):
+        arch = space.to_string(space.from_index(index))
+        for (target, column), (dataset, split) in THESIS_COLUMNS.items():
+            for epochs in (12, 200):
+                rows.append({"index": index, "arch": arch, "dataset": dataset, "split": split,
+                             "epochs": epochs, "mean_accuracy": 50.0 + index,
+                             "train_time": 99.0, "eval_time": 1.0})
+    pd.DataFrame(rows).to_parquet(tmp_path / "nb201.parquet")
+    budget = _budget(tmp_path, "gdas", 0, 3.0)  # 3 s measured: below one 100 s lookup
+    for scale, draws in (("1", 0), ("100", 3)):
+        out = tmp_path / f"rs{scale}.json"
+        assert cli.main(["random-search", "--space", "nb201", "--target", "cifar10", "--budget",
+                         budget, "--budget-scale", scale, "--out", str(out), "--benchmark",
+                         str(tmp_path / "nb201.parquet")]) == 0
+        assert len(json.loads(out.read_text())["draws"]) == draws
 
 
 def test_a_table_converted_without_times_is_one_line_naming_the_fix(tmp_path, capsys):

@@ -53,7 +53,7 @@ rule sampled_cell:
 rule random_search:
     """A budget-matched random search by lookup (issue #29; nasrepro.analysis.random_search):
     cells drawn uniformly (seed = the matched search's seed) until the next lookup's simulated
-    time would pass the measured time of <run>'s search; its incumbent, best by validation
+    time would pass the measured time of <run>'s search (times random_search.budget_scale); its incumbent, best by validation
     accuracy, is pseudo-run <run>-random-search, a row of the run's NAS-Bench-201 tables."""
     input:
         budget=L.search_file(*RUN, "run.json"),
@@ -64,6 +64,7 @@ rule random_search:
         space="|".join(RANDOM_SEARCH_SPACES),
     params:
         source=lambda wc: "--benchmark" if uses_benchmark(wc.space) else "",
+        scale=lambda wc: resolve.random_search(config).budget_scale,
     conda:
         ENV
     log:
@@ -74,8 +75,8 @@ rule random_search:
         gpu=0,
     shell:
         "python -m nasrepro --log {log} random-search --space {wildcards.space}"
-        " --target {wildcards.dataset} --budget {input.budget} --out {output}"
-        " {params.source} {input.lookups}"
+        " --target {wildcards.dataset} --budget {input.budget} --budget-scale {params.scale}"
+        " --out {output} {params.source} {input.lookups}"
 
 
 rule published_cell:

@@ -13,7 +13,8 @@ draw inside the budget (the budget is below one lookup) there is no incumbent an
 cells stay empty for that seed.
 
 The budget is the matched run's measured search time (its ``search/run.json`` ``wall_time_s``,
-the time the tables' search-cost columns read), seed for seed: the search with seed s matches that
+the time the tables' search-cost columns read) times the profile's ``random_search.budget_scale``
+(1 unless a profile scales it, as the rehearsal does; the label then says so), seed for seed: the search with seed s matches that
 run's search with seed s. Each NAS-Bench-201 table names its matched run (``TableSpec
 .budget_run``: the thesis' own method in the table, docs/methods.md).
 
@@ -97,14 +98,18 @@ def search(lookups: Lookups, budget_s: float, seed: int) -> dict:
             "stopped_by": {"cell": cell, "seconds": cost}}
 
 
-def run(lookups: Lookups, budget_s: float, seed: int, matched: dict) -> dict:
-    """``search`` on the sealed table, then the incumbent's reported values (``values``: {target:
-    {field: value}}) from the open one; ``matched``: {run, seed} of the search whose time is the
-    budget."""
-    found = search(lookups.for_search(), budget_s, seed)
+def run(lookups: Lookups, measured_s: float, seed: int, matched: dict,
+        budget_scale: float = 1.0) -> dict:
+    """``search`` on the sealed table with the budget ``measured_s * budget_scale`` (the
+    profile's ``random_search.budget_scale``, ``experiments.specs.RandomSearch``), then the
+    incumbent's reported values (``values``: {target: {field: value}}) from the open one;
+    ``matched``: {run, seed} of the search whose measured time ``measured_s`` is."""
+    if not budget_scale > 0:
+        raise ValueError(f"random search: budget scale {budget_scale}; give a positive number")
+    found = search(lookups.for_search(), measured_s * budget_scale, seed)
     values = lookups.report(found["incumbent"]) if found["incumbent"] else {}
     return {**found, "values": values, "source": lookups.source, "cells": len(lookups.cells),
-            "matched": matched}
+            "matched": matched, "budget_scale": budget_scale}
 
 
 def write(out: str | Path, space: str, run_name: str, result: dict) -> None:
@@ -133,7 +138,7 @@ def summary(files: list[str | Path]) -> dict | None:
             "seeds": [r["seed"] for r in results], "values": values, "per_seed": per_seed,
             "budget_s": float(np.mean([r["budget_s"] for r in results])),
             "draws": [len(r["draws"]) for r in results],
-            "run": results[0]["run"]}
+            "budget_scale": results[0].get("budget_scale", 1.0), "run": results[0]["run"]}
 
 
 LABEL_PREFIX = "Random search (budget-matched: "  # the row's Method cell starts so (label)
@@ -145,7 +150,9 @@ def label(row: dict) -> str:
     draws = "/".join(str(n) for n in row["draws"])
     table = (f"benchmark lookups, {SEARCH_EPOCHS} epochs" if row["source"] == BENCHMARK else
              "the probe cells' retrainings")
-    return (f"{LABEL_PREFIX}{matched['run']}'s search time, "
+    scale = row.get("budget_scale", 1.0)
+    times = "" if scale == 1 else f" x {scale:g} (random_search.budget_scale)"
+    return (f"{LABEL_PREFIX}{matched['run']}'s search time{times}, "
             f"{_duration(row['budget_s'])}; {draws} draws of {table})")
 
 

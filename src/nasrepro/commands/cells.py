@@ -122,7 +122,8 @@ def cmd_random_search(args) -> None:
     record = json.loads(Path(args.budget).read_text())
     run, seed = record["config"]["run"], int(record["config"]["seed"])
     result = random_search.run(search_lookups(args), float(record["wall_time_s"]), seed,
-                               {"run": run, "seed": seed, "search": args.budget})
+                               {"run": run, "seed": seed, "search": args.budget},
+                               budget_scale=args.budget_scale)
     random_search.write(Path(args.out), args.space, random_search_run(run), result)
 
 
@@ -209,6 +210,9 @@ def add_commands(sub) -> None:
                 "budget is a run's measured search time (the budget-matched row)", "--space",
                 "--target", "--budget", "--out", loads=())
     p.add_argument("--benchmark", help="the converted benchmark table (Parquet)")
+    p.add_argument("--budget-scale", type=float, default=1.0,
+                   help="the budget: the search's measured time times this (profile key "
+                        "random_search.budget_scale; default 1)")
     p.add_argument("finals", nargs="*", help="without --benchmark: the probe cells' final.json "
                    "(each with its run.json beside it)")
     p = command(sub, "sampled-cell", cmd_sampled_cell, "write the genotype of the k-th "

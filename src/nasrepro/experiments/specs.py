@@ -124,6 +124,20 @@ class RandomSampling:
                           "tables, or its search dataset only")
 
 
+@dataclass
+class RandomSearch:
+    """``random_search:`` in a profile: the budget-matched random-search row of the NAS-Bench-201
+    tables (issue #29; ``analysis.random_search``). Its budget is the matched search's measured
+    time times ``budget_scale``. At 1 (the default and the thesis profile) the budget is the
+    search's time as measured. A profile whose searches are cut short (the rehearsal: 2 batches an
+    epoch, one epoch) measures a time far below one lookup's simulated time, so no cell would be
+    drawn and the row's incumbent, lookup and report would not run: such a profile scales the
+    budget and the row's label says by how much. Not a thesis quantity."""
+
+    budget_scale: float = hp(1.0, 0.0, low_open=True,
+                             doc="the budget: the matched search's measured time times this")
+
+
 SOURCES = ("eval", "tau", "s_tau", "search_cost", "search_seconds", "search_ratio", "memory",
            "thesis", "space", "log")
 SPACE_TAG = "computed from the space"

@@ -18,6 +18,7 @@ from nasrepro.experiments.runs import RunVariant
 from nasrepro.layout import Layout
 from nasrepro.params import ConfigError, build_config, released_fields
 from nasrepro.experiments.specs import (SAMPLED_SPACES, SEARCH_TARGET, RandomSampling,
+                                         RandomSearch,
                                         SelectionProtocol)
 from nasrepro.profile.select import (figure_runs, hessian_runs, item_seeds, probed_runs,
                                      table_runs, table_targets)
@@ -158,6 +159,11 @@ def probe_runs(config: dict, space: str) -> list[str]:
 def random_sampling(config: dict) -> RandomSampling:
     """The profile's ``random_sampling`` settings (``RandomSampling``; K = 8 by default)."""
     return build_config(RandomSampling, config.get("random_sampling"), "random_sampling")
+
+
+def random_search(config: dict) -> RandomSearch:
+    """The profile's ``random_search`` settings (``RandomSearch``; budget scale 1 by default)."""
+    return build_config(RandomSearch, config.get("random_search"), "random_search")
 
 
 def sampled_targets(config: dict, space: str) -> list[str]:

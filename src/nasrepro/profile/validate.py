@@ -236,6 +236,7 @@ def _problems(config: dict) -> list[str]:
     for space in config.get("dvae") or {}:
         attempt(resolve.dvae_config, config, space)
     attempt(resolve.random_sampling, config)
+    attempt(resolve.random_search, config)
     if attempt(resolve.selection_protocol, config) is not None:
         for space, run in selected_runs(config):
             attempt(resolve.selection_pool, config, space, run)

@@ -20,7 +20,8 @@ BUDGETS = ("profile", "seeds", "max_batches_per_epoch", "method_overrides.*",
            "spaces.*.retrain.*", "spaces.*.probes.*", "dvae.*.*", "search.eval_batches",
            "search.hessian.*", "tables.*.runs", "tables.*.targets", "tables.*.seeds",
            "figures.*.runs", "figures.*.spaces", "selected_cell.epochs",
-           "random_sampling.cells", "random_sampling.targets")  # K and its targets: a grid
+           "random_sampling.cells", "random_sampling.targets",  # K and its targets: a grid
+           "random_search.budget_scale")  # the random search's budget
 
 
 def _leaves(tree: dict, prefix=()) -> list[tuple[str, ...]]:

@@ -5,7 +5,8 @@ import json
 import os
 
 from nasrepro import layout, registry
-from nasrepro.experiments.specs import RANDOM_SAMPLING_SPACES, RANDOM_SEARCH_SPACES, SAMPLED_SPACES
+from nasrepro.experiments.specs import (RANDOM_SAMPLING_SPACES, RANDOM_SEARCH_SPACES, SAMPLED_SPACES,
+                                        SELECTION_SPACES)
 
 P = config["profile"]
 L = layout.Layout(P)
@@ -113,6 +114,16 @@ def evaluate_inputs(wildcards):
 def selection_file(space, run):
     """The selected cell of ``run`` on ``space`` (rule select_cell)."""
     return L.selection(space, resolve.search_dataset(config, space), run)
+
+
+def search_priority(wildcards):
+    """Snakemake ``priority`` of a search: searches run before the other ready jobs, and those of a
+    selecting space (``SELECTION_SPACES``: the DARTS CNN space) first: each starts the DAG's
+    longest chain (its
+    held-out retraining, select_cell, the selected cell's retrainings, the tables). Without it
+    the scheduler left a 66 s DARTS-space search for the last two minutes of the default run, on
+    one core (docs/performance.md, "Default pipeline")."""
+    return 2 if wildcards.space in SELECTION_SPACES else 1
 
 
 def selection_inputs(wildcards):

@@ -163,6 +163,7 @@ rule search:
         L.run_log("search", *RUN),
     benchmark:
         L.run_bench("search", *RUN)
+    priority: search_priority
     threads: lambda wc: config["threads"]
     resources:
         gpu=1,

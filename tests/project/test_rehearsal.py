@@ -14,8 +14,8 @@ from nasrepro.profile import resolve, select, validate
 from nasrepro.schema import check_schema
 from tests.conftest import ROOT
 
-# key paths ('*': any name) the rehearsal may set: budgets (epochs, sizes, counts), seeds, name
-BUDGETS = ("profile", "seeds", "max_batches_per_epoch", "method_overrides.*",
+# key paths ("*": any name) the rehearsal may set: budgets (epochs, sizes, counts), seeds, threads, name
+BUDGETS = ("profile", "seeds", "threads", "max_batches_per_epoch", "method_overrides.*",
            "spaces.*.method_overrides.*", "spaces.*.search.*", "spaces.*.evaluate.*",
            "spaces.*.retrain.*", "spaces.*.probes.*", "dvae.*.*", "search.eval_batches",
            "search.hessian.*", "tables.*.runs", "tables.*.targets", "tables.*.seeds",
@@ -61,7 +61,7 @@ def test_the_rehearsal_command_names_the_thesis_profile_the_overlay_and_the_mani
     assert command == ("snakemake --cores all --configfile config/thesis.yaml "
                        f"config/rehearsal.yaml {FIXTURES_MANIFEST}")
     readme = " ".join((ROOT / "README.md").read_text().split())
-    assert Layout("rehearsal").command(cores="1") in readme
+    assert Layout("rehearsal").command() in readme
 
 
 def _methods(config: dict) -> dict[str, set[str]]:

@@ -118,11 +118,10 @@ def selection_file(space, run):
 
 def search_priority(wildcards):
     """Snakemake ``priority`` of a search: searches run before the other ready jobs, and those of a
-    selecting space (``SELECTION_SPACES``: the DARTS CNN space) first: each starts the DAG's
-    longest chain (its
-    held-out retraining, select_cell, the selected cell's retrainings, the tables). Without it
-    the scheduler left a 66 s DARTS-space search for the last two minutes of the default run, on
-    one core (docs/performance.md, "Default pipeline")."""
+    selecting space (``SELECTION_SPACES``: the DARTS CNN space) first, as each starts one of the
+    DAG's longest chains (its held-out retraining, select_cell, the selected cell's retrainings,
+    the tables). Without it the scheduler left a 66 s DARTS-space search for the last two minutes
+    of the default run, on one core (docs/performance.md, "Default pipeline")."""
     return 2 if wildcards.space in SELECTION_SPACES else 1
 
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from nasrepro.methods.gdas import gumbel_hard_sample
+from nasrepro.methods.gdas import argmax_hard_sample, gumbel_hard_sample
 from nasrepro.spaces.nb201.space import EDGES
 from tests.conftest import build_method
 
@@ -14,6 +14,26 @@ def test_hard_sample_is_one_hot_with_soft_gradient():
     assert torch.equal(hard.detach().sum(-1), torch.ones(6))
     assert all(hard[e, k].item() == 1.0 for e, k in enumerate(index))
     assert int((hard.detach() != 0).sum()) == 6
+
+
+def test_gdas_a_sample_runs_argmax_alpha_forward_with_the_tempered_softmax_gradient():
+    """GDAS-A (thesis §4.4.1.2): no Gumbel noise, so the forward value is onehot(argmax alpha) of
+    every edge and the straight-through backward is that of softmax(log_softmax(alpha) / tau)
+    = softmax(alpha / tau) (the soft weights returned beside it)."""
+    gen = torch.Generator().manual_seed(0)
+    alpha = torch.randn(6, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    tau = 0.5
+    hard, index, soft = argmax_hard_sample(alpha, tau)
+    assert index == alpha.detach().argmax(dim=-1).tolist()
+    want_soft = (alpha / tau).softmax(dim=-1)
+    assert torch.allclose(soft, want_soft, rtol=1e-12, atol=1e-15)
+    one_hot = torch.nn.functional.one_hot(torch.tensor(index), 5).double()
+    assert torch.allclose(hard.detach(), one_hot, rtol=0, atol=1e-15)
+    probe = torch.randn(6, 5, generator=gen, dtype=torch.float64)
+    got, = torch.autograd.grad((hard * probe).sum(), alpha)
+    want, = torch.autograd.grad((want_soft * probe).sum(), alpha)
+    assert torch.allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert got.abs().max() > 1e-3  # a real gradient, not zero
 
 
 def _count_op_calls(supernet):

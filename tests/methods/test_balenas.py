@@ -218,3 +218,34 @@ def test_the_mu_sigma_step_comes_before_the_weight_step_as_alg_5_prints_it(name,
     assert calls[order.index("arch")][1] is arch_first     # the arch step saw the step's start w
     after = [p.detach() for p in method.supernet.parameters()]
     assert not all(torch.equal(a, b) for a, b in zip(before, after))   # and w did move
+
+
+@pytest.mark.parametrize("name", ["balenas-1st", "balenas-2nd"])
+def test_balenas_draws_independent_samples_of_q_from_the_jobs_rng_and_logs_their_mean_loss(name):
+    """Eq. 5.16-5.17: each of the M samples is theta_i ~ N(mu, sigma^2) (mu + sigma eps_i, not a
+    random walk mu + sigma (eps_1 + ... + eps_i) from the previous sample), drawn from a generator
+    seeded by the job's rng (``ctx.rng``: a run is reproducible from its seed whatever torch's
+    global generator holds); the step's ``arch_loss`` is the mean of the M samples' L_val."""
+    import copy
+
+    method = build_method(name, samples=3, a_lr=0.05, arch_examples=50)
+    mu = [a.detach().clone() for a in method.alpha_list()]
+    sigma = method.a_opt.std()
+    gen = torch.Generator().manual_seed(copy.deepcopy(method.ctx.rng).getrandbits(63))
+    eps = [[torch.randn(m.shape, generator=gen, dtype=m.dtype) for m in mu] for _ in range(3)]
+    seen, losses, hyper = [], [], method.hypergradient
+
+    def spy(train_batch, valid_batch):
+        seen.append([a.detach().clone() for a in method.alpha_list()])
+        grads, loss = hyper(train_batch, valid_batch)
+        losses.append(float(loss))
+        return grads, loss
+
+    method.hypergradient = spy
+    torch.manual_seed(12345)  # the global generator must not matter
+    logged = method.arch_step(_batch(0), _batch(1))
+    assert len(seen) == 3
+    for sample, e in zip(seen, eps):
+        for got, m, s, n in zip(sample, mu, sigma, e):
+            assert torch.allclose(got, m + s * n, rtol=1e-6, atol=1e-6)
+    assert float(logged) == pytest.approx(sum(losses) / 3, rel=1e-6)

@@ -118,8 +118,19 @@ def test_tau_schedule_is_linear_from_10_to_0_1():
 def test_tau_min_above_tau_max_is_a_config_error():
     from nasrepro.params import ConfigError
 
-    with pytest.raises(ConfigError, match="tau_min = 20.0 is above tau_max"):
+    with pytest.raises(ConfigError, match="tau_min = 20.0 is above tau_max = 10.0: tau falls "
+                                          "linearly from tau_max to tau_min; swap them"):
         build_method("gdas", tau_min=20.0)
+
+
+def test_a_constant_tau_is_allowed_and_two_epochs_end_at_tau_min():
+    """tau_min = tau_max is a constant temperature (not above tau_max: accepted); with two
+    epochs the linear schedule is tau_max then tau_min, with one epoch tau_max."""
+    method = build_method("gdas", epochs=3, tau_min=2.0, tau_max=2.0)
+    assert [method.begin_epoch(e)["tau"] for e in range(3)] == [2.0, 2.0, 2.0]
+    method = build_method("gdas", epochs=2, tau_min=0.5, tau_max=4.0)
+    assert [method.begin_epoch(e)["tau"] for e in range(2)] == [4.0, 0.5]
+    assert build_method("gdas", epochs=1).begin_epoch(0)["tau"] == 10.0
 
 
 def test_step_updates_alpha_and_weights():

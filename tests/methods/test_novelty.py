@@ -603,3 +603,19 @@ def test_en2as_runs_the_full_ea_only_for_its_final_selection():
     method.derive(lambda size: iter(data * 10))   # the default is the final selection
     assert len(scored) > 6
     assert sizes == {method.cfg.eval_batches}     # each candidate on the eval_batches batches
+
+
+def test_the_nsas_methods_pass_recent_and_their_own_sampler_to_the_selection():
+    """Alg. 2's |C| is the run's ``recent``; RG's random constraint cells are the method's own
+    uniform cells (``sample_cell``: with ``depth_constraint``, NSAS-C's fixed-depth cells), not
+    the space's unconstrained ``sample``."""
+    method = build_method("random-nas-nsas", space_name="darts_cnn", strategy="rg", constraints=3,
+                          recent=4, depth_constraint=True)
+    assert method.selector.recent.maxlen == 4
+    current = method.space.sample(random.Random(9))
+    state = method.ctx.rng.getstate()
+    constraints = method.constraints_for(current)
+    method.ctx.rng.setstate(state)
+    assert constraints == [method.sample_cell() for _ in range(3)]
+    method.ctx.rng.setstate(state)
+    assert constraints != [method.space.sample(method.ctx.rng) for _ in range(3)]

@@ -412,3 +412,25 @@ def test_idarts_released_step_takes_l1_on_the_last_of_t_inner_batches_and_logs_t
     assert sorted(logs) == ["arch_loss", "train_loss"]
     assert logs["train_loss"] == pytest.approx(sum(inner) / 3, rel=1e-12)
     assert float(logs["arch_loss"]) == pytest.approx(float(want_l2), rel=1e-12)
+
+
+@pytest.mark.parametrize("optimizer_weight_decay", [False, True])
+def test_the_nsas_weight_step_is_the_sgd_step_of_its_own_eq_3_6_gradient(optimizer_weight_decay):
+    """train_cell steps on the gradient ``nsas_gradients`` gives for the same cells, with the
+    run's l2 form (Eq. 3.6's per-cell lambda R, or the released code's SGD weight decay): the first
+    SGD step moves every weight by one common factor times that gradient."""
+    kwargs = dict(beta=0.4, w_weight_decay=0.05, grad_clip=1e9, net_cfg={"split": True},
+                  optimizer_weight_decay=optimizer_weight_decay)
+    method, batch = planted_method("random-nas-nsas", **kwargs)
+    with torch.no_grad():
+        for i, p in enumerate(method.supernet.scales):
+            p.fill_(0.5 + 0.1 * i)
+    grads = method.nsas_gradients(batch, {"arch": CURRENT}, CONSTRAINTS)
+    before = [p.detach().clone() for p in method.supernet.parameters()]
+    method.constraints_for = lambda current: CONSTRAINTS
+    method.train_cell(batch, CURRENT)
+    ratios = [((b - p.detach()) / g).flatten() for b, p, g in
+              zip(before, method.supernet.parameters(), grads) if g is not None and g.abs().min() > 1e-6]
+    ratios = torch.cat(ratios)
+    assert len(ratios) > 3 and float(ratios.min()) > 0
+    assert torch.allclose(ratios, ratios[0].expand_as(ratios), rtol=1e-4)

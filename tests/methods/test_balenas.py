@@ -111,8 +111,26 @@ def test_balenas_derives_the_cell_of_the_mean_not_of_a_sample():
 
 
 def test_balenas_needs_the_architecture_split_size():
-    with pytest.raises(ValueError, match="dataset_size"):
+    with pytest.raises(ValueError) as error:
         build_method("balenas-1st", arch_examples=0)
+    assert str(error.value) == ("BaLeNAS needs N, the size of the architecture split (Eq. 5.12): "
+                                "the search context has none; set the run's dataset_size")
+
+
+def test_balenas_passes_s_init_to_vadam_and_refuses_a_stretch_gamma_of_zero():
+    """s_0 of Eq. 5.17 reaches VAdam (its first step's s and sigma); the hard-concrete stretch
+    needs gamma < 0 strictly (Louizos et al.): 0 is refused in one line, -0.1 accepted."""
+    method = build_method("balenas-1st", s_init=0.25)
+    assert method.a_opt.defaults["s_init"] == 0.25
+    assert all(group["s_init"] == 0.25 for group in method.a_opt.param_groups)
+    from nasrepro.params import ConfigError
+
+    for gamma in (0.0,):  # (above 0 the range check answers first)
+        with pytest.raises(ConfigError) as error:
+            build_method("balenas-1st", l0_gamma=gamma)
+        assert str(error.value).endswith(f"l0_gamma = {gamma}: the hard-concrete stretch needs "
+                                         "gamma < 0 (Louizos et al. use -0.1)")
+    assert build_method("balenas-1st", l0_gamma=-0.1).cfg.l0_gamma == -0.1
 
 
 # ----------------------------------------------------------------------------- depth L0
@@ -173,16 +191,25 @@ def test_depth_penalty_rewards_only_the_consecutive_node_edges():
 
 
 def test_balenas_with_depth_weight_adds_the_depth_gradient():
+    """Eq. 5.21: the architecture gradient is L_val's plus eta_1 times the gradient of Eq. 5.20's
+    L_0^depth with the run's stretch (temperature, gamma, zeta), only on the depth edges."""
     grads = []
+    stretch = dict(l0_temperature=0.5, l0_gamma=-0.2, l0_zeta=1.3)
     for weight in (0.0, 0.05):
         torch.manual_seed(0)
-        method = build_method("balenas-1st", space_name="darts_cnn", depth_weight=weight)
+        method = build_method("balenas-1st", space_name="darts_cnn", depth_weight=weight, **stretch)
         grads.append(method.arch_loss_gradient(*[(torch.randn(4, 1, 8, 8), torch.randint(0, 10, (4,)))
                                                  for _ in range(2)])[0])
     edges = method.space.depth_edges()["normal"]
     diff = grads[1][0] - grads[0][0]
     assert diff[edges].abs().sum() > 0
     assert diff.abs().sum() == pytest.approx(float(diff[edges].abs().sum()))
+    alphas = {k: a.detach().clone().requires_grad_(True) for k, a in method.alphas.items()}
+    penalty = depth_penalty(alphas, method.space.depth_edges(), method.space.ops.index("none"),
+                            0.5, -0.2, 1.3)
+    want = torch.autograd.grad(0.05 * penalty, list(alphas.values()))
+    for a, b, w in zip(grads[1], grads[0], want):
+        assert torch.allclose(a - b, w, rtol=1e-4, atol=1e-7)
 
 
 def test_nb201_has_no_depth_regularisation():
@@ -218,3 +245,34 @@ def test_the_mu_sigma_step_comes_before_the_weight_step_as_alg_5_prints_it(name,
     assert calls[order.index("arch")][1] is arch_first     # the arch step saw the step's start w
     after = [p.detach() for p in method.supernet.parameters()]
     assert not all(torch.equal(a, b) for a, b in zip(before, after))   # and w did move
+
+
+@pytest.mark.parametrize("name", ["balenas-1st", "balenas-2nd"])
+def test_balenas_draws_independent_samples_of_q_from_the_jobs_rng_and_logs_their_mean_loss(name):
+    """Eq. 5.16-5.17: each of the M samples is theta_i ~ N(mu, sigma^2) (mu + sigma eps_i, not a
+    random walk mu + sigma (eps_1 + ... + eps_i) from the previous sample), drawn from a generator
+    seeded by the job's rng (``ctx.rng``: a run is reproducible from its seed whatever torch's
+    global generator holds); the step's ``arch_loss`` is the mean of the M samples' L_val."""
+    import copy
+
+    method = build_method(name, samples=3, a_lr=0.05, arch_examples=50)
+    mu = [a.detach().clone() for a in method.alpha_list()]
+    sigma = method.a_opt.std()
+    gen = torch.Generator().manual_seed(copy.deepcopy(method.ctx.rng).getrandbits(63))
+    eps = [[torch.randn(m.shape, generator=gen, dtype=m.dtype) for m in mu] for _ in range(3)]
+    seen, losses, hyper = [], [], method.hypergradient
+
+    def spy(train_batch, valid_batch):
+        seen.append([a.detach().clone() for a in method.alpha_list()])
+        grads, loss = hyper(train_batch, valid_batch)
+        losses.append(float(loss))
+        return grads, loss
+
+    method.hypergradient = spy
+    torch.manual_seed(12345)  # the global generator must not matter
+    logged = method.arch_step(_batch(0), _batch(1))
+    assert len(seen) == 3
+    for sample, e in zip(seen, eps):
+        for got, m, s, n in zip(sample, mu, sigma, e):
+            assert torch.allclose(got, m + s * n, rtol=1e-6, atol=1e-6)
+    assert float(logged) == pytest.approx(sum(losses) / 3, rel=1e-6)

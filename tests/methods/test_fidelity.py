@@ -376,3 +376,61 @@ def test_a_profile_with_a_bad_fidelity_is_refused_in_one_line_before_any_job():
     lines = str(error.value).splitlines()[1:]
     assert lines == ["  runs.mine.fidelity: 'bogus' is not a fidelity; use one of: thesis, released "
                      "(docs/methods.md)"]
+
+
+def test_idarts_released_step_takes_l1_on_the_last_of_t_inner_batches_and_logs_their_mean():
+    """iDARTS_V2.ipynb with T = 3: L1 of Eq. 6.9 is on the last inner batch (the second stream
+    batch, not the first), and the step logs the mean of the T inner losses at the unchanged w
+    (``train_loss``) and L2's value (``arch_loss``)."""
+    import copy
+
+    from nasrepro.methods.parts.hypergrad import implicit_hypergradient
+    from tests.methods.test_idarts import NET, _applied_grads, _batches, _double
+
+    batches = _batches(6)
+    train_batch, valid_batch, extra = batches[0], batches[1], batches[2:4]
+    method = _double(build_method("idarts", net_cfg=NET, inner_steps=3, neumann_terms=1,
+                                  w_lr=0.1, epochs=3, inner_steps_on_copy=True))
+    reference = copy.deepcopy(method)
+    method.ctx.train_stream = iter(extra)
+    logs = {}
+    step = method.step
+    method.step = lambda t, v: logs.update(step(t, v)) or logs
+    got = _applied_grads(method, train_batch, valid_batch)
+    weights = [p for p in reference.supernet.parameters() if p.requires_grad]
+    want, want_l2 = implicit_hypergradient(lambda: reference.relaxed_loss(extra[1]),
+                                           lambda: reference.relaxed_loss(valid_batch), weights,
+                                           reference.alpha_list(), reference.w_lr, 1)
+    other, _ = implicit_hypergradient(lambda: reference.relaxed_loss(extra[0]),
+                                      lambda: reference.relaxed_loss(valid_batch), weights,
+                                      reference.alpha_list(), reference.w_lr, 1)
+    for g, w in zip(got, want):
+        assert torch.allclose(g, w, rtol=1e-9, atol=1e-12)
+    assert not all(torch.allclose(g, o, rtol=1e-6) for g, o in zip(got, other))
+    with torch.no_grad():
+        inner = [float(reference.relaxed_loss(b)) for b in [train_batch, *extra]]
+    assert sorted(logs) == ["arch_loss", "train_loss"]
+    assert logs["train_loss"] == pytest.approx(sum(inner) / 3, rel=1e-12)
+    assert float(logs["arch_loss"]) == pytest.approx(float(want_l2), rel=1e-12)
+
+
+@pytest.mark.parametrize("optimizer_weight_decay", [False, True])
+def test_the_nsas_weight_step_is_the_sgd_step_of_its_own_eq_3_6_gradient(optimizer_weight_decay):
+    """train_cell steps on the gradient ``nsas_gradients`` gives for the same cells, with the
+    run's l2 form (Eq. 3.6's per-cell lambda R, or the released code's SGD weight decay): the first
+    SGD step moves every weight by one common factor times that gradient."""
+    kwargs = dict(beta=0.4, w_weight_decay=0.05, grad_clip=1e9, net_cfg={"split": True},
+                  optimizer_weight_decay=optimizer_weight_decay)
+    method, batch = planted_method("random-nas-nsas", **kwargs)
+    with torch.no_grad():
+        for i, p in enumerate(method.supernet.scales):
+            p.fill_(0.5 + 0.1 * i)
+    grads = method.nsas_gradients(batch, {"arch": CURRENT}, CONSTRAINTS)
+    before = [p.detach().clone() for p in method.supernet.parameters()]
+    method.constraints_for = lambda current: CONSTRAINTS
+    method.train_cell(batch, CURRENT)
+    ratios = [((b - p.detach()) / g).flatten() for b, p, g in
+              zip(before, method.supernet.parameters(), grads) if g is not None and g.abs().min() > 1e-6]
+    ratios = torch.cat(ratios)
+    assert len(ratios) > 3 and float(ratios.min()) > 0
+    assert torch.allclose(ratios, ratios[0].expand_as(ratios), rtol=1e-4)

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from nasrepro.methods.gdas import gumbel_hard_sample
+from nasrepro.methods.gdas import argmax_hard_sample, gumbel_hard_sample
 from nasrepro.spaces.nb201.space import EDGES
 from tests.conftest import build_method
 
@@ -14,6 +14,26 @@ def test_hard_sample_is_one_hot_with_soft_gradient():
     assert torch.equal(hard.detach().sum(-1), torch.ones(6))
     assert all(hard[e, k].item() == 1.0 for e, k in enumerate(index))
     assert int((hard.detach() != 0).sum()) == 6
+
+
+def test_gdas_a_sample_runs_argmax_alpha_forward_with_the_tempered_softmax_gradient():
+    """GDAS-A (thesis §4.4.1.2): no Gumbel noise, so the forward value is onehot(argmax alpha) of
+    every edge and the straight-through backward is that of softmax(log_softmax(alpha) / tau)
+    = softmax(alpha / tau) (the soft weights returned beside it)."""
+    gen = torch.Generator().manual_seed(0)
+    alpha = torch.randn(6, 5, generator=gen, dtype=torch.float64, requires_grad=True)
+    tau = 0.5
+    hard, index, soft = argmax_hard_sample(alpha, tau)
+    assert index == alpha.detach().argmax(dim=-1).tolist()
+    want_soft = (alpha / tau).softmax(dim=-1)
+    assert torch.allclose(soft, want_soft, rtol=1e-12, atol=1e-15)
+    one_hot = torch.nn.functional.one_hot(torch.tensor(index), 5).double()
+    assert torch.allclose(hard.detach(), one_hot, rtol=0, atol=1e-15)
+    probe = torch.randn(6, 5, generator=gen, dtype=torch.float64)
+    got, = torch.autograd.grad((hard * probe).sum(), alpha)
+    want, = torch.autograd.grad((want_soft * probe).sum(), alpha)
+    assert torch.allclose(got, want, rtol=1e-12, atol=1e-15)
+    assert got.abs().max() > 1e-3  # a real gradient, not zero
 
 
 def _count_op_calls(supernet):
@@ -98,8 +118,19 @@ def test_tau_schedule_is_linear_from_10_to_0_1():
 def test_tau_min_above_tau_max_is_a_config_error():
     from nasrepro.params import ConfigError
 
-    with pytest.raises(ConfigError, match="tau_min = 20.0 is above tau_max"):
+    with pytest.raises(ConfigError, match="tau_min = 20.0 is above tau_max = 10.0: tau falls "
+                                          "linearly from tau_max to tau_min; swap them"):
         build_method("gdas", tau_min=20.0)
+
+
+def test_a_constant_tau_is_allowed_and_two_epochs_end_at_tau_min():
+    """tau_min = tau_max is a constant temperature (not above tau_max: accepted); with two
+    epochs the linear schedule is tau_max then tau_min, with one epoch tau_max."""
+    method = build_method("gdas", epochs=3, tau_min=2.0, tau_max=2.0)
+    assert [method.begin_epoch(e)["tau"] for e in range(3)] == [2.0, 2.0, 2.0]
+    method = build_method("gdas", epochs=2, tau_min=0.5, tau_max=4.0)
+    assert [method.begin_epoch(e)["tau"] for e in range(2)] == [4.0, 0.5]
+    assert build_method("gdas", epochs=1).begin_epoch(0)["tau"] == 10.0
 
 
 def test_step_updates_alpha_and_weights():

@@ -185,16 +185,17 @@ def test_idarts_step_applies_eq_6_9_after_t_inner_steps(inner_steps, terms, dart
                                   neumann_terms=terms, w_lr=0.1, epochs=3, darts_point=darts_point))
     reference = copy.deepcopy(method)
     method.ctx.train_stream = iter(extra)
+    logs, step = {}, method.step
+    method.step = lambda t, v: logs.update(step(t, v)) or logs
     got = _applied_grads(method, train_batch, valid_batch)
 
     inner = [train_batch] + extra[: inner_steps - 1]
     weights = [p for p in reference.supernet.parameters() if p.requires_grad]
-    for batch in inner[:-1]:
-        reference.weight_step_mixed(batch)
+    inner_losses = [float(reference.weight_step_mixed(batch)) for batch in inner[:-1]]
     before_last = [w.detach().clone() for w in weights]
     gamma = reference.w_lr
-    reference.weight_step_mixed(inner[-1])
-    want, _ = implicit_hypergradient(lambda: reference.relaxed_loss(inner[-1]),
+    inner_losses.append(float(reference.weight_step_mixed(inner[-1])))
+    want, l2 = implicit_hypergradient(lambda: reference.relaxed_loss(inner[-1]),
                                      lambda: reference.relaxed_loss(valid_batch), weights,
                                      reference.alpha_list(), gamma, terms,
                                      inner_point=before_last if darts_point else None)
@@ -208,6 +209,10 @@ def test_idarts_step_applies_eq_6_9_after_t_inner_steps(inner_steps, terms, dart
     assert all(torch.allclose(p, q) for p, q in zip(method.supernet.parameters(), weights))
     with pytest.raises(StopIteration):
         next(method.ctx.train_stream)  # exactly T - 1 extra batches were drawn
+    # the step logs the mean of the T inner losses and L2 at w_T
+    assert sorted(logs) == ["arch_loss", "train_loss"]
+    assert float(logs["train_loss"]) == pytest.approx(sum(inner_losses) / inner_steps, rel=1e-9)
+    assert float(logs["arch_loss"]) == pytest.approx(float(l2), rel=1e-9)
 
 
 def test_more_neumann_terms_change_the_hypergradient():

@@ -497,8 +497,18 @@ def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6(metric):
     gen = torch.Generator().manual_seed(0)
     x = torch.randn(8, 1, 8, 8, generator=gen)
     batch = (x, torch.randint(0, 10, (8,), generator=gen))
-    for _ in range(3):
-        method.step(batch, batch)
+    for i in range(3):
+        # Alg. 1 lines 3-5: member i is a fresh N(0, I) draw of the job's rng (its generator)
+        rng = random.Random()
+        rng.setstate(method.ctx.rng.getstate())
+        g = torch.Generator().manual_seed(rng.getrandbits(63))
+        drawn = {k: torch.randn(shape, generator=g) for k, shape in space.arch_shapes.items()}
+        logs = method.step(batch, batch)
+        assert sorted(logs) == ["train_loss"] and torch.isfinite(torch.as_tensor(logs["train_loss"]))
+        for k, rows in method.archive.items():
+            assert torch.equal(rows[i], drawn[k])
+            assert not rows[i + 1:].any()                     # the members not drawn yet
+        assert method.trained_arch == space.discretize(drawn)
     assert method.filled == 3
     for step in range(4):
         snapshot = {k: v.clone() for k, v in method.archive.items()}
@@ -517,6 +527,8 @@ def test_en2as_fills_its_archive_then_moves_members_by_eq_2_6(metric):
         expected = es_novelty_step(space, members[m], cells, 2, 4, 1.0, 0.5, g, metric)
         for name in expected:
             assert torch.equal(method.archive[name][m], expected[name])
+            others = [j for j in range(3) if j != m]      # only member m moves
+            assert torch.equal(method.archive[name][others], snapshot[name][others])
         assert method.trained_arch == space.discretize(expected)
     # the distances the ES step sees are not all 1 (a stale, never-updated table gives all 1)
     assert method.space.distance_matrix(method.cells, method.cells).min() < 1
@@ -578,11 +590,32 @@ def test_en2as_runs_the_full_ea_only_for_its_final_selection():
     method = build_method("en2as", ea_population=6, ea_generations=4, eval_batch_size=8)
     gen = torch.Generator().manual_seed(1)
     data = [(torch.randn(8, 1, 8, 8, generator=gen), torch.randint(0, 10, (8,), generator=gen))]
-    scored = []
+    scored, sizes = [], set()
     score = method.inherited_score
-    method.inherited_score = lambda arch, batches: (scored.append(arch), score(arch, batches))[1]
+    method.inherited_score = lambda arch, batches: (scored.append(arch), sizes.add(len(batches)),
+                                                    score(arch, batches))[2]
     method.derive(lambda size: iter(data * 10), final=False)
     assert 1 <= len(scored) <= 6
     scored.clear()
     best = method.derive(lambda size: iter(data * 10), final=True)
     assert len(scored) > 6 and best in scored
+    scored.clear()
+    method.derive(lambda size: iter(data * 10))   # the default is the final selection
+    assert len(scored) > 6
+    assert sizes == {method.cfg.eval_batches}     # each candidate on the eval_batches batches
+
+
+def test_the_nsas_methods_pass_recent_and_their_own_sampler_to_the_selection():
+    """Alg. 2's |C| is the run's ``recent``; RG's random constraint cells are the method's own
+    uniform cells (``sample_cell``: with ``depth_constraint``, NSAS-C's fixed-depth cells), not
+    the space's unconstrained ``sample``."""
+    method = build_method("random-nas-nsas", space_name="darts_cnn", strategy="rg", constraints=3,
+                          recent=4, depth_constraint=True)
+    assert method.selector.recent.maxlen == 4
+    current = method.space.sample(random.Random(9))
+    state = method.ctx.rng.getstate()
+    constraints = method.constraints_for(current)
+    method.ctx.rng.setstate(state)
+    assert constraints == [method.sample_cell() for _ in range(3)]
+    method.ctx.rng.setstate(state)
+    assert constraints != [method.space.sample(method.ctx.rng) for _ in range(3)]

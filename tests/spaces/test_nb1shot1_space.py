@@ -205,3 +205,39 @@ def test_cell_stats_and_errors_of_operations_on_nodes():
                  space.fixed_depth_bias):
         with pytest.raises(ValueError, match="nb1shot1"):
             call()
+
+
+def test_gdas_hard_forward_runs_the_chosen_operation_and_gives_the_others_a_constant_gradient():
+    """GDAS' edge rule on the one-shot cell (supernet docstring; AutoDL-Projects): node i's output
+    is w[k] o_k(x) + sum_{k' != k} w[k'], so each unchosen operation's weight gets the gradient of
+    an added constant, sum of dL/d(node output), all equal, and only the chosen operation runs."""
+    from nasrepro.methods.gdas import gumbel_hard_sample
+
+    torch.manual_seed(0)
+    space = SPACES.get("nb1shot1-s1")()
+    net = space.build_supernet(DataShape(10, 1, 8, 8), {"C": 2, "cells_per_stack": 1}).double()
+    alphas = {k: 0.5 * torch.randn(shape, dtype=torch.float64) for k, shape in space.arch_shapes.items()}
+    weights, choice = {}, {}
+    for name, alpha in alphas.items():
+        weights[name], choice[name], _ = gumbel_hard_sample(alpha, 1.0)
+    leaf = weights["ops"].detach().clone().requires_grad_(True)
+    cells = [layer for layer in net.layers if hasattr(layer, "ops")]   # they share the alphas
+    ran, node_grads = [], {}
+    for cell in cells:
+        for i, ops in enumerate(cell.ops):
+            for k, op in enumerate(ops):
+                def hook(module, inputs, output, i=i, k=k):
+                    ran.append((i, k))
+                    output.register_hook(
+                        lambda g, i=i: node_grads.__setitem__(i, node_grads.get(i, 0.0) + g.sum()))
+                op.register_forward_hook(hook)
+    x = torch.randn(4, 1, 8, 8, dtype=torch.float64)
+    out = net(x, weights={**weights, "ops": leaf}, choice=choice)
+    assert sorted(ran) == sorted([(i, k) for i, k in enumerate(choice["ops"])] * len(cells))
+    grad = torch.autograd.grad(out.square().sum(), [leaf, *net.parameters()],
+                               allow_unused=True)[0]   # the parameters: the op outputs' grads too
+    for i, k in enumerate(choice["ops"]):
+        upstream = node_grads[i] / leaf[i, k]          # dL/d(op output) = w[k] dL/d(node output)
+        others = [grad[i, j] for j in range(len(OPS)) if j != k]
+        assert all(torch.allclose(g, upstream, rtol=1e-9, atol=1e-12) for g in others)
+    assert any(abs(float(node_grads[i])) > 1e-9 for i in node_grads)

@@ -178,3 +178,38 @@ def test_records_carry_each_epochs_cosine_lr_and_an_older_checkpoint_without_his
     del saved["state"]["history"]
     save_checkpoint(tmp_path, 2, saved)
     assert run_retrain(Recorder(), data, config, 0, torch.device("cpu"), tmp_path, "fp") == records
+
+
+class _ScriptedAccuracy:
+    """A ClassificationTask whose valid top-1 of epoch e is ``script[e]`` (test: 0)."""
+
+    def __new__(cls, script):
+        from nasrepro.spaces.base import ClassificationTask
+
+        class Scripted(ClassificationTask):
+            def __init__(self):
+                self.calls = 0
+
+            def top_k(self, model, batches, device, ks):
+                list(batches)
+                value = script[self.calls // 2] if self.calls % 2 == 0 else 0.0  # valid, then test
+                self.calls += 1
+                return {k: value for k in ks}
+
+        return Scripted()
+
+
+@pytest.mark.parametrize("rising, switched", [(True, [False] * 4), (False, [False, False, False, True])])
+def test_ntasgd_on_an_accuracy_treats_higher_as_better(tmp_path, rising, switched):
+    """NT-ASGD (Merity et al. 2018, Alg. 1; thesis §2.4.2) switches when the validation metric has
+    not improved over the last ``nonmono`` checks: with an accuracy (higher is better) a rising
+    accuracy never triggers it, a falling one does at the third check (more than nonmono = 1
+    earlier checks, worse than the first), so the fourth epoch is averaged (the check history
+    stores -accuracy: run_retrain's ``higher_is_better`` branch)."""
+    script = [0.1, 0.2, 0.3, 0.4] if rising else [0.4, 0.3, 0.2, 0.1]
+    torch.manual_seed(0)
+    config = RetrainConfig(epochs=4, batch_size=8, lr=0.01, eval_batch_size=8, nonmono=1)
+    records = run_retrain(Recorder(), PROTOCOLS["nb201"].data(_bundle()), config, 0,
+                          torch.device("cpu"), tmp_path, "fp", task=_ScriptedAccuracy(script))
+    assert [r["valid_acc"] for r in records] == script
+    assert [r["averaged"] for r in records] == switched

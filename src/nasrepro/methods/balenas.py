@@ -90,7 +90,11 @@ class _Balenas(_Darts):
         total, losses = [torch.zeros_like(a) for a in alphas], []
         try:
             for _ in range(self.cfg.samples):
+                # theta_i ~ N(mu, sigma^2), each drawn around mu (Eq. 5.16-5.17): ``sample`` adds
+                # the noise to the parameters' current value, the previous sample after the first
                 with torch.no_grad():
+                    for a, m in zip(alphas, mean):
+                        a.copy_(m)
                     for a, theta in zip(alphas, self.a_opt.sample(generator)):
                         a.copy_(theta)
                 grads, loss = self.arch_loss_gradient(train_batch, valid_batch)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.computed import (ENV, REHEARSAL_NB201_RUN, ROOT, SLURM_SELECT, clean_copy, copy_run,
+from tests.computed import (ENV, REHEARSAL_NB201_RUN, ROOT, clean_copy, copy_run,
                             job_counts, rehearsal_args, reproducible_bytes)
 
 RECIPE = Path(os.environ.get("NASREPRO_SLURM_RECIPE", ROOT.parent / "shared" / "slurm-recipe"))
@@ -122,7 +122,7 @@ def test_rehearsal_jobs_through_the_slurm_profile_match_the_local_run(slurm_clus
     else:
         work = copy_run(reference, tmp_path / "work")
         shutil.rmtree(work / REHEARSAL_NB201_RUN)
-        args = tuple(rehearsal_args(SLURM_SELECT))  # Table 3.3 only: its search, lookup, table
+        args = tuple(rehearsal_args())
     done, requeued = threading.Event(), []
     watcher = threading.Thread(target=_requeue_running_jobs, args=(work, slurm_cluster, done, requeued))
     watcher.start()

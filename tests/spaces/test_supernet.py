@@ -75,3 +75,67 @@ def test_operations_as_the_benchmark_defines_them():
     conv = make_op("nor_conv_3x3", 4, True, True).eval()
     assert isinstance(conv[0], torch.nn.ReLU) and conv[1].kernel_size == (3, 3)  # ReLU-Conv-BN
     assert conv(-ones).abs().max() <= conv[2].bias.abs().max() + 1e-6  # ReLU comes first
+
+
+def test_darts_search_network_has_darts_model_search_layout():
+    """DARTS' search network (model_search.py, Liu et al. 2019): stem conv3x3 (no bias) + BN to
+    stem_multiplier x C channels; reduction cells at layers // 3 and 2 layers // 3, where the node
+    width doubles; 4 nodes concatenated; every BatchNorm inside the cells without affine
+    parameters (the architecture weights scale the operations); defaults C = 16, 8 layers,
+    stem multiplier 3."""
+    from torch import nn
+
+    from nasrepro.spaces.base import DataShape
+    from nasrepro.spaces.darts_cnn.supernet import DartsSupernet
+
+    net = DartsSupernet(DataShape(10, 3, 8, 8), C=2, layers=6)
+    conv, bn = net.stem
+    assert (conv.in_channels, conv.out_channels, conv.kernel_size, conv.bias) == (3, 6, (3, 3), None)
+    assert isinstance(bn, nn.BatchNorm2d) and bn.num_features == 6 and bn.affine
+    assert [c.kind for c in net.cells] == ["normal", "normal", "reduce", "normal", "reduce", "normal"]
+    assert net.classifier.in_features == 4 * 2 * 4          # 4 nodes x (C doubled twice)
+    cell_bns = [m for m in net.cells.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert cell_bns and not any(m.affine for m in cell_bns)
+    default = DartsSupernet(DataShape(10, 3, 8, 8))
+    assert len(default.cells) == 8 and default.stem[0].out_channels == 48
+    assert [c.kind for c in default.cells].count("reduce") == 2
+    assert default.classifier.in_features == 4 * 16 * 4
+
+
+def test_nb201_network_is_nas_bench_201s_skeleton_and_forwards_name_their_inputs():
+    """NAS-Bench-201's network (Dong & Yang 2020): stem conv3x3 + BN, 3 stages of N = 5 cells at
+    C = 16, 32, 64 with residual reductions, BN-ReLU before the pooling; its stand-alone network
+    has affine BN with running statistics. A forward without weights or an arch says so, on every
+    space's supernet."""
+    import random
+
+    import pytest
+    import torch
+    from torch import nn
+
+    from nasrepro.registry import SPACES
+    from nasrepro.spaces.base import DataShape
+    from nasrepro.spaces.nb201.supernet import Cell, Nb201Network
+
+    arch = SPACES.get("nb201")().sample(random.Random(0))
+    net = Nb201Network(arch, 10)
+    conv, bn = net.stem
+    assert (conv.in_channels, conv.out_channels) == (3, 16) and isinstance(bn, nn.BatchNorm2d)
+    assert sum(isinstance(layer, Cell) for layer in net.layers) == 15 and len(net.layers) == 17
+    assert net.classifier.in_features == 64 and isinstance(net.lastact[0], nn.BatchNorm2d)
+    bns = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert all(m.affine and m.track_running_stats for m in bns)
+    assert net.arch == arch
+    for name, message in (("nb201", "Nb201Supernet.forward needs mixing weights or an arch"),
+                          ("nb1shot1-s1", "Nb1Shot1Supernet.forward needs mixing weights or an arch"),
+                          ("darts_cnn", "DartsSupernet.forward needs mixing weights or an arch")):
+        space = SPACES.get(name)()
+        supernet = space.build_supernet(DataShape(10, 1, 8, 8), None)
+        with pytest.raises(ValueError) as error:
+            supernet(torch.zeros(1, 1, 8, 8))
+        assert str(error.value) == message
+    s2 = SPACES.get("nb1shot1-s2")()
+    supernet = SPACES.get("nb1shot1-s1")().build_supernet(DataShape(10, 1, 8, 8), None)
+    with pytest.raises(ValueError) as error:
+        supernet(torch.zeros(1, 1, 8, 8), arch=s2.sample(random.Random(0)))
+    assert str(error.value) == "cell of search space 2 on a space-1 supernet"

@@ -168,3 +168,28 @@ def test_a_server_stops_when_its_parent_dies(tmp_path):
     server = psutil.Process(int(pid))
     server.wait(timeout=30)  # raises TimeoutExpired if the orphaned server kept running
     assert not os.path.exists(address)
+
+
+_CHILD = """
+import os, sys, torch
+from nasrepro import jobserver
+torch.set_num_threads(2)  # the server's count (its environment sets none)
+pid = os.fork()
+if pid == 0:
+    fds = [os.dup(0), os.dup(1), os.dup(2)]
+    jobserver._become_job({"cwd": sys.argv[1], "umask": 0o027, "argv": ["x"],
+                           "env": {"OMP_NUM_THREADS": "1", "PATH": os.environ["PATH"]}}, fds)
+    print(torch.get_num_threads(), os.getcwd(), oct(os.umask(0)), os.environ.get("OMP_NUM_THREADS"),
+          os.environ[jobserver.SERVED_ENV] == str(os.getppid()), flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.slow  # an interpreter with torch, forked as the server forks a job
+def test_a_forked_job_takes_the_clients_threads_directory_umask_and_environment(tmp_path):
+    done = subprocess.run([sys.executable, "-c", _CHILD, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, cwd=ROOT,
+                          env={**os.environ, "OMP_NUM_THREADS": "2"})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", str(tmp_path), "0o27", "1", "True"]

@@ -15,7 +15,7 @@ class Loop:
         self._open_jobs = threading.Semaphore(0)
 
 
-def _wakes(loop, within=2.0):
+def _wakes(loop, within=10.0):  # generous: a loaded machine only delays a timer
     return loop._open_jobs.acquire(timeout=within)
 
 

@@ -17,7 +17,7 @@ if not workflow.config_settings.configfiles:
 
 from nasrepro import jobs, jobserver, registry
 from nasrepro.params import ConfigError
-from nasrepro.profile import load, resolve, scheduler_timer, select, validate
+from nasrepro.profile import load, resolve, scheduler_timer, select, threaded_run_jobs, validate
 
 try:
     load.prepare(config)  # schema, defaults, plugins, select:, every value: one line a problem
@@ -49,6 +49,7 @@ report: "workflow/report/workflow.rst"
 
 onstart:
     scheduler_timer.install()  # one re-evaluation timer, not one per finished job
+    threaded_run_jobs.install(workflow)  # cards, cost spec, claims' inputs: no Snakemake per job
     try:
         validate.require_raw_inputs(config)
     except ConfigError as error:

@@ -195,6 +195,10 @@ def test_the_shared_default_run_builds_a_card_beside_each_table(computed_default
         assert identity["space"] == TABLES.get(table).space and identity["mode"] == "retrain"
         provenance = card["provenance"][searched[0]["key"]]
         assert provenance["search"]["epochs"]["source"].startswith("profile: ")
+    # the card job ran in a thread of the Snakemake process (profile/threaded_run_jobs.py), not
+    # in a Snakemake spawned for it, which parses the workflow again
+    log = computed_default.path / Layout("default").log("tables", "table_6_2_card")
+    assert log.read_text().endswith("; run in the Snakemake process)\n")
     card = json.loads((built / "table_6_2.card.json").read_text())
     # a DARTS-space row of one search: nothing to select, no held-out retraining (T_valid 0);
     # its two targets' retrainings are T_final

@@ -44,4 +44,5 @@ def write_card(table, input, output, log):
     sources = card_sources(table)
     prefix = output.json[: -len(".json")]
     nascard.write_card(table, input.table, list(input.records), sources, L, prefix)
-    write_text(log[0], f"card of {table}: {output.md} ({len(input.records)} records)\n")
+    where = "the Snakemake process" if workflow.is_main_process else "a Snakemake of its own"
+    write_text(log[0], f"card of {table}: {output.md} ({len(input.records)} records; run in {where})\n")

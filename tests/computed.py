@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from nasrepro.analysis import random_search
 from nasrepro.layout import FIXTURES_MANIFEST, SHARED_DATA, Layout
 
@@ -41,20 +43,31 @@ SLICE_COST = "results/default/report/cost-fig_3_5+fig_5_6+search_curves_nb201+ta
 
 
 # What the shared rehearsal run builds (fixture ``computed_rehearsal``): rule ``fixtures``, then
-# the whole rehearsal (README: config/thesis.yaml, config/rehearsal.yaml, the fixtures' manifest):
-# every thesis table and figure, every method on every space the thesis profile runs it on, every
-# loader, protocol and benchmark conversion (issue #20 item 3: the rehearsal in CI).
+# the rehearsal command (config/thesis.yaml, config/rehearsal.yaml, the fixtures' manifest) restricted
+# with ``select:`` to the part that fits the test tier: Table 2.2 with the published DARTS V2
+# recurrent cell (PTB from Mikolov's files, DARTS' language-model retraining with NT-ASGD armed,
+# the WikiText-2 transfer), Table 3.2 (two GDAS-NSAS searches in the DARTS space on the CIFAR-10
+# python tars with data_on_device, the selection of the row's cell by held-out retrainings on the
+# search halves, the ImageNet mobile protocol on the ImageFolder tree) and Table 3.3 (the
+# NATS-Bench archive converted, a NAS-Bench-201 search, the CIFAR-100 lookup).
+REHEARSAL_PART = {"table_2_2": {"runs": ["published-darts-v2"]},
+                  "table_3_2": {"runs": ["gdas-nsas"], "seeds": [0, 1]},  # two searches: a selection
+                  "table_3_3": {"runs": ["gdas-nsas"], "targets": ["cifar100"]}}
 # The rehearsal run of Table 3.3 (a search, its lookup, the table): tests/workflow/test_slurm.py
-# cuts it off a copy and rebuilds it through the Slurm profile with the whole rehearsal's
-# configuration (a `select:` would change other searches' records: e.g. the probe cells of Figs.
-# 3.4-3.6, so their searches would rerun too).
+# cuts it off a copy and rebuilds it through the Slurm profile.
 REHEARSAL_NB201_RUN = "results/rehearsal/runs/nb201/cifar10/gdas-nsas/seed0"
 
 
+def _flow(value) -> str:
+    return yaml.safe_dump(value, default_flow_style=True, width=10_000).strip()
+
+
 def rehearsal_args() -> list[str]:
-    """The rehearsal's configuration arguments (``Layout("rehearsal").config_files``; "--" ends
-    them: targets may follow)."""
-    return ["--configfile", *Layout("rehearsal").config_files, "--"]
+    """The rehearsal's configuration arguments (``Layout("rehearsal").config_files``) restricted
+    to ``REHEARSAL_PART`` ("--" ends `--config`: targets may follow)."""
+    return ["--configfile", *Layout("rehearsal").config_files,
+            "--config", f"select={_flow(list(REHEARSAL_PART))}", f"tables={_flow(REHEARSAL_PART)}",
+            "--"]
 
 
 def snakemake(*args, cwd=ROOT, timeout=600):
@@ -96,7 +109,7 @@ def run_default(base: Path) -> ComputedRun:
 
 def run_rehearsal(base: Path, shared: Path) -> ComputedRun:
     """Rule ``fixtures`` (from ``shared``, the ``../shared/data`` of a clean copy at ``base``), then
-    the whole rehearsal (``rehearsal_args``) with `--cores 2`."""
+    the rehearsal part (``rehearsal_args``) with `--cores 2`."""
     work = clean_copy(base / "repo")
     (work / SHARED_DATA).parent.mkdir(parents=True)
     (work / SHARED_DATA).symlink_to(shared.resolve())

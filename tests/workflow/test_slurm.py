@@ -122,7 +122,7 @@ def test_rehearsal_jobs_through_the_slurm_profile_match_the_local_run(slurm_clus
     else:
         work = copy_run(reference, tmp_path / "work")
         shutil.rmtree(work / REHEARSAL_NB201_RUN)
-        args = tuple(rehearsal_args())  # what the cut-off run feeds reruns: Table 3.3's 8 jobs
+        args = tuple(rehearsal_args())
     done, requeued = threading.Event(), []
     watcher = threading.Thread(target=_requeue_running_jobs, args=(work, slurm_cluster, done, requeued))
     watcher.start()

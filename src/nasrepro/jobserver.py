@@ -49,9 +49,13 @@ from pathlib import Path
 ENV = "NASREPRO_JOBSERVER"  # the server's socket path, or "off"
 OFF = "off"
 SERVED_ENV = "NASREPRO_JOBSERVER_PID"  # set in a served job: the server that forked it
-# Third-party modules the server imports before forking: what a job would import first. Our own
-# modules are not preloaded, so a child imports the source as it is on disk when the job starts.
-PRELOAD = ("numpy", "torch", "torch._dynamo", "torch.optim")
+# Third-party modules the server imports before forking: what a job would import first (worker
+# jobs torch; figure jobs matplotlib, 0.4 s; table and claims jobs scipy.stats through
+# analysis.verdict, 0.8-1.1 s; benchmark lookups pandas, 0.3 s: `python -c "import numpy, torch;
+# import <module>"` timed, 2026-12-08). Our own modules are not preloaded, so a child imports the
+# source as it is on disk when the job starts.
+PRELOAD = ("numpy", "torch", "torch._dynamo", "torch.optim", "scipy.stats", "pandas",
+           "matplotlib.pyplot")
 HEADER = struct.Struct("!Q")  # the length of a message that follows
 READY_TIMEOUT_S = 60.0  # how long ``start`` waits for the server to import PRELOAD
 POLL_S = 0.2  # how often the server looks for finished children and a vanished parent

@@ -12,7 +12,7 @@ from nasrepro.spaces.base import DataShape, InvalidArchError
 from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
 from nasrepro.spaces.nb1shot1.network import Nb101Network, vertex_channels
 from nasrepro.spaces.nb1shot1.space import (OPS, Nb1Shot1Arch, Nb1Shot1Space, count_architectures,
-                                            enumerate_cells, num_choices)
+                                            enumerate_cells, num_choices, num_nodes, used_nodes)
 
 I, O = "input", "output"
 C3, C1, MP = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
@@ -241,3 +241,44 @@ def test_gdas_hard_forward_runs_the_chosen_operation_and_gives_the_others_a_cons
         others = [grad[i, j] for j in range(len(OPS)) if j != k]
         assert all(torch.allclose(g, upstream, rtol=1e-9, atol=1e-12) for g in others)
     assert any(abs(float(node_grads[i])) > 1e-9 for i in node_grads)
+
+
+def test_single_path_forward_runs_only_the_nodes_and_projection_that_reach_the_output():
+    """The single-path forward (supernet docstring: "only nodes that reach the output") is the
+    discrete NAS-Bench-101 cell: a node that does not reach the output and the input -> output
+    projection of a cell whose output does not read the input are not run, so their BatchNorm
+    running statistics stay at their initial values while those of the path move (a single-path
+    step trains the path only; running them anyway left the value alone but moved their
+    statistics)."""
+    space = SPACES.get("nb1shot1-s1")()
+    rng = random.Random(0)
+    for _ in range(2000):
+        arch = space.sample(rng)
+        unused = set(range(1, num_nodes(space.variant) + 1)) - set(used_nodes(arch.parents))
+        if unused and 0 not in arch.parents[-1]:
+            break
+    else:
+        raise AssertionError("no cell with an unused node and no input -> output edge")
+    torch.manual_seed(0)
+    net = space.build_supernet(DataShape(10, 1, 8, 8), {"C": 2, "cells_per_stack": 1})
+    net.train()
+    cell = next(layer for layer in net.layers if hasattr(layer, "ops"))
+
+    def bn_means(module):
+        return [m.running_mean.clone() for m in module.modules()
+                if isinstance(m, torch.nn.BatchNorm2d)]
+
+    before_out = bn_means(cell.proj_out)
+    before_unused = {i: bn_means(cell.ops[i - 1]) + bn_means(cell.proj[i - 1]) for i in unused}
+    used = used_nodes(arch.parents)
+    before_used = {i: bn_means(cell.ops[i - 1][OPS.index(arch.ops[i - 1])]) for i in used}
+    net(torch.randn(4, 1, 8, 8), arch=arch)
+    assert all(torch.equal(a, b) for a, b in zip(before_out, bn_means(cell.proj_out)))
+    for i in unused:
+        after = bn_means(cell.ops[i - 1]) + bn_means(cell.proj[i - 1])
+        assert all(torch.equal(a, b) for a, b in zip(before_unused[i], after)), f"node {i} ran"
+    moved = [i for i in used if before_used[i] and not all(
+        torch.equal(a, b) for a, b in zip(before_used[i],
+                                          bn_means(cell.ops[i - 1][OPS.index(arch.ops[i - 1])])))]
+    assert moved, "the path's own operations run in training mode"
+

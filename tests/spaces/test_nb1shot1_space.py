@@ -12,7 +12,8 @@ from nasrepro.spaces.base import DataShape, InvalidArchError
 from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
 from nasrepro.spaces.nb1shot1.network import Nb101Network, vertex_channels
 from nasrepro.spaces.nb1shot1.space import (OPS, Nb1Shot1Arch, Nb1Shot1Space, count_architectures,
-                                            enumerate_cells, num_choices, num_nodes, used_nodes)
+                                            distinct_cells, enumerate_cells, num_choices, num_nodes,
+                                            used_nodes)
 
 I, O = "input", "output"
 C3, C1, MP = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
@@ -112,6 +113,23 @@ def test_space_sizes_of_the_paper():
     assert num_choices(2) == 29160
     assert count_architectures(2) == 16632  # the same rule in space 2 (docs/methods.md)
     assert sum(1 for _ in enumerate_cells(1)) == num_choices(1) == 14580
+
+
+def test_distinct_cells_give_one_cell_per_pruned_form_of_the_space():
+    """``distinct_cells`` (the NAS-Bench-101 fixture's and the benchmark's cells of a space): one
+    cell per connectivity of the nodes that reach the output and their operations, 3,702 in space
+    1; a node that does not reach the output holds the first operation; each is a cell of the space."""
+    cells = list(distinct_cells(1))
+    assert len(cells) == 3702
+    assert len({c.to_string() for c in cells}) == 3702
+    space = Nb1Shot1Space(1)
+    for cell in cells[::97]:
+        used = used_nodes(cell.parents)
+        assert all(op == OPS[0] for i, op in enumerate(cell.ops, start=1) if i not in used)
+        assert space.from_string(cell.to_string()) == cell
+    keys = {(tuple((i, c.parents[i - 1]) for i in used_nodes(c.parents)), c.parents[-1],
+             tuple(c.ops[i - 1] for i in used_nodes(c.parents))) for c in cells}
+    assert len(keys) == 3702
 
 
 def test_discretize_takes_argmax_ops_and_top_k_inputs():

@@ -180,3 +180,69 @@ def test_nao_finds_the_planted_cell(tmp_path):
         result = run_search(method, bundle, seed, tmp_path / f"s{seed}", "planted", eval_batches=2)
         found.append(best_fraction(result.arch))
     assert sum(found) / len(found) >= 2 / 3, found
+
+
+def test_nao_runs_where_each_row_is_one_edges_operations():
+    """NAO's token sequence is one operation per architecture row: defined on NAS-Bench-201 and
+    the DARTS spaces, not on NAS-Bench-1Shot1 (its input rows choose parents)."""
+    assert Nao.supports(SPACES.get("nb201")()) and Nao.supports(SPACES.get("darts_cnn")())
+    assert not Nao.supports(SPACES.get("nb1shot1-s1")())
+
+
+@pytest.mark.parametrize("epochs,cycles,boundaries", [(8, 3, {2, 4, 6}), (2, 3, {1}), (1, 3, set())])
+def test_nao_cycles_after_epochs_round_k_epochs_over_cycles_plus_1(epochs, cycles, boundaries):
+    """Module docstring, step 3: the controller cycles after epochs round(k E / (cycles + 1)),
+    k = 1..cycles, never before the first epoch nor after the last (the final selection)."""
+    method = build_method("nao", "nb201", seed_archs=4, epochs=epochs, cycles=cycles)
+    assert method.boundaries == boundaries
+
+
+def test_nao_step_trains_a_pool_cell_and_the_epoch_logs_the_pool_size():
+    method = build_method("nao", "nb201", seed_archs=5, ctrl_lr=0.004)
+    assert method.c_opt.param_groups[0]["lr"] == 0.004        # the controller's Adam at ctrl_lr
+    header = method.begin_epoch(0)
+    assert header == {"w_lr": method.w_lr, "pool": 5}
+    gen = torch.Generator().manual_seed(0)
+    batch = (torch.randn(4, 1, 8, 8, generator=gen), torch.randint(0, 10, (4,), generator=gen))
+    stats = method.step(batch, batch)
+    assert set(stats) == {"train_loss"} and torch.isfinite(stats["train_loss"])
+    assert method.trained_arch in method.pool
+
+
+def test_nao_targets_rise_toward_better_cells_for_a_lower_is_better_metric(monkeypatch):
+    """NAO's predictor f is trained to rise toward better cells (the ascent of Eq. 2 climbs it):
+    with a perplexity (lower is better) the scores are negated before the min-max scaling."""
+    method = build_method("nao", "nb201", seed_archs=3, ctrl_epochs=1, ctrl_batch=3)
+    targets = []
+    loss = method.controller.loss
+    monkeypatch.setattr(method.controller, "loss",
+                        lambda tokens, y, trade_off: (targets.append(y.clone()), loss(tokens, y, trade_off))[1])
+    method.scores = [1.0, 3.0, 2.0]
+    method.train_controller()
+    assert len(targets) == 1
+    method2 = build_method("nao", "nb201", seed_archs=3, ctrl_epochs=1, ctrl_batch=3)
+    seen = []
+    loss2 = method2.controller.loss
+    monkeypatch.setattr(method2.controller, "loss",
+                        lambda tokens, y, trade_off: (seen.append(y.clone()), loss2(tokens, y, trade_off))[1])
+    monkeypatch.setattr(type(method2.ctx.task), "higher_is_better", False)
+    method2.scores = [1.0, 3.0, 2.0]
+    method2.train_controller()
+    assert sorted(targets[0].tolist()) == [0.0, 0.5, 1.0] == sorted(seen[0].tolist())
+    # the same batch order (same seed): the accuracy targets are 1 minus the perplexity ones
+    torch.testing.assert_close(seen[0], 1.0 - targets[0])
+
+
+def test_nao_state_round_trips_its_controller_scores_and_pool():
+    method = build_method("nao", "nb201", seed_archs=6, ctrl_epochs=2, ctrl_batch=3)
+    method.scores = [float(i) for i in range(6)]
+    method.train_controller()
+    state = method.state_dict()
+    other = build_method("nao", "nb201", seed=1, seed_archs=6)
+    assert [other.space.to_string(a) for a in other.pool] != state["pool"]
+    other.load_state_dict(state)
+    assert other.pool == method.pool and other.scores == method.scores
+    for a, b in zip(other.controller.parameters(), method.controller.parameters()):
+        assert torch.equal(a, b)
+    assert other.c_opt.state_dict()["state"].keys() == method.c_opt.state_dict()["state"].keys()
+    assert other.c_opt.state_dict()["state"]

@@ -217,7 +217,7 @@ def test_nao_targets_rise_toward_better_cells_for_a_lower_is_better_metric(monke
     loss = method.controller.loss
     monkeypatch.setattr(method.controller, "loss",
                         lambda tokens, y, trade_off: (targets.append(y.clone()), loss(tokens, y, trade_off))[1])
-    method.scores = [1.0, 3.0, 2.0]
+    method.scores = [0.90, 0.94, 0.92]        # accuracies: a range below 1, scaled up to [0, 1]
     method.train_controller()
     assert len(targets) == 1
     method2 = build_method("nao", "nb201", seed_archs=3, ctrl_epochs=1, ctrl_batch=3)
@@ -226,9 +226,10 @@ def test_nao_targets_rise_toward_better_cells_for_a_lower_is_better_metric(monke
     monkeypatch.setattr(method2.controller, "loss",
                         lambda tokens, y, trade_off: (seen.append(y.clone()), loss2(tokens, y, trade_off))[1])
     monkeypatch.setattr(type(method2.ctx.task), "higher_is_better", False)
-    method2.scores = [1.0, 3.0, 2.0]
+    method2.scores = [0.90, 0.94, 0.92]
     method2.train_controller()
-    assert sorted(targets[0].tolist()) == [0.0, 0.5, 1.0] == sorted(seen[0].tolist())
+    torch.testing.assert_close(sorted(targets[0].tolist()), [0.0, 0.5, 1.0], rtol=0, atol=1e-5)
+    torch.testing.assert_close(sorted(seen[0].tolist()), [0.0, 0.5, 1.0], rtol=0, atol=1e-5)
     # the same batch order (same seed): the accuracy targets are 1 minus the perplexity ones
     torch.testing.assert_close(seen[0], 1.0 - targets[0])
 
@@ -236,7 +237,8 @@ def test_nao_targets_rise_toward_better_cells_for_a_lower_is_better_metric(monke
 def test_nao_state_round_trips_its_controller_scores_and_pool():
     method = build_method("nao", "nb201", seed_archs=6, ctrl_epochs=2, ctrl_batch=3)
     method.scores = [float(i) for i in range(6)]
-    method.train_controller()
+    last = method.train_controller()                  # the last batch's NAO loss
+    assert isinstance(last, float) and last > 0
     state = method.state_dict()
     other = build_method("nao", "nb201", seed=1, seed_archs=6)
     assert [other.space.to_string(a) for a in other.pool] != state["pool"]
@@ -246,3 +248,33 @@ def test_nao_state_round_trips_its_controller_scores_and_pool():
         assert torch.equal(a, b)
     assert other.c_opt.state_dict()["state"].keys() == method.c_opt.state_dict()["state"].keys()
     assert other.c_opt.state_dict()["state"]
+
+
+def test_nao_controller_batches_come_from_the_jobs_rng_and_steps_are_clipped_at_5(monkeypatch):
+    """The controller's batch order is drawn from the job's rng (a rerun of the seed trains the
+    same controller whatever torch's global generator holds); every controller step clips the
+    gradient norm at 5 (NAO-WS' grad_bound)."""
+    clips = []
+    clip = torch.nn.utils.clip_grad_norm_
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_",
+                        lambda params, max_norm, *a, **k: (clips.append(max_norm), clip(params, max_norm, *a, **k))[1])
+    trained = []
+    for global_seed in (0, 1):
+        method = build_method("nao", "nb201", seed_archs=6, ctrl_epochs=2, ctrl_batch=2)
+        method.scores = [0.1, 0.5, 0.3, 0.2, 0.6, 0.4]
+        torch.manual_seed(global_seed)
+        method.train_controller()
+        trained.append([p.detach().clone() for p in method.controller.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*trained))
+    assert clips == [5.0] * (2 * 2 * 3)
+
+
+def test_nao_ascent_starts_at_eta_and_grows_by_eta(monkeypatch):
+    """Module docstring, step 3: the step sizes are eta * 1, 2, 3, ... up to max_eta."""
+    method = build_method("nao", "nb201", seed_archs=4, new_archs=10 ** 4, eta=2.0, max_eta=7.0)
+    etas = []
+    ascend = method.controller.ascend
+    monkeypatch.setattr(method.controller, "ascend",
+                        lambda tokens, eta: (etas.append(eta), ascend(tokens, eta))[1])
+    method.propose(method.pool[:2])
+    assert etas == [2.0, 4.0, 6.0]

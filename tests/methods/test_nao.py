@@ -274,7 +274,12 @@ def test_nao_ascent_starts_at_eta_and_grows_by_eta(monkeypatch):
     method = build_method("nao", "nb201", seed_archs=4, new_archs=10 ** 4, eta=2.0, max_eta=7.0)
     etas = []
     ascend = method.controller.ascend
-    monkeypatch.setattr(method.controller, "ascend",
-                        lambda tokens, eta: (etas.append(eta), ascend(tokens, eta))[1])
+
+    def spy(tokens, eta):
+        etas.append(eta)
+        assert len(etas) <= 3, etas     # a step size that never passes max_eta loops for ever
+        return ascend(tokens, eta)
+
+    monkeypatch.setattr(method.controller, "ascend", spy)
     method.propose(method.pool[:2])
     assert etas == [2.0, 4.0, 6.0]

@@ -270,8 +270,8 @@ def test_nao_controller_batches_come_from_the_jobs_rng_and_steps_are_clipped_at_
 
 
 def test_nao_ascent_starts_at_eta_and_grows_by_eta(monkeypatch):
-    """Module docstring, step 3: the step sizes are eta * 1, 2, 3, ... up to max_eta."""
-    method = build_method("nao", "nb201", seed_archs=4, new_archs=10 ** 4, eta=2.0, max_eta=7.0)
+    """Module docstring, step 3: the step sizes are eta * 1, 2, 3, ... up to max_eta (included)."""
+    method = build_method("nao", "nb201", seed_archs=4, new_archs=10 ** 4, eta=2.0, max_eta=6.0)
     etas = []
     ascend = method.controller.ascend
 
@@ -283,3 +283,11 @@ def test_nao_ascent_starts_at_eta_and_grows_by_eta(monkeypatch):
     monkeypatch.setattr(method.controller, "ascend", spy)
     method.propose(method.pool[:2])
     assert etas == [2.0, 4.0, 6.0]
+
+
+def test_nao_proposes_exactly_new_archs_cells_when_the_ascent_finds_more():
+    method = build_method("nao", "nb201", seed_archs=8, new_archs=3, eta=50.0, max_eta=10 ** 4)
+    found = method.propose(method.pool)
+    keys = {method.space.to_string(a) for a in found}
+    assert len(found) == len(keys) == 3
+    assert not keys & {method.space.to_string(a) for a in method.pool}

@@ -209,6 +209,12 @@ def test_depth_term_gradient_matches_finite_differences(tmp_path):
     # Eq. 4.14: minus the mean relaxed count, so descending it deepens the cell
     soft = method.soft_weights(z0 + 0.0)
     assert float(loss) < 0 and float(relaxed_depth(method.space, soft)) > 0
+    # its value: minus the mean relaxed count of the M decodes of z + 0.1 N(0, I) (Eq. 4.14)
+    method.ctx.rng.seed(5)
+    gen = torch.Generator().manual_seed(method.ctx.rng.getrandbits(63))
+    counts = [relaxed_depth(method.space, method.soft_weights(
+        z0 + 0.1 * torch.randn(z0.shape, generator=gen, dtype=z0.dtype))) for _ in range(3)]
+    torch.testing.assert_close(loss.detach(), -sum(counts) / 3, rtol=1e-12, atol=0)
     grad, = torch.autograd.grad(loss, [z])
     steps = torch.eye(len(z0), dtype=z0.dtype) * 1e-6
     fd = torch.stack([(value(z0 + e) - value(z0 - e)) / 2e-6 for e in steps])

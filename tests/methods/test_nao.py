@@ -291,3 +291,17 @@ def test_nao_proposes_exactly_new_archs_cells_when_the_ascent_finds_more():
     keys = {method.space.to_string(a) for a in found}
     assert len(found) == len(keys) == 3
     assert not keys & {method.space.to_string(a) for a in method.pool}
+
+
+def test_nao_derive_scores_the_pool_by_default_and_reports_the_best_or_the_first_unscored():
+    """The final selection (the default) scores the pool and returns its best cell; before any
+    scoring, the per-epoch curve reports the first cell of the seed pool without scoring."""
+    method = build_method("nao", "nb201", seed_archs=6, eval_batch_size=8, epochs=10, cycles=1)
+    method.begin_epoch(0)
+    gen = torch.Generator().manual_seed(0)
+    batch = (torch.randn(8, 1, 8, 8, generator=gen), torch.randint(0, 10, (8,), generator=gen))
+    assert method.derive(lambda size: iter([batch] * 100), final=False) == method.pool[0]
+    assert method.scores is None
+    best = method.derive(lambda size: iter([batch] * 100))
+    assert method.scores is not None and len(set(method.scores)) > 1
+    assert best == method.pool[max(range(6), key=lambda i: method.scores[i])]

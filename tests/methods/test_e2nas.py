@@ -191,6 +191,11 @@ def test_relaxed_depth_counts_i_minus_1_to_i_edges():
         count = sum(1 for key, edges in space.node_inputs(arch).items()
                     for j, _ in edges if j == int(key.split("/")[1]) - 1)
         assert float(relaxed_depth(space, space.one_hot(arch))) == count
+    # relaxed: the non-none weight of the i-1 -> i rows (uniform rows: 1 - 1/K each)
+    uniform = {k: torch.full(shape, 1.0 / shape[1]) for k, shape in space.arch_shapes.items()}
+    rows = sum(len(r) for r in space.depth_edges().values())
+    k = len(space.ops)
+    assert abs(float(relaxed_depth(space, uniform)) - rows * (1 - 1 / k)) < 1e-5
 
 
 def test_depth_term_gradient_matches_finite_differences(tmp_path):

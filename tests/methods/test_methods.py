@@ -230,7 +230,8 @@ def test_random_nas_trains_uniformly_sampled_paths():
     method.weight_step = lambda batch, **fw: (archs.append(fw["arch"]), step(batch, **fw))[1]
     batch = (torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,)))
     for _ in range(10):
-        method.step(batch, batch)
+        stats = method.step(batch, batch)
+        assert set(stats) == {"train_loss"} and torch.isfinite(stats["train_loss"])
     assert len(set(archs)) >= 8
 
 
@@ -288,3 +289,17 @@ def test_a_depth_constrained_method_derives_from_alpha_plus_the_fixed_depth_bias
     expected = method.space.discretize({k: a.detach() + bias[k] for k, a in method.alphas.items()})
     assert method.derive() == expected
     assert method.derive() != method.space.discretize({k: a.detach() for k, a in method.alphas.items()})
+
+
+def test_the_search_weight_step_adds_the_tasks_weight_penalty(monkeypatch):
+    """Every weight step minimises the task loss plus the task's ``weight_penalty`` of the
+    supernet (the RNN's AR/TAR; 0 for images): a large penalty on the stem's weights pulls them
+    down, and it is computed on the supernet."""
+    method = build_method("random-nas", batch_size=8, grad_clip=1e9)
+    stem = next(method.supernet.parameters())
+    monkeypatch.setattr(type(method.ctx.task), "weight_penalty",
+                        lambda self, net: 1e3 * next(net.parameters()).sum())
+    before = stem.detach().clone()
+    method.weight_step((torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,))), arch=method.sample_cell())
+    # d(penalty)/d(stem) = 1000 dominates the task loss' gradient: every stem weight goes down
+    assert bool(((stem.detach() - before) < 0).all())

@@ -300,3 +300,49 @@ def test_single_path_forward_runs_only_the_nodes_and_projection_that_reach_the_o
                                           bn_means(cell.ops[i - 1][OPS.index(arch.ops[i - 1])])))]
     assert moved, "the path's own operations run in training mode"
 
+
+
+def test_node_inputs_are_each_nodes_operation_and_chosen_inputs():
+    """§3.3.2's decisions on NAS-Bench-1Shot1 (``node_inputs`` docstring): per node its operation
+    as (-1, op) and, where its inputs are a choice (space 1: nodes 3, 4 and the output), each
+    chosen input as (j, 'input'): 10 decisions in space 1."""
+    space = Nb1Shot1Space(1)
+    arch = space.from_string("s1|maxpool3x3~0|conv1x1-bn-relu~0+1|conv1x1-bn-relu~1+2|"
+                             "maxpool3x3~1+3|output~0+2")
+    assert space.node_inputs(arch) == {
+        "cell/1": [(-1, MP)], "cell/2": [(-1, C1)], "cell/3": [(-1, C1), (1, "input"), (2, "input")],
+        "cell/4": [(-1, MP), (1, "input"), (3, "input")], "cell/5": [(0, "input"), (2, "input")]}
+
+
+def test_edge_methods_and_bad_strings_or_parameters_are_refused_with_their_fix():
+    space = Nb1Shot1Space(1)
+    arch = space.sample(random.Random(0))
+    with pytest.raises(ValueError) as error:
+        space.complement(arch, [], random.Random(0))
+    assert str(error.value) == ("nb1shot1: the complement cell (NSAS-G, E²NAS Fig. 4.2) needs "
+                                "operations on edges; NAS-Bench-1Shot1 has them on nodes. Use "
+                                "strategy 'nsas' here")
+    with pytest.raises(ValueError) as error:
+        space.fixed_depth_bias()
+    assert str(error.value) == ("nb1shot1: NSAS-C's fixed depth (§3.4.1.2) forbids edges through "
+                                "their 'none' operation, which NAS-Bench-1Shot1 does not have; use "
+                                "depth_constraint: false")
+    with pytest.raises(ValueError) as error:
+        space.depth_edges()
+    assert str(error.value) == ("nb1shot1: depth-aware regularisation (Eq. 5.19-5.21) gates edges "
+                                "through a 'none' operation, which NAS-Bench-1Shot1 does not have; "
+                                "use depth_weight 0")
+    alphas = {name: torch.zeros(shape) for name, shape in space.arch_shapes.items()}
+    alphas["ops"] = torch.zeros(4, 4)                     # the right names, a wrong shape
+    with pytest.raises(InvalidArchError) as error:
+        space.discretize(alphas)
+    assert str(error.value) == "architecture parameters ['in3', 'in4', 'ops', 'out'] match no search space"
+    example = ("s3|conv3x3-bn-relu~0|maxpool3x3~1|conv1x1-bn-relu~2|conv3x3-bn-relu~0+3|"
+               "conv3x3-bn-relu~1+4|output~4+5")
+    good = "s1|maxpool3x3~0|conv1x1-bn-relu~0+1|conv1x1-bn-relu~1+2|maxpool3x3~1+3|output~0+2"
+    for bad in ("s1", "x1" + good[2:], good.replace("|output~0+2", ""), good.replace("~0+1", "")):
+        with pytest.raises(InvalidArchError) as error:
+            space.from_string(bad)
+        assert str(error.value) == f"invalid NAS-Bench-1Shot1 cell {bad!r}; expected e.g. {example}"
+    with pytest.raises(Exception, match=r"spaces\.nb1shot1-s1\.evaluate\.bogus: unknown key"):
+        SPACES.get("nb1shot1-s1")().build_network(arch, DataShape(10, 1, 8, 8), {"bogus": 1})

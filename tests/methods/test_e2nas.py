@@ -180,8 +180,9 @@ def test_missing_dvae_input_is_a_clear_error(tmp_path):
                                build_config(cls.Config, {}, "e2nas"), torch.device("cpu")))
     with pytest.raises(ConfigError, match="dvae"):
         method.setup()
-    with pytest.raises(RuntimeError, match="setup"):
+    with pytest.raises(RuntimeError) as error:
         method.step(*_batches())
+    assert str(error.value) == "E2nas.setup() loads the graph VAE; call it before the search"
 
 
 def test_relaxed_depth_counts_i_minus_1_to_i_edges():

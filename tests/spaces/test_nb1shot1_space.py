@@ -346,3 +346,5 @@ def test_edge_methods_and_bad_strings_or_parameters_are_refused_with_their_fix()
         assert str(error.value) == f"invalid NAS-Bench-1Shot1 cell {bad!r}; expected e.g. {example}"
     with pytest.raises(Exception, match=r"spaces\.nb1shot1-s1\.evaluate\.bogus: unknown key"):
         SPACES.get("nb1shot1-s1")().build_network(arch, DataShape(10, 1, 8, 8), {"bogus": 1})
+    with pytest.raises(Exception, match=r"spaces\.nb1shot1-s1\.search\.bogus: unknown key"):
+        SPACES.get("nb1shot1-s1")().build_supernet(DataShape(10, 1, 8, 8), {"bogus": 1})

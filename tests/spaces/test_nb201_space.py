@@ -107,6 +107,10 @@ def test_bad_strings_indices_graphs_and_configs_are_refused_with_their_reason():
     with pytest.raises(InvalidArchError) as error:
         Nb201Arch.from_string("|none~0+|none~0|none~1|+|none~0|none~1|none~2|")
     assert str(error.value).endswith("each group is wrapped in '|', e.g. " + CELL_11)
+    for ops in (("none",) * 5, ("none",) * 7, ("none",) * 5 + ("conv",)):
+        with pytest.raises(InvalidArchError) as error:
+            Nb201Arch(ops)
+        assert str(error.value) == f"a NAS-Bench-201 cell has 6 edges with ops from {OPS}; got {ops!r}"
     with pytest.raises(InvalidArchError) as error:
         SPACE.from_index(NUM_ARCHS)
     assert str(error.value) == "NAS-Bench-201 index 15625 out of range [0, 15624]"

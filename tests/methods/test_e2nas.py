@@ -180,8 +180,9 @@ def test_missing_dvae_input_is_a_clear_error(tmp_path):
                                build_config(cls.Config, {}, "e2nas"), torch.device("cpu")))
     with pytest.raises(ConfigError, match="dvae"):
         method.setup()
-    with pytest.raises(RuntimeError, match="setup"):
+    with pytest.raises(RuntimeError) as error:
         method.step(*_batches())
+    assert str(error.value) == "E2nas.setup() loads the graph VAE; call it before the search"
 
 
 def test_relaxed_depth_counts_i_minus_1_to_i_edges():
@@ -191,6 +192,11 @@ def test_relaxed_depth_counts_i_minus_1_to_i_edges():
         count = sum(1 for key, edges in space.node_inputs(arch).items()
                     for j, _ in edges if j == int(key.split("/")[1]) - 1)
         assert float(relaxed_depth(space, space.one_hot(arch))) == count
+    # relaxed: the non-none weight of the i-1 -> i rows (uniform rows: 1 - 1/K each)
+    uniform = {k: torch.full(shape, 1.0 / shape[1]) for k, shape in space.arch_shapes.items()}
+    rows = sum(len(r) for r in space.depth_edges().values())
+    k = len(space.ops)
+    assert abs(float(relaxed_depth(space, uniform)) - rows * (1 - 1 / k)) < 1e-5
 
 
 def test_depth_term_gradient_matches_finite_differences(tmp_path):
@@ -209,6 +215,12 @@ def test_depth_term_gradient_matches_finite_differences(tmp_path):
     # Eq. 4.14: minus the mean relaxed count, so descending it deepens the cell
     soft = method.soft_weights(z0 + 0.0)
     assert float(loss) < 0 and float(relaxed_depth(method.space, soft)) > 0
+    # its value: minus the mean relaxed count of the M decodes of z + 0.1 N(0, I) (Eq. 4.14)
+    method.ctx.rng.seed(5)
+    gen = torch.Generator().manual_seed(method.ctx.rng.getrandbits(63))
+    counts = [relaxed_depth(method.space, method.soft_weights(
+        z0 + 0.1 * torch.randn(z0.shape, generator=gen, dtype=z0.dtype))) for _ in range(3)]
+    torch.testing.assert_close(loss.detach(), -sum(counts) / 3, rtol=1e-12, atol=0)
     grad, = torch.autograd.grad(loss, [z])
     steps = torch.eye(len(z0), dtype=z0.dtype) * 1e-6
     fd = torch.stack([(value(z0 + e) - value(z0 - e)) / 2e-6 for e in steps])

@@ -230,7 +230,8 @@ def test_random_nas_trains_uniformly_sampled_paths():
     method.weight_step = lambda batch, **fw: (archs.append(fw["arch"]), step(batch, **fw))[1]
     batch = (torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,)))
     for _ in range(10):
-        method.step(batch, batch)
+        stats = method.step(batch, batch)
+        assert set(stats) == {"train_loss"} and torch.isfinite(stats["train_loss"])
     assert len(set(archs)) >= 8
 
 
@@ -252,3 +253,53 @@ def test_search_loop_feeds_weights_train_batches_and_architecture_arch_batches(t
     method.step = lambda tb, vb: (seen.append((set(tb[1].tolist()), set(vb[1].tolist()))), step(tb, vb))[1]
     run_search(method, bundle, 0, tmp_path / "s", "f")
     assert seen and all(t == {1} and v == {4} for t, v in seen)
+
+
+def test_the_optimizers_follow_the_nas_bench_201_search_protocol_and_resume():
+    """base.py's defaults (§3.4.2, [41]): weights by SGD lr 0.025, momentum 0.9, Nesterov, weight
+    decay 5e-4, cosine to 0.001 over the epochs; alpha by Adam lr 3e-4, betas (0.5, 0.999), weight
+    decay 1e-3. A resumed method gets alpha and Adam's state back."""
+    method = build_method("darts-1st", epochs=4)
+    w = method.w_opt.param_groups[0]
+    assert (w["lr"], w["momentum"], w["nesterov"], w["weight_decay"]) == (0.025, 0.9, True, 5e-4)
+    assert (method.w_sched.T_max, method.w_sched.eta_min) == (4, 0.001)
+    a = method.a_opt.param_groups[0]
+    assert (a["lr"], a["betas"], a["weight_decay"]) == (3e-4, (0.5, 0.999), 1e-3)
+    batch = (torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,)))
+    method.step(batch, batch)
+    state = method.state_dict()
+    other = build_method("darts-1st", epochs=4, seed=1)
+    other.load_state_dict(state)
+    for name, alpha in method.alphas.items():
+        assert torch.equal(other.alphas[name], alpha)
+    assert other.a_opt.state_dict()["state"] and all(
+        torch.equal(x["exp_avg"], y["exp_avg"]) for x, y in
+        zip(other.a_opt.state_dict()["state"].values(), method.a_opt.state_dict()["state"].values()))
+
+
+def test_a_depth_constrained_method_derives_from_alpha_plus_the_fixed_depth_bias():
+    """NSAS-C (§3.4.1.2): the derived cell is discretize(alpha + bias), the bias 0 on the deepest
+    chain's inputs and -inf elsewhere, so only the operations are searched."""
+    method = build_method("gdas", "darts_cnn", depth_constraint=True)
+    torch.manual_seed(0)
+    with torch.no_grad():
+        for alpha in method.alphas.values():
+            alpha.normal_()
+    bias = method.space.fixed_depth_bias()
+    expected = method.space.discretize({k: a.detach() + bias[k] for k, a in method.alphas.items()})
+    assert method.derive() == expected
+    assert method.derive() != method.space.discretize({k: a.detach() for k, a in method.alphas.items()})
+
+
+def test_the_search_weight_step_adds_the_tasks_weight_penalty(monkeypatch):
+    """Every weight step minimises the task loss plus the task's ``weight_penalty`` of the
+    supernet (the RNN's AR/TAR; 0 for images): a large penalty on the stem's weights pulls them
+    down, and it is computed on the supernet."""
+    method = build_method("random-nas", batch_size=8, grad_clip=1e9)
+    stem = next(method.supernet.parameters())
+    monkeypatch.setattr(type(method.ctx.task), "weight_penalty",
+                        lambda self, net: 1e3 * next(net.parameters()).sum())
+    before = stem.detach().clone()
+    method.weight_step((torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,))), arch=method.sample_cell())
+    # d(penalty)/d(stem) = 1000 dominates the task loss' gradient: every stem weight goes down
+    assert bool(((stem.detach() - before) < 0).all())

@@ -180,3 +180,128 @@ def test_nao_finds_the_planted_cell(tmp_path):
         result = run_search(method, bundle, seed, tmp_path / f"s{seed}", "planted", eval_batches=2)
         found.append(best_fraction(result.arch))
     assert sum(found) / len(found) >= 2 / 3, found
+
+
+def test_nao_runs_where_each_row_is_one_edges_operations():
+    """NAO's token sequence is one operation per architecture row: defined on NAS-Bench-201 and
+    the DARTS spaces, not on NAS-Bench-1Shot1 (its input rows choose parents)."""
+    assert Nao.supports(SPACES.get("nb201")()) and Nao.supports(SPACES.get("darts_cnn")())
+    assert not Nao.supports(SPACES.get("nb1shot1-s1")())
+
+
+@pytest.mark.parametrize("epochs,cycles,boundaries", [(8, 3, {2, 4, 6}), (2, 3, {1}), (1, 3, set())])
+def test_nao_cycles_after_epochs_round_k_epochs_over_cycles_plus_1(epochs, cycles, boundaries):
+    """Module docstring, step 3: the controller cycles after epochs round(k E / (cycles + 1)),
+    k = 1..cycles, never before the first epoch nor after the last (the final selection)."""
+    method = build_method("nao", "nb201", seed_archs=4, epochs=epochs, cycles=cycles)
+    assert method.boundaries == boundaries
+
+
+def test_nao_step_trains_a_pool_cell_and_the_epoch_logs_the_pool_size():
+    method = build_method("nao", "nb201", seed_archs=5, ctrl_lr=0.004)
+    assert method.c_opt.param_groups[0]["lr"] == 0.004        # the controller's Adam at ctrl_lr
+    header = method.begin_epoch(0)
+    assert header == {"w_lr": method.w_lr, "pool": 5}
+    gen = torch.Generator().manual_seed(0)
+    batch = (torch.randn(4, 1, 8, 8, generator=gen), torch.randint(0, 10, (4,), generator=gen))
+    stats = method.step(batch, batch)
+    assert set(stats) == {"train_loss"} and torch.isfinite(stats["train_loss"])
+    assert method.trained_arch in method.pool
+
+
+def test_nao_targets_rise_toward_better_cells_for_a_lower_is_better_metric(monkeypatch):
+    """NAO's predictor f is trained to rise toward better cells (the ascent of Eq. 2 climbs it):
+    with a perplexity (lower is better) the scores are negated before the min-max scaling."""
+    method = build_method("nao", "nb201", seed_archs=3, ctrl_epochs=1, ctrl_batch=3)
+    targets = []
+    loss = method.controller.loss
+    monkeypatch.setattr(method.controller, "loss",
+                        lambda tokens, y, trade_off: (targets.append(y.clone()), loss(tokens, y, trade_off))[1])
+    method.scores = [0.90, 0.94, 0.92]        # accuracies: a range below 1, scaled up to [0, 1]
+    method.train_controller()
+    assert len(targets) == 1
+    method2 = build_method("nao", "nb201", seed_archs=3, ctrl_epochs=1, ctrl_batch=3)
+    seen = []
+    loss2 = method2.controller.loss
+    monkeypatch.setattr(method2.controller, "loss",
+                        lambda tokens, y, trade_off: (seen.append(y.clone()), loss2(tokens, y, trade_off))[1])
+    monkeypatch.setattr(type(method2.ctx.task), "higher_is_better", False)
+    method2.scores = [0.90, 0.94, 0.92]
+    method2.train_controller()
+    torch.testing.assert_close(sorted(targets[0].tolist()), [0.0, 0.5, 1.0], rtol=0, atol=1e-5)
+    torch.testing.assert_close(sorted(seen[0].tolist()), [0.0, 0.5, 1.0], rtol=0, atol=1e-5)
+    # the same batch order (same seed): the accuracy targets are 1 minus the perplexity ones
+    torch.testing.assert_close(seen[0], 1.0 - targets[0])
+
+
+def test_nao_state_round_trips_its_controller_scores_and_pool():
+    method = build_method("nao", "nb201", seed_archs=6, ctrl_epochs=2, ctrl_batch=3)
+    method.scores = [float(i) for i in range(6)]
+    last = method.train_controller()                  # the last batch's NAO loss
+    assert isinstance(last, float) and last > 0
+    state = method.state_dict()
+    other = build_method("nao", "nb201", seed=1, seed_archs=6)
+    assert [other.space.to_string(a) for a in other.pool] != state["pool"]
+    other.load_state_dict(state)
+    assert other.pool == method.pool and other.scores == method.scores
+    for a, b in zip(other.controller.parameters(), method.controller.parameters()):
+        assert torch.equal(a, b)
+    assert other.c_opt.state_dict()["state"].keys() == method.c_opt.state_dict()["state"].keys()
+    assert other.c_opt.state_dict()["state"]
+
+
+def test_nao_controller_batches_come_from_the_jobs_rng_and_steps_are_clipped_at_5(monkeypatch):
+    """The controller's batch order is drawn from the job's rng (a rerun of the seed trains the
+    same controller whatever torch's global generator holds); every controller step clips the
+    gradient norm at 5 (NAO-WS' grad_bound)."""
+    clips = []
+    clip = torch.nn.utils.clip_grad_norm_
+    monkeypatch.setattr(torch.nn.utils, "clip_grad_norm_",
+                        lambda params, max_norm, *a, **k: (clips.append(max_norm), clip(params, max_norm, *a, **k))[1])
+    trained = []
+    for global_seed in (0, 1):
+        method = build_method("nao", "nb201", seed_archs=6, ctrl_epochs=2, ctrl_batch=2)
+        method.scores = [0.1, 0.5, 0.3, 0.2, 0.6, 0.4]
+        torch.manual_seed(global_seed)
+        method.train_controller()
+        trained.append([p.detach().clone() for p in method.controller.parameters()])
+    assert all(torch.equal(a, b) for a, b in zip(*trained))
+    assert clips == [5.0] * (2 * 2 * 3)
+
+
+def test_nao_ascent_starts_at_eta_and_grows_by_eta(monkeypatch):
+    """Module docstring, step 3: the step sizes are eta * 1, 2, 3, ... up to max_eta (included)."""
+    method = build_method("nao", "nb201", seed_archs=4, new_archs=10 ** 4, eta=2.0, max_eta=6.0)
+    etas = []
+    ascend = method.controller.ascend
+
+    def spy(tokens, eta):
+        etas.append(eta)
+        assert len(etas) <= 3, etas     # a step size that never passes max_eta loops for ever
+        return ascend(tokens, eta)
+
+    monkeypatch.setattr(method.controller, "ascend", spy)
+    method.propose(method.pool[:2])
+    assert etas == [2.0, 4.0, 6.0]
+
+
+def test_nao_proposes_exactly_new_archs_cells_when_the_ascent_finds_more():
+    method = build_method("nao", "nb201", seed_archs=8, new_archs=3, eta=50.0, max_eta=10 ** 4)
+    found = method.propose(method.pool)
+    keys = {method.space.to_string(a) for a in found}
+    assert len(found) == len(keys) == 3
+    assert not keys & {method.space.to_string(a) for a in method.pool}
+
+
+def test_nao_derive_scores_the_pool_by_default_and_reports_the_best_or_the_first_unscored():
+    """The final selection (the default) scores the pool and returns its best cell; before any
+    scoring, the per-epoch curve reports the first cell of the seed pool without scoring."""
+    method = build_method("nao", "nb201", seed_archs=6, eval_batch_size=8, epochs=10, cycles=1)
+    method.begin_epoch(0)
+    gen = torch.Generator().manual_seed(0)
+    batch = (torch.randn(8, 1, 8, 8, generator=gen), torch.randint(0, 10, (8,), generator=gen))
+    assert method.derive(lambda size: iter([batch] * 100), final=False) == method.pool[0]
+    assert method.scores is None
+    best = method.derive(lambda size: iter([batch] * 100))
+    assert method.scores is not None and len(set(method.scores)) > 1
+    assert best == method.pool[max(range(6), key=lambda i: method.scores[i])]

@@ -12,7 +12,8 @@ from nasrepro.spaces.base import DataShape, InvalidArchError
 from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
 from nasrepro.spaces.nb1shot1.network import Nb101Network, vertex_channels
 from nasrepro.spaces.nb1shot1.space import (OPS, Nb1Shot1Arch, Nb1Shot1Space, count_architectures,
-                                            enumerate_cells, num_choices)
+                                            distinct_cells, enumerate_cells, num_choices, num_nodes,
+                                            used_nodes)
 
 I, O = "input", "output"
 C3, C1, MP = "conv3x3-bn-relu", "conv1x1-bn-relu", "maxpool3x3"
@@ -112,6 +113,23 @@ def test_space_sizes_of_the_paper():
     assert num_choices(2) == 29160
     assert count_architectures(2) == 16632  # the same rule in space 2 (docs/methods.md)
     assert sum(1 for _ in enumerate_cells(1)) == num_choices(1) == 14580
+
+
+def test_distinct_cells_give_one_cell_per_pruned_form_of_the_space():
+    """``distinct_cells`` (the NAS-Bench-101 fixture's and the benchmark's cells of a space): one
+    cell per connectivity of the nodes that reach the output and their operations, 3,702 in space
+    1; a node that does not reach the output holds the first operation; each is a cell of the space."""
+    cells = list(distinct_cells(1))
+    assert len(cells) == 3702
+    assert len({c.to_string() for c in cells}) == 3702
+    space = Nb1Shot1Space(1)
+    for cell in cells[::97]:
+        used = used_nodes(cell.parents)
+        assert all(op == OPS[0] for i, op in enumerate(cell.ops, start=1) if i not in used)
+        assert space.from_string(cell.to_string()) == cell
+    keys = {(tuple((i, c.parents[i - 1]) for i in used_nodes(c.parents)), c.parents[-1],
+             tuple(c.ops[i - 1] for i in used_nodes(c.parents))) for c in cells}
+    assert len(keys) == 3702
 
 
 def test_discretize_takes_argmax_ops_and_top_k_inputs():
@@ -241,3 +259,92 @@ def test_gdas_hard_forward_runs_the_chosen_operation_and_gives_the_others_a_cons
         others = [grad[i, j] for j in range(len(OPS)) if j != k]
         assert all(torch.allclose(g, upstream, rtol=1e-9, atol=1e-12) for g in others)
     assert any(abs(float(node_grads[i])) > 1e-9 for i in node_grads)
+
+
+def test_single_path_forward_runs_only_the_nodes_and_projection_that_reach_the_output():
+    """The single-path forward (supernet docstring: "only nodes that reach the output") is the
+    discrete NAS-Bench-101 cell: a node that does not reach the output and the input -> output
+    projection of a cell whose output does not read the input are not run, so their BatchNorm
+    running statistics stay at their initial values while those of the path move (a single-path
+    step trains the path only; running them anyway left the value alone but moved their
+    statistics)."""
+    space = SPACES.get("nb1shot1-s1")()
+    rng = random.Random(0)
+    for _ in range(2000):
+        arch = space.sample(rng)
+        unused = set(range(1, num_nodes(space.variant) + 1)) - set(used_nodes(arch.parents))
+        if unused and 0 not in arch.parents[-1]:
+            break
+    else:
+        raise AssertionError("no cell with an unused node and no input -> output edge")
+    torch.manual_seed(0)
+    net = space.build_supernet(DataShape(10, 1, 8, 8), {"C": 2, "cells_per_stack": 1})
+    net.train()
+    cell = next(layer for layer in net.layers if hasattr(layer, "ops"))
+
+    def bn_means(module):
+        return [m.running_mean.clone() for m in module.modules()
+                if isinstance(m, torch.nn.BatchNorm2d)]
+
+    before_out = bn_means(cell.proj_out)
+    before_unused = {i: bn_means(cell.ops[i - 1]) + bn_means(cell.proj[i - 1]) for i in unused}
+    used = used_nodes(arch.parents)
+    before_used = {i: bn_means(cell.ops[i - 1][OPS.index(arch.ops[i - 1])]) for i in used}
+    net(torch.randn(4, 1, 8, 8), arch=arch)
+    assert all(torch.equal(a, b) for a, b in zip(before_out, bn_means(cell.proj_out)))
+    for i in unused:
+        after = bn_means(cell.ops[i - 1]) + bn_means(cell.proj[i - 1])
+        assert all(torch.equal(a, b) for a, b in zip(before_unused[i], after)), f"node {i} ran"
+    moved = [i for i in used if before_used[i] and not all(
+        torch.equal(a, b) for a, b in zip(before_used[i],
+                                          bn_means(cell.ops[i - 1][OPS.index(arch.ops[i - 1])])))]
+    assert moved, "the path's own operations run in training mode"
+
+
+
+def test_node_inputs_are_each_nodes_operation_and_chosen_inputs():
+    """§3.3.2's decisions on NAS-Bench-1Shot1 (``node_inputs`` docstring): per node its operation
+    as (-1, op) and, where its inputs are a choice (space 1: nodes 3, 4 and the output), each
+    chosen input as (j, 'input'): 10 decisions in space 1."""
+    space = Nb1Shot1Space(1)
+    arch = space.from_string("s1|maxpool3x3~0|conv1x1-bn-relu~0+1|conv1x1-bn-relu~1+2|"
+                             "maxpool3x3~1+3|output~0+2")
+    assert space.node_inputs(arch) == {
+        "cell/1": [(-1, MP)], "cell/2": [(-1, C1)], "cell/3": [(-1, C1), (1, "input"), (2, "input")],
+        "cell/4": [(-1, MP), (1, "input"), (3, "input")], "cell/5": [(0, "input"), (2, "input")]}
+
+
+def test_edge_methods_and_bad_strings_or_parameters_are_refused_with_their_fix():
+    space = Nb1Shot1Space(1)
+    arch = space.sample(random.Random(0))
+    with pytest.raises(ValueError) as error:
+        space.complement(arch, [], random.Random(0))
+    assert str(error.value) == ("nb1shot1: the complement cell (NSAS-G, E²NAS Fig. 4.2) needs "
+                                "operations on edges; NAS-Bench-1Shot1 has them on nodes. Use "
+                                "strategy 'nsas' here")
+    with pytest.raises(ValueError) as error:
+        space.fixed_depth_bias()
+    assert str(error.value) == ("nb1shot1: NSAS-C's fixed depth (§3.4.1.2) forbids edges through "
+                                "their 'none' operation, which NAS-Bench-1Shot1 does not have; use "
+                                "depth_constraint: false")
+    with pytest.raises(ValueError) as error:
+        space.depth_edges()
+    assert str(error.value) == ("nb1shot1: depth-aware regularisation (Eq. 5.19-5.21) gates edges "
+                                "through a 'none' operation, which NAS-Bench-1Shot1 does not have; "
+                                "use depth_weight 0")
+    alphas = {name: torch.zeros(shape) for name, shape in space.arch_shapes.items()}
+    alphas["ops"] = torch.zeros(4, 4)                     # the right names, a wrong shape
+    with pytest.raises(InvalidArchError) as error:
+        space.discretize(alphas)
+    assert str(error.value) == "architecture parameters ['in3', 'in4', 'ops', 'out'] match no search space"
+    example = ("s3|conv3x3-bn-relu~0|maxpool3x3~1|conv1x1-bn-relu~2|conv3x3-bn-relu~0+3|"
+               "conv3x3-bn-relu~1+4|output~4+5")
+    good = "s1|maxpool3x3~0|conv1x1-bn-relu~0+1|conv1x1-bn-relu~1+2|maxpool3x3~1+3|output~0+2"
+    for bad in ("s1", "x1" + good[2:], good.replace("|output~0+2", ""), good.replace("~0+1", "")):
+        with pytest.raises(InvalidArchError) as error:
+            space.from_string(bad)
+        assert str(error.value) == f"invalid NAS-Bench-1Shot1 cell {bad!r}; expected e.g. {example}"
+    with pytest.raises(Exception, match=r"spaces\.nb1shot1-s1\.evaluate\.bogus: unknown key"):
+        SPACES.get("nb1shot1-s1")().build_network(arch, DataShape(10, 1, 8, 8), {"bogus": 1})
+    with pytest.raises(Exception, match=r"spaces\.nb1shot1-s1\.search\.bogus: unknown key"):
+        SPACES.get("nb1shot1-s1")().build_supernet(DataShape(10, 1, 8, 8), {"bogus": 1})

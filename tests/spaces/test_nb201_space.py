@@ -79,3 +79,56 @@ def test_mutate_changes_exactly_one_edge_and_distance():
         child = SPACE.mutate(arch, rng)
         assert SPACE.distance(arch, child) == pytest.approx(1 / 6)
         assert SPACE.distance(arch, arch) == 0
+
+
+def test_encode_is_the_operation_on_node_graph_of_the_docstring():
+    """D-VAE's input (``encode``): input, per cell node j = 1..3 its incoming edges' operation
+    nodes (in input order) then its ``sum`` node, the output fed by node 3's sum."""
+    arch = Nb201Arch.from_string(CELL_11)
+    graph = SPACE.encode(arch)
+    assert graph.node_types == ("input", "nor_conv_3x3", "sum", "nor_conv_3x3", "avg_pool_3x3", "sum",
+                                "none", "nor_conv_3x3", "avg_pool_3x3", "sum", "output")
+    assert graph.edges == ((0, 1), (0, 3), (0, 6), (1, 2), (2, 4), (2, 7), (3, 5), (4, 5), (5, 8),
+                           (6, 9), (7, 9), (8, 9), (9, 10))            # sorted
+
+
+def test_bad_strings_indices_graphs_and_configs_are_refused_with_their_reason():
+    from nasrepro.spaces.base import DataShape
+
+    for bad, message in (
+            ("|none~0|", "expected 3 node groups joined by '+', e.g. " + CELL_11),
+            ("|none~0+|none~0|none~1|+|none~0|none~1|none~2|",
+             "invalid node group '|none~0' in "),
+            ("|none~0~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+             "edge 'none~0~0' of node 1 in ")):
+        with pytest.raises(InvalidArchError) as error:
+            Nb201Arch.from_string(bad)
+        assert message in str(error.value)
+    with pytest.raises(InvalidArchError) as error:
+        Nb201Arch.from_string("|none~0+|none~0|none~1|+|none~0|none~1|none~2|")
+    assert str(error.value).endswith("each group is wrapped in '|', e.g. " + CELL_11)
+    for ops in (("none",) * 5, ("none",) * 7, ("none",) * 5 + ("conv",)):
+        with pytest.raises(InvalidArchError) as error:
+            Nb201Arch(ops)
+        assert str(error.value) == f"a NAS-Bench-201 cell has 6 edges with ops from {OPS}; got {ops!r}"
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.from_index(NUM_ARCHS)
+    assert str(error.value) == "NAS-Bench-201 index 15625 out of range [0, 15624]"
+    graph = SPACE.encode(Nb201Arch.from_string(CELL_11))
+    short = type(graph)(graph.node_types[:-1], graph.edges[:-1], graph.types)
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.decode(short)
+    assert str(error.value) == "nb201: a cell graph has 11 nodes, got 10"
+    types = list(graph.node_types)
+    types[1], types[4] = "sum", "input"
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.decode(type(graph)(tuple(types), graph.edges, graph.types))
+    assert str(error.value) == (f"nb201: operation nodes must hold one of {OPS}: node 1 is 'sum'; "
+                                "node 4 is 'input'")
+    arch = Nb201Arch.from_string(CELL_11)
+    net = SPACE.build_network(arch, DataShape(10, 1, 8, 8), {"C": 2, "N": 1})
+    assert net.stem[0].in_channels == 1
+    with pytest.raises(Exception, match=r"spaces\.nb201\.evaluate\.bogus: unknown key"):
+        SPACE.build_network(arch, DataShape(10, 1, 8, 8), {"bogus": 1})
+    with pytest.raises(Exception, match=r"spaces\.nb201\.search\.bogus: unknown key"):
+        SPACE.build_supernet(DataShape(10, 1, 8, 8), {"bogus": 1})

@@ -122,7 +122,9 @@ def test_nb201_network_is_nas_bench_201s_skeleton_and_forwards_name_their_inputs
     conv, bn = net.stem
     assert (conv.in_channels, conv.out_channels) == (3, 16) and isinstance(bn, nn.BatchNorm2d)
     assert sum(isinstance(layer, Cell) for layer in net.layers) == 15 and len(net.layers) == 17
+    assert conv.bias is None and conv.kernel_size == (3, 3) and conv.padding == (1, 1)
     assert net.classifier.in_features == 64 and isinstance(net.lastact[0], nn.BatchNorm2d)
+    assert len(net.lastact) == 2 and isinstance(net.lastact[1], nn.ReLU)
     bns = [m for m in net.modules() if isinstance(m, nn.BatchNorm2d)]
     assert all(m.affine and m.track_running_stats for m in bns)
     assert net.arch == arch
@@ -139,3 +141,22 @@ def test_nb201_network_is_nas_bench_201s_skeleton_and_forwards_name_their_inputs
     with pytest.raises(ValueError) as error:
         supernet(torch.zeros(1, 1, 8, 8), arch=s2.sample(random.Random(0)))
     assert str(error.value) == "cell of search space 2 on a space-1 supernet"
+
+
+def test_gdas_hard_forward_keeps_a_sampled_none_edges_constant_terms():
+    """GDAS' edge rule (module docstring; AutoDL-Projects' GDAS): an edge whose sampled operation
+    is ``none`` still adds w[none] * 0 + sum_{k != none} w[k], so every other weight of that edge
+    gets the gradient of an added constant (equal for all of them, not zero); only the single-path
+    forward (no weights) skips a ``none`` edge."""
+    torch.manual_seed(0)
+    supernet = SPACE.build_supernet(SHAPE, CFG).double()
+    weights = torch.randn(6, 5, dtype=torch.float64).softmax(dim=-1).requires_grad_(True)
+    none = OPS.index("none")
+    choice = [none] + [1 + (e % 4) for e in range(1, 6)]   # edge 0 (node 1 <- 0) samples none
+    x = torch.randn(2, 3, 8, 8, dtype=torch.float64)
+    out = supernet(x, weights={"cell": weights}, choice={"cell": choice})
+    grad, = torch.autograd.grad(out.square().sum(), [weights])
+    others = grad[0, [k for k in range(5) if k != none]]
+    assert float(grad[0, none]) == 0.0
+    assert float(others.abs().min()) > 1e-9
+    torch.testing.assert_close(others, others[0].expand(4), rtol=1e-9, atol=0)

@@ -8,6 +8,7 @@ import struct
 
 import pytest
 
+from nasrepro.spaces.nb1shot1 import benchmark
 from nasrepro.spaces.nb1shot1.benchmark import Nb101Benchmark, convert
 from nasrepro.spaces.nb1shot1.nb101 import ModelSpec
 from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch
@@ -167,3 +168,34 @@ def test_best_accuracy_of_a_space_counts_only_its_cells(tfrecord):
     assert bench.best_accuracy(1, "test") == pytest.approx(79.0)
     with pytest.raises(KeyError, match="no cell of search space 2"):
         bench.best_accuracy(2)
+
+
+def test_build_writes_each_cells_spaces_and_the_best_cell_reads_them(tfrecord, tmp_path, monkeypatch):
+    """The conversion records which search spaces each cell belongs to (column ``spaces``, bit
+    v - 1 for space v), and the figures' best cell of a space reads that column: here a space
+    membership planted through ``space_hashes`` (the real one enumerates 152,076 cells), then
+    enumeration made to fail."""
+    planted = {1: {OTHER.nb101_hash()}, 2: set(), 3: {ARCH.nb101_hash(), OTHER.nb101_hash()}}
+    monkeypatch.setattr(benchmark, "space_hashes", planted.__getitem__)
+    table = Nb101Benchmark.build({"path": str(tfrecord)}, tmp_path)
+    bits = dict(zip(table["hash"], table[benchmark.SPACES]))
+    assert bits == {ARCH.nb101_hash(): 0b100, OTHER.nb101_hash(): 0b101}
+
+    def enumerate_space(variant):
+        raise AssertionError("a converted table's spaces are read, not enumerated")
+
+    monkeypatch.setattr(benchmark, "space_hashes", enumerate_space)
+    bench = Nb101Benchmark(table)
+    assert bench.best_accuracy(1, "valid") == pytest.approx(80.0)  # OTHER only, as enumerated
+    assert bench.best_accuracy(3, "test") == pytest.approx(
+        max(bench.hash_accuracy(c, "test") for c in planted[3]))
+    with pytest.raises(KeyError, match="no cell of search space 2"):
+        bench.best_accuracy(2)
+    # a table without the column (the stand-in, an older conversion) enumerates
+    with pytest.raises(AssertionError, match="read, not enumerated"):
+        Nb101Benchmark(table.drop(columns=benchmark.SPACES)).best_accuracy(1)
+
+
+def test_space_bits_sets_one_bit_per_space_a_cell_belongs_to(monkeypatch):
+    monkeypatch.setattr(benchmark, "space_hashes", {1: {"a", "b"}, 2: {"b"}, 3: {"b", "c"}}.__getitem__)
+    assert benchmark.space_bits(["a", "b", "c", "d"]) == [0b001, 0b111, 0b100, 0]

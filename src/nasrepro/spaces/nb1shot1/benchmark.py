@@ -11,6 +11,12 @@ train/validation/test accuracy. Accuracies stay fractions in the table.
 
 Lookups (``thesis_metrics``) give the validation and test accuracy of a cell in percent, the mean
 over the repeats at 108 epochs, as NAS-Bench-1Shot1 reports them.
+
+``build`` also writes which NAS-Bench-1Shot1 search spaces each cell belongs to (column
+``spaces``, ``space_bits``), so that the figures' "best cell of the space" (``best_accuracy``)
+reads a column instead of enumerating and hashing the spaces' 152,076 cells in every figure job
+(about 25 s each, `py-spy` on a rehearsal figure job, 2026-12-08). A table without the column
+(the default profile's stand-in, a conversion made before it) enumerates, with the same result.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from nasrepro.registry import BENCHMARKS
 from nasrepro.spaces.base import ConvertedBenchmark
-from nasrepro.spaces.nb1shot1.space import Nb1Shot1Arch, distinct_cells
+from nasrepro.spaces.nb1shot1.space import PARENTS, Nb1Shot1Arch, distinct_cells
 from nasrepro.spaces.nb1shot1.tfrecord import parse_record, read_records
 from nasrepro.utils.download import fetch
 
@@ -33,6 +39,7 @@ log = logging.getLogger(__name__)
 POINTS = {"halfway": 1, "final": 2}  # index in evaluation_data (0 is the initialisation)
 METRICS = ("training_time", "train_accuracy", "validation_accuracy", "test_accuracy")
 SPLITS = {"valid": "validation_accuracy", "test": "test_accuracy", "train": "train_accuracy"}
+SPACES = "spaces"  # bit v - 1 set: the cell is a (pruned) cell of NAS-Bench-1Shot1 search space v
 # (target, column) -> (benchmark dataset, split), as for NAS-Bench-201
 THESIS_COLUMNS = {("cifar10", "valid"): ("cifar10", "valid"), ("cifar10", "test"): ("cifar10", "test")}
 
@@ -71,6 +78,17 @@ def convert(path: str | Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def space_hashes(variant: int) -> set[str]:
+    """The NAS-Bench-101 hash of every cell of search space ``variant`` (``distinct_cells``)."""
+    return {arch.nb101_hash() for arch in distinct_cells(variant)}
+
+
+def space_bits(hashes) -> list[int]:
+    """For each NAS-Bench-101 cell hash, the search spaces it belongs to: bit v - 1 for space v."""
+    members = {variant: space_hashes(variant) for variant in PARENTS}
+    return [sum(1 << (v - 1) for v, inside in members.items() if cell in inside) for cell in hashes]
+
+
 @BENCHMARKS.register("nb1shot1")
 class Nb101Benchmark(ConvertedBenchmark):
     """Lookups in a converted table (passed in, never global, so tests can inject one)."""
@@ -81,7 +99,9 @@ class Nb101Benchmark(ConvertedBenchmark):
 
     @staticmethod
     def build(source: dict, work_dir: Path) -> pd.DataFrame:
-        return convert(obtain(source, work_dir))
+        table = convert(obtain(source, work_dir))
+        table[SPACES] = space_bits(table["hash"])
+        return table
 
     def __init__(self, table: pd.DataFrame):
         self.table = table
@@ -123,15 +143,20 @@ class Nb101Benchmark(ConvertedBenchmark):
 
     def space_accuracies(self, variant: int, split: str = "test", epochs: int = 108):
         """The mean accuracy (percent, over the repeats) of every cell of the table that belongs
-        to search space ``variant``, each distinct NAS-Bench-101 cell once (about 15 s for space
-        3, once)."""
+        to search space ``variant``, each distinct NAS-Bench-101 cell once (membership: ``_members``)."""
         if variant not in self._space_hashes:
-            self._space_hashes[variant] = {a.nb101_hash() for a in distinct_cells(variant)}
+            self._space_hashes[variant] = self._members(variant)
         means = self._means.xs(int(epochs), level="epochs")[f"final_{SPLITS[split]}"]
         inside = means[means.index.isin(self._space_hashes[variant])]
         if inside.empty:
             raise KeyError(f"the table has no cell of search space {variant} at {epochs} epochs")
         return 100.0 * inside.to_numpy(dtype=float)
+
+    def _members(self, variant: int) -> set[str]:
+        """The table's column ``spaces`` where ``build`` wrote it, else the space enumerated."""
+        if SPACES not in self.table:
+            return space_hashes(variant)
+        return set(self.table.loc[(self.table[SPACES] & (1 << (variant - 1))) != 0, "hash"])
 
     def best_accuracy(self, variant: int, split: str = "test", epochs: int = 108) -> float:
         """The best mean accuracy (percent) among the table's cells of search space ``variant``:

@@ -396,3 +396,33 @@ def test_choice_nodes_are_the_nodes_whose_inputs_are_a_choice():
     assert choice_nodes(3) == (2, 3, 4, 5, 6)
     assert arch_shapes_of(2) == {"ops": (4, 3), "in2": (1, 2), "in3": (1, 3), "in4": (1, 4),
                                  "out": (1, 5)}
+
+
+def test_mutate_changes_one_decision_and_encode_is_the_cell_itself():
+    """EN²AS' evolution (Alg. 2) on NAS-Bench-1Shot1: a mutation changes one node's operation or
+    the inputs of one node (or the output) whose inputs are a choice, never to the same cell;
+    E²NAS' graph (Eq. 4.6) is the cell: input, the n operation nodes, output."""
+    from nasrepro.spaces.nb1shot1.space import variant_of
+    space = Nb1Shot1Space(2)
+    arch = Nb1Shot1Arch(2, (MP, C1, C3, C3), ((0,), (1,), (0, 2), (1, 3), (1, 2, 4)))
+    kinds, where = set(), set()
+    for seed in range(80):
+        child = space.mutate(arch, random.Random(seed))
+        assert child.variant == 2 and child != arch
+        ops = [i for i in range(4) if arch.ops[i] != child.ops[i]]
+        parents = [i for i in range(5) if arch.parents[i] != child.parents[i]]
+        assert len(ops) + len(parents) == 1
+        kinds.add("op" if ops else "in")
+        where.update(ops if ops else [10 + parents[0]])
+        assert 10 not in where                      # node 1 has input 0 only: no choice
+    assert kinds == {"op", "in"} and where >= {0, 3, 11, 12, 13, 14}
+    graph = space.encode(arch)
+    assert graph.node_types == ("input", MP, C1, C3, C3, "output")
+    assert graph.types == ("input", "output", MP, C3, C1)
+    assert set(graph.edges) == {(0, 1), (1, 2), (0, 3), (2, 3), (1, 4), (3, 4), (1, 5), (2, 5), (4, 5)}
+    assert len(graph.edges) == 9
+    assert [variant_of(f"nb1shot1-s{v}") for v in (1, 2, 3)] == [1, 2, 3]
+    with pytest.raises(InvalidArchError) as error:
+        variant_of("nb1shot1-s4")
+    assert str(error.value) == ("'nb1shot1-s4' is not a NAS-Bench-1Shot1 space; use one of "
+                                "['nb1shot1-s1', 'nb1shot1-s2', 'nb1shot1-s3']")

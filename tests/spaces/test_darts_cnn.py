@@ -408,3 +408,26 @@ def test_mutate_changes_one_gene_of_one_cell_to_a_valid_different_cell():
         assert (op == op2) != (j == j2)
         assert j == j2 or j2 not in {k for _, k in old}
     assert kinds == {"op", "input"} and cells == {"normal", "reduce"}
+
+
+def test_derivation_breaks_ties_toward_the_lower_input_as_darts_stable_sort_does():
+    """quark0/darts' genotype(): `sorted(range(i + 2), key=lambda x: -max(W[x][k] ...))[:2]`, a
+    stable sort, so equal strengths keep the lower input; zero alphas give inputs (0, 1) per node
+    and the first non-none operation of OPS on each edge."""
+    arch = SPACE.discretize({cell: torch.zeros(14, len(OPS)) for cell in ("normal", "reduce")})
+    first = next(op for op in OPS if op != "none")
+    assert arch.normal == arch.reduce == tuple((first, j) for _ in range(4) for j in (0, 1))
+
+
+def test_build_network_picks_the_imagenet_defaults_and_names_its_config_section():
+    """§6.4.3's ImageNet mobile setting (14 cells, C = 48) when the evaluation config asks for
+    `imagenet`, DARTS' CIFAR network (20 cells, C = 36) otherwise."""
+    arch = Genotype(CELL_A, CELL_B)
+    shape = DataShape(10, 3, 32, 32)
+    imagenet = SPACE.build_network(arch, shape, {"imagenet": True, "auxiliary_weight": 0.0})
+    assert len(imagenet.cells) == 14 and imagenet.stem1 is not None
+    assert imagenet.stem0[0].out_channels == 24 and imagenet.classifier.in_features == 4 * 4 * 48
+    cifar = SPACE.build_network(arch, shape, {"auxiliary_weight": 0.0, "layers": 3})
+    assert len(cifar.cells) == 3 and cifar.stem1 is None and cifar.stem0[0].out_channels == 3 * 36
+    with pytest.raises(Exception, match=r"spaces\.darts_cnn\.evaluate\.bogus: unknown key"):
+        SPACE.build_network(arch, shape, {"bogus": 1})

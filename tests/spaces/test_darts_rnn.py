@@ -355,3 +355,17 @@ def test_encode_mutate_and_the_retraining_protocol_of_the_recurrent_space():
     assert SPACE.retrain_protocol("ptb") == SPACE.retrain_protocol("wikitext2") == "darts_rnn"
     with pytest.raises(Exception, match=r"spaces\.darts_rnn\.evaluate\.bogus: unknown key"):
         SPACE.build_network(DARTS_V2, DataShape(10, 1, 1, 1), {"bogus": 1})
+
+
+def test_cell_stats_and_diagram_of_the_recurrent_cell():
+    """Fig. 5.4 a's skip ratio on the recurrent cell: identity nodes / 8 (DARTS_V2 has one);
+    Fig. 2.1 (c): x_t and h_{t-1} into the highway node 0, nodes 1..8 with their labelled input
+    edge, the output h_t averaging nodes 1..8."""
+    assert SPACE.cell_stats(DARTS_V2) == {"skip_ratio": 0.125, "depth": 4.0}
+    (name, diagram), = SPACE.cell_diagrams(DARTS_V2).items()
+    assert name == "recurrent" and diagram.title == "recurrent cell"
+    assert diagram.nodes == ("x_{t}", "h_{t-1}", "0", "1", "2", "3", "4", "5", "6", "7", "8", "h_{t}")
+    assert diagram.inputs == ("x_{t}", "h_{t-1}") and diagram.output == "h_{t}"
+    assert diagram.concat == ("1", "2", "3", "4", "5", "6", "7", "8")
+    assert diagram.edges[:3] == (("x_{t}", "0", ""), ("h_{t-1}", "0", ""), ("0", "1", "sigmoid"))
+    assert diagram.edges[-1] == ("5", "8", "relu") and len(diagram.edges) == 10

@@ -431,3 +431,8 @@ def test_build_network_picks_the_imagenet_defaults_and_names_its_config_section(
     assert len(cifar.cells) == 3 and cifar.stem1 is None and cifar.stem0[0].out_channels == 3 * 36
     with pytest.raises(Exception, match=r"spaces\.darts_cnn\.evaluate\.bogus: unknown key"):
         SPACE.build_network(arch, shape, {"bogus": 1})
+
+
+def test_build_supernet_names_its_config_section():
+    with pytest.raises(Exception, match=r"spaces\.darts_cnn\.search\.bogus: unknown key"):
+        SPACE.build_supernet(DataShape(10, 3, 32, 32), {"bogus": 1})

@@ -369,3 +369,19 @@ def test_cell_stats_and_diagram_of_the_recurrent_cell():
     assert diagram.concat == ("1", "2", "3", "4", "5", "6", "7", "8")
     assert diagram.edges[:3] == (("x_{t}", "0", ""), ("h_{t-1}", "0", ""), ("0", "1", "sigmoid"))
     assert diagram.edges[-1] == ("5", "8", "relu") and len(diagram.edges) == 10
+
+
+def test_bad_recurrent_cells_and_configs_are_refused_with_their_reason():
+    """A recurrent cell is 8 (op, input) genes, node i on an earlier node 0..i-1 (§1.2.4)."""
+    from nasrepro.spaces.darts_rnn.space import CELL_OPS, RNNGenotype
+    with pytest.raises(InvalidArchError) as error:
+        RNNGenotype(DARTS_V2.genes[:7])
+    assert str(error.value) == "a DARTS recurrent cell has 8 nodes, got 7"
+    with pytest.raises(InvalidArchError) as error:
+        RNNGenotype(DARTS_V2.genes[:3] + (("relu", 4),) + DARTS_V2.genes[4:])
+    assert str(error.value) == f"node 4: ('relu', 4) is not an op of {CELL_OPS} on an earlier node 0..3"
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.from_string("relu~0|tanh")
+    assert str(error.value) == "not a DARTS recurrent genotype 'op~input|...': 'relu~0|tanh'"
+    with pytest.raises(Exception, match=r"spaces\.darts_rnn\.search\.bogus: unknown key"):
+        SPACE.build_supernet(DataShape(10, 1, 1, 1), {"bogus": 1})

@@ -436,3 +436,13 @@ def test_build_network_picks_the_imagenet_defaults_and_names_its_config_section(
 def test_build_supernet_names_its_config_section():
     with pytest.raises(Exception, match=r"spaces\.darts_cnn\.search\.bogus: unknown key"):
         SPACE.build_supernet(DataShape(10, 3, 32, 32), {"bogus": 1})
+
+
+def test_an_unreadable_genotype_names_the_error_and_the_expected_notation():
+    text = '{"normal": [["sep_conv_3x3", 0]]}'
+    with pytest.raises(InvalidArchError) as error:
+        Genotype.from_string(text)
+    assert str(error.value) == (
+        f"cannot read a DARTS genotype from {text!r} ('reduce'); expected e.g. "
+        "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], "
+        "normal_concat=range(2, 6), reduce=[...], reduce_concat=range(2, 6))")

@@ -446,3 +446,37 @@ def test_an_unreadable_genotype_names_the_error_and_the_expected_notation():
         f"cannot read a DARTS genotype from {text!r} ('reduce'); expected e.g. "
         "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], "
         "normal_concat=range(2, 6), reduce=[...], reduce_concat=range(2, 6))")
+
+
+def test_mutate_reaches_every_other_input_of_the_genes_node_and_both_kinds_on_every_node():
+    """A mutated gene of node i takes any input 0..i-1 but its own and its sibling's, or another
+    operation, each with probability 1/2 where an input is free (Alg. 2's one change)."""
+    cell = tuple((op, j) for op in ("sep_conv_3x3",) * 4 for j in (0, 1))
+    arch = Genotype(cell, cell)
+    inputs = {n: set() for n in range(2, 6)}
+    kinds = {n: set() for n in range(2, 6)}
+    for seed in range(300):
+        child = SPACE.mutate(arch, random.Random(seed))
+        for c in ("normal", "reduce"):
+            for n in range(4):
+                old, new = set(arch.cell(c)[2 * n: 2 * n + 2]), set(child.cell(c)[2 * n: 2 * n + 2])
+                if old != new:
+                    (op, j), = new - old
+                    kinds[n + 2].add("input" if j > 1 else "op")
+                    if j > 1:
+                        inputs[n + 2].add(j)
+    assert inputs == {2: set(), 3: {2}, 4: {2, 3}, 5: {2, 3, 4}}
+    assert kinds == {2: {"op"}, 3: {"op", "input"}, 4: {"op", "input"}, 5: {"op", "input"}}
+
+
+def test_a_bad_gene_and_an_op_node_without_input_are_refused_with_their_reason():
+    from nasrepro.spaces.base import CellGraph
+    with pytest.raises(InvalidArchError) as error:
+        Genotype((("sep_conv_3x3", "0"),) + CELL_A[1:], CELL_B)
+    assert str(error.value) == ("gene ('sep_conv_3x3', '0') is not an (operation, input node) pair "
+                                "such as ('sep_conv_3x3', 0)")
+    graph = SPACE.encode(Genotype(CELL_A, CELL_B))
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.decode(CellGraph(graph.node_types, [e for e in graph.edges if e != (0, 5)], graph.types))
+    assert str(error.value) == ("darts_cnn: op node 5 (normal gene 2) needs exactly one input from a "
+                                "cell input or an earlier node, got []")

@@ -480,3 +480,13 @@ def test_a_bad_gene_and_an_op_node_without_input_are_refused_with_their_reason()
         SPACE.decode(CellGraph(graph.node_types, [e for e in graph.edges if e != (0, 5)], graph.types))
     assert str(error.value) == ("darts_cnn: op node 5 (normal gene 2) needs exactly one input from a "
                                 "cell input or an earlier node, got []")
+
+
+def test_a_genes_input_out_of_range_or_repeated_is_refused_with_the_nodes_range():
+    """Node i of a DARTS cell takes two distinct inputs among 0..i-1 (§1.2.4)."""
+    with pytest.raises(InvalidArchError) as error:
+        Genotype(CELL_A[:2] + (("max_pool_3x3", 3),) + CELL_A[3:], CELL_B)
+    assert str(error.value) == "node 3: input 3 out of range [0, 2]"
+    with pytest.raises(InvalidArchError) as error:
+        Genotype(CELL_A, CELL_B[:6] + (("skip_connect", 4), ("avg_pool_3x3", 4)))
+    assert str(error.value) == "node 5: both genes take input 4; a node has two distinct inputs"

@@ -30,7 +30,7 @@ PLANTED = {"epochs": 4, "batch_size": 64, "w_lr": 0.1, "a_lr": 0.05, "num_candid
            "max_eta": 100.0, "cycles": 3}
 
 
-def _planted_search(name, seed, tmp_path):
+def _planted_search(name, seed, tmp_path, **kwargs):
     make_deterministic(1)
     seed_everything(seed)
     space = PlantedSpace()
@@ -42,7 +42,7 @@ def _planted_search(name, seed, tmp_path):
     method = cls(SearchContext(space, supernet, cfg, torch.device("cpu"), random.Random(seed),
                                inputs=method_inputs(cls, space), arch_examples=len(bundle.arch_train)))
     method.setup()
-    return run_search(method, bundle, seed, tmp_path / f"s{seed}", "planted", eval_batches=2)
+    return run_search(method, bundle, seed, tmp_path / f"s{seed}", "planted", eval_batches=2, **kwargs)
 
 
 # Methods whose architecture step has no exploration (the thesis' point against them, §4.4.1.2,
@@ -303,3 +303,11 @@ def test_the_search_weight_step_adds_the_tasks_weight_penalty(monkeypatch):
     method.weight_step((torch.randn(8, 1, 8, 8), torch.randint(0, 10, (8,))), arch=method.sample_cell())
     # d(penalty)/d(stem) = 1000 dominates the task loss' gradient: every stem weight goes down
     assert bool(((stem.detach() - before) < 0).all())
+
+
+def test_max_batches_cuts_each_epochs_weight_and_architecture_steps(tmp_path):
+    """The profile's budget knob `max_batches_per_epoch` (train/search.py's docstring) cuts the
+    epoch's weight/architecture steps to its first batches."""
+    full = _planted_search("random-nas", 0, tmp_path / "full").records
+    cut = _planted_search("random-nas", 0, tmp_path / "cut", max_batches=1).records
+    assert all(r["steps"] == 1 for r in cut) and all(r["steps"] > 1 for r in full)

@@ -261,3 +261,232 @@ def test_multiply_adds_of_a_small_network_by_hand():
     assert counted == by_hand == 7840 and isinstance(counted, int)  # an exact count
     assert count_multiply_adds(net, (1, 3, 4, 5)) == counted
     assert not any(m._forward_hooks for m in net.modules())  # every counting hook removed
+
+
+CELL_A = (("sep_conv_3x3", 0), ("skip_connect", 1), ("max_pool_3x3", 0), ("dil_conv_5x5", 2),
+          ("sep_conv_5x5", 1), ("avg_pool_3x3", 3), ("dil_conv_3x3", 2), ("sep_conv_3x3", 4))
+CELL_B = (("max_pool_3x3", 0), ("max_pool_3x3", 1), ("skip_connect", 0), ("sep_conv_3x3", 2),
+          ("dil_conv_3x3", 2), ("sep_conv_5x5", 3), ("avg_pool_3x3", 1), ("skip_connect", 3))
+
+
+def test_nsas_c_fixed_depth_bias_and_the_depth_edges_are_the_chain_of_fig_3_3():
+    """§3.4.1.2 (Fig. 3.3 c-d): node 2 takes the cell inputs 0 and 1, node i > 2 takes node 1
+    (the previous cell) and node i - 1; every other edge may only hold `none` (-inf elsewhere).
+    Eq. 5.19-5.21's depth edges are (i, i - 1), both cells."""
+    bias = SPACE.fixed_depth_bias()
+    chain = {(2, 0), (2, 1), (3, 1), (3, 2), (4, 1), (4, 3), (5, 1), (5, 4)}
+    none = OPS.index("none")
+    assert set(bias) == {"normal", "reduce"}
+    for cell, rows in bias.items():
+        assert rows.shape == (14, len(OPS))
+        for edge, e in EDGE_INDEX.items():
+            if edge in chain:
+                assert torch.equal(rows[e], torch.zeros(len(OPS))), (cell, edge)
+            else:
+                expected = torch.full((len(OPS),), float("-inf"))
+                expected[none] = 0.0
+                assert torch.equal(rows[e], expected), (cell, edge)
+    bias["normal"][0, 0] = 5.0                         # each cell has its own tensor
+    assert bias["reduce"][0, 0] == 0.0
+    assert SPACE.discretize(SPACE.fixed_depth_bias()) == Genotype(
+        *[tuple((op, j) for (i, j) in sorted(chain) for op in ["max_pool_3x3"])] * 2)
+    assert SPACE.depth_edges() == {"normal": [1, 4, 8, 13], "reduce": [1, 4, 8, 13]}
+    assert [EDGE_INDEX[(i, i - 1)] for i in range(2, 6)] == [1, 4, 8, 13]
+    assert SPACE.retrain_protocol("cifar10") == SPACE.retrain_protocol("imagenet") == "darts"
+
+
+def test_node_inputs_are_each_genes_input_and_operation_per_cell_node():
+    """§3.3.2's distance compares, per node of each cell, its (input, operation) pairs."""
+    arch = Genotype(CELL_A, CELL_B)
+    inputs = SPACE.node_inputs(arch)
+    assert list(inputs) == [f"{c}/{n}" for c in ("normal", "reduce") for n in range(2, 6)]
+    assert inputs["normal/2"] == [(0, "sep_conv_3x3"), (1, "skip_connect")]
+    assert inputs["normal/5"] == [(2, "dil_conv_3x3"), (4, "sep_conv_3x3")]
+    assert inputs["reduce/3"] == [(0, "skip_connect"), (2, "sep_conv_3x3")]
+    assert inputs["reduce/4"] == [(2, "dil_conv_3x3"), (3, "sep_conv_5x5")]
+
+
+def test_encode_is_the_operation_on_node_graph_of_the_docstring_and_decode_inverts_it():
+    """E²NAS' graph (Eq. 4.6): per cell two inputs, per intermediate node its two op nodes (each
+    fed by its gene's input) and a sum, an output fed by the four sums; 30 nodes, normal first."""
+    arch = Genotype(CELL_A, CELL_B)
+    graph = SPACE.encode(arch)
+    assert graph.types == ("input", "output", "sum") + tuple(op for op in OPS if op != "none")
+    assert len(graph.node_types) == 30
+    assert graph.node_types[:15] == ("input", "input", "sep_conv_3x3", "skip_connect", "sum",
+                                     "max_pool_3x3", "dil_conv_5x5", "sum", "sep_conv_5x5",
+                                     "avg_pool_3x3", "sum", "dil_conv_3x3", "sep_conv_3x3", "sum",
+                                     "output")
+    assert graph.node_types[15:17] == ("input", "input") and graph.node_types[29] == "output"
+    normal = {(0, 2), (1, 3), (2, 4), (3, 4), (0, 5), (4, 6), (5, 7), (6, 7), (1, 8), (7, 9),
+              (8, 10), (9, 10), (4, 11), (10, 12), (11, 13), (12, 13),
+              (4, 14), (7, 14), (10, 14), (13, 14)}
+    reduce = {(15, 17), (16, 18), (17, 19), (18, 19), (15, 20), (19, 21), (20, 22), (21, 22),
+              (19, 23), (22, 24), (23, 25), (24, 25), (16, 26), (22, 27), (26, 28), (27, 28),
+              (19, 29), (22, 29), (25, 29), (28, 29)}
+    assert set(graph.edges) == normal | reduce and len(graph.edges) == 40
+    assert SPACE.decode(graph) == arch
+    for other in (Genotype(CELL_B, CELL_A), SPACE.sample(random.Random(3))):
+        assert SPACE.decode(SPACE.encode(other)) == other
+
+
+def test_decode_refuses_graphs_that_are_not_a_darts_cell_pair_with_the_reason():
+    from nasrepro.spaces.base import CellGraph
+    graph = SPACE.encode(Genotype(CELL_A, CELL_B))
+    types, edges = list(graph.node_types), list(graph.edges)
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.decode(CellGraph(types[:15], [e for e in edges if e[1] < 15], graph.types))
+    assert str(error.value) == "darts_cnn: a cell graph has 30 nodes, got 15"
+    bad = types.copy()
+    bad[5] = "sum"
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.decode(CellGraph(bad, edges, graph.types))
+    non_none = tuple(op for op in OPS if op != "none")
+    assert str(error.value) == f"darts_cnn: node 5 (normal gene 2) must be one of {non_none}, got 'sum'"
+    for changed, got in (([e for e in edges if e != (0, 5)] + [(3, 5)], "[3]"),   # an op node's input
+                         ([e for e in edges if e != (19, 21)] + [(20, 21)], "[20]"),  # another op node
+                         (edges + [(1, 5)], "[0, 1]")):
+        with pytest.raises(InvalidArchError) as error:
+            SPACE.decode(CellGraph(types, changed, graph.types))
+        gene = "normal gene 2" if got != "[20]" else "reduce gene 3"
+        node = 5 if got != "[20]" else 21
+        assert str(error.value) == (f"darts_cnn: op node {node} ({gene}) needs exactly one input from "
+                                    f"a cell input or an earlier node, got {got}")
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.decode(CellGraph(types, [e for e in edges if e != (4, 14)], graph.types))
+    assert str(error.value) == "darts_cnn: the graph is not a DARTS cell pair: missing edges [(4, 14)]"
+
+
+def test_graph_weights_of_a_hard_graph_are_the_one_hot_alphas_and_sum_the_two_op_nodes():
+    """E²NAS' soft alpha (module docstring of methods/e2nas.py): weight of (edge j -> i, op) =
+    sum over node i's two op nodes p of P(type p = op) * P(edge j -> p); `none` gets 0."""
+    arch = Genotype(CELL_A, CELL_B)
+    graph = SPACE.encode(arch)
+    types = torch.nn.functional.one_hot(torch.tensor(graph.type_indices()), len(graph.types)).double()
+    edge_probs = graph.adjacency().double().T          # [dst, src]
+    weights = SPACE.graph_weights(types, edge_probs)
+    expected = SPACE.one_hot(arch)
+    assert set(weights) == {"normal", "reduce"}
+    for cell in ("normal", "reduce"):
+        assert weights[cell].dtype == torch.float64
+        assert torch.equal(weights[cell], expected[cell].double()), cell
+    soft_types = torch.full_like(types, 0.1)           # every op node: 0.1 on every type
+    soft_edges = torch.full_like(edge_probs, 0.5)
+    soft = SPACE.graph_weights(soft_types, soft_edges)
+    none = OPS.index("none")
+    for cell in ("normal", "reduce"):
+        assert torch.all(soft[cell][:, none] == 0)
+        others = [k for k in range(len(OPS)) if k != none]
+        # two op nodes per intermediate node, each 0.5 * 0.1
+        assert torch.allclose(soft[cell][:, others], torch.full((14, len(others)), 0.1, dtype=torch.float64))
+    soft_types[3, graph.types.index("skip_connect")] = 0.7   # normal gene 1 (node 2) only
+    soft_edges[3, 1] = 1.0
+    w = SPACE.graph_weights(soft_types, soft_edges)["normal"]
+    assert w[EDGE_INDEX[(2, 1)], OPS.index("skip_connect")].item() == pytest.approx(0.05 + 0.7)
+    assert w[EDGE_INDEX[(2, 0)], OPS.index("skip_connect")].item() == pytest.approx(0.05 + 0.35)
+    assert w[EDGE_INDEX[(2, 1)], OPS.index("sep_conv_3x3")].item() == pytest.approx(0.05 + 0.1)
+
+
+def test_mutate_changes_one_gene_of_one_cell_to_a_valid_different_cell():
+    """EN²AS' / E²NAS' evolution (Alg. 2): a mutation changes the operation or the input of one
+    gene; both kinds occur, an input never to the node's other input, in both cells."""
+    arch = Genotype(CELL_A, CELL_B)
+    kinds, cells = set(), set()
+    for seed in range(60):
+        child = SPACE.mutate(arch, random.Random(seed))
+        assert child != arch
+        changed = [(c, n) for c in ("normal", "reduce") for n in range(4)
+                   if set(arch.cell(c)[2 * n: 2 * n + 2]) != set(child.cell(c)[2 * n: 2 * n + 2])]
+        assert len(changed) == 1
+        cell, n = changed[0]
+        cells.add(cell)
+        old, new = set(arch.cell(cell)[2 * n: 2 * n + 2]), set(child.cell(cell)[2 * n: 2 * n + 2])
+        assert len(old - new) == 1 and len(new - old) == 1
+        (op, j), = old - new
+        (op2, j2), = new - old
+        kinds.add("op" if j == j2 else "input")
+        assert (op == op2) != (j == j2)
+        assert j == j2 or j2 not in {k for _, k in old}
+    assert kinds == {"op", "input"} and cells == {"normal", "reduce"}
+
+
+def test_derivation_breaks_ties_toward_the_lower_input_as_darts_stable_sort_does():
+    """quark0/darts' genotype(): `sorted(range(i + 2), key=lambda x: -max(W[x][k] ...))[:2]`, a
+    stable sort, so equal strengths keep the lower input; zero alphas give inputs (0, 1) per node
+    and the first non-none operation of OPS on each edge."""
+    arch = SPACE.discretize({cell: torch.zeros(14, len(OPS)) for cell in ("normal", "reduce")})
+    first = next(op for op in OPS if op != "none")
+    assert arch.normal == arch.reduce == tuple((first, j) for _ in range(4) for j in (0, 1))
+
+
+def test_build_network_picks_the_imagenet_defaults_and_names_its_config_section():
+    """§6.4.3's ImageNet mobile setting (14 cells, C = 48) when the evaluation config asks for
+    `imagenet`, DARTS' CIFAR network (20 cells, C = 36) otherwise."""
+    arch = Genotype(CELL_A, CELL_B)
+    shape = DataShape(10, 3, 32, 32)
+    imagenet = SPACE.build_network(arch, shape, {"imagenet": True, "auxiliary_weight": 0.0})
+    assert len(imagenet.cells) == 14 and imagenet.stem1 is not None
+    assert imagenet.stem0[0].out_channels == 24 and imagenet.classifier.in_features == 4 * 4 * 48
+    cifar = SPACE.build_network(arch, shape, {"auxiliary_weight": 0.0, "layers": 3})
+    assert len(cifar.cells) == 3 and cifar.stem1 is None and cifar.stem0[0].out_channels == 3 * 36
+    with pytest.raises(Exception, match=r"spaces\.darts_cnn\.evaluate\.bogus: unknown key"):
+        SPACE.build_network(arch, shape, {"bogus": 1})
+
+
+def test_build_supernet_names_its_config_section():
+    with pytest.raises(Exception, match=r"spaces\.darts_cnn\.search\.bogus: unknown key"):
+        SPACE.build_supernet(DataShape(10, 3, 32, 32), {"bogus": 1})
+
+
+def test_an_unreadable_genotype_names_the_error_and_the_expected_notation():
+    text = '{"normal": [["sep_conv_3x3", 0]]}'
+    with pytest.raises(InvalidArchError) as error:
+        Genotype.from_string(text)
+    assert str(error.value) == (
+        f"cannot read a DARTS genotype from {text!r} ('reduce'); expected e.g. "
+        "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ...], "
+        "normal_concat=range(2, 6), reduce=[...], reduce_concat=range(2, 6))")
+
+
+def test_mutate_reaches_every_other_input_of_the_genes_node_and_both_kinds_on_every_node():
+    """A mutated gene of node i takes any input 0..i-1 but its own and its sibling's, or another
+    operation, each with probability 1/2 where an input is free (Alg. 2's one change)."""
+    cell = tuple((op, j) for op in ("sep_conv_3x3",) * 4 for j in (0, 1))
+    arch = Genotype(cell, cell)
+    inputs = {n: set() for n in range(2, 6)}
+    kinds = {n: set() for n in range(2, 6)}
+    for seed in range(300):
+        child = SPACE.mutate(arch, random.Random(seed))
+        for c in ("normal", "reduce"):
+            for n in range(4):
+                old, new = set(arch.cell(c)[2 * n: 2 * n + 2]), set(child.cell(c)[2 * n: 2 * n + 2])
+                if old != new:
+                    (op, j), = new - old
+                    kinds[n + 2].add("input" if j > 1 else "op")
+                    if j > 1:
+                        inputs[n + 2].add(j)
+    assert inputs == {2: set(), 3: {2}, 4: {2, 3}, 5: {2, 3, 4}}
+    assert kinds == {2: {"op"}, 3: {"op", "input"}, 4: {"op", "input"}, 5: {"op", "input"}}
+
+
+def test_a_bad_gene_and_an_op_node_without_input_are_refused_with_their_reason():
+    from nasrepro.spaces.base import CellGraph
+    with pytest.raises(InvalidArchError) as error:
+        Genotype((("sep_conv_3x3", "0"),) + CELL_A[1:], CELL_B)
+    assert str(error.value) == ("gene ('sep_conv_3x3', '0') is not an (operation, input node) pair "
+                                "such as ('sep_conv_3x3', 0)")
+    graph = SPACE.encode(Genotype(CELL_A, CELL_B))
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.decode(CellGraph(graph.node_types, [e for e in graph.edges if e != (0, 5)], graph.types))
+    assert str(error.value) == ("darts_cnn: op node 5 (normal gene 2) needs exactly one input from a "
+                                "cell input or an earlier node, got []")
+
+
+def test_a_genes_input_out_of_range_or_repeated_is_refused_with_the_nodes_range():
+    """Node i of a DARTS cell takes two distinct inputs among 0..i-1 (§1.2.4)."""
+    with pytest.raises(InvalidArchError) as error:
+        Genotype(CELL_A[:2] + (("max_pool_3x3", 3),) + CELL_A[3:], CELL_B)
+    assert str(error.value) == "node 3: input 3 out of range [0, 2]"
+    with pytest.raises(InvalidArchError) as error:
+        Genotype(CELL_A, CELL_B[:6] + (("skip_connect", 4), ("avg_pool_3x3", 4)))
+    assert str(error.value) == "node 5: both genes take input 4; a node has two distinct inputs"

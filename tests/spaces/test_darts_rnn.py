@@ -303,3 +303,86 @@ def test_search_loop_scales_the_weight_lr_by_the_batch_length(tmp_path):
     assert len(seen) > 100 and {n for n, _ in seen[:-1]} == {10, 5}
     assert all(lr == pytest.approx(20.0 * n / 10) for n, lr in seen)
     assert method.w_lr == 20.0  # restored after each step
+
+
+def test_chain_edges_node_inputs_and_the_fixed_depth_bias_of_the_recurrent_cell():
+    """Node i = 1..8 takes one input j < i (rows edge_offset(i) + j, edge_offset(i) = i (i - 1) / 2);
+    Eq. 5.19-5.21's depth edges and NSAS-C's chain (§3.4.1.2) are (i - 1 -> i): bias 0 on their
+    non-none operations, -inf everywhere else (`none` included)."""
+    from nasrepro.spaces.darts_rnn.model import OPS
+    chain = [0, 2, 5, 9, 14, 20, 27, 35]
+    assert SPACE.depth_edges() == {"recurrent": chain}
+    bias = SPACE.fixed_depth_bias()
+    assert list(bias) == ["recurrent"]
+    expected = torch.full((36, len(OPS)), float("-inf"))
+    expected[chain, 1:] = 0.0
+    assert OPS[0] == "none" and torch.equal(bias["recurrent"], expected)
+    inputs = SPACE.node_inputs(DARTS_V2)
+    assert inputs == {"recurrent/1": [(0, "sigmoid")], "recurrent/2": [(1, "relu")],
+                      "recurrent/3": [(1, "relu")], "recurrent/4": [(1, "identity")],
+                      "recurrent/5": [(2, "tanh")], "recurrent/6": [(5, "sigmoid")],
+                      "recurrent/7": [(3, "tanh")], "recurrent/8": [(5, "relu")]}
+
+
+def test_encode_mutate_and_the_retraining_protocol_of_the_recurrent_space():
+    """E²NAS' graph (Eq. 4.6): x_t and h_{t-1} into the highway node 0, node i typed by its
+    operation and fed by its input, the output averaging nodes 1..8; a mutation changes one node's
+    operation or (nodes 2..8) its input; DARTS' PTB / WT2 retraining (§2.4.2, §2.4.2.2)."""
+    from nasrepro.spaces.darts_rnn.space import RNNGenotype, RNNTraining, RNNTrainingWT2
+    graph = SPACE.encode(DARTS_V2)
+    assert graph.types == ("input", "highway", "tanh", "relu", "sigmoid", "identity", "output")
+    assert graph.node_types == ("input", "input", "highway", "sigmoid", "relu", "relu", "identity",
+                                "tanh", "sigmoid", "tanh", "relu", "output")
+    assert set(graph.edges) == {(0, 2), (1, 2), (2, 3), (3, 4), (3, 5), (3, 6), (4, 7), (7, 8),
+                                (5, 9), (7, 10), *((i, 11) for i in range(3, 11))}
+    assert len(graph.edges) == 18
+    kinds, nodes = set(), set()
+    for seed in range(200):
+        child = SPACE.mutate(DARTS_V2, random.Random(seed))
+        assert isinstance(child, RNNGenotype)
+        diff = [i for i, (a, b) in enumerate(zip(DARTS_V2.genes, child.genes)) if a != b]
+        assert len(diff) == 1
+        (op, j), (op2, j2) = DARTS_V2.genes[diff[0]], child.genes[diff[0]]
+        assert (op == op2) != (j == j2) and 0 <= j2 <= diff[0]
+        kinds.add(("op" if j == j2 else "input", diff[0]))
+        nodes.add(diff[0])
+        if diff[0] == 0:
+            assert j2 == 0
+    assert 0 in nodes and 7 in nodes
+    assert {("op", 0), ("op", 1), ("input", 1), ("op", 7), ("input", 7)} <= kinds   # node 1: op only
+    assert SPACE.retrain_config("ptb") is RNNTraining
+    assert SPACE.retrain_config("wikitext2") is RNNTrainingWT2
+    assert RNNTrainingWT2().weight_decay == 5e-7 and RNNTraining().weight_decay == 8e-7
+    assert SPACE.retrain_protocol("ptb") == SPACE.retrain_protocol("wikitext2") == "darts_rnn"
+    with pytest.raises(Exception, match=r"spaces\.darts_rnn\.evaluate\.bogus: unknown key"):
+        SPACE.build_network(DARTS_V2, DataShape(10, 1, 1, 1), {"bogus": 1})
+
+
+def test_cell_stats_and_diagram_of_the_recurrent_cell():
+    """Fig. 5.4 a's skip ratio on the recurrent cell: identity nodes / 8 (DARTS_V2 has one);
+    Fig. 2.1 (c): x_t and h_{t-1} into the highway node 0, nodes 1..8 with their labelled input
+    edge, the output h_t averaging nodes 1..8."""
+    assert SPACE.cell_stats(DARTS_V2) == {"skip_ratio": 0.125, "depth": 4.0}
+    (name, diagram), = SPACE.cell_diagrams(DARTS_V2).items()
+    assert name == "recurrent" and diagram.title == "recurrent cell"
+    assert diagram.nodes == ("x_{t}", "h_{t-1}", "0", "1", "2", "3", "4", "5", "6", "7", "8", "h_{t}")
+    assert diagram.inputs == ("x_{t}", "h_{t-1}") and diagram.output == "h_{t}"
+    assert diagram.concat == ("1", "2", "3", "4", "5", "6", "7", "8")
+    assert diagram.edges[:3] == (("x_{t}", "0", ""), ("h_{t-1}", "0", ""), ("0", "1", "sigmoid"))
+    assert diagram.edges[-1] == ("5", "8", "relu") and len(diagram.edges) == 10
+
+
+def test_bad_recurrent_cells_and_configs_are_refused_with_their_reason():
+    """A recurrent cell is 8 (op, input) genes, node i on an earlier node 0..i-1 (§1.2.4)."""
+    from nasrepro.spaces.darts_rnn.space import CELL_OPS, RNNGenotype
+    with pytest.raises(InvalidArchError) as error:
+        RNNGenotype(DARTS_V2.genes[:7])
+    assert str(error.value) == "a DARTS recurrent cell has 8 nodes, got 7"
+    with pytest.raises(InvalidArchError) as error:
+        RNNGenotype(DARTS_V2.genes[:3] + (("relu", 4),) + DARTS_V2.genes[4:])
+    assert str(error.value) == f"node 4: ('relu', 4) is not an op of {CELL_OPS} on an earlier node 0..3"
+    with pytest.raises(InvalidArchError) as error:
+        SPACE.from_string("relu~0|tanh")
+    assert str(error.value) == "not a DARTS recurrent genotype 'op~input|...': 'relu~0|tanh'"
+    with pytest.raises(Exception, match=r"spaces\.darts_rnn\.search\.bogus: unknown key"):
+        SPACE.build_supernet(DataShape(10, 1, 1, 1), {"bogus": 1})

@@ -348,3 +348,81 @@ def test_edge_methods_and_bad_strings_or_parameters_are_refused_with_their_fix()
         SPACES.get("nb1shot1-s1")().build_network(arch, DataShape(10, 1, 8, 8), {"bogus": 1})
     with pytest.raises(Exception, match=r"spaces\.nb1shot1-s1\.search\.bogus: unknown key"):
         SPACES.get("nb1shot1-s1")().build_supernet(DataShape(10, 1, 8, 8), {"bogus": 1})
+
+
+def test_cells_are_normalised_and_bad_cells_refused_with_what_the_space_expects():
+    """§3.5.1 / NAS-Bench-1Shot1: space v has n operation nodes with ops from OPS, node i takes
+    PARENTS[v][i - 1] distinct inputs among 0..i-1 and the output takes the last count. A cell given
+    with lists and unsorted or string inputs is stored as the canonical hashable form; every
+    refusal names the space, the node and what it expects."""
+    arch = Nb1Shot1Arch(2, [MP, C1, C3, C3], [["0"], [1], [2, 0], [3, 1], [4, "2", 1]])
+    assert arch.ops == (MP, C1, C3, C3) and type(arch.ops) is tuple
+    assert arch.parents == ((0,), (1,), (0, 2), (1, 3), (1, 2, 4))
+    assert all(type(p) is tuple for p in arch.parents) and type(arch.parents) is tuple
+    assert {arch} == {Nb1Shot1Arch(2, (MP, C1, C3, C3), ((0,), (1,), (0, 2), (1, 3), (1, 2, 4)))}
+    ops, parents = (C3, MP, C1, C3, C3), ((0,), (1,), (2,), (0, 3), (1, 4), (4, 5))
+    cases = [
+        ((4, ops, parents), "NAS-Bench-1Shot1 has search spaces 1, 2, 3; got 4"),
+        ((3, ops[:4], parents), f"space 3 has 5 operation nodes with ops from {OPS}; got {ops[:4]!r}"),
+        ((3, ("skip",) + ops[1:], parents),
+         f"space 3 has 5 operation nodes with ops from {OPS}; got {('skip',) + ops[1:]!r}"),
+        ((3, ops, parents[:5]), "space 3: 6 parent sets (nodes 1..5 and the output); got 5"),
+        ((3, ops, ((0,), (2,)) + parents[2:]),
+         "space 3: node 2 takes 1 distinct inputs among 0..1; got (2,)"),
+        ((3, ops, parents[:3] + ((3, 3),) + parents[4:]),
+         "space 3: node 4 takes 2 distinct inputs among 0..3; got (3, 3)"),
+        ((3, ops, parents[:3] + ((0, 1, 2),) + parents[4:]),
+         "space 3: node 4 takes 2 distinct inputs among 0..3; got (0, 1, 2)"),
+        ((3, ops, parents[:5] + ((-1, 5),)),
+         "space 3: the output takes 2 distinct inputs among 0..5; got (-1, 5)"),
+    ]
+    for args, message in cases:
+        with pytest.raises(InvalidArchError) as error:
+            Nb1Shot1Arch(*args)
+        assert str(error.value) == message
+    space = Nb1Shot1Space(1)
+    with pytest.raises(InvalidArchError) as error:
+        space.set_variant(0)
+    assert str(error.value) == "NAS-Bench-1Shot1 has search spaces 1, 2, 3; got 0"
+    assert space.variant == 1
+
+
+def test_choice_nodes_are_the_nodes_whose_inputs_are_a_choice():
+    """NAS-Bench-1Shot1's spaces 1-3: node i (the output is n + 1) picks PARENTS[v][i - 1] of its i
+    predecessors, a choice (architecture weights in_i / out) where C(i, k) > 1."""
+    from nasrepro.spaces.nb1shot1.space import arch_shapes_of, choice_nodes
+    assert choice_nodes(1) == (3, 4, 5)
+    assert choice_nodes(2) == (2, 3, 4, 5)
+    assert choice_nodes(3) == (2, 3, 4, 5, 6)
+    assert arch_shapes_of(2) == {"ops": (4, 3), "in2": (1, 2), "in3": (1, 3), "in4": (1, 4),
+                                 "out": (1, 5)}
+
+
+def test_mutate_changes_one_decision_and_encode_is_the_cell_itself():
+    """EN²AS' evolution (Alg. 2) on NAS-Bench-1Shot1: a mutation changes one node's operation or
+    the inputs of one node (or the output) whose inputs are a choice, never to the same cell;
+    E²NAS' graph (Eq. 4.6) is the cell: input, the n operation nodes, output."""
+    from nasrepro.spaces.nb1shot1.space import variant_of
+    space = Nb1Shot1Space(2)
+    arch = Nb1Shot1Arch(2, (MP, C1, C3, C3), ((0,), (1,), (0, 2), (1, 3), (1, 2, 4)))
+    kinds, where = set(), set()
+    for seed in range(80):
+        child = space.mutate(arch, random.Random(seed))
+        assert child.variant == 2 and child != arch
+        ops = [i for i in range(4) if arch.ops[i] != child.ops[i]]
+        parents = [i for i in range(5) if arch.parents[i] != child.parents[i]]
+        assert len(ops) + len(parents) == 1
+        kinds.add("op" if ops else "in")
+        where.update(ops if ops else [10 + parents[0]])
+        assert 10 not in where                      # node 1 has input 0 only: no choice
+    assert kinds == {"op", "in"} and where >= {0, 3, 11, 12, 13, 14}
+    graph = space.encode(arch)
+    assert graph.node_types == ("input", MP, C1, C3, C3, "output")
+    assert graph.types == ("input", "output", MP, C3, C1)
+    assert set(graph.edges) == {(0, 1), (1, 2), (0, 3), (2, 3), (1, 4), (3, 4), (1, 5), (2, 5), (4, 5)}
+    assert len(graph.edges) == 9
+    assert [variant_of(f"nb1shot1-s{v}") for v in (1, 2, 3)] == [1, 2, 3]
+    with pytest.raises(InvalidArchError) as error:
+        variant_of("nb1shot1-s4")
+    assert str(error.value) == ("'nb1shot1-s4' is not a NAS-Bench-1Shot1 space; use one of "
+                                "['nb1shot1-s1', 'nb1shot1-s2', 'nb1shot1-s3']")
